@@ -1,0 +1,66 @@
+import { hasErrorCode, isHyperplanError } from "../errors";
+import type { Command } from "./command";
+import { commands } from "./commands/index";
+import { processIo, type CliIo } from "./io";
+
+const HELP_FLAGS = new Set(["-h", "--help", "help"]);
+
+export function helpText(list: readonly Command[] = commands): string {
+  const width = Math.max(...list.map((c) => c.name.length), 8);
+  const lines = list.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return ["Usage: hyperplan <command> [options]", "", "Commands:", ...lines, "", "Run `hyperplan <command> --help` for a command's options.", ""].join("\n");
+}
+
+/** Runs the CLI with `argv` (without node and the script) and returns the exit status. */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || HELP_FLAGS.has(name)) {
+    io.stdout.write(helpText());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "version") {
+    io.stdout.write(`${await packageVersion()}\n`);
+    return 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    io.stderr.write(`hyperplan: unknown command "${name}"\n\n${helpText()}`);
+    return 2;
+  }
+  if (rest.some((a) => a === "-h" || a === "--help")) {
+    io.stdout.write(command.usage.endsWith("\n") ? command.usage : `${command.usage}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (hasErrorCode(error, "USAGE")) {
+      io.stderr.write(`hyperplan ${command.name}: ${error.message}\n\n${command.usage}\n`);
+      return 2;
+    }
+    io.stderr.write(`hyperplan ${command.name}: ${describeError(error)}\n`);
+    return 1;
+  }
+}
+
+/** One readable paragraph for an error, with its causes. */
+export function describeError(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && depth < 5; depth++) {
+    if (isHyperplanError(current) || current instanceof Error) {
+      parts.push(current.message);
+      current = (current as Error).cause;
+    } else {
+      parts.push(String(current));
+      current = undefined;
+    }
+  }
+  return parts.join("\n  caused by: ");
+}
+
+async function packageVersion(): Promise<string> {
+  const { readFile } = await import("node:fs/promises");
+  const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
