@@ -1,0 +1,177 @@
+/**
+ * The Plan document: a plain, versioned JSON value. The text renderer, `--json`, `show` and `apply`
+ * all read it; none recomputes it.
+ */
+import { HyperplanError } from "../errors";
+import type { Action, Impact, ReplaceOrder, ReplaceOrderSource } from "./action";
+import { isAction } from "./action";
+
+export const PLAN_FORMAT_VERSION = 1;
+
+/** A value that exists only after apply (a VM's IP, an image's id). */
+export interface UnknownValue {
+  unknown: true;
+}
+export const UNKNOWN: UnknownValue = Object.freeze({ unknown: true as const });
+export function isUnknownValue(value: unknown): value is UnknownValue {
+  return typeof value === "object" && value !== null && (value as { unknown?: unknown }).unknown === true && Object.keys(value).length === 1;
+}
+
+/** One attribute that differs, at a JSON-ish path (`memory`, `disks[1].size`, `context.SSH_PUBLIC_KEY`). */
+export interface AttributeDiff {
+  path: string;
+  before?: unknown;
+  after?: unknown;
+  /** How this attribute can be applied. */
+  impact: Impact;
+  /** The named operation that applies it (`resize`, `attach-disk`, `update-user-template` …). */
+  operation: string;
+  /** Side effects a person must know before approving (power cycle, disk swapped under a running guest …). */
+  effects?: string[];
+  /** True when the value is secret: renderers print `(sensitive)` instead. */
+  sensitive?: boolean;
+}
+
+export interface ResourceChange {
+  address: string;
+  kind: string;
+  action: Action;
+  /** The live object as read (provider-neutral props), absent for a create. */
+  before?: Record<string, unknown>;
+  /** The declared props, absent for a delete. */
+  after?: Record<string, unknown>;
+  /** The backend's id of the live object, when there is one. */
+  id?: string;
+  diff: AttributeDiff[];
+  /** Addresses this change waits for. */
+  dependsOn: string[];
+  /** Why, for renderers only: no logic branches on it. */
+  reason: string;
+  /** For a replace: the attribute paths that force it. */
+  forcedBy?: string[];
+  replaceOrder?: ReplaceOrder;
+  replaceOrderSource?: ReplaceOrderSource;
+}
+
+export interface PlanSummary {
+  create: number;
+  update: number;
+  replace: number;
+  delete: number;
+}
+
+export interface Plan {
+  formatVersion: typeof PLAN_FORMAT_VERSION;
+  stack: string;
+  /** The endpoint the live state was read from. */
+  endpoint: string;
+  /** Fingerprint of the live objects the plan was computed from (stale-plan check). */
+  liveFingerprint: string;
+  /** `plan` for a normal plan, `destroy` for a plan that removes everything the stack owns. */
+  mode: "plan" | "destroy";
+  changes: ResourceChange[];
+  summary: PlanSummary;
+}
+
+export class PlanFormatError extends HyperplanError {
+  constructor(summary: string, detail?: string) {
+    super("PLAN_FORMAT", summary, detail === undefined ? {} : { detail });
+  }
+}
+
+export class ChangeShapeError extends HyperplanError {
+  constructor(address: string, summary: string) {
+    super("CHANGE_SHAPE", summary, { address });
+  }
+}
+
+/**
+ * The one factory for changes: refuses shapes that cannot exist (a create with a before, a delete with
+ * an after, an update without a diff), naming the address.
+ */
+export function makeChange(change: ResourceChange): ResourceChange {
+  const { address, action, before, after } = change;
+  const fail = (why: string): never => {
+    throw new ChangeShapeError(address, `a ${action} ${why}`);
+  };
+  switch (action) {
+    case "create":
+      if (before !== undefined) fail("cannot have a before state");
+      if (after === undefined) fail("needs an after state");
+      break;
+    case "delete":
+      if (after !== undefined) fail("cannot have an after state");
+      if (before === undefined) fail("needs a before state");
+      break;
+    case "update":
+      if (before === undefined || after === undefined) fail("needs both before and after");
+      if (change.diff.length === 0) fail("needs at least one attribute diff");
+      break;
+    case "replace":
+      if (before === undefined || after === undefined) fail("needs both before and after");
+      if (!change.forcedBy || change.forcedBy.length === 0) fail("needs the attributes that force it");
+      if (!change.replaceOrder) fail("needs a replacement order");
+      break;
+    case "noop":
+      if (change.diff.length > 0) fail("cannot have attribute diffs");
+      break;
+  }
+  return { ...change, dependsOn: [...new Set(change.dependsOn)].sort() };
+}
+
+export function summarize(changes: readonly ResourceChange[]): PlanSummary {
+  const summary: PlanSummary = { create: 0, update: 0, replace: 0, delete: 0 };
+  for (const c of changes) if (c.action !== "noop") summary[c.action]++;
+  return summary;
+}
+
+export function hasChanges(plan: Plan): boolean {
+  return plan.changes.some((c) => c.action !== "noop");
+}
+
+/** Reads a saved plan, refusing another format version and naming both. */
+export function parsePlan(text: string, source = "plan file"): Plan {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new PlanFormatError(`${source} is not JSON`, (error as Error).message);
+  }
+  if (typeof value !== "object" || value === null) throw new PlanFormatError(`${source} is not a plan document`);
+  const doc = value as Partial<Plan>;
+  if (doc.formatVersion !== PLAN_FORMAT_VERSION) {
+    throw new PlanFormatError(
+      `${source} has plan format version ${JSON.stringify(doc.formatVersion)}; this hyperplan reads version ${PLAN_FORMAT_VERSION}`,
+    );
+  }
+  if (typeof doc.stack !== "string" || typeof doc.endpoint !== "string" || typeof doc.liveFingerprint !== "string") {
+    throw new PlanFormatError(`${source} lacks stack, endpoint or liveFingerprint`);
+  }
+  if (doc.mode !== "plan" && doc.mode !== "destroy") throw new PlanFormatError(`${source} has an unknown mode ${JSON.stringify(doc.mode)}`);
+  if (!Array.isArray(doc.changes)) throw new PlanFormatError(`${source} has no changes array`);
+  const changes = doc.changes.map((c, i) => {
+    if (typeof c !== "object" || c === null || typeof c.address !== "string" || !isAction(c.action)) {
+      throw new PlanFormatError(`${source}: change #${i} is malformed`);
+    }
+    return makeChange({ ...c, diff: Array.isArray(c.diff) ? c.diff : [], dependsOn: Array.isArray(c.dependsOn) ? c.dependsOn : [] });
+  });
+  return { ...(doc as Plan), changes, summary: summarize(changes) };
+}
+
+/** The plan as the JSON text `--out` writes and `--json` prints: stable key order. */
+export function serializePlan(plan: Plan): string {
+  return `${JSON.stringify(sortKeys(plan), null, 2)}\n`;
+}
+
+export function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (typeof value === "object" && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}
