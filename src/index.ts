@@ -1,2 +1,6 @@
 // The public API of the `hyperplan` package: what a user's stack imports.
 export { HyperplanError, isHyperplanError, hasErrorCode } from "./errors";
+// Declarative resources: App, Stack, the resource kinds, outputs, the DesiredState types.
+export * from "./resources/index";
+// Plain constructs group resources (`new Construct(stack, "tier")` → addresses `lab/tier/...`).
+export { Construct } from "constructs";

@@ -1,0 +1,122 @@
+/**
+ * The base of every resource construct.
+ *
+ * A resource keeps its props as the user gave them; nothing is checked in the constructor, so a
+ * stack with ten mistakes reports ten issues from `validate()` instead of throwing at the first.
+ * Only structural misuse (a resource created outside any Stack) throws at once.
+ */
+import { Construct, type IConstruct } from "constructs";
+import { HyperplanError } from "../errors";
+import { Attribute } from "./attribute";
+import { RESOURCE_BRAND, enclosingStack } from "./brands";
+import type { RawAttributes, ResourceKind } from "./desired-state";
+import type { KindDefinition } from "./kind-definition";
+
+/** Props every kind accepts. */
+export interface ResourceProps {
+  /**
+   * The backend object's name.
+   * @default the construct id (`web-1`). Names must follow the name rule (see `address.ts`); images,
+   * networks and security groups must also be unique within the stack, because backends such as
+   * OpenNebula refuse two of those with one name for one owner.
+   */
+  name?: string;
+  /**
+   * Free text stored with the object.
+   * @default no description
+   */
+  description?: string;
+  /**
+   * Resources that must exist before this one, beyond the ones its props reference. A construct
+   * that groups resources stands for every resource inside it.
+   * @default no explicit dependency
+   */
+  dependsOn?: IConstruct[];
+  /**
+   * Free attributes stored on the object as they are (keys: a letter or `_`, then letters, digits
+   * or `_`). Keys starting with `HYPERPLAN` are reserved for ownership tags. Not masked: never put a
+   * secret here.
+   * @default no free attribute
+   */
+  attributes?: Record<string, string>;
+  /**
+   * Backend-specific attributes, passed verbatim to that backend only:
+   * `raw: { opennebula: { SCHED_RANK: "FREE_CPU" } }`. The escape hatch for what the core does not
+   * model; other backends ignore it.
+   * @default nothing backend-specific
+   */
+  raw?: RawAttributes;
+}
+
+export abstract class Resource<P extends ResourceProps = ResourceProps> extends Construct {
+  readonly [RESOURCE_BRAND] = true;
+  abstract readonly kind: ResourceKind;
+  /** The id exactly as given (the constructs library rewrites `/` in ids); checked by validation. */
+  readonly rawId: string;
+  /** The props as given; `add*` methods append to their lists. */
+  protected readonly props: P;
+  private readonly addedDependencies: IConstruct[] = [];
+
+  protected constructor(scope: IConstruct, id: string, props: P) {
+    super(scope, id);
+    this.rawId = id;
+    if (!enclosingStack(this)) {
+      throw new HyperplanError("RESOURCE_OUTSIDE_STACK", `${new.target.name} "${this.node.path}" must be created inside a Stack`);
+    }
+    this.props = props;
+  }
+
+  /** @internal The engine's view of this kind. */
+  abstract readonly definition: KindDefinition<never, unknown>;
+
+  /** `<stack>/<construct path below the stack>`, stable while the ids are. */
+  get address(): string {
+    const stack = enclosingStack(this)!;
+    const below = this.node.path.slice(stack.node.path.length + (stack.node.path ? 1 : 0));
+    return `${stack.node.id}/${below}`;
+  }
+
+  /** The backend object's name: the `name` prop, else the construct id. */
+  get name(): string {
+    return typeof this.props.name === "string" ? this.props.name : this.node.id;
+  }
+
+  /** The backend's id for the object, known after apply. */
+  get objectId(): Attribute<number> {
+    return new Attribute<number>(this, "id");
+  }
+
+  /** Adds explicit dependencies (see `ResourceProps.dependsOn`). */
+  addDependency(...targets: IConstruct[]): this {
+    this.addedDependencies.push(...targets);
+    return this;
+  }
+
+  /** @internal The props as given, with what `add*` methods appended. */
+  inputProps(): Record<string, unknown> {
+    const given = this.props as Record<string, unknown>;
+    const out: Record<string, unknown> = { ...given };
+    if (this.addedDependencies.length > 0) {
+      const base = Array.isArray(given.dependsOn) ? (given.dependsOn as unknown[]) : given.dependsOn === undefined ? [] : [given.dependsOn];
+      out.dependsOn = [...base, ...this.addedDependencies];
+    }
+    return out;
+  }
+
+  /**
+   * Appends to a list prop, creating it when absent. A prop that is not a list is left as given:
+   * validation reports it ("must be a list"), and guessing what was meant would hide the mistake.
+   */
+  protected appendTo<K extends keyof P>(key: K, item: unknown): void {
+    const current = this.props[key] as unknown;
+    if (current === undefined) (this.props as Record<string, unknown>)[key as string] = [item];
+    else if (Array.isArray(current)) current.push(item);
+  }
+}
+
+/** Copies the props so later `add*` calls never write into the caller's object or arrays. */
+export function copyProps<P extends object>(props: P | undefined): P {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(props ?? {})) out[k] = Array.isArray(v) ? [...v] : v;
+  return out as P;
+}

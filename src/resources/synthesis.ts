@@ -1,0 +1,431 @@
+/**
+ * Validation and synthesis of one stack: from constructs to a DesiredState, or to the complete list
+ * of what is wrong with them.
+ *
+ * Order of work: ids; each resource's props through its JSON schema; references (existence, kind,
+ * stack); each kind's cross-field checks; whole-stack checks (names, secrets, reserved keys, fixed
+ * IPs, cycles); outputs; validations added with `node.addValidation`. Nothing stops early: every
+ * check that can run does, so one run reports every mistake.
+ */
+import type { IConstruct } from "constructs";
+import { Graph } from "../planner/graph";
+import { idProblem, nameProblem } from "./address";
+import { ATTRIBUTE_MARKER_PREFIX } from "./attribute";
+import { enclosingStack, isAppLike, isOutputLike, isResourceLike, isStackLike } from "./brands";
+import { sortKeys } from "./canonical-json";
+import {
+  DESIRED_STATE_FORMAT_VERSION,
+  type DesiredOutput,
+  type DesiredResource,
+  type DesiredState,
+  type ResourceKind,
+} from "./desired-state";
+import type { CheckContext, KindDefinition, ResourceView } from "./kind-definition";
+import { constructAddress, toInput, type FoundReference } from "./prop-input";
+import type { Resource } from "./resource";
+import { attributeRef, description, object, type JsonSchema } from "./schema-parts";
+import { checkSchema, joinPath, type SchemaProblem } from "./schema-validator";
+import { scanForSecrets } from "./secret-scan";
+import type { StackOutput } from "./stack-output";
+import { sortIssues, type ValidationIssue, type ValidationRule } from "./validation-issue";
+
+export interface StackAnalysis {
+  name: string;
+  /** Sorted; empty when the stack is valid. */
+  issues: ValidationIssue[];
+  /** Present exactly when `issues` is empty. */
+  state: DesiredState | undefined;
+}
+
+interface StackLike extends IConstruct {
+  readonly rawId: string;
+  readonly description: string | undefined;
+}
+
+interface Entry {
+  resource: Resource;
+  definition: KindDefinition<Record<string, unknown>, unknown>;
+  address: string;
+  input: Record<string, unknown>;
+  references: FoundReference[];
+  /** The props passed the schema. */
+  valid: boolean;
+  problems: SchemaProblem[];
+  dependsOn: Set<string>;
+}
+
+/** Which kind a reference must point at, by the key it sits under. */
+const EXPECTED_KIND: Record<string, ResourceKind | "any"> = {
+  image: "Image",
+  network: "VirtualNetwork",
+  securityGroups: "SecurityGroup",
+  template: "VmTemplate",
+  dependsOn: "any",
+};
+
+const ARTICLE: Record<ResourceKind, string> = {
+  VirtualNetwork: "a VirtualNetwork",
+  Image: "an Image",
+  SecurityGroup: "a SecurityGroup",
+  VmTemplate: "a VmTemplate",
+  VirtualMachine: "a VirtualMachine",
+};
+
+const outputSchema: JsonSchema = object(
+  {
+    value: {
+      anyOf: [{ type: "string", maxLength: 65536 }, { type: "number" }, { type: "boolean" }, attributeRef()],
+      expected: "a string, a number, true/false or an attribute of a resource (vm.ipAddress)",
+    },
+    description: description(),
+  },
+  ["value"],
+);
+
+/** Validates a stack and, when it has no issue, synthesises its DesiredState. */
+export function analyseStack(stack: StackLike): StackAnalysis {
+  const name = stack.node.id;
+  const issues: ValidationIssue[] = [];
+  const add = (address: string, path: string, rule: ValidationRule, message: string): void => {
+    issues.push({ address, path, rule, message });
+  };
+  const addressOf = (c: IConstruct): string => {
+    if (c === stack) return name;
+    if (isResourceLike(c)) return constructAddress(c);
+    return `${name}/${c.node.path.slice(stack.node.path.length + (stack.node.path ? 1 : 0))}`;
+  };
+
+  const stackIdProblem = idProblem(stack.rawId);
+  if (stackIdProblem) add(name, "", "address", `stack ${stackIdProblem}`);
+
+  const all = stack.node.findAll();
+  for (const c of all) {
+    if (c === stack || !(isResourceLike(c) || isOutputLike(c))) continue;
+    const problem = idProblem((c as unknown as { rawId: string }).rawId);
+    if (problem) add(addressOf(c), "", "address", problem);
+  }
+
+  // Props through the schema.
+  const entries = new Map<string, Entry>();
+  for (const c of all) {
+    if (!isResourceLike(c)) continue;
+    const resource = c as unknown as Resource;
+    const definition = resource.definition as unknown as KindDefinition<Record<string, unknown>, unknown>;
+    const address = resource.address;
+    const converted = toInput(resource.inputProps());
+    const input = (converted.input ?? {}) as Record<string, unknown>;
+    const problems = checkSchema(definition.schema, input);
+    for (const p of problems) add(address, p.path, "schema", p.message);
+    entries.set(address, {
+      resource,
+      definition,
+      address,
+      input,
+      references: converted.references,
+      valid: problems.length === 0,
+      problems,
+      dependsOn: new Set(),
+    });
+  }
+
+  const view = (address: string): ResourceView | undefined => {
+    const e = entries.get(address);
+    return e ? { kind: e.resource.kind, address: e.address, input: e.valid ? e.input : undefined } : undefined;
+  };
+
+  // References: existence, kind, stack; they become the dependency edges.
+  for (const entry of entries.values()) {
+    for (const reference of entry.references) {
+      for (const target of resolveReference(reference, entry.address)) entry.dependsOn.add(target);
+    }
+  }
+
+  function resolveReference(reference: FoundReference, from: string): string[] {
+    const report = (message: string): string[] => {
+      add(from, reference.path, "reference", message);
+      return [];
+    };
+    const key = [...reference.segments].reverse().find((s): s is string => typeof s === "string") ?? "";
+    const expected = reference.attr !== undefined ? "any" : EXPECTED_KIND[key];
+    if (expected === undefined) return report(`${describeTarget(reference.target)} cannot be used here; only references named by the props (image, network, securityGroups, template, dependsOn) are`);
+    const target = reference.target;
+    if (isStackLike(target) || isAppLike(target)) {
+      return report(`cannot reference a whole ${isStackLike(target) ? "stack" : "app"}; name resources, or constructs that group them, inside this stack`);
+    }
+    const targetStack = enclosingStack(target);
+    if (targetStack !== stack) {
+      const where = targetStack ? `stack "${targetStack.node.id}"` : "no stack";
+      return report(`refers to ${constructAddress(target)} of ${where}; a resource can only reference resources of its own stack`);
+    }
+    if (!isResourceLike(target)) {
+      if (key === "dependsOn" && reference.attr === undefined) {
+        const inside = target.node.findAll().filter(isResourceLike).map((r) => constructAddress(r)).filter((a) => a !== from);
+        if (inside.length === 0) return report(`${describeTarget(target)} holds no resource to depend on`);
+        return inside;
+      }
+      return report(`must be ${expected === "any" ? "a resource" : ARTICLE[expected]}, got ${describeTarget(target)}`);
+    }
+    const resource = target as unknown as Resource;
+    if (expected !== "any" && resource.kind !== expected) return report(`must be ${ARTICLE[expected]}, got ${resource.kind} ${resource.address}`);
+    if (reference.attr !== undefined && !resource.definition.attributes.includes(reference.attr)) {
+      return report(`${resource.kind} ${resource.address} has no attribute "${reference.attr}" (it has: ${resource.definition.attributes.join(", ")})`);
+    }
+    return [resource.address];
+  }
+
+  function describeTarget(target: IConstruct): string {
+    if (isResourceLike(target)) return `${(target as unknown as Resource).kind} ${constructAddress(target)}`;
+    return `the construct ${addressOf(target)}, which is not a resource`;
+  }
+
+  // Each kind's own cross-field checks.
+  for (const entry of entries.values()) {
+    if (entry.valid) {
+      entry.definition.check(entry.input, { report: (path, message, rule = "semantic") => add(entry.address, path, rule, message), lookup: view });
+    } else {
+      checkValidElements(entry, view, add);
+    }
+  }
+
+  // An IP or MAC attribute of a VM that has no NIC would never become known.
+  const nicless = (address: string): boolean => {
+    const vm = view(address);
+    if (vm?.kind !== "VirtualMachine" || !vm.input) return false;
+    if (Array.isArray(vm.input.nics)) return vm.input.nics.length === 0;
+    const template = vm.input.template as { ref: string } | undefined;
+    if (!template) return true;
+    const t = view(template.ref);
+    return t?.kind === "VmTemplate" && t.input !== undefined && (!Array.isArray(t.input.nics) || t.input.nics.length === 0);
+  };
+  const checkNicAttribute = (from: string, reference: FoundReference): void => {
+    if ((reference.attr === "ip" || reference.attr === "mac") && isResourceLike(reference.target)) {
+      const address = constructAddress(reference.target);
+      if (enclosingStack(reference.target) === stack && nicless(address)) {
+        add(from, reference.path, "reference", `${address} has no NIC, so its ${reference.attr} will never be known`);
+      }
+    }
+  };
+  for (const entry of entries.values()) for (const r of entry.references) checkNicAttribute(entry.address, r);
+
+  checkNames(entries, add);
+  for (const entry of entries.values()) {
+    checkStrings(entry.input, entry.address, entry.definition.secretPaths, add);
+    checkReservedKeys(entry.input, entry.address, add);
+  }
+  checkFixedAddresses(entries, view, add);
+  checkCycles(entries, add);
+
+  // Outputs.
+  const outputs: Record<string, DesiredOutput> = {};
+  for (const c of all) {
+    if (!isOutputLike(c)) continue;
+    const output = c as unknown as StackOutput;
+    const address = addressOf(output);
+    const converted = toInput({ ...output.props });
+    for (const p of checkSchema(outputSchema, converted.input)) add(address, p.path, "schema", p.message);
+    for (const r of converted.references) {
+      resolveReference(r, address);
+      checkNicAttribute(address, r);
+    }
+    checkStrings(converted.input, address, [], add);
+    outputs[output.outputName] = converted.input as DesiredOutput;
+  }
+
+  // Validations added through the constructs API.
+  for (const c of all) for (const message of c.node.validate()) add(addressOf(c), "", "custom", message);
+
+  const sorted = sortIssues(issues);
+  if (sorted.length > 0) return { name, issues: sorted, state: undefined };
+
+  const resources: DesiredResource[] = [...entries.values()]
+    .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
+    .map(
+      (e) =>
+        ({
+          address: e.address,
+          kind: e.resource.kind,
+          name: e.resource.name,
+          props: e.definition.normalise(e.input),
+          dependsOn: [...e.dependsOn].sort(),
+        }) as DesiredResource,
+    );
+  const state: DesiredState = {
+    formatVersion: DESIRED_STATE_FORMAT_VERSION,
+    stack: name,
+    ...(stack.description !== undefined ? { description: stack.description } : {}),
+    resources,
+    outputs,
+  };
+  return { name, issues: [], state: sortKeys(state) as DesiredState };
+}
+
+type Add = (address: string, path: string, rule: ValidationRule, message: string) => void;
+
+/**
+ * The cross-field checks of a resource whose props failed the schema, limited to what is sound:
+ * the checks run on a copy without the failing top-level props and list elements, and only the
+ * issues inside list elements that passed the schema are kept (`nics[1].ip` outside every range is
+ * reported even when `memory` is wrong). Resource-wide checks wait for the schema errors to be fixed,
+ * since they may hinge on a prop that is wrong.
+ */
+function checkValidElements(entry: Entry, view: (a: string) => ResourceView | undefined, add: Add): void {
+  const badKeys = new Set<string>();
+  const badElements = new Set<string>();
+  const pruned: Record<string, unknown> = { ...entry.input };
+  for (const p of entry.problems) {
+    const [key, index] = p.pointer;
+    if (typeof key !== "string") {
+      // At the root: an unknown or missing key, named by the path; or props that are not an object.
+      const top = /^[^.[]+/.exec(p.path)?.[0];
+      if (!top) return;
+      badKeys.add(top);
+    } else if (typeof index === "number" && Array.isArray(entry.input[key])) badElements.add(`${key}[${index}]`);
+    else badKeys.add(key);
+  }
+  for (const key of badKeys) delete pruned[key];
+  for (const [key, value] of Object.entries(pruned)) {
+    if (!Array.isArray(value)) continue;
+    const copy = [...value];
+    copy.forEach((_, i) => {
+      // A hole, not a removal: the other elements keep their indices, and forEach skips holes.
+      if (badElements.has(`${key}[${i}]`)) delete copy[i];
+    });
+    pruned[key] = copy;
+  }
+  const report = (path: string, message: string, rule: ValidationRule = "semantic"): void => {
+    const element = /^([A-Za-z_$][\w$-]*)\[(\d+)\]/.exec(path);
+    if (!element || badKeys.has(element[1]!) || badElements.has(element[0])) return;
+    add(entry.address, path, rule, message);
+  };
+  entry.definition.check(pruned, { report, lookup: view });
+}
+
+function checkNames(entries: Map<string, Entry>, add: Add): void {
+  const byKindAndName = new Map<string, Entry[]>();
+  for (const entry of entries.values()) {
+    const given = entry.input.name;
+    if (given !== undefined) {
+      if (typeof given !== "string") continue; // the schema reported it
+      const problem = nameProblem(given);
+      if (problem) {
+        add(entry.address, "name", "name", problem);
+        continue;
+      }
+    }
+    if (!entry.definition.uniqueNames) continue;
+    const key = `${entry.resource.kind}\u0000${entry.resource.name}`;
+    byKindAndName.set(key, [...(byKindAndName.get(key) ?? []), entry]);
+  }
+  for (const group of byKindAndName.values()) {
+    if (group.length < 2) continue;
+    const [first, ...rest] = group.sort((a, b) => (a.address < b.address ? -1 : 1));
+    for (const entry of rest) {
+      add(
+        entry.address,
+        entry.input.name !== undefined ? "name" : "",
+        "duplicate-name",
+        `${entry.resource.kind} name "${entry.resource.name}" is also used by ${first!.address}; backends need ${entry.resource.kind} names unique per owner (set name to tell them apart)`,
+      );
+    }
+  }
+}
+
+function pathOf(segments: readonly (string | number)[]): string {
+  let path = "";
+  for (const s of segments) path = typeof s === "number" ? `${path}[${s}]` : joinPath(path, s);
+  return path;
+}
+
+/** Secrets outside secret fields, and attributes embedded in strings. */
+function checkStrings(input: unknown, address: string, secretPaths: readonly (readonly string[])[], add: Add): void {
+  for (const finding of scanForSecrets(input, secretPaths)) {
+    add(address, pathOf(finding.segments), "secret", `${finding.why}; this field is printed as it is: put secrets in context.secretVars, context.password or graphics.password, which are masked`);
+  }
+  const marker = new RegExp(`${ATTRIBUTE_MARKER_PREFIX.replace(/[$.{]/g, "\\$&")}([^}]*)\\}`);
+  const walk = (v: unknown, segments: (string | number)[]): void => {
+    if (typeof v === "string") {
+      const m = marker.exec(v);
+      if (m) {
+        add(address, pathOf(segments), "reference", `embeds the attribute ${m[1]} in a string; a value known only after apply must be passed on its own (vars: { DB_HOST: db.ipAddress })`);
+      }
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...segments, i]));
+    else if (typeof v === "object" && v !== null) for (const [k, x] of Object.entries(v)) walk(x, [...segments, k]);
+  };
+  walk(input, []);
+}
+
+/** Keys hyperplan keeps for its ownership tags. */
+function checkReservedKeys(input: Record<string, unknown>, address: string, add: Add): void {
+  const maps: [string[], unknown][] = [
+    [["attributes"], input.attributes],
+    [["context", "vars"], (input.context as Record<string, unknown> | undefined)?.vars],
+    [["context", "secretVars"], (input.context as Record<string, unknown> | undefined)?.secretVars],
+  ];
+  const raw = input.raw;
+  if (typeof raw === "object" && raw !== null) for (const [backend, attrs] of Object.entries(raw)) maps.push([["raw", backend], attrs]);
+  for (const [segments, map] of maps) {
+    if (typeof map !== "object" || map === null) continue;
+    for (const key of Object.keys(map)) {
+      if (/^hyperplan/i.test(key)) {
+        add(address, pathOf([...segments, key]), "reserved", `key "${key}" is reserved: hyperplan keeps its ownership tags under names starting with HYPERPLAN`);
+      }
+    }
+  }
+}
+
+interface Claim {
+  address: string;
+  path: string;
+  via?: string;
+}
+
+/** A fixed IP address on a network is given to one NIC of the stack only. */
+function checkFixedAddresses(entries: Map<string, Entry>, view: (a: string) => ResourceView | undefined, add: Add): void {
+  const claims = new Map<string, Claim[]>();
+  const claim = (network: string, ip: string, c: Claim): void => {
+    const key = `${network} ${ip}`;
+    claims.set(key, [...(claims.get(key) ?? []), c]);
+  };
+  const nicsOf = (input: Record<string, unknown>): { network?: { ref?: unknown }; ip?: unknown }[] =>
+    Array.isArray(input.nics) ? (input.nics as { network?: { ref?: unknown }; ip?: unknown }[]) : [];
+  for (const entry of entries.values()) {
+    if (entry.resource.kind !== "VirtualMachine" || !entry.valid) continue;
+    let nics = nicsOf(entry.input);
+    let via: string | undefined;
+    if (entry.input.nics === undefined && entry.input.template) {
+      const template = view((entry.input.template as { ref: string }).ref);
+      if (template?.kind !== "VmTemplate" || !template.input) continue;
+      nics = nicsOf(template.input);
+      via = template.address;
+    }
+    nics.forEach((nic, i) => {
+      if (typeof nic.ip !== "string" || typeof nic.network?.ref !== "string") return;
+      claim(nic.network.ref, nic.ip, { address: entry.address, path: via ? "template" : `nics[${i}].ip`, ...(via ? { via: `${via} nics[${i}]` } : {}) });
+    });
+  }
+  for (const [key, list] of claims) {
+    if (list.length < 2) continue;
+    const [network, ip] = key.split(" ");
+    const [first, ...rest] = list.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.path < b.path ? -1 : 1));
+    for (const c of rest) {
+      const origin = c.via ? ` (its template ${c.via} fixes it)` : "";
+      add(c.address, c.path, "conflict", `fixed ip ${ip} on ${network} is also given to ${first!.address}${origin}; each fixed ip goes to one NIC`);
+    }
+  }
+}
+
+/** Every dependency cycle, each printed from its smallest address. */
+function checkCycles(entries: Map<string, Entry>, add: Add): void {
+  let nodes = [...entries.keys()];
+  for (;;) {
+    const graph = new Graph(nodes);
+    for (const address of nodes) {
+      for (const dep of entries.get(address)!.dependsOn) if (graph.has(dep)) graph.addEdge(address, dep);
+    }
+    const cycle = graph.findCycle();
+    if (!cycle) return;
+    add(cycle[0]!, "", "cycle", `dependency cycle: ${cycle.join(" → ")}`);
+    const inCycle = new Set(cycle);
+    nodes = nodes.filter((n) => !inCycle.has(n));
+  }
+}
