@@ -173,7 +173,8 @@ export function describeValue(value: unknown): string {
 
 function describeSecret(value: unknown): string {
   if (typeof value === "string") return `a string of ${value.length} characters`;
-  return describeValue(value);
+  if (value === null || value === undefined) return describeValue(value);
+  return Array.isArray(value) ? "a list" : `a ${typeof value}`;
 }
 
 function lengthOf(value: unknown): number {

@@ -51,6 +51,16 @@ function startsWith(segments: readonly (string | number)[], prefix: readonly str
   return prefix.length <= segments.length && prefix.every((p, i) => p === String(segments[i]));
 }
 
+/**
+ * Plain objects only: props in JSON form hold no class instance unless the user passed one (the
+ * schema reports it), and such an instance may reach the whole construct tree.
+ */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
 /** Every secret-looking value in `input` outside `secretPaths`. */
 export function scanForSecrets(input: unknown, secretPaths: readonly (readonly string[])[]): SecretFinding[] {
   const findings: SecretFinding[] = [];
@@ -65,7 +75,7 @@ export function scanForSecrets(input: unknown, secretPaths: readonly (readonly s
       return;
     }
     if (Array.isArray(v)) v.forEach((item, i) => walk(item, [...segments, i]));
-    else if (typeof v === "object" && v !== null) for (const [k, item] of Object.entries(v)) walk(item, [...segments, k]);
+    else if (isPlainObject(v)) for (const [k, item] of Object.entries(v)) walk(item, [...segments, k]);
   };
   walk(input, []);
   return findings;

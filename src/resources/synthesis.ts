@@ -25,7 +25,7 @@ import { constructAddress, toInput, type FoundReference } from "./prop-input";
 import type { Resource } from "./resource";
 import { attributeRef, description, object, type JsonSchema } from "./schema-parts";
 import { checkSchema, joinPath, type SchemaProblem } from "./schema-validator";
-import { scanForSecrets } from "./secret-scan";
+import { isPlainObject, scanForSecrets } from "./secret-scan";
 import type { StackOutput } from "./stack-output";
 import { sortIssues, type ValidationIssue, type ValidationRule } from "./validation-issue";
 
@@ -160,7 +160,7 @@ export function analyseStack(stack: StackLike): StackAnalysis {
     if (!isResourceLike(target)) {
       if (key === "dependsOn" && reference.attr === undefined) {
         const inside = target.node.findAll().filter(isResourceLike).map((r) => constructAddress(r)).filter((a) => a !== from);
-        if (inside.length === 0) return report(`${describeTarget(target)} holds no resource to depend on`);
+        if (inside.length === 0) return report(`the construct ${addressOf(target)} holds no resource to depend on`);
         return inside;
       }
       return report(`must be ${expected === "any" ? "a resource" : ARTICLE[expected]}, got ${describeTarget(target)}`);
@@ -223,7 +223,8 @@ export function analyseStack(stack: StackLike): StackAnalysis {
     const address = addressOf(output);
     const converted = toInput({ ...output.props });
     for (const p of checkSchema(outputSchema, converted.input)) add(address, p.path, "schema", p.message);
-    for (const r of converted.references) {
+    // A construct given as the value itself is reported by the schema; attributes are checked here.
+    for (const r of converted.references.filter((x) => x.attr !== undefined)) {
       resolveReference(r, address);
       checkNicAttribute(address, r);
     }
@@ -349,7 +350,7 @@ function checkStrings(input: unknown, address: string, secretPaths: readonly (re
         add(address, pathOf(segments), "reference", `embeds the attribute ${m[1]} in a string; a value known only after apply must be passed on its own (vars: { DB_HOST: db.ipAddress })`);
       }
     } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...segments, i]));
-    else if (typeof v === "object" && v !== null) for (const [k, x] of Object.entries(v)) walk(x, [...segments, k]);
+    else if (isPlainObject(v)) for (const [k, x] of Object.entries(v)) walk(x, [...segments, k]);
   };
   walk(input, []);
 }
