@@ -95,6 +95,8 @@ export abstract class Resource<P extends ResourceProps = ResourceProps> extends 
   /** @internal The props as given, with what `add*` methods appended. */
   inputProps(): Record<string, unknown> {
     const given = this.props as Record<string, unknown>;
+    // Props that are not an object at all go to the schema as they are, which names the mistake.
+    if (typeof given !== "object" || given === null || Array.isArray(given)) return given;
     const out: Record<string, unknown> = { ...given };
     if (this.addedDependencies.length > 0) {
       const base = Array.isArray(given.dependsOn) ? (given.dependsOn as unknown[]) : given.dependsOn === undefined ? [] : [given.dependsOn];
@@ -116,6 +118,7 @@ export abstract class Resource<P extends ResourceProps = ResourceProps> extends 
 
 /** Copies the props so later `add*` calls never write into the caller's object or arrays. */
 export function copyProps<P extends object>(props: P | undefined): P {
+  if (props !== undefined && (typeof props !== "object" || props === null || Array.isArray(props))) return props;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(props ?? {})) out[k] = Array.isArray(v) ? [...v] : v;
   return out as P;
