@@ -78,7 +78,8 @@ export abstract class Resource<P extends ResourceProps = ResourceProps> extends 
 
   /** The backend object's name: the `name` prop, else the construct id. */
   get name(): string {
-    return typeof this.props.name === "string" ? this.props.name : this.node.id;
+    const given = (this.props as { name?: unknown } | undefined)?.name;
+    return typeof given === "string" ? given : this.node.id;
   }
 
   /** The backend's id for the object, known after apply. */
@@ -118,8 +119,10 @@ export abstract class Resource<P extends ResourceProps = ResourceProps> extends 
 
 /** Copies the props so later `add*` calls never write into the caller's object or arrays. */
 export function copyProps<P extends object>(props: P | undefined): P {
-  if (props !== undefined && (typeof props !== "object" || props === null || Array.isArray(props))) return props;
+  // null from JavaScript callers means "no props", like undefined.
+  if (props === undefined || props === null) return {} as P;
+  if (typeof props !== "object" || Array.isArray(props)) return props;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(props ?? {})) out[k] = Array.isArray(v) ? [...v] : v;
+  for (const [k, v] of Object.entries(props)) out[k] = Array.isArray(v) ? [...v] : v;
   return out as P;
 }
