@@ -30,8 +30,13 @@ export type PropsInput<T> =
 export interface ResourceView {
   kind: ResourceKind;
   address: string;
-  /** Its props in JSON form when they passed the schema, else undefined (checks then skip it). */
+  /**
+   * Its props in JSON form, without the top-level props that failed the schema (those are listed in
+   * `unknown`); undefined when the props are not an object at all.
+   */
   input: Record<string, unknown> | undefined;
+  /** Top-level props that failed the schema: their value is unknown, not absent. */
+  unknown: ReadonlySet<string>;
 }
 
 export interface CheckContext {

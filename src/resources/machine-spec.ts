@@ -415,7 +415,7 @@ function checkDisk(disk: DiskInput, at: string, ctx: CheckContext): void {
       if (disk[key] !== undefined) ctx.report(`${at}.${key}`, "applies to volatile disks only; an image disk takes it from the image");
     }
     const image = ctx.lookup(disk.image.ref);
-    if (image?.kind === "Image" && image.input) {
+    if (image?.kind === "Image" && image.input && !image.unknown.has("type") && !image.unknown.has("size")) {
       const imageType = (image.input.type as string | undefined) ?? "os";
       const imageSize = image.input.size;
       if (disk.size !== undefined && imageType === "cdrom") ctx.report(`${at}.size`, `cannot be set: ${image.address} is a cdrom, which cannot be resized`);
@@ -432,7 +432,7 @@ function checkDisk(disk: DiskInput, at: string, ctx: CheckContext): void {
 function checkNicAddress(nic: PropsInput<NicProps>, at: string, ctx: CheckContext): void {
   if (nic.ip === undefined) return;
   const network = ctx.lookup(nic.network.ref);
-  if (network?.kind !== "VirtualNetwork" || !network.input) return;
+  if (network?.kind !== "VirtualNetwork" || !network.input || network.unknown.has("addressRanges")) return;
   const ip = parseIpv4(nic.ip)!;
   const ranges = ((network.input.addressRanges ?? []) as { type?: string; start?: string; size?: number }[])
     .filter((r) => r.type === "ipv4" && typeof r.start === "string" && typeof r.size === "number")

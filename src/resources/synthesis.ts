@@ -6,6 +6,11 @@
  * stack); each kind's cross-field checks; whole-stack checks (names, secrets, reserved keys, fixed
  * IPs, cycles); outputs; validations added with `node.addValidation`. Nothing stops early: every
  * check that can run does, so one run reports every mistake.
+ *
+ * The one staging: a kind's cross-field checks rely on the types the schema guarantees, so for a
+ * resource whose props fail the schema they run only on the list elements that passed it, and
+ * checks across resources only look at top-level props that passed it. A resource-wide rule such
+ * as "memory is required without a template" is thus reported once the schema errors are fixed.
  */
 import type { IConstruct } from "constructs";
 import { Graph } from "../planner/graph";
@@ -50,8 +55,31 @@ interface Entry {
   references: FoundReference[];
   /** The props passed the schema. */
   valid: boolean;
-  problems: SchemaProblem[];
+  /** Where the schema failed: whole top-level props, and single list elements (`disks[1]`). */
+  failed: FailedParts;
   dependsOn: Set<string>;
+}
+
+interface FailedParts {
+  /** The props are not an object at all. */
+  root: boolean;
+  keys: Set<string>;
+  elements: Set<string>;
+}
+
+function failedParts(input: Record<string, unknown>, problems: readonly SchemaProblem[]): FailedParts {
+  const failed: FailedParts = { root: false, keys: new Set(), elements: new Set() };
+  for (const p of problems) {
+    const [key, index] = p.pointer;
+    if (typeof key !== "string") {
+      // At the root: an unknown or missing key, named by the path; or props that are not an object.
+      const top = /^[^.[]+/.exec(p.path)?.[0];
+      if (top) failed.keys.add(top);
+      else failed.root = true;
+    } else if (typeof index === "number" && Array.isArray(input[key])) failed.elements.add(`${key}[${index}]`);
+    else failed.keys.add(key);
+  }
+  return failed;
 }
 
 /** Which kind a reference must point at, by the key it sits under. */
@@ -123,15 +151,19 @@ export function analyseStack(stack: StackLike): StackAnalysis {
       input,
       references: converted.references,
       valid: problems.length === 0,
-      problems,
+      failed: failedParts(input, problems),
       dependsOn: new Set(),
     });
   }
 
-  const view = (address: string): ResourceView | undefined => {
-    const e = entries.get(address);
-    return e ? { kind: e.resource.kind, address: e.address, input: e.valid ? e.input : undefined } : undefined;
-  };
+  // What other resources' checks see of a resource: the top-level props that passed the schema.
+  const views = new Map<string, ResourceView>();
+  for (const e of entries.values()) {
+    const unknown = new Set([...e.failed.keys, ...[...e.failed.elements].map((el) => el.slice(0, el.indexOf("[")))]);
+    const input = e.failed.root ? undefined : Object.fromEntries(Object.entries(e.input).filter(([k]) => !unknown.has(k)));
+    views.set(e.address, { kind: e.resource.kind, address: e.address, input, unknown });
+  }
+  const view = (address: string): ResourceView | undefined => views.get(address);
 
   // References: existence, kind, stack; they become the dependency edges.
   for (const entry of entries.values()) {
@@ -190,12 +222,12 @@ export function analyseStack(stack: StackLike): StackAnalysis {
   // An IP or MAC attribute of a VM that has no NIC would never become known.
   const nicless = (address: string): boolean => {
     const vm = view(address);
-    if (vm?.kind !== "VirtualMachine" || !vm.input) return false;
+    if (vm?.kind !== "VirtualMachine" || !vm.input || vm.unknown.has("nics") || vm.unknown.has("template")) return false;
     if (Array.isArray(vm.input.nics)) return vm.input.nics.length === 0;
     const template = vm.input.template as { ref: string } | undefined;
     if (!template) return true;
     const t = view(template.ref);
-    return t?.kind === "VmTemplate" && t.input !== undefined && (!Array.isArray(t.input.nics) || t.input.nics.length === 0);
+    return t?.kind === "VmTemplate" && t.input !== undefined && !t.unknown.has("nics") && (!Array.isArray(t.input.nics) || t.input.nics.length === 0);
   };
   const checkNicAttribute = (from: string, reference: FoundReference): void => {
     if ((reference.attr === "ip" || reference.attr === "mac") && isResourceLike(reference.target)) {
@@ -270,19 +302,9 @@ type Add = (address: string, path: string, rule: ValidationRule, message: string
  * since they may hinge on a prop that is wrong.
  */
 function checkValidElements(entry: Entry, view: (a: string) => ResourceView | undefined, add: Add): void {
-  const badKeys = new Set<string>();
-  const badElements = new Set<string>();
+  const { root, keys: badKeys, elements: badElements } = entry.failed;
+  if (root) return;
   const pruned: Record<string, unknown> = { ...entry.input };
-  for (const p of entry.problems) {
-    const [key, index] = p.pointer;
-    if (typeof key !== "string") {
-      // At the root: an unknown or missing key, named by the path; or props that are not an object.
-      const top = /^[^.[]+/.exec(p.path)?.[0];
-      if (!top) return;
-      badKeys.add(top);
-    } else if (typeof index === "number" && Array.isArray(entry.input[key])) badElements.add(`${key}[${index}]`);
-    else badKeys.add(key);
-  }
   for (const key of badKeys) delete pruned[key];
   for (const [key, value] of Object.entries(pruned)) {
     if (!Array.isArray(value)) continue;
@@ -395,7 +417,7 @@ function checkFixedAddresses(entries: Map<string, Entry>, view: (a: string) => R
     let via: string | undefined;
     if (entry.input.nics === undefined && entry.input.template) {
       const template = view((entry.input.template as { ref: string }).ref);
-      if (template?.kind !== "VmTemplate" || !template.input) continue;
+      if (template?.kind !== "VmTemplate" || !template.input || template.unknown.has("nics")) continue;
       nics = nicsOf(template.input);
       via = template.address;
     }

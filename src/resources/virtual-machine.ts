@@ -49,25 +49,22 @@ const schema = kindSchema({
   powerState: enumOf(POWER_STATES),
 });
 
-/** The template's props in JSON form, when the VM has a valid template. */
-function templateInput(input: Input, ctx: CheckContext): Record<string, unknown> | undefined {
-  if (!input.template) return undefined;
-  const view = ctx.lookup(input.template.ref);
-  return view?.kind === "VmTemplate" ? view.input : undefined;
-}
-
 function check(input: Input, ctx: CheckContext): void {
   if (!input.template) {
     if (input.memory === undefined) ctx.report("memory", "is required when the VM has no template");
     if (input.cpu === undefined) ctx.report("cpu", "is required when the VM has no template");
   }
-  const fromTemplate = templateInput(input, ctx);
-  const count = (own: unknown[] | undefined, inherited: unknown): number | undefined => {
+  const template = input.template ? ctx.lookup(input.template.ref) : undefined;
+  // How many disks (NICs) the VM ends up with: its own list, else its template's when that is known.
+  const count = (key: "disks" | "nics"): number | undefined => {
+    const own = input[key];
     if (own !== undefined) return own.length;
     if (!input.template) return 0;
-    return fromTemplate ? (Array.isArray(inherited) ? inherited.length : 0) : undefined;
+    if (template?.kind !== "VmTemplate" || !template.input || template.unknown.has(key)) return undefined;
+    const inherited = template.input[key];
+    return Array.isArray(inherited) ? inherited.length : 0;
   };
-  checkMachine(input, ctx, { disks: count(input.disks, fromTemplate?.disks), nics: count(input.nics, fromTemplate?.nics) });
+  checkMachine(input, ctx, { disks: count("disks"), nics: count("nics") });
 }
 
 function normalise(input: Input): VirtualMachineSpec {

@@ -1,4 +1,6 @@
 import type { Command } from "../command";
+import { synthCommand } from "./synth";
+import { validateCommand } from "./validate";
 
 /** Every command the CLI knows, in the order `--help` lists them. */
-export const commands: Command[] = [];
+export const commands: Command[] = [validateCommand, synthCommand];

@@ -1,0 +1,44 @@
+/**
+ * `hyperplan validate [stack.ts]`: loads a stack file and reports every mistake in it — schema,
+ * references, names, secrets, cycles — without talking to any cloud.
+ */
+import type { Command } from "../command";
+import type { CliIo } from "../io";
+import { analyseStack } from "../../resources/synthesis";
+import { STACK_FILE_HELP, parseStackArgs } from "../stack-args";
+import { loadStackFile, resolveStackFile, selectStacks } from "../stack-loader";
+import { issuesJson, issuesText, summaryText } from "../stack-report";
+
+const USAGE = `Usage: hyperplan validate [stack.ts] [--stack NAME] [--json]
+
+Checks the stacks declared in a stack file and lists every error at once, each with the
+resource address and property path (lab/web-1: memory: must be >= 1 MiB, got 0).
+Talks to no cloud. Exit status 0 when every stack is valid, 1 when any is not.
+
+Options:
+  --stack NAME   check only this stack
+  --json         print the result as JSON on stdout ({ valid, stacks: [{ stack, valid, issues }] })
+
+${STACK_FILE_HELP}`;
+
+async function runValidate(argv: string[], io: CliIo): Promise<number> {
+  const args = parseStackArgs(argv, { json: true });
+  const file = resolveStackFile(io.cwd, args.file);
+  const loaded = await loadStackFile(file, { env: io.env, cwd: io.cwd });
+  const analyses = selectStacks(loaded, args.stack).map((s) => analyseStack(s));
+  const valid = analyses.every((a) => a.issues.length === 0);
+  if (args.json) {
+    io.stdout.write(issuesJson(analyses));
+  } else {
+    io.stdout.write(summaryText(analyses));
+    io.stderr.write(issuesText(analyses));
+  }
+  return valid ? 0 : 1;
+}
+
+export const validateCommand: Command = {
+  name: "validate",
+  summary: "Check a stack file and list every error in it",
+  usage: USAGE,
+  run: runValidate,
+};
