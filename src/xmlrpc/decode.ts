@@ -331,8 +331,12 @@ class ValueDecoder {
       if (Object.prototype.hasOwnProperty.call(struct, name)) {
         r.fail(`member ${JSON.stringify(name)} appears twice in a struct`, memberStart);
       }
-      // defineProperty, not assignment: a member named "__proto__" must stay a member.
-      Object.defineProperty(struct, name, { value, enumerable: true, writable: true, configurable: true });
+      if (name === "__proto__") {
+        // Assigning would replace the struct's prototype instead of adding a member.
+        Object.defineProperty(struct, name, { value, enumerable: true, writable: true, configurable: true });
+      } else {
+        struct[name] = value;
+      }
     }
     r.closeTag("struct");
     this.depth--;

@@ -114,13 +114,11 @@ export class XmlReader {
     const xml = this.xml;
     const start = this.pos;
     let p = start;
-    const wanted = expected === undefined ? "a start tag" : `<${expected}>`;
-    if (xml.charCodeAt(p) !== LT) this.fail(p >= xml.length ? `unexpected end of document, expected ${wanted}` : `expected ${wanted}`, p);
+    if (xml.charCodeAt(p) !== LT) this.failStartTag(expected, p);
     p++;
     const nameStart = p;
     while (isNameChar(xml.charCodeAt(p))) p++;
-    if (p >= xml.length) this.fail(`unexpected end of document, expected ${wanted}`, start);
-    if (p === nameStart) this.fail(`expected ${wanted}`, start);
+    if (p >= xml.length || p === nameStart) this.failStartTag(expected, start);
     const name = xml.slice(nameStart, p);
     let empty = false;
     for (;;) {
@@ -145,6 +143,13 @@ export class XmlReader {
     this.lastEmpty = empty;
     this.lastTagStart = start;
     return name;
+  }
+
+  private failStartTag(expected: string | undefined, at: number): never {
+    const wanted = expected === undefined ? "a start tag" : `<${expected}>`;
+    const xml = this.xml;
+    const truncated = at >= xml.length || (xml.charCodeAt(at) === LT && xml.indexOf(">", at) === -1);
+    this.fail(truncated ? `unexpected end of document, expected ${wanted}` : `expected ${wanted}`, at);
   }
 
   private skipAttribute(at: number, tag: string): number {

@@ -99,6 +99,8 @@ describe("unescapeXml", () => {
       ["&#99999999999999999999;", 0],
       [`${LONG}&bogus;`, 600],
       [`${LONG}&lt;&#xDFFF;`, 604],
+      [`☃${LONG}&bogus;`, 601],
+      [`${LONG}&#x2603;&#0;`, 608],
     ];
     for (const [text, index] of cases) {
       const error = parseErrorOf(() => unescapeXml(text));
