@@ -65,6 +65,7 @@ export interface ImageDiskProps {
 
 /** A disk created blank for the VM and deleted with it. */
 export interface VolatileDiskProps {
+  /** Absent: what makes the disk volatile. */
   image?: undefined;
   /** Size in MiB. */
   size: number;

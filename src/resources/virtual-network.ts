@@ -23,6 +23,7 @@ export type NetworkDriver = "bridge" | "802.1Q" | "vxlan" | "ovswitch" | "ovswit
 
 /** An IPv4 address range: `size` consecutive addresses from `start`. */
 export interface Ipv4RangeProps {
+  /** An IPv4 range. */
   type: "ipv4";
   /** First IPv4 address of the range (`10.0.0.10`). */
   start: string;
@@ -40,6 +41,7 @@ export interface Ipv4RangeProps {
  * (each a /64 prefix), or static addresses from `start` with `prefixLength`.
  */
 export interface Ipv6RangeProps {
+  /** An IPv6 range. */
   type: "ipv6";
   /** Number of leases in the range, at least 1. */
   size: number;
@@ -72,6 +74,7 @@ export interface Ipv6RangeProps {
 
 /** A range of MAC addresses only: the guests configure their IP addresses themselves. */
 export interface EthernetRangeProps {
+  /** A range of MAC addresses only. */
   type: "ethernet";
   /** Number of MAC addresses in the range, at least 1. */
   size: number;
