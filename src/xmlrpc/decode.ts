@@ -104,6 +104,10 @@ class ValueDecoder {
     xml: string,
     private readonly keepEscaped: boolean,
   ) {
+    if (typeof xml !== "string") {
+      // A Buffer straight from the socket is the likely mistake: decode it as UTF-8 first.
+      throw new XmlRpcParseError(`expected the document as a string, got ${describe(xml)}`, { index: 0, text: "" });
+    }
     this.reader = new XmlReader(xml);
   }
 
@@ -342,4 +346,10 @@ class ValueDecoder {
     this.depth--;
     return struct;
   }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value !== "object") return typeof value;
+  return (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor?.name ?? "object";
 }

@@ -308,6 +308,12 @@ describe("malformed documents", () => {
     expect(decodeResponse(response(ok)).fault).toBe(false);
   });
 
+  it("refuses a document that is not a string, such as a Buffer", () => {
+    const bytes = Buffer.from(response("<value/>")) as unknown as string;
+    expect(parseErrorOf(() => decodeResponse(bytes)).problem).toBe("expected the document as a string, got Buffer");
+    expect(parseErrorOf(() => decodeCall(undefined as unknown as string)).problem).toContain("got undefined");
+  });
+
   it("refuses malformed calls", () => {
     expect(parseErrorOf(() => decodeCall("<methodCall><methodName></methodName></methodCall>")).problem).toContain("empty method name");
     expect(parseErrorOf(() => decodeCall("<methodCall><params/></methodCall>")).problem).toContain("expected <methodName>");
