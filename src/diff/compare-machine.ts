@@ -1,0 +1,201 @@
+/**
+ * Comparing machines (VmTemplate, and a VirtualMachine with its template folded in): capacity, disks,
+ * NICs, context, console, OS and scheduling.
+ */
+import { matchElements } from "./collections";
+import { DiffCollector, type FieldSpec } from "./compare";
+import { joinIndex, joinKey } from "./rules";
+import { NORMALISERS, asArray, asRecord, canonicalSshKey, isPlainObject, refAddress } from "./values";
+
+const CAPACITY: readonly FieldSpec[] = [
+  { key: "cpu", type: "number", absent: "backend" },
+  { key: "vcpu", type: "number", absent: "backend" },
+  { key: "memory", type: "number", absent: "backend" },
+];
+
+const IMAGE_DISK: readonly FieldSpec[] = [
+  { key: "image", type: "ref", absent: "none" },
+  { key: "size", type: "number", absent: "backend" },
+  { key: "devicePrefix", type: "lower", absent: "backend" },
+  { key: "target", type: "lower", absent: "backend" },
+  { key: "readOnly", type: "boolean", absent: "none", default: false },
+];
+
+const VOLATILE_DISK: readonly FieldSpec[] = [
+  { key: "size", type: "number", absent: "none" },
+  { key: "type", type: "lower", absent: "none" },
+  { key: "format", type: "lower", absent: "backend" },
+  { key: "devicePrefix", type: "lower", absent: "backend" },
+  { key: "target", type: "lower", absent: "backend" },
+];
+
+const NIC: readonly FieldSpec[] = [
+  { key: "network", type: "ref", absent: "none" },
+  { key: "ip", type: "lower", absent: "backend" },
+  { key: "mac", type: "lower", absent: "backend" },
+  { key: "model", type: "lower", absent: "backend" },
+];
+
+const CONTEXT: readonly FieldSpec[] = [
+  { key: "network", type: "boolean", absent: "none" },
+  { key: "startScript", type: "script", absent: "none" },
+  { key: "hostname", type: "lower", absent: "backend" },
+  { key: "password", type: "secret", absent: "none", sensitive: true },
+];
+
+const GRAPHICS: readonly FieldSpec[] = [
+  { key: "type", type: "lower", absent: "none" },
+  { key: "listen", type: "lower", absent: "backend" },
+  { key: "port", type: "number", absent: "backend" },
+  { key: "password", type: "secret", absent: "none", sensitive: true },
+  { key: "keymap", type: "lower", absent: "backend" },
+];
+
+const OS: readonly FieldSpec[] = [
+  { key: "arch", type: "lower", absent: "backend" },
+  { key: "firmware", type: "lower", absent: "backend" },
+  { key: "machine", type: "lower", absent: "backend" },
+  { key: "kernelCmd", type: "text", absent: "none" },
+];
+
+const SCHEDULING: readonly FieldSpec[] = [
+  { key: "requirements", type: "text", absent: "none" },
+  { key: "rank", type: "text", absent: "none" },
+  { key: "datastoreRequirements", type: "text", absent: "none" },
+];
+
+export function compareMachine(c: DiffCollector, desired: Record<string, unknown>, live: Record<string, unknown>): void {
+  c.fields("", desired, live, CAPACITY);
+  if (desired.disks !== undefined) compareDisks(c, asArray(desired.disks), asArray(live.disks));
+  if (desired.nics !== undefined) compareNics(c, asArray(desired.nics), asArray(live.nics));
+  compareContext(c, desired.context, live.context);
+  compareGraphics(c, desired.graphics, live.graphics);
+  if (isPlainObject(desired.os)) {
+    const d = desired.os;
+    const l = asRecord(live.os);
+    c.fields("os", d, l, OS);
+    c.list("os.boot", d.boot, l.boot, NORMALISERS.lower, "backend");
+  }
+  if (isPlainObject(desired.scheduling)) c.fields("scheduling", desired.scheduling, asRecord(live.scheduling), SCHEDULING);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Disks
+
+function diskSource(disk: unknown): string {
+  const d = asRecord(disk);
+  if (typeof d.source === "string") return d.source.toLowerCase();
+  return d.image !== undefined ? "image" : "volatile";
+}
+
+function diskIdentity(disk: unknown): string {
+  const d = asRecord(disk);
+  return diskSource(disk) === "image" ? `image:${refAddress(d.image) ?? "?"}` : `volatile:${String(NORMALISERS.lower(d.type))}`;
+}
+
+/** The differences inside one paired disk, as lines under `base`. */
+function diskLines(c: DiffCollector, base: string, desired: unknown, live: unknown): DiffCollector {
+  const scratch = c.scratch();
+  if (diskSource(desired) !== diskSource(live)) {
+    scratch.line(base, live, desired);
+    return scratch;
+  }
+  scratch.fields(base, asRecord(desired), asRecord(live), diskSource(desired) === "image" ? IMAGE_DISK : VOLATILE_DISK);
+  return scratch;
+}
+
+function compareDisks(c: DiffCollector, desired: unknown[], live: unknown[]): void {
+  if (c.env.mode === "create") {
+    desired.forEach((disk, i) => c.line(joinIndex("disks", i), undefined, disk));
+    return;
+  }
+  const matching = matchElements(desired, live, {
+    same: (d, l) => diskLines(c, "disks[0]", d, l).diffs.length === 0,
+    identity: diskIdentity,
+    pinFirst: true,
+  });
+  for (const [d, l] of matching.pairs) elementLines(c, diskLines(c, joinIndex("disks", d), desired[d], live[l]), desired[d], live[l]);
+  for (const d of matching.added) c.line(joinIndex("disks", d), undefined, desired[d]);
+  for (const l of matching.removed) c.line(joinIndex("disks", l), live[l], undefined);
+}
+
+/** Copies an element's lines into the collector, each knowing its element and the element's other changes. */
+function elementLines(c: DiffCollector, scratch: DiffCollector, desired: unknown, live: unknown): void {
+  const changedKeys = scratch.diffs.map((x) => x.path.slice(x.path.lastIndexOf(".") + 1));
+  for (const diff of scratch.diffs) c.diffs.push({ ...diff, element: { before: live, after: desired, changedKeys } });
+}
+
+// ---------------------------------------------------------------------------------------------
+// NICs
+
+function nicLines(c: DiffCollector, base: string, desired: unknown, live: unknown): DiffCollector {
+  const scratch = c.scratch();
+  const d = asRecord(desired);
+  const l = asRecord(live);
+  scratch.fields(base, d, l, NIC);
+  const groups = (value: unknown, mark: boolean) =>
+    JSON.stringify(
+      [...new Set(asArray(value).map((g) => refAddress(g) ?? JSON.stringify(g)))]
+        .map((a) => (mark && c.env.renewed(a) ? `${a}#renewed` : a))
+        .sort(),
+    );
+  if (groups(d.securityGroups, true) !== groups(l.securityGroups, false)) {
+    const renewed = asArray(d.securityGroups).some((g) => {
+      const a = refAddress(g);
+      return a !== undefined && c.env.renewed(a);
+    });
+    scratch.push({ path: joinKey(base, "securityGroups"), change: "modify", before: l.securityGroups ?? [], after: d.securityGroups ?? [], renewed });
+  }
+  return scratch;
+}
+
+function compareNics(c: DiffCollector, desired: unknown[], live: unknown[]): void {
+  if (c.env.mode === "create") {
+    desired.forEach((nic, i) => c.line(joinIndex("nics", i), undefined, nic));
+    return;
+  }
+  const matching = matchElements(desired, live, {
+    same: (d, l) => nicLines(c, "nics[0]", d, l).diffs.length === 0,
+    identity: (nic) => {
+      const address = refAddress(asRecord(nic).network);
+      return address === undefined ? undefined : `network:${address}`;
+    },
+    positional: true,
+  });
+  for (const [d, l] of matching.pairs) elementLines(c, nicLines(c, joinIndex("nics", d), desired[d], live[l]), desired[d], live[l]);
+  for (const d of matching.added) c.line(joinIndex("nics", d), undefined, desired[d]);
+  for (const l of matching.removed) c.line(joinIndex("nics", l), live[l], undefined);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Context, console
+
+function carriesSecret(context: Record<string, unknown>): boolean {
+  return (
+    context.password !== undefined ||
+    Object.keys(asRecord(context.secretVars)).length > 0 ||
+    Object.keys(asRecord(context.vars)).length > 0
+  );
+}
+
+function compareContext(c: DiffCollector, desired: unknown, live: unknown): void {
+  const l = c.env.mode === "create" ? undefined : live;
+  if (!isPlainObject(desired)) {
+    // No declared context means none: a live one is removed.
+    if (isPlainObject(l)) c.line("context", l, undefined, { sensitive: carriesSecret(l) });
+    return;
+  }
+  const lr = asRecord(l);
+  c.fields("context", desired, lr, CONTEXT);
+  c.set("context.sshKeys", desired.sshKeys, lr.sshKeys, canonicalSshKey);
+  c.variables("context", desired.vars, desired.secretVars, lr.vars, lr.secretVars);
+}
+
+function compareGraphics(c: DiffCollector, desired: unknown, live: unknown): void {
+  const l = c.env.mode === "create" ? undefined : live;
+  if (!isPlainObject(desired)) {
+    if (isPlainObject(l)) c.line("graphics", l, undefined, { sensitive: l.password !== undefined });
+    return;
+  }
+  c.fields("graphics", desired, asRecord(l), GRAPHICS);
+}

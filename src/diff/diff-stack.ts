@@ -1,0 +1,280 @@
+/**
+ * diffStack: DesiredState × LiveState → one ResourceChange per address. Pure: no I/O, no clock, no
+ * randomness; the same inputs give the same changes, byte for byte.
+ *
+ * - Declared, not live → `create`: every declared attribute is a diff line without `before`, so
+ *   renderers treat creates like updates; attributes known only after apply are UNKNOWN.
+ * - Live, not declared → `delete`.
+ * - Both → the attribute differences, each classified by the provider's rules; the resource's action
+ *   is the worst impact among them (`replace` → replace, anything else → update, none → noop).
+ *
+ * Resources are visited in dependency order, so that when a resource is created or replaced, the
+ * resources referring to it already know its id will change: a reference to it differs (`renewed`)
+ * and a variable holding one of its attributes becomes UNKNOWN.
+ *
+ * Attributes known after apply (a context variable holding `db.ipAddress`): on a create they are
+ * UNKNOWN. On an update they resolve against the live value of the referenced object (the provider
+ * reports it in `values`): equal to the live variable → no diff; different → a diff to the live
+ * value; the referenced object created or replaced by this plan → a diff to UNKNOWN; the live value
+ * not reported → no diff unless the variable is missing live.
+ *
+ * Secrets compare by value; every diff line carrying one is `sensitive` and shows `(sensitive)` in
+ * place of both values. The change's `after` keeps the declared values (apply needs them).
+ */
+import type { AttributeDiff, ResourceChange } from "../planner/plan";
+import { makeChange } from "../planner/plan";
+import { worstImpact, type Impact, type ReplaceOrder, type ReplaceOrderSource } from "../planner/action";
+import { Graph } from "../planner/graph";
+import { HyperplanError } from "../errors";
+import type { AttributeRef, DesiredResource, DesiredState } from "../resources/desired-state";
+import type { CompareEnv, RawDiff, Resolution } from "./compare";
+import { compareResource } from "./compare-kinds";
+import { effectiveProps } from "./effective";
+import { LiveStateError, indexLiveState, liveStatusOf, type LiveResource, type LiveState, type LiveStatus } from "./live-state";
+import { classify, type AttributeContext, type Claim, type DiffRules, type KindRules } from "./rules";
+import { asRecord } from "./values";
+
+export interface DiffOptions {
+  /** Replacement orders asked for by the user, by address (source `user`). */
+  replaceOrders?: { [address: string]: ReplaceOrder };
+}
+
+export class DiffError extends HyperplanError {
+  constructor(code: string, summary: string, address?: string) {
+    super(code, summary, address === undefined ? {} : { address });
+  }
+}
+
+/** One resource's change with what the plan builder needs beside it. */
+export interface DiffEntry {
+  change: ResourceChange;
+  desired?: DesiredResource;
+  live?: LiveResource;
+  /** Claims the declared object will hold, and the ones the live object holds. */
+  claims: { desired: Claim[]; live: Claim[] };
+}
+
+export function diffStack(desired: DesiredState, live: LiveState, rules: DiffRules, options: DiffOptions = {}): ResourceChange[] {
+  return analyseStack(desired, live, rules, options).map((e) => e.change);
+}
+
+/** The changes of every declared or live address, sorted by address. */
+export function analyseStack(desired: DesiredState, live: LiveState, rules: DiffRules, options: DiffOptions = {}): DiffEntry[] {
+  if (desired.stack !== live.stack) {
+    throw new DiffError("STACK_MISMATCH", `the declaration is stack "${desired.stack}" but the live state was read for stack "${live.stack}"`);
+  }
+  const liveByAddress = indexLiveState(live);
+  const desiredByAddress = new Map<string, DesiredResource>();
+  for (const r of desired.resources) {
+    if (desiredByAddress.has(r.address)) throw new DiffError("DUPLICATE_ADDRESS", "is declared twice", r.address);
+    desiredByAddress.set(r.address, r);
+  }
+
+  const renewed = new Set<string>();
+  const resolve = (ref: AttributeRef): Resolution => {
+    if (renewed.has(ref.ref)) return { state: "renewed" };
+    const target = liveByAddress.get(ref.ref);
+    if (!target) return desiredByAddress.has(ref.ref) ? { state: "renewed" } : { state: "unreported" };
+    if (ref.attr === "id" && (typeof target.id === "string" || typeof target.id === "number")) return { state: "known", value: target.id };
+    const value = asRecord(target.values)[ref.attr];
+    return typeof value === "string" || typeof value === "number" ? { state: "known", value } : { state: "unreported" };
+  };
+
+  const entries: DiffEntry[] = [];
+  for (const address of dependencyOrder(desiredByAddress)) {
+    const d = desiredByAddress.get(address)!;
+    const l = liveByAddress.get(address);
+    const kindRules = rules.kinds[d.kind];
+    const props = effectiveProps(d, desiredByAddress, rules.keyCase);
+    const desiredClaims = claimsOf(kindRules, d.name, props);
+    if (!l) {
+      renewed.add(address);
+      entries.push({ change: createChange(d, props, rules, resolve, renewed), desired: d, claims: { desired: desiredClaims, live: [] } });
+      continue;
+    }
+    if (l.kind !== d.kind) {
+      throw new LiveStateError(`is declared as ${d.kind} but the live object with this address (id ${String(l.id)}) is ${String(l.kind)}`, address);
+    }
+    const change = updateChange(d, props, l, rules, options, resolve, renewed);
+    if (change.action === "replace") renewed.add(address);
+    entries.push({ change, desired: d, live: l, claims: { desired: desiredClaims, live: claimsOf(kindRules, l.name, l.props) } });
+  }
+  for (const [address, l] of liveByAddress) {
+    if (desiredByAddress.has(address)) continue;
+    entries.push({
+      change: deleteChange(l, rules, `no longer declared: deleted through ${rules.kinds[l.kind].deleteOperation}`),
+      live: l,
+      claims: { desired: [], live: claimsOf(rules.kinds[l.kind], l.name, l.props) },
+    });
+  }
+  return entries.sort((a, b) => (a.change.address < b.change.address ? -1 : a.change.address > b.change.address ? 1 : 0));
+}
+
+/** Declared addresses, each after the ones it depends on (dependencies outside the declaration ignored). */
+function dependencyOrder(byAddress: ReadonlyMap<string, DesiredResource>): string[] {
+  const graph = new Graph(byAddress.keys());
+  for (const r of byAddress.values()) {
+    for (const dep of Array.isArray(r.dependsOn) ? r.dependsOn : []) if (byAddress.has(dep) && dep !== r.address) graph.addEdge(r.address, dep);
+  }
+  return graph.topologicalOrder();
+}
+
+function claimsOf(rules: KindRules, name: unknown, props: unknown): Claim[] {
+  if (!rules.claims) return [];
+  return rules.claims({ name: typeof name === "string" ? name : String(name), props });
+}
+
+function compareEnv(rules: DiffRules, mode: "create" | "update", resolve: (r: AttributeRef) => Resolution, renewed: Set<string>, live?: LiveResource): CompareEnv {
+  const aliases: { [path: string]: unknown[] } = {};
+  for (const [path, list] of Object.entries(asRecord(live?.aliases))) if (Array.isArray(list)) aliases[path] = list;
+  return { keyCase: rules.keyCase, backend: rules.backend, mode, renewed: (a) => renewed.has(a), resolve, aliases };
+}
+
+function toAttributeDiff(raw: RawDiff, impact: Impact, operation: string, effects: string[]): AttributeDiff {
+  return {
+    path: raw.path,
+    ...(raw.before !== undefined ? { before: raw.before } : {}),
+    ...(raw.after !== undefined ? { after: raw.after } : {}),
+    impact,
+    operation,
+    ...(effects.length > 0 ? { effects } : {}),
+    ...(raw.sensitive ? { sensitive: true } : {}),
+  };
+}
+
+function declaredAfter(d: DesiredResource): Record<string, unknown> {
+  return { name: d.name, ...(d.props as unknown as Record<string, unknown>) };
+}
+
+function liveBefore(l: LiveResource): Record<string, unknown> {
+  return { name: l.name, ...asRecord(l.props) };
+}
+
+function createChange(
+  d: DesiredResource,
+  props: Record<string, unknown>,
+  rules: DiffRules,
+  resolve: (r: AttributeRef) => Resolution,
+  renewed: Set<string>,
+): ResourceChange {
+  const kindRules = rules.kinds[d.kind];
+  const operation = typeof kindRules.createOperation === "function" ? kindRules.createOperation(d) : kindRules.createOperation;
+  const raw = compareResource(compareEnv(rules, "create", resolve, renewed), d.kind, { name: d.name, props }, { name: undefined, props: undefined });
+  return makeChange({
+    address: d.address,
+    kind: d.kind,
+    action: "create",
+    after: declaredAfter(d),
+    diff: raw.map((r) => toAttributeDiff(r, "in-place", operation, [])),
+    dependsOn: [],
+    reason: `declared, no live object: created through ${operation}`,
+  });
+}
+
+function updateChange(
+  d: DesiredResource,
+  props: Record<string, unknown>,
+  l: LiveResource,
+  rules: DiffRules,
+  options: DiffOptions,
+  resolve: (r: AttributeRef) => Resolution,
+  renewed: Set<string>,
+): ResourceChange {
+  const kindRules = rules.kinds[d.kind];
+  const status = liveStatusOf(l);
+  const raw = compareResource(compareEnv(rules, "update", resolve, renewed, l), d.kind, { name: d.name, props }, { name: l.name, props: l.props });
+  const effective = { ...d, props } as unknown as DesiredResource;
+  const diff = raw.map((r) => {
+    const ctx: AttributeContext = {
+      kind: d.kind,
+      address: d.address,
+      path: r.path,
+      change: r.change,
+      before: r.before,
+      after: r.after,
+      status,
+      desired: effective,
+      live: l,
+      renewed: r.renewed,
+      ...(r.element ? { element: r.element } : {}),
+    };
+    const cls = classify(kindRules, ctx);
+    return toAttributeDiff(r, cls.impact, cls.operation, cls.effects);
+  });
+  const base = { address: d.address, kind: d.kind, id: String(l.id), before: liveBefore(l), after: declaredAfter(d), diff, dependsOn: [] };
+  if (diff.length === 0) return makeChange({ ...base, action: "noop", reason: withStatus("matches the declaration", status) });
+
+  const worst = diff.map((x) => x.impact).reduce(worstImpact);
+  if (worst !== "replace") {
+    const cycled = unique(diff.filter((x) => x.impact === "in-place-with-power-cycle").map((x) => x.path));
+    const paths = unique(diff.map((x) => x.path));
+    const reason = `${paths.join(", ")} ${paths.length === 1 ? "changes" : "change"} in place${
+      cycled.length > 0 ? `; ${cycled.join(", ")} ${cycled.length === 1 ? "needs" : "need"} a power cycle` : ""
+    }`;
+    return makeChange({ ...base, action: "update", reason: withStatus(reason, status) });
+  }
+  const forcedBy = unique(diff.filter((x) => x.impact === "replace").map((x) => x.path));
+  // In a replacement every line is carried out by creating the new object: the in-place operations
+  // and their side effects (a resize's power cycle) do not happen. `forcedBy` keeps which lines force it.
+  const replaced = diff.map((x): AttributeDiff => {
+    if (x.impact === "replace") return x;
+    const { effects: _effects, ...rest } = x;
+    return { ...rest, impact: "replace", operation: "replace" };
+  });
+  const order = decideReplaceOrder(kindRules, d, props, l, options.replaceOrders?.[d.address]);
+  const orderText = order.order === "create-before-destroy" ? "the new object is created before the old one is deleted" : "the old object is deleted before the new one is created";
+  return makeChange({
+    ...base,
+    diff: replaced,
+    action: "replace",
+    forcedBy,
+    replaceOrder: order.order,
+    replaceOrderSource: order.source,
+    reason: withStatus(`${forcedBy.join(", ")} cannot change in place; ${orderText} (${order.why})`, status),
+  });
+}
+
+function unique(list: string[]): string[] {
+  return [...new Set(list)];
+}
+
+function withStatus(reason: string, status: LiveStatus): string {
+  if (status.healthy) return reason;
+  return `${reason}; the live object is in ${status.state}${status.message ? `: ${status.message}` : ""}`;
+}
+
+interface OrderDecision {
+  order: ReplaceOrder;
+  source: ReplaceOrderSource;
+  why: string;
+}
+
+function decideReplaceOrder(kindRules: KindRules, d: DesiredResource, props: Record<string, unknown>, l: LiveResource, user: ReplaceOrder | undefined): OrderDecision {
+  const held = claimsOf(kindRules, l.name, l.props);
+  const overlap = claimsOf(kindRules, d.name, props).filter((c) => held.some((h) => h.key === c.key));
+  const first = overlap[0];
+  if (user !== undefined) {
+    if (user === "create-before-destroy" && first) {
+      throw new DiffError("REPLACE_ORDER", `cannot be replaced create-before-destroy as asked: ${first.what} is held by the old object until it is deleted`, d.address);
+    }
+    return { order: user, source: "user", why: "as asked" };
+  }
+  if (first) return { order: "delete-before-create", source: first.source, why: `${first.what} must be free before the new object takes it` };
+  return { order: kindRules.replaceOrder, source: "kind-default", why: `the default for ${d.kind}` };
+}
+
+/** A delete of a live object, with the given reason. */
+export function deleteChange(l: LiveResource, rules: DiffRules, reason: string): ResourceChange {
+  return makeChange({
+    address: l.address,
+    kind: l.kind,
+    action: "delete",
+    id: String(l.id),
+    before: liveBefore(l),
+    diff: [],
+    dependsOn: [],
+    reason: withStatus(reason, liveStatusOf(l)),
+  });
+}
+
+export { type DiffRules };

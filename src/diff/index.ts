@@ -1,0 +1,26 @@
+// The diff: DesiredState × LiveState → ResourceChange[], pure.
+export { diffStack, analyseStack, deleteChange, DiffError, type DiffEntry, type DiffOptions } from "./diff-stack";
+export {
+  fingerprintLive,
+  indexLiveState,
+  liveStatusOf,
+  LiveStateError,
+  type LiveResource,
+  type LiveState,
+  type LiveStatus,
+  type SpecByKind,
+  type SpecOf,
+} from "./live-state";
+export {
+  classify,
+  matchPath,
+  pathSegments,
+  type AttributeContext,
+  type AttributeRule,
+  type ChangeType,
+  type Claim,
+  type Classification,
+  type DiffRules,
+  type KindRules,
+} from "./rules";
+export { effectiveProps } from "./effective";

@@ -1,0 +1,165 @@
+/**
+ * The LiveState contract: what a provider's `read` hands to the diff. A plain JSON value, built by the
+ * provider from the backend's pools and never reaching back to the backend.
+ *
+ * What a provider promises (the diff relies on each point; breaking one gives plans that never settle):
+ * - Only objects carrying the stack's ownership tag are listed, one entry per address. A missing object,
+ *   or a VM that reached its final state (OpenNebula DONE), is simply absent: the diff proposes a create.
+ * - `props` has the SAME Spec type as the declaration of that kind, mapped from the live object:
+ *   - A reference to an object of the stack becomes `{ ref: <address> }` through the id → address map of
+ *     the owned objects. A reference to an object the stack does not own becomes `{ ref: "<kind>#<id>" }`
+ *     (never an address, so no declaration can match it), except the backend's implicit defaults that
+ *     every object gets without asking (OpenNebula: security group 0 on every NIC), which are left out.
+ *   - Disks and NICs a VM inherited from its template are listed as the VM has them: the VM's own,
+ *     complete lists, whatever their origin.
+ *   - Keys the backend chose by itself (device prefix, target, bridge name …) may be reported; the diff
+ *     ignores them where the declaration leaves them to the backend.
+ *   - `attributes` holds the free attributes only, not the backend's own bookkeeping (ownership tags,
+ *     scheduler messages, error text); context `vars` holds the guest variables only, not the ones the
+ *     backend generates (OpenNebula `ETHn_*`). A provider cannot tell a secret variable from a plain one
+ *     and may report all of them under `vars`: the diff compares `vars` and `secretVars` as one map.
+ * - `values` holds the after-apply attributes of the kind (`ip`, `mac` of a VM) as read, so that a
+ *   declaration using `vm.ipAddress` compares against the address the VM really has. `id` is read from
+ *   the `id` field.
+ * - `aliases` lists other spellings of a live value, by attribute path (`datastore: [1, "default"]`):
+ *   a declared value equal to any of them is no change. For values a user may give by id or by name.
+ * - `dependsOn` lists the addresses of owned objects this one uses (a VM: its images, networks,
+ *   template, security groups): the plan deletes users before what they use.
+ */
+import { createHash } from "node:crypto";
+import { HyperplanError } from "../errors";
+import {
+  RESOURCE_KINDS,
+  type ImageSpec,
+  type ResourceKind,
+  type SecurityGroupSpec,
+  type VirtualMachineSpec,
+  type VirtualNetworkSpec,
+  type VmTemplateSpec,
+} from "../resources/desired-state";
+
+/** The Spec type of each kind: the same for the declaration and the live object. */
+export interface SpecByKind {
+  VirtualNetwork: VirtualNetworkSpec;
+  Image: ImageSpec;
+  SecurityGroup: SecurityGroupSpec;
+  VmTemplate: VmTemplateSpec;
+  VirtualMachine: VirtualMachineSpec;
+}
+export type SpecOf<K extends ResourceKind> = SpecByKind[K];
+
+/** The backend's view of the object's health, in the backend's own state names. */
+export interface LiveStatus {
+  /** The backend's state name: `RUNNING`, `POWEROFF`, `BOOT_FAILURE`, `READY`, `ERROR` … */
+  state: string;
+  /** False when the object is in a failure state a person must look at. */
+  healthy: boolean;
+  /** The backend's own message about that state (OpenNebula: the VM's USER_TEMPLATE/ERROR). */
+  message?: string;
+}
+
+export interface LiveResource<K extends ResourceKind = ResourceKind> {
+  /** From the object's ownership tag. */
+  address: string;
+  kind: K;
+  name: string;
+  /** The backend's id. */
+  id: string;
+  /** The live object mapped into the declaration's Spec type (see the contract above). */
+  props: SpecOf<K>;
+  /** Addresses of owned objects this one uses. */
+  dependsOn: string[];
+  status: LiveStatus;
+  /** After-apply attributes as read (`ip`, `mac`); `id` comes from the field above. */
+  values?: { [attr: string]: string | number };
+  /** Other spellings of live values, by attribute path (`datastore`). */
+  aliases?: { [path: string]: (string | number)[] };
+}
+
+export interface LiveState {
+  stack: string;
+  /** The endpoint the objects were read from. */
+  endpoint: string;
+  resources: LiveResource[];
+  /** A digest of the objects as read: a saved plan is refused when the live objects moved since. */
+  fingerprint: string;
+}
+
+export class LiveStateError extends HyperplanError {
+  constructor(summary: string, address?: string) {
+    super("LIVE_STATE", summary, address === undefined ? {} : { address });
+  }
+}
+
+/**
+ * The digest a provider puts into `LiveState.fingerprint`: SHA-256 over the objects in address order,
+ * keys sorted. Statuses count (a VM that went from RUNNING to POWEROFF makes an older plan stale),
+ * status messages do not (they carry timestamps).
+ */
+export function fingerprintLive(resources: readonly LiveResource[]): string {
+  const items = [...resources]
+    .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((r) => ({
+      address: r.address,
+      kind: r.kind,
+      id: r.id,
+      name: r.name,
+      props: r.props,
+      dependsOn: [...r.dependsOn].sort(),
+      state: r.status.state,
+      values: r.values ?? {},
+    }));
+  return `sha256:${createHash("sha256").update(stableJson(items)).digest("hex")}`;
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
+  if (typeof value === "object" && value !== null) {
+    const entries = Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/**
+ * Checks the envelope of a LiveState (the part the diff cannot read around) and returns the resources
+ * by address. The props inside are not checked here: the diff reads them defensively, so a provider
+ * mapping a strange object produces a diff line, never a crash.
+ */
+export function indexLiveState(live: LiveState): Map<string, LiveResource> {
+  if (typeof live !== "object" || live === null || !Array.isArray(live.resources)) {
+    throw new LiveStateError("the live state has no resources list (a provider bug)");
+  }
+  const byAddress = new Map<string, LiveResource>();
+  live.resources.forEach((r, i) => {
+    if (typeof r !== "object" || r === null || typeof r.address !== "string" || r.address === "") {
+      throw new LiveStateError(`live object #${i} has no address (a provider bug)`);
+    }
+    if (!(RESOURCE_KINDS as readonly unknown[]).includes(r.kind)) {
+      throw new LiveStateError(`the live object has an unknown kind ${JSON.stringify(r.kind)} (a provider bug)`, r.address);
+    }
+    const first = byAddress.get(r.address);
+    if (first) {
+      throw new LiveStateError(
+        `two live objects carry this address (ids ${String(first.id)} and ${String(r.id)}); delete the stray one in the backend, then plan again`,
+        r.address,
+      );
+    }
+    byAddress.set(r.address, r);
+  });
+  return byAddress;
+}
+
+/** The live status, read defensively (a provider may hand over anything). */
+export function liveStatusOf(resource: LiveResource): LiveStatus {
+  const s = resource.status as Partial<LiveStatus> | undefined;
+  if (typeof s !== "object" || s === null) return { state: "UNKNOWN", healthy: true };
+  return {
+    state: typeof s.state === "string" ? s.state : "UNKNOWN",
+    healthy: s.healthy !== false,
+    ...(typeof s.message === "string" && s.message !== "" ? { message: s.message } : {}),
+  };
+}

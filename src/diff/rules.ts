@@ -1,0 +1,174 @@
+/**
+ * DiffRules: how a backend carries out each attribute change. The diff finds WHAT differs; a provider
+ * supplies, per kind, one ranked table saying HOW each attribute path changes (in place, with a power
+ * cycle, or by replacing the object), by which named operation, and with which side effects a person
+ * must read before approving. The first rule whose path matches wins.
+ *
+ * Path patterns, matched segment by segment against a diff path (`disks[2].size`, `context.vars.DB`):
+ * - a name matches itself, `[3]` matches index 3;
+ * - `*` matches any one name, `[*]` any one index;
+ * - `**` matches everything that is left (one segment or more).
+ */
+import type { ReplaceOrder, ReplaceOrderSource, Impact } from "../planner/action";
+import type { DesiredResource, ResourceKind } from "../resources/desired-state";
+import type { LiveResource, LiveStatus } from "./live-state";
+
+/** What happened to the value at a path. */
+export type ChangeType = "add" | "remove" | "modify";
+
+/** Everything a rule may look at to decide. */
+export interface AttributeContext {
+  kind: ResourceKind;
+  address: string;
+  path: string;
+  change: ChangeType;
+  before: unknown;
+  after: unknown;
+  /** The live object's status. */
+  status: LiveStatus;
+  /** The declaration, with a VM's template folded in (the effective props). */
+  desired: DesiredResource;
+  live: LiveResource;
+  /** For a change inside a collection element (a disk, a NIC): the element and its other changed keys. */
+  element?: { before: unknown; after: unknown; changedKeys: string[] };
+  /** True when the value is a reference to an object this plan creates or replaces (a new id). */
+  renewed: boolean;
+}
+
+type Decide<T> = T | ((ctx: AttributeContext) => T);
+
+export interface AttributeRule {
+  /** Path pattern (see the file comment). */
+  path: string;
+  /** Only for this kind of change (attach vs detach); absent: any. */
+  when?: ChangeType;
+  impact: Decide<Impact>;
+  /** The named operation that applies it (the backend's call name). */
+  operation: Decide<string>;
+  /** Side effects a person must know before approving; an empty list is none. */
+  effects?: Decide<string[]>;
+}
+
+/** Something only one object can hold at a time: a unique name, a fixed address lease. */
+export interface Claim {
+  key: string;
+  /** For people: `the image name "debian"`, `the address 10.0.0.5 on lab/net`. */
+  what: string;
+  /** Where a delete-before-create forced by this claim comes from. */
+  source: Exclude<ReplaceOrderSource, "user">;
+}
+
+export interface KindRules {
+  /** The ranked table; an attribute no rule names forces a replacement (the safe reading). */
+  attributes: AttributeRule[];
+  /** The kind's replacement order when nothing forces another one. */
+  replaceOrder: ReplaceOrder;
+  /** The operation a create uses, named on every line of a create. */
+  createOperation: string | ((desired: DesiredResource) => string);
+  /** The operation a delete uses. */
+  deleteOperation: string;
+  /** Whether the backend refuses to delete an object other objects still use (an image under a VM). */
+  deleteWhileUsed: "refused" | "allowed";
+  /** What the object holds exclusively; two objects holding the same claim cannot exist together. */
+  claims?: (resource: { name: string; props: unknown }) => Claim[];
+}
+
+export interface DiffRules {
+  /** The backend whose `raw` attributes the diff compares (`opennebula`). */
+  backend: string;
+  /** How the backend keeps attribute names (free attributes, context variables, raw keys). */
+  keyCase: "exact" | "insensitive";
+  kinds: { [K in ResourceKind]: KindRules };
+}
+
+/** A rule's decision for one attribute diff. */
+export interface Classification {
+  impact: Impact;
+  operation: string;
+  effects: string[];
+}
+
+const NO_RULE: Omit<Classification, "effects"> = { impact: "replace", operation: "replace" };
+
+/** The first matching rule's decision; no rule: replace, with an effect saying so. */
+export function classify(rules: KindRules, ctx: AttributeContext): Classification {
+  for (const rule of rules.attributes) {
+    if (rule.when !== undefined && rule.when !== ctx.change) continue;
+    if (!matchPath(rule.path, ctx.path)) continue;
+    const pick = <T>(d: Decide<T>): T => (typeof d === "function" ? (d as (c: AttributeContext) => T)(ctx) : d);
+    return { impact: pick(rule.impact), operation: pick(rule.operation), effects: rule.effects === undefined ? [] : pick(rule.effects) };
+  }
+  return { ...NO_RULE, effects: [`no rule says how ${ctx.path} changes in place, so the object is replaced`] };
+}
+
+/** Splits `disks[2].size` into `["disks", "[2]", "size"]`; `a["odd.key"]` keeps the quoted key whole. */
+export function pathSegments(path: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  let name = "";
+  const flush = () => {
+    if (name !== "") out.push(name);
+    name = "";
+  };
+  while (i < path.length) {
+    const c = path[i]!;
+    if (c === ".") {
+      flush();
+      i++;
+    } else if (c === "[") {
+      flush();
+      if (path[i + 1] === '"') {
+        // A quoted key: JSON string syntax up to the closing quote.
+        let j = i + 2;
+        while (j < path.length && path[j] !== '"') j += path[j] === "\\" ? 2 : 1;
+        out.push(JSON.parse(path.slice(i + 1, j + 1)) as string);
+        i = path[j + 1] === "]" ? j + 2 : j + 1;
+      } else {
+        const close = path.indexOf("]", i);
+        const end = close === -1 ? path.length : close + 1;
+        out.push(path.slice(i, end));
+        i = end;
+      }
+    } else {
+      name += c;
+      i++;
+    }
+  }
+  flush();
+  return out;
+}
+
+function isIndex(segment: string): boolean {
+  return segment.startsWith("[") && segment.endsWith("]");
+}
+
+export function matchPath(pattern: string, path: string): boolean {
+  const p = pathSegments(pattern);
+  const s = pathSegments(path);
+  for (let i = 0; i < p.length; i++) {
+    const want = p[i]!;
+    if (want === "**") return s.length > i;
+    const got = s[i];
+    if (got === undefined) return false;
+    if (want === "*") {
+      if (isIndex(got)) return false;
+    } else if (want === "[*]") {
+      if (!isIndex(got)) return false;
+    } else if (want !== got) {
+      return false;
+    }
+  }
+  return p.length === s.length;
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/** Appends a key to a path: `.KEY` when it reads as a name, `["odd.key"]` when not. */
+export function joinKey(path: string, key: string): string {
+  if (IDENTIFIER.test(key)) return path === "" ? key : `${path}.${key}`;
+  return `${path}[${JSON.stringify(key)}]`;
+}
+
+export function joinIndex(path: string, index: number): string {
+  return `${path}[${index}]`;
+}

@@ -1,0 +1,284 @@
+/**
+ * buildPlan: the diff's changes, ordered into the Plan document. Pure, like the diff.
+ *
+ * Order (each change's `dependsOn` lists the changes it waits for):
+ * - Creates, updates and replacements wait for the changes of what they reference (the declaration's
+ *   `dependsOn`): an image before the VM that boots from it.
+ * - Destroy order is the reverse of create order, read from the LIVE references: a change that stops
+ *   a live object from using another (its delete, or an update or replacement that no longer refers to
+ *   it) comes before the delete or replacement of the object it used. A VM is deleted before its image.
+ * - Something only one object can hold (a unique name, a fixed address: the rules' claims) is taken
+ *   only after the change that frees it: an image renamed in code waits for the delete of the old one.
+ * - A replacement carries its order inside the change (`replaceOrder`), decided by the diff.
+ * Among changes ready together, addresses sort; `noop` changes stay in the document (so `show` can
+ * list them) in declaration dependency order, waiting for nothing.
+ *
+ * Refused as impossible, with the way out in the message:
+ * - replacing an object that objects kept by the plan still use, when the backend refuses to delete a
+ *   used object (the old one would have to go before its users let go of it, and the new one exist
+ *   before they can use it: one change cannot be both);
+ * - deleting such an object while a kept object still uses it;
+ * - taking a claim that a kept object holds.
+ *
+ * `targets`: the plan is limited to those addresses (or construct paths: `lab/tier` covers
+ * `lab/tier/web`) and what they depend on, transitively. In destroy mode, to those and everything
+ * that uses them, since users must go first.
+ */
+import { HyperplanError } from "../errors";
+import type { DesiredState } from "../resources/desired-state";
+import { analyseStack, deleteChange, DiffError, type DiffEntry } from "../diff/diff-stack";
+import { indexLiveState, type LiveResource, type LiveState } from "../diff/live-state";
+import type { DiffRules } from "../diff/rules";
+import type { ReplaceOrder } from "./action";
+import { Graph } from "./graph";
+import { PLAN_FORMAT_VERSION, makeChange, summarize, type Plan, type ResourceChange } from "./plan";
+
+export interface BuildPlanInput {
+  desired: DesiredState;
+  live: LiveState;
+  rules: DiffRules;
+  mode: "plan" | "destroy";
+  /** Limit the plan to these addresses (repeatable `--target`). */
+  targets?: string[];
+  /** Replacement orders the user asked for, by address. */
+  replaceOrders?: { [address: string]: ReplaceOrder };
+}
+
+export class PlanBuildError extends HyperplanError {
+  constructor(code: string, summary: string, address?: string) {
+    super(code, summary, address === undefined ? {} : { address });
+  }
+}
+
+export function buildPlan(input: BuildPlanInput): Plan {
+  const { desired, live, rules, mode } = input;
+  if (desired.stack !== live.stack) {
+    throw new DiffError("STACK_MISMATCH", `the declaration is stack "${desired.stack}" but the live state was read for stack "${live.stack}"`);
+  }
+  const changes = mode === "destroy" ? destroyChanges(input) : planChanges(input);
+  return {
+    formatVersion: PLAN_FORMAT_VERSION,
+    stack: live.stack,
+    endpoint: live.endpoint,
+    liveFingerprint: live.fingerprint,
+    mode,
+    changes,
+    summary: summarize(changes),
+  };
+}
+
+/** True when `target` names `address` or a construct path above it. */
+function covers(target: string, address: string): boolean {
+  const t = target.endsWith("/") ? target.slice(0, -1) : target;
+  return address === t || address.startsWith(`${t}/`);
+}
+
+function matchTargets(targets: readonly string[], addresses: readonly string[]): string[] {
+  const matched = new Set<string>();
+  for (const target of targets) {
+    const hits = addresses.filter((a) => covers(target, a));
+    if (hits.length === 0) {
+      throw new PlanBuildError("UNKNOWN_TARGET", `the target ${JSON.stringify(target)} matches no declared or live resource of the stack`);
+    }
+    for (const h of hits) matched.add(h);
+  }
+  return [...matched];
+}
+
+// ---------------------------------------------------------------------------------------------
+// plan mode
+
+function planChanges(input: BuildPlanInput): ResourceChange[] {
+  const entries = analyseStack(input.desired, input.live, input.rules, input.replaceOrders ? { replaceOrders: input.replaceOrders } : {});
+  const byAddress = new Map(entries.map((e) => [e.change.address, e]));
+  const scope = planScope(input.targets, byAddress);
+  const inScope = (address: string) => scope.has(address);
+  const action = (address: string) => byAddress.get(address)?.change.action;
+
+  const wait = new Graph(scope);
+  const orderOnly: [string, string][] = [];
+
+  // Create order: after the changes of what the declaration references.
+  for (const address of scope) {
+    const e = byAddress.get(address)!;
+    for (const dep of declaredDeps(e)) {
+      if (!inScope(dep) || dep === address) continue;
+      const depAction = action(dep);
+      const bringsUp = depAction === "create" || depAction === "update" || depAction === "replace";
+      const a = e.change.action;
+      if (bringsUp && (a === "create" || a === "update" || a === "replace")) wait.addEdge(address, dep);
+      else if (a === "noop") orderOnly.push([address, dep]);
+    }
+  }
+
+  // Destroy order: users let go before what they used is deleted or replaced.
+  for (const user of byAddress.values()) {
+    if (!user.live) continue;
+    const userAddress = user.change.address;
+    for (const used of liveDeps(user.live)) {
+      if (used === userAddress || !inScope(used)) continue;
+      const usedEntry = byAddress.get(used);
+      if (!usedEntry) continue;
+      const usedAction = usedEntry.change.action;
+      if (usedAction !== "delete" && usedAction !== "replace") continue;
+      const refuses = input.rules.kinds[usedEntry.change.kind as keyof DiffRules["kinds"]]?.deleteWhileUsed === "refused";
+      const userAction = inScope(userAddress) ? user.change.action : undefined;
+      if (userAction === "delete") {
+        wait.addEdge(used, userAddress);
+        continue;
+      }
+      const stillUses = userAction === undefined || userAction === "noop" || (usedAction === "replace" && declaredDeps(user).includes(used));
+      if (!stillUses) {
+        wait.addEdge(used, userAddress);
+        continue;
+      }
+      if (refuses) throw blocked(usedEntry, user, userAction === undefined);
+    }
+  }
+
+  addClaimEdges(byAddress, scope, wait);
+
+  return ordered(wait, orderOnly, (address) => byAddress.get(address)!.change);
+}
+
+function declaredDeps(e: DiffEntry): string[] {
+  return e.desired && Array.isArray(e.desired.dependsOn) ? e.desired.dependsOn : [];
+}
+
+function liveDeps(l: LiveResource): string[] {
+  return Array.isArray(l.dependsOn) ? l.dependsOn.filter((d): d is string => typeof d === "string") : [];
+}
+
+function planScope(targets: readonly string[] | undefined, byAddress: ReadonlyMap<string, DiffEntry>): Set<string> {
+  if (!targets || targets.length === 0) return new Set(byAddress.keys());
+  const scope = new Set<string>();
+  const stack = matchTargets(targets, [...byAddress.keys()]);
+  while (stack.length > 0) {
+    const address = stack.pop()!;
+    if (scope.has(address)) continue;
+    const e = byAddress.get(address);
+    if (!e) continue;
+    scope.add(address);
+    for (const dep of declaredDeps(e)) stack.push(dep);
+  }
+  return scope;
+}
+
+function describe(e: DiffEntry): string {
+  return e.change.id !== undefined ? `${e.change.address} (id ${e.change.id})` : e.change.address;
+}
+
+function blocked(used: DiffEntry, user: DiffEntry, outsideTargets: boolean): PlanBuildError {
+  const kind = used.change.kind;
+  const refusal = `the backend refuses to delete ${/^[AEIOU]/.test(kind) ? "an" : "a"} ${kind} that is in use`;
+  if (outsideTargets) {
+    return new PlanBuildError(
+      used.change.action === "replace" ? "REPLACE_BLOCKED" : "DELETE_BLOCKED",
+      `must be ${used.change.action === "replace" ? "replaced" : "deleted"}, but ${describe(user)} uses it and is not among the targets (${refusal}); add ${user.change.address} to the targets`,
+      used.change.address,
+    );
+  }
+  if (used.change.action === "delete") {
+    return new PlanBuildError(
+      "DELETE_BLOCKED",
+      `is no longer declared, but ${describe(user)} still uses it and the plan keeps it as it is (${refusal}); remove the use from ${user.change.address}'s declaration first`,
+      used.change.address,
+    );
+  }
+  return new PlanBuildError(
+    "REPLACE_BLOCKED",
+    `must be replaced (forced by ${(used.change.forcedBy ?? []).join(", ")}), but ${describe(user)} keeps using it: the old ${kind} cannot be deleted before its users let go of it (${refusal}), and they need the new one to exist first. Declare the new ${kind} under another id, point ${user.change.address} at it, and remove the old one once nothing uses it`,
+    used.change.address,
+  );
+}
+
+function addClaimEdges(byAddress: ReadonlyMap<string, DiffEntry>, scope: ReadonlySet<string>, wait: Graph): void {
+  const holders = new Map<string, DiffEntry[]>();
+  for (const e of byAddress.values()) {
+    for (const claim of e.claims.live) {
+      const list = holders.get(claim.key) ?? [];
+      list.push(e);
+      holders.set(claim.key, list);
+    }
+  }
+  const declaredBy = new Map<string, string>();
+  for (const e of byAddress.values()) {
+    for (const claim of e.claims.desired) {
+      const other = declaredBy.get(claim.key);
+      if (other !== undefined && other !== e.change.address) {
+        throw new PlanBuildError("CLAIM_CONFLICT", `declares ${claim.what}, which ${other} declares too`, e.change.address);
+      }
+      declaredBy.set(claim.key, e.change.address);
+    }
+  }
+  for (const address of scope) {
+    const e = byAddress.get(address)!;
+    const a = e.change.action;
+    if (a !== "create" && a !== "update" && a !== "replace") continue;
+    for (const claim of e.claims.desired) {
+      for (const holder of holders.get(claim.key) ?? []) {
+        const h = holder.change.address;
+        if (h === address) continue;
+        const hAction = scope.has(h) ? holder.change.action : undefined;
+        const frees = hAction === "delete" || ((hAction === "update" || hAction === "replace") && !holder.claims.desired.some((c) => c.key === claim.key));
+        if (!frees) {
+          const where = hAction === undefined ? ", is not among the targets" : "";
+          throw new PlanBuildError("CLAIM_CONFLICT", `needs ${claim.what}, but ${describe(holder)} holds it${where} and keeps it in this plan`, address);
+        }
+        wait.addEdge(address, h);
+      }
+    }
+  }
+}
+
+/**
+ * The changes in a stable topological order with their `dependsOn`. The wait graph must be acyclic
+ * (a cycle is reported with its addresses); the extra ordering of noop changes is dropped if it would
+ * make a cycle, since it is only for reading.
+ */
+function ordered(wait: Graph, orderOnly: readonly [string, string][], changeOf: (address: string) => ResourceChange): ResourceChange[] {
+  wait.assertAcyclic();
+  const view = new Graph(wait.nodes);
+  for (const node of wait.nodes) for (const dep of wait.dependenciesOf(node)) view.addEdge(node, dep);
+  for (const [node, dep] of orderOnly) view.addEdge(node, dep);
+  const order = view.findCycle() ? wait.topologicalOrder() : view.topologicalOrder();
+  return order.map((address) => makeChange({ ...changeOf(address), dependsOn: wait.dependenciesOf(address) }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// destroy mode
+
+function destroyChanges(input: BuildPlanInput): ResourceChange[] {
+  const liveByAddress = indexLiveState(input.live);
+  const users = new Map<string, string[]>();
+  for (const l of liveByAddress.values()) {
+    for (const used of liveDeps(l)) {
+      if (used === l.address || !liveByAddress.has(used)) continue;
+      users.set(used, [...(users.get(used) ?? []), l.address]);
+    }
+  }
+  let scope: Set<string>;
+  if (input.targets && input.targets.length > 0) {
+    const declared = input.desired.resources.map((r) => r.address);
+    const known = [...new Set([...liveByAddress.keys(), ...declared])];
+    const stack = matchTargets(input.targets, known).filter((a) => liveByAddress.has(a));
+    scope = new Set();
+    while (stack.length > 0) {
+      const address = stack.pop()!;
+      if (scope.has(address)) continue;
+      scope.add(address);
+      for (const user of users.get(address) ?? []) stack.push(user);
+    }
+  } else {
+    scope = new Set(liveByAddress.keys());
+  }
+  const wait = new Graph(scope);
+  const changes = new Map<string, ResourceChange>();
+  for (const address of scope) {
+    const l = liveByAddress.get(address)!;
+    changes.set(address, deleteChange(l, input.rules, `destroy: deleted through ${input.rules.kinds[l.kind].deleteOperation}`));
+    // Reverse dependency order: the object waits for every user of it to be deleted first.
+    for (const user of users.get(address) ?? []) if (scope.has(user)) wait.addEdge(address, user);
+  }
+  return ordered(wait, [], (address) => changes.get(address)!);
+}

@@ -1,0 +1,384 @@
+/**
+ * OpenNebula's diff rules: for each kind, which XML-RPC call applies each attribute change, whether the
+ * VM must be power-cycled, which changes need a new object, and what a person must know before
+ * approving. Ranked: the first rule whose path matches decides. Sources: FACTS.md §6 (one.vm.action)
+ * and §7 (reconfiguration calls and the states they work in).
+ *
+ * Choices written down:
+ * - Capacity (`cpu`, `vcpu`, `memory`): one `one.vm.resize` line each, so a memory-only resize is
+ *   never lost. On a RUNNING VM the KVM driver resizes live only with hot-plug settings hyperplan does
+ *   not assume, so the plan says power cycle; a VM in POWEROFF, PENDING, HOLD or UNDEPLOYED is resized
+ *   without one, and so is a VM the same plan powers off.
+ * - OS and console (`os`, `graphics`): `one.vm.updateconf` stores them, they take effect at the next
+ *   boot; on a running VM the plan says power cycle and hyperplan does it, so the declared state is
+ *   the state the guest runs with when apply ends.
+ * - Context: `one.vm.updateconf` applies it to a running guest live.
+ * - The first disk is the boot disk: its image, or anything but its size, changes by replacement.
+ * - A NIC's security groups change through attachsg/detachsg, which keeps the NIC and its address; its
+ *   network, address, MAC or model change by detaching and attaching it again, which changes its lease.
+ * - Replacement: every kind defaults to create-before-destroy; images, networks and security groups
+ *   claim their name (`UNIQUE(name, uid)` in oned's database), and a VM claims the fixed addresses and
+ *   MACs of its NICs, so reusing one forces delete-before-create.
+ * - Deleting an object in use: oned refuses it for an image ("There are N VMs using it"), a network
+ *   ("Can not remove a virtual network with leases in use") and a security group ("The security group
+ *   has VMs using it"); a VM template can go while VMs made from it run (they are copies).
+ */
+import type { Impact } from "../../planner/action";
+import type { DesiredResource, VirtualMachineSpec } from "../../resources/desired-state";
+import type { AttributeContext, AttributeRule, Claim, DiffRules, KindRules } from "../../diff/rules";
+import { pathSegments } from "../../diff/rules";
+import { asArray, asRecord, canonicalLower, canonicalNumber, refAddress } from "../../diff/values";
+import { guestIsUp, powerAction, resizeIsCold } from "./live-model";
+
+// ---------------------------------------------------------------------------------------------
+// VM helpers
+
+function wantsRunning(ctx: AttributeContext): boolean {
+  return (ctx.desired.props as VirtualMachineSpec).powerState !== "poweroff";
+}
+
+function up(ctx: AttributeContext): boolean {
+  return guestIsUp(ctx.status.state);
+}
+
+const UNDER_GUEST = (ctx: AttributeContext, running: string, stopped: string): string[] => [up(ctx) ? running : stopped];
+
+function resizeImpact(ctx: AttributeContext): Impact {
+  if (resizeIsCold(ctx.status.state)) return "in-place";
+  if (up(ctx) && !wantsRunning(ctx)) return "in-place";
+  return "in-place-with-power-cycle";
+}
+
+function resizeEffects(ctx: AttributeContext): string[] {
+  if (resizeIsCold(ctx.status.state)) return [];
+  if (up(ctx) && !wantsRunning(ctx)) return ["resized after the VM is powered off, as declared"];
+  if (up(ctx)) {
+    return [
+      "powers the VM off and on again: a running VM is resized live only by drivers set up for CPU and memory hot-plug, which hyperplan does not assume",
+    ];
+  }
+  return [`OpenNebula cannot resize a VM in ${ctx.status.state}: hyperplan powers it off first, resizes it, and starts it again`];
+}
+
+function nextBootImpact(ctx: AttributeContext): Impact {
+  return up(ctx) && wantsRunning(ctx) ? "in-place-with-power-cycle" : "in-place";
+}
+
+function nextBootEffects(ctx: AttributeContext): string[] {
+  if (up(ctx) && wantsRunning(ctx)) return ["stored by one.vm.updateconf and applied at the next boot: hyperplan powers the VM off and on again"];
+  return ["applied when the VM next boots"];
+}
+
+const REATTACH_NIC = "one.vm.detachnic+one.vm.attachnic";
+const NIC_IDENTITY_KEYS = new Set(["network", "ip", "mac", "model"]);
+
+function nicReattached(ctx: AttributeContext): boolean {
+  return (ctx.element?.changedKeys ?? []).some((k) => NIC_IDENTITY_KEYS.has(k));
+}
+
+function securityGroupOperation(ctx: AttributeContext): string {
+  if (nicReattached(ctx)) return REATTACH_NIC;
+  const before = new Set(asArray(ctx.before).map(refAddress));
+  const after = new Set(asArray(ctx.after).map(refAddress));
+  const attach = ctx.renewed || [...after].some((g) => !before.has(g));
+  const detach = ctx.renewed || [...before].some((g) => !after.has(g));
+  return attach && detach ? "one.vm.detachsg+one.vm.attachsg" : attach ? "one.vm.attachsg" : "one.vm.detachsg";
+}
+
+function securityGroupEffects(ctx: AttributeContext): string[] {
+  if (nicReattached(ctx)) return ["the re-attached NIC gets these security groups"];
+  const effects = ["the VM keeps its IP: security groups change through attachsg/detachsg"];
+  if (ctx.renewed) effects.push("a replaced security group gets a new id: the NIC leaves the old one and joins the new one");
+  return effects;
+}
+
+function diskSize(value: unknown): number | undefined {
+  const n = canonicalNumber(asRecord(value).size ?? value);
+  return typeof n === "number" ? n : undefined;
+}
+
+function diskGrows(ctx: AttributeContext): boolean {
+  const before = diskSize(ctx.before);
+  const after = diskSize(ctx.after);
+  return before === undefined || after === undefined || after >= before;
+}
+
+function isVolatile(disk: unknown): boolean {
+  const d = asRecord(disk);
+  return canonicalLower(d.source) === "volatile" || (d.source === undefined && d.image === undefined);
+}
+
+/** The updateconf sections OpenNebula lets a VM change (FACTS.md §7, UPDATECONF_ATTRS). */
+const UPDATECONF_SECTIONS = new Set(["OS", "FEATURES", "INPUT", "GRAPHICS", "VIDEO", "RAW", "CPU_MODEL", "BACKUP_CONFIG", "CONTEXT"]);
+
+function rawSection(ctx: AttributeContext): string {
+  return (pathSegments(ctx.path)[2] ?? "").toUpperCase();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tables
+
+const vmRules: AttributeRule[] = [
+  { path: "template", impact: "replace", operation: "replace", effects: ["a VM cannot change the template it was instantiated from: it is terminated and a new VM is created"] },
+  { path: "name", impact: "in-place", operation: "one.vm.rename" },
+  { path: "labels", impact: "in-place", operation: "one.vm.update", effects: ["LABELS in USER_TEMPLATE, merged"] },
+  { path: "attributes.**", impact: "in-place", operation: "one.vm.update" },
+  { path: "description", impact: "in-place", operation: "one.vm.update" },
+  {
+    path: "scheduling.**",
+    impact: "in-place",
+    operation: "one.vm.update",
+    effects: ["used the next time the scheduler places the VM; a running VM is not moved"],
+  },
+  { path: "cpu", impact: resizeImpact, operation: "one.vm.resize", effects: resizeEffects },
+  { path: "vcpu", impact: resizeImpact, operation: "one.vm.resize", effects: resizeEffects },
+  { path: "memory", impact: resizeImpact, operation: "one.vm.resize", effects: resizeEffects },
+  {
+    path: "powerState",
+    impact: "in-place",
+    operation: (ctx) => `one.vm.action ${powerAction(ctx.status.state, wantsRunning(ctx) ? "running" : "poweroff")}`,
+    effects: (ctx) =>
+      wantsRunning(ctx)
+        ? [`the VM boots from ${ctx.status.state}`]
+        : ["the guest is asked to shut down (ACPI) and the VM waits in POWEROFF; its disks and leases are kept"],
+  },
+  {
+    path: "context.**",
+    impact: "in-place",
+    operation: "one.vm.updateconf",
+    effects: (ctx) =>
+      up(ctx) ? ["applied to the running guest: OpenNebula re-runs its contextualization live"] : ["read by the guest at its next boot"],
+  },
+  { path: "context", impact: "in-place", operation: "one.vm.updateconf" },
+  { path: "graphics", impact: nextBootImpact, operation: "one.vm.updateconf", effects: nextBootEffects },
+  { path: "graphics.**", impact: nextBootImpact, operation: "one.vm.updateconf", effects: nextBootEffects },
+  { path: "os.**", impact: nextBootImpact, operation: "one.vm.updateconf", effects: nextBootEffects },
+  // Disks. The first disk is the boot disk.
+  {
+    path: "disks[0].size",
+    impact: (ctx) => (diskGrows(ctx) ? "in-place" : "replace"),
+    operation: (ctx) => (diskGrows(ctx) ? "one.vm.diskresize" : "replace"),
+    effects: (ctx) =>
+      diskGrows(ctx)
+        ? UNDER_GUEST(ctx, "the disk grows under the running guest: grow its partition and filesystem inside", "the disk grows; the guest sees the new size at boot")
+        : ["a disk cannot shrink: the VM is replaced"],
+  },
+  { path: "disks[0].image", impact: "replace", operation: "replace", effects: ["the boot disk comes from another image: the VM is replaced"] },
+  { path: "disks[0]", when: "modify", impact: "replace", operation: "replace", effects: ["the boot disk changes: the VM is replaced"] },
+  { path: "disks[0].**", impact: "replace", operation: "replace", effects: ["the boot disk cannot be re-attached: the VM is replaced"] },
+  {
+    path: "disks[*]",
+    when: "add",
+    impact: "in-place",
+    operation: "one.vm.attach",
+    effects: (ctx) => UNDER_GUEST(ctx, "hot-plugged into the running guest", "attached while the VM is powered off"),
+  },
+  {
+    path: "disks[*]",
+    when: "remove",
+    impact: "in-place",
+    operation: "one.vm.detach",
+    effects: (ctx) => [
+      ...UNDER_GUEST(ctx, "hot-unplugged from the running guest: unmount it inside first", "detached while the VM is powered off"),
+      ...(isVolatile(ctx.before) ? ["a volatile disk is deleted with its data"] : []),
+    ],
+  },
+  {
+    path: "disks[*].size",
+    impact: (ctx) => (diskGrows(ctx) ? "in-place" : "replace"),
+    operation: (ctx) => (diskGrows(ctx) ? "one.vm.diskresize" : "replace"),
+    effects: (ctx) =>
+      diskGrows(ctx)
+        ? UNDER_GUEST(ctx, "the disk grows under the running guest: grow its partition and filesystem inside", "the disk grows; the guest sees the new size at boot")
+        : ["a disk cannot shrink: the VM is replaced"],
+  },
+  {
+    path: "disks[*]",
+    when: "modify",
+    impact: "in-place",
+    operation: "one.vm.detach+one.vm.attach",
+    effects: (ctx) => [UNDER_GUEST(ctx, "detaches and re-attaches the disk under the running guest", "detaches and re-attaches the disk")[0]!, "the new disk starts from its image or empty"],
+  },
+  {
+    path: "disks[*].**",
+    impact: "in-place",
+    operation: "one.vm.detach+one.vm.attach",
+    effects: (ctx) => [
+      ...UNDER_GUEST(ctx, "detaches and re-attaches the disk under the running guest", "detaches and re-attaches the disk"),
+      ...(isVolatile(ctx.element?.before) ? ["a volatile disk is re-created empty: its data is lost"] : []),
+      ...(ctx.renewed ? ["the image is replaced: the disk is made again from the new one"] : []),
+    ],
+  },
+  // NICs.
+  {
+    path: "nics[*]",
+    when: "add",
+    impact: "in-place",
+    operation: "one.vm.attachnic",
+    effects: (ctx) => UNDER_GUEST(ctx, "hot-plugged into the running guest", "attached while the VM is powered off"),
+  },
+  {
+    path: "nics[*]",
+    when: "remove",
+    impact: "in-place",
+    operation: "one.vm.detachnic",
+    effects: (ctx) => [...UNDER_GUEST(ctx, "hot-unplugged from the running guest", "detached while the VM is powered off"), "the lease returns to the network"],
+  },
+  { path: "nics[*].securityGroups", impact: "in-place", operation: securityGroupOperation, effects: securityGroupEffects },
+  {
+    path: "nics[*].*",
+    impact: "in-place",
+    operation: REATTACH_NIC,
+    effects: (ctx) => [
+      ...UNDER_GUEST(ctx, "the NIC is detached and attached again under the running guest", "the NIC is detached and attached again"),
+      "the VM's IP address on this NIC changes",
+      ...(ctx.renewed ? ["the network is replaced: the NIC is attached to the new one"] : []),
+    ],
+  },
+  // Raw template attributes: the updateconf sections can change; anything else is fixed at creation.
+  {
+    path: "raw.*.*",
+    impact: (ctx) => (rawSection(ctx) === "CONTEXT" ? "in-place" : UPDATECONF_SECTIONS.has(rawSection(ctx)) ? nextBootImpact(ctx) : "replace"),
+    operation: (ctx) => (UPDATECONF_SECTIONS.has(rawSection(ctx)) ? "one.vm.updateconf" : "replace"),
+    effects: (ctx) =>
+      rawSection(ctx) === "CONTEXT"
+        ? []
+        : UPDATECONF_SECTIONS.has(rawSection(ctx))
+          ? nextBootEffects(ctx)
+          : [`OpenNebula cannot change ${rawSection(ctx)} on an existing VM (one.vm.updateconf takes only ${[...UPDATECONF_SECTIONS].join(", ")})`],
+  },
+];
+
+const imageRules: AttributeRule[] = [
+  { path: "name", impact: "in-place", operation: "one.image.rename" },
+  {
+    path: "persistent",
+    impact: "in-place",
+    operation: "one.image.persistent",
+    effects: (ctx) =>
+      ctx.status.state.startsWith("USED") || ctx.status.state.startsWith("LOCKED_USED")
+        ? ["OpenNebula refuses this while VMs use the image: the VMs using it must release it first"]
+        : ["VMs created from now on see the new mode"],
+  },
+  { path: "type", impact: "in-place", operation: "one.image.chtype" },
+  { path: "description", impact: "in-place", operation: "one.image.update" },
+  { path: "attributes.**", impact: "in-place", operation: "one.image.update" },
+  { path: "devicePrefix", impact: "in-place", operation: "one.image.update", effects: ["used by disks attached from now on"] },
+  { path: "format", impact: "in-place", operation: "one.image.update", effects: ["used by disks attached from now on"] },
+  { path: "size", impact: "replace", operation: "replace", effects: ["an image's size is fixed when it is created"] },
+  { path: "path", impact: "replace", operation: "replace", effects: ["an image's contents are imported when it is created"] },
+  { path: "datastore", impact: "replace", operation: "replace", effects: ["an image stays in the datastore it was created in"] },
+  { path: "raw.**", impact: "in-place", operation: "one.image.update" },
+];
+
+const NEXT_CONTEXT = "VMs see the new value at their next contextualization (boot or context update)";
+
+const networkRules: AttributeRule[] = [
+  { path: "name", impact: "in-place", operation: "one.vn.rename" },
+  { path: "driver", impact: "replace", operation: "replace", effects: ["a network's driver (VN_MAD) cannot change"] },
+  { path: "bridge", impact: "replace", operation: "replace", effects: ["the hosts' bridge is fixed when the network is created"] },
+  { path: "vlanId", impact: "replace", operation: "replace", effects: ["the VLAN is fixed when the network is created"] },
+  { path: "physicalDevice", impact: "replace", operation: "replace", effects: ["the physical device is fixed when the network is created"] },
+  { path: "addressRanges[*]", when: "add", impact: "in-place", operation: "one.vn.add_ar" },
+  {
+    path: "addressRanges[*]",
+    when: "remove",
+    impact: "in-place",
+    operation: "one.vn.rm_ar",
+    effects: ["OpenNebula refuses to remove a range while VMs hold leases in it"],
+  },
+  {
+    path: "addressRanges[*].size",
+    impact: "in-place",
+    operation: "one.vn.update_ar",
+    effects: (ctx) => {
+      const before = canonicalNumber(ctx.before);
+      const after = canonicalNumber(ctx.after);
+      return typeof before === "number" && typeof after === "number" && after < before
+        ? ["shrinking fails while VMs hold leases beyond the new size"]
+        : [];
+    },
+  },
+  {
+    path: "addressRanges[*].**",
+    impact: "in-place",
+    operation: "one.vn.rm_ar+one.vn.add_ar",
+    effects: ["the range is removed and added again: OpenNebula refuses while VMs hold leases in it"],
+  },
+  { path: "dns", impact: "in-place", operation: "one.vn.update", effects: [NEXT_CONTEXT] },
+  { path: "gateway", impact: "in-place", operation: "one.vn.update", effects: [NEXT_CONTEXT] },
+  { path: "networkMask", impact: "in-place", operation: "one.vn.update", effects: [NEXT_CONTEXT] },
+  { path: "networkAddress", impact: "in-place", operation: "one.vn.update", effects: [NEXT_CONTEXT] },
+  { path: "mtu", impact: "in-place", operation: "one.vn.update", effects: ["NICs attached from now on get the new MTU"] },
+  { path: "description", impact: "in-place", operation: "one.vn.update" },
+  { path: "attributes.**", impact: "in-place", operation: "one.vn.update" },
+  { path: "raw.**", impact: "in-place", operation: "one.vn.update" },
+];
+
+const securityGroupRules: AttributeRule[] = [
+  { path: "name", impact: "in-place", operation: "one.secgroup.rename" },
+  { path: "rules[*]", impact: "in-place", operation: "one.secgroup.update", effects: ["the rules are pushed to every VM using the group"] },
+  { path: "description", impact: "in-place", operation: "one.secgroup.update" },
+  { path: "attributes.**", impact: "in-place", operation: "one.secgroup.update" },
+  { path: "raw.**", impact: "in-place", operation: "one.secgroup.update" },
+];
+
+const TEMPLATE_EFFECT = "existing VMs are not changed by a template update: they are compared against the new template and show their own diffs";
+
+const templateRules: AttributeRule[] = [
+  { path: "name", impact: "in-place", operation: "one.template.rename" },
+  { path: "**", impact: "in-place", operation: "one.template.update", effects: [TEMPLATE_EFFECT] },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Claims
+
+function nameClaim(kind: string, noun: string): (r: { name: string }) => Claim[] {
+  return (r) => [{ key: `name:${kind}:${r.name}`, what: `the ${noun} name "${r.name}"`, source: "kind-default" }];
+}
+
+/** A VM's fixed IPs and MACs: a network leases each to one VM at a time. */
+function vmClaims(r: { props: unknown }): Claim[] {
+  const claims: Claim[] = [];
+  for (const nic of asArray(asRecord(r.props).nics)) {
+    const n = asRecord(nic);
+    const network = refAddress(n.network);
+    if (network === undefined) continue;
+    for (const key of ["ip", "mac"] as const) {
+      const value = canonicalLower(n[key]);
+      if (typeof value !== "string") continue;
+      const noun = key === "ip" ? "address" : "MAC";
+      claims.push({ key: `lease:${network}:${value}`, what: `the ${noun} ${value} on ${network}`, source: "dependency" });
+    }
+  }
+  return claims;
+}
+
+function kind(
+  attributes: AttributeRule[],
+  createOperation: KindRules["createOperation"],
+  deleteOperation: string,
+  deleteWhileUsed: KindRules["deleteWhileUsed"],
+  claims?: KindRules["claims"],
+): KindRules {
+  return { attributes, replaceOrder: "create-before-destroy", createOperation, deleteOperation, deleteWhileUsed, ...(claims ? { claims } : {}) };
+}
+
+export const openNebulaDiffRules: DiffRules = {
+  backend: "opennebula",
+  // oned upper-cases template attribute names (`Template` keys), so `team` comes back as `TEAM`.
+  keyCase: "insensitive",
+  kinds: {
+    VirtualMachine: kind(
+      vmRules,
+      (d: DesiredResource) => (d.kind === "VirtualMachine" && d.props.template ? "one.template.instantiate" : "one.vm.allocate"),
+      "one.vm.action terminate-hard",
+      "allowed",
+      vmClaims,
+    ),
+    Image: kind(imageRules, "one.image.allocate", "one.image.delete", "refused", nameClaim("Image", "image")),
+    VirtualNetwork: kind(networkRules, "one.vn.allocate", "one.vn.delete", "refused", nameClaim("VirtualNetwork", "network")),
+    SecurityGroup: kind(securityGroupRules, "one.secgroup.allocate", "one.secgroup.delete", "refused", nameClaim("SecurityGroup", "security group")),
+    VmTemplate: kind(templateRules, "one.template.allocate", "one.template.delete", "allowed"),
+  },
+};
