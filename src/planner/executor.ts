@@ -1,0 +1,354 @@
+/**
+ * The apply executor: carries a Plan out through a provider.
+ *
+ * The plan's `dependsOn` already encodes the order of every action (a create after what it uses; the
+ * delete of a VM before the delete of the image it used, since destroy order is create order
+ * reversed), so the executor builds the change graph from it and walks it with bounded parallelism:
+ * a change starts as soon as everything it depends on has finished, not in waves. Each change is one
+ * `provider.start` and then one entry in the shared tracker, whose single loop polls every in-flight
+ * operation in one call per tick.
+ *
+ * A failed change skips only its dependents; independent changes go on. An abort stops starting new
+ * changes and reports the in-flight ones as interrupted. The executor reports everything through the
+ * event sink and the returned ApplyResult, and throws only for programming errors (a cycle in the
+ * plan, bad options, a renderer that threw).
+ */
+import type { DesiredState } from "../resources/desired-state";
+import { isAttributeRef } from "../resources/desired-state";
+import { HyperplanError, isHyperplanError } from "../errors";
+import type { Clock, Provider } from "../providers/provider";
+import { systemClock } from "../providers/provider";
+import type { ApplyEvent, EventSink, OutputValue } from "./events";
+import { nullSink } from "./events";
+import { Graph, walkGraph } from "./graph";
+import type { Plan, ResourceChange } from "./plan";
+import type { PollIntervalOptions } from "./tracker";
+import { OperationTracker } from "./tracker";
+
+/** What the executor needs of a provider: starting a change and polling operations. */
+export type ApplyProvider = Pick<Provider, "start" | "poll">;
+
+export const DEFAULT_PARALLELISM = 10;
+
+export interface ApplyOptions {
+  /** Changes in flight at once. Default 10. */
+  parallelism?: number;
+  clock?: Clock;
+  /** Timeout in ms per resource kind; kinds not listed get `defaultTimeoutMs`. */
+  timeouts?: Partial<Record<string, number>>;
+  defaultTimeoutMs?: number;
+  sink?: EventSink;
+  /** Stops starting changes when aborted; in-flight ones end as interrupted. */
+  signal?: AbortSignal;
+  pollInterval?: Partial<PollIntervalOptions>;
+  /** Consecutive transient poll failures tolerated before in-flight operations fail. */
+  maxPollFailures?: number;
+  /** Which poll errors are transient. Default: the `transient` flag of the error or its causes. */
+  isTransient?: (error: unknown) => boolean;
+  /** Jitter source for poll retries; default Math.random. */
+  random?: () => number;
+  /** The stack's desired state: handed to `provider.start`, and the source of the stack's outputs. */
+  desired?: DesiredState;
+}
+
+export type ChangeOutcome = "done" | "failed" | "skipped" | "interrupted";
+
+/** A change that did not reach its declared state, with the backend's own code and message. */
+export interface ApplyFailure {
+  address: string;
+  code: string;
+  message: string;
+  error: Error;
+}
+
+export interface ChangeResult {
+  address: string;
+  kind: string;
+  action: ResourceChange["action"];
+  outcome: ChangeOutcome;
+  /** The backend id, when known. */
+  id?: string;
+  /** What the provider reported when the change finished (an IP, a port). */
+  outputs?: Record<string, OutputValue>;
+  /** For a failed change. */
+  failure?: ApplyFailure;
+  /** For a skipped change: why, for a person. */
+  because?: string;
+  /** The last backend state seen (failed and interrupted changes). */
+  state?: string;
+  /** From start to end, for changes that started. */
+  durationMs?: number;
+}
+
+export interface ApplyCounts {
+  /** Changes that touch the cloud (no-ops excluded). */
+  total: number;
+  done: number;
+  failed: number;
+  skipped: number;
+  interrupted: number;
+}
+
+export interface ApplyResult {
+  stack: string;
+  /** One per change that touches the cloud, in plan order. */
+  changes: ChangeResult[];
+  /** The failures, in plan order. */
+  errors: ApplyFailure[];
+  /** The stack's outputs whose values are known. */
+  outputs: Record<string, OutputValue>;
+  /** Names of outputs whose values could not be known. */
+  unknownOutputs: string[];
+  counts: ApplyCounts;
+  durationMs: number;
+  /** True when the signal aborted the run. */
+  interrupted: boolean;
+  /** True when every change is done: what exit status 0 means. */
+  ok: boolean;
+}
+
+export class ApplyOptionsError extends HyperplanError {
+  constructor(summary: string) {
+    super("APPLY_OPTIONS", summary);
+  }
+}
+
+export class DuplicateChangeError extends HyperplanError {
+  constructor(address: string) {
+    super("DUPLICATE_CHANGE", "the plan has more than one change for this address", { address });
+  }
+}
+
+/** A renderer or other sink threw: a programming error, raised once the apply itself is over. */
+export class EventSinkError extends HyperplanError {
+  constructor(cause: unknown) {
+    super("EVENT_SINK", "the progress output failed while the apply ran; the apply itself went on to its end", { cause, detail: cause instanceof Error ? cause.message : String(cause) });
+  }
+}
+
+/** The code and message a person sees for a failed change: the backend's own where it gave them. */
+export function describeFailure(error: unknown): { code: string; message: string } {
+  if (isHyperplanError(error)) {
+    return { code: error.code, message: error.detail ? `${error.summary}: ${error.detail}` : error.summary };
+  }
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { code: typeof code === "string" || typeof code === "number" ? String(code) : "PROVIDER_ERROR", message: error.message };
+  }
+  return { code: "PROVIDER_ERROR", message: String(error) };
+}
+
+/** Marks, inside the walk, a change that ended without reaching its state: walkGraph then skips its dependents. */
+const NOT_DONE = Symbol("not done");
+
+/** Builds the change graph from the plan's own `dependsOn`. */
+export function changeGraph(plan: Plan): Graph {
+  const graph = new Graph();
+  const seen = new Set<string>();
+  for (const change of plan.changes) {
+    if (seen.has(change.address)) throw new DuplicateChangeError(change.address);
+    seen.add(change.address);
+    graph.addNode(change.address);
+  }
+  for (const change of plan.changes) {
+    for (const dependency of change.dependsOn) {
+      // A dependency outside the plan is an object the plan does not touch: it is already in place,
+      // so there is nothing to wait for. No-ops stay in the graph so that order through them holds.
+      if (graph.has(dependency)) graph.addEdge(change.address, dependency);
+    }
+  }
+  return graph;
+}
+
+export async function applyPlan(plan: Plan, provider: ApplyProvider, options: ApplyOptions = {}): Promise<ApplyResult> {
+  const parallelism = options.parallelism ?? DEFAULT_PARALLELISM;
+  if (!Number.isInteger(parallelism) || parallelism < 1) throw new ApplyOptionsError(`parallelism must be a whole number ≥ 1, not ${parallelism}`);
+  const clock = options.clock ?? systemClock;
+  const signal = options.signal;
+  const graph = changeGraph(plan);
+  graph.assertAcyclic();
+  const tracker = new OperationTracker(provider, {
+    clock,
+    ...(options.pollInterval ? { pollInterval: options.pollInterval } : {}),
+    ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+    ...(options.defaultTimeoutMs !== undefined ? { defaultTimeoutMs: options.defaultTimeoutMs } : {}),
+    ...(options.maxPollFailures !== undefined ? { maxPollFailures: options.maxPollFailures } : {}),
+    ...(options.isTransient ? { isTransient: options.isTransient } : {}),
+    ...(options.random ? { random: options.random } : {}),
+    ...(signal ? { signal } : {}),
+    onProgress: (operation, status) =>
+      emit({
+        type: "change-progress",
+        at: clock.now(),
+        address: operation.address,
+        state: status.state,
+        step: operation.steps[operation.step] ?? `step ${operation.step + 1}`,
+        stepIndex: operation.step,
+        ...(status.detail === undefined ? {} : { detail: status.detail }),
+      }),
+    onPollRetry: ({ failures, limit, error, retryInMs }) =>
+      emit({ type: "poll-retry", at: clock.now(), failures, limit, message: describeFailure(error).message, retryInMs }),
+  });
+
+  const sink = options.sink ?? nullSink;
+  let sinkError: unknown;
+  function emit(event: ApplyEvent): void {
+    if (sinkError !== undefined) return;
+    try {
+      sink.emit(event);
+    } catch (error) {
+      sinkError = error;
+    }
+  }
+
+  const changes = new Map(plan.changes.map((c) => [c.address, c]));
+  const results = new Map<string, ChangeResult>();
+  const toApply = plan.changes.filter((c) => c.action !== "noop");
+  const applyStartedAt = clock.now();
+  emit({ type: "apply-started", at: applyStartedAt, stack: plan.stack, total: toApply.length, parallelism });
+
+  const record = (change: ResourceChange, fields: Omit<ChangeResult, "address" | "kind" | "action">): ChangeResult => {
+    const result: ChangeResult = { address: change.address, kind: change.kind, action: change.action, ...fields };
+    results.set(change.address, result);
+    return result;
+  };
+
+  const fail = (change: ResourceChange, error: unknown, startedAt: number, state: string | undefined): void => {
+    const { code, message } = describeFailure(error);
+    const failure: ApplyFailure = { address: change.address, code, message, error: error instanceof Error ? error : new Error(String(error)) };
+    const durationMs = clock.now() - startedAt;
+    record(change, { outcome: "failed", failure, durationMs, ...(state === undefined ? {} : { state }) });
+    emit({ type: "change-failed", at: clock.now(), address: change.address, action: change.action, code, message, durationMs });
+  };
+
+  const interrupt = (change: ResourceChange, startedAt: number, state: string | undefined): void => {
+    const durationMs = clock.now() - startedAt;
+    record(change, { outcome: "interrupted", durationMs, ...(state === undefined ? {} : { state }) });
+    emit({ type: "change-interrupted", at: clock.now(), address: change.address, action: change.action, durationMs, ...(state === undefined ? {} : { state }) });
+  };
+
+  const visit = async (address: string): Promise<void> => {
+    const change = changes.get(address)!;
+    if (change.action === "noop") return;
+    if (signal?.aborted) {
+      skip(change, "the apply was interrupted");
+      throw NOT_DONE;
+    }
+    const startedAt = clock.now();
+    let operation;
+    try {
+      operation = await provider.start(change, options.desired);
+    } catch (error) {
+      fail(change, error, startedAt, undefined);
+      throw NOT_DONE;
+    }
+    emit({ type: "change-started", at: clock.now(), address, kind: change.kind, action: change.action, steps: [...operation.steps] });
+    if (signal?.aborted) {
+      interrupt(change, startedAt, undefined);
+      throw NOT_DONE;
+    }
+    const outcome = await tracker.track(operation, startedAt);
+    switch (outcome.phase) {
+      case "done": {
+        const durationMs = clock.now() - startedAt;
+        record(change, { outcome: "done", outputs: outcome.outputs, durationMs, ...(outcome.id === undefined ? {} : { id: outcome.id }) });
+        emit({
+          type: "change-done",
+          at: clock.now(),
+          address,
+          action: change.action,
+          outputs: outcome.outputs,
+          durationMs,
+          ...(outcome.id === undefined ? {} : { id: outcome.id }),
+        });
+        return;
+      }
+      case "failed":
+        fail(change, outcome.error, startedAt, outcome.state);
+        throw NOT_DONE;
+      case "interrupted":
+        interrupt(change, startedAt, outcome.state);
+        throw NOT_DONE;
+    }
+  };
+
+  const skip = (change: ResourceChange, because: string): void => {
+    record(change, { outcome: "skipped", because });
+    emit({ type: "change-skipped", at: clock.now(), address: change.address, action: change.action, because });
+  };
+
+  try {
+    await walkGraph(graph, visit, {
+      concurrency: parallelism,
+      onSkip: (node, root) => {
+        const change = changes.get(node)!;
+        if (change.action === "noop") return;
+        const rootOutcome = results.get(root)?.outcome;
+        const because = rootOutcome === "interrupted" ? `${root} was interrupted` : rootOutcome === "skipped" || rootOutcome === undefined ? "the apply was interrupted" : `${root} failed`;
+        skip(change, because);
+      },
+    });
+  } finally {
+    tracker.dispose();
+  }
+
+  const ordered = toApply.map((c) => results.get(c.address)!);
+  const counts: ApplyCounts = { total: ordered.length, done: 0, failed: 0, skipped: 0, interrupted: 0 };
+  for (const r of ordered) counts[r.outcome]++;
+  const { values, unknown } = stackOutputs(options.desired, changes, results);
+  if (options.desired && Object.keys(options.desired.outputs).length > 0) emit({ type: "outputs", at: clock.now(), values, unknown });
+  const durationMs = clock.now() - applyStartedAt;
+  emit({ type: "apply-finished", at: clock.now(), done: counts.done, failed: counts.failed, skipped: counts.skipped, interrupted: counts.interrupted, durationMs });
+  if (sinkError !== undefined) throw new EventSinkError(sinkError);
+  return {
+    stack: plan.stack,
+    changes: ordered,
+    errors: ordered.flatMap((r) => (r.failure ? [r.failure] : [])),
+    outputs: values,
+    unknownOutputs: unknown,
+    counts,
+    durationMs,
+    interrupted: signal?.aborted === true,
+    ok: counts.done === counts.total,
+  };
+}
+
+/** Resolves the stack's declared outputs against what the apply produced and what it left untouched. */
+function stackOutputs(
+  desired: DesiredState | undefined,
+  changes: Map<string, ResourceChange>,
+  results: Map<string, ChangeResult>,
+): { values: Record<string, OutputValue>; unknown: string[] } {
+  const values: Record<string, OutputValue> = {};
+  const unknown: string[] = [];
+  if (!desired) return { values, unknown };
+  for (const name of Object.keys(desired.outputs).sort()) {
+    const value = desired.outputs[name]!.value;
+    if (!isAttributeRef(value)) {
+      values[name] = value;
+      continue;
+    }
+    const resolved = attributeAfterApply(value.attr, changes.get(value.ref), results.get(value.ref));
+    if (resolved === undefined) unknown.push(name);
+    else values[name] = resolved;
+  }
+  return { values, unknown };
+}
+
+function attributeAfterApply(attr: string, change: ResourceChange | undefined, result: ChangeResult | undefined): OutputValue | undefined {
+  if (!change) return undefined;
+  const before = (): OutputValue | undefined => {
+    if (attr === "id" && change.id !== undefined) return change.id;
+    const v = change.before?.[attr];
+    return typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? v : undefined;
+  };
+  if (change.action === "noop") return before();
+  if (result?.outcome !== "done") return undefined;
+  const reported = result.outputs?.[attr] ?? (attr === "id" ? result.id : undefined);
+  if (reported !== undefined) return reported;
+  // An update keeps the object: an attribute it did not touch still has the value read before it.
+  if (change.action === "update" && !change.diff.some((d) => d.path === attr || d.path.startsWith(`${attr}.`) || d.path.startsWith(`${attr}[`))) {
+    return before();
+  }
+  return undefined;
+}
