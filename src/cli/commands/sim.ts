@@ -1,0 +1,122 @@
+/**
+ * `hyperplan sim opennebula`: runs the embedded OpenNebula simulator as a standalone server until
+ * SIGINT/SIGTERM, keeping its world in a state file so separate commands see the same pools.
+ */
+import type { Command } from "../command";
+import type { CliIo } from "../io";
+import { UsageError } from "../usage-error";
+import { DEFAULT_AUTH, DEFAULT_PORT, startOneSimulator, type DelayPreset } from "../../sim/opennebula/index";
+
+const USAGE = `Usage: hyperplan sim opennebula [options]
+
+Runs a simulated OpenNebula cloud (oned's XML-RPC API, documents, errors and asynchronous
+lifecycles) on loopback, prints its endpoint URL once it listens, and serves until Ctrl-C.
+
+Options:
+  --port N                 port to listen on (default ${DEFAULT_PORT}; 0 = any free port)
+  --host ADDRESS           address to listen on (default 127.0.0.1)
+  --auth USER:PASSWORD     the account sessions must use (default ${DEFAULT_AUTH})
+  --state FILE             load the world from FILE at start, save it after every change and on stop
+  --seed N                 seed of the simulator's random choices (default 1)
+  --delays PRESET          instant | fast | realistic (default fast: tens of ms per step)`;
+
+export interface SimArgs {
+  backend: "opennebula";
+  port: number;
+  host: string;
+  auth: string;
+  stateFile: string | undefined;
+  seed: number;
+  delays: DelayPreset;
+}
+
+const DELAYS: readonly DelayPreset[] = ["instant", "fast", "realistic"];
+
+/** Parses `sim` arguments into a typed value; throws UsageError naming the bad argument. */
+export function parseSimArgs(argv: readonly string[]): SimArgs {
+  const [backend, ...rest] = argv;
+  if (backend === undefined) throw new UsageError("missing the backend to simulate (only `opennebula` is available)");
+  if (backend !== "opennebula") throw new UsageError(`unknown backend "${backend}" (only \`opennebula\` is available)`);
+  const args: SimArgs = { backend, port: DEFAULT_PORT, host: "127.0.0.1", auth: DEFAULT_AUTH, stateFile: undefined, seed: 1, delays: "fast" };
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i] as string;
+    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      const v = rest[++i];
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case "--port": {
+        const v = value();
+        const n = Number(v);
+        if (!/^\d+$/.test(v) || n > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got "${v}"`);
+        args.port = n;
+        break;
+      }
+      case "--host": {
+        const v = value();
+        if (v.trim() === "") throw new UsageError("--host cannot be empty");
+        args.host = v;
+        break;
+      }
+      case "--auth": {
+        const v = value();
+        if (v.indexOf(":") <= 0) throw new UsageError(`--auth must be USER:PASSWORD, got "${v}"`);
+        args.auth = v;
+        break;
+      }
+      case "--state": {
+        const v = value();
+        if (v.trim() === "") throw new UsageError("--state needs a file name");
+        args.stateFile = v;
+        break;
+      }
+      case "--seed": {
+        const v = value();
+        if (!/^-?\d+$/.test(v)) throw new UsageError(`--seed must be a whole number, got "${v}"`);
+        args.seed = Number(v);
+        break;
+      }
+      case "--delays": {
+        const v = value();
+        if (!(DELAYS as readonly string[]).includes(v)) throw new UsageError(`--delays must be one of ${DELAYS.join(", ")}, got "${v}"`);
+        args.delays = v as DelayPreset;
+        break;
+      }
+      default:
+        throw new UsageError(`unknown option "${arg}"`);
+    }
+  }
+  return args;
+}
+
+async function runSim(argv: string[], io: CliIo): Promise<number> {
+  const args = parseSimArgs(argv);
+  const { resolve } = await import("node:path");
+  const stateFile = args.stateFile === undefined ? undefined : resolve(io.cwd, args.stateFile);
+  const sim = await startOneSimulator({
+    port: args.port,
+    host: args.host,
+    auth: args.auth,
+    seed: args.seed,
+    delays: args.delays,
+    ...(stateFile !== undefined ? { stateFile } : {}),
+  });
+  io.stdout.write(`${sim.url}\n`);
+  io.stderr.write(
+    `OpenNebula simulator listening (account ${args.auth.slice(0, args.auth.indexOf(":"))}, delays ${args.delays}${stateFile ? `, state ${stateFile}` : ""}); Ctrl-C stops it.\n`,
+  );
+  const signal = await io.stopSignal;
+  await sim.close();
+  io.stderr.write(`OpenNebula simulator stopped (${signal})${stateFile ? `; state saved to ${stateFile}` : ""}.\n`);
+  return 0;
+}
+
+export const simCommand: Command = {
+  name: "sim",
+  summary: "Run a simulated cloud (OpenNebula) for demos and tests",
+  usage: USAGE,
+  run: runSim,
+};

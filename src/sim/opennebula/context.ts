@@ -1,0 +1,166 @@
+/**
+ * What a method handler gets and the helpers every kind shares: owner filters and pool windows
+ * (FACTS §4), template parameters, update types, chmod/chown/rename (`RequestManagerChmod`,
+ * `RequestManagerChown`, `RequestManagerRename`).
+ */
+import { parseTemplate, templateMerge } from "../../providers/opennebula/template-syntax";
+import type { XmlRpcValue } from "../../xmlrpc/index";
+import { ErrorCode, OBJECT_TYPE_STR, OneFailure, apiError, actionError, internalError, notFound, type ObjectKind } from "./failure";
+import type { Params } from "./params";
+import type { Pool, PoolWindow } from "./pool";
+import type { OwnedRecord } from "./records";
+import type { Template } from "./template-ops";
+import type { World } from "./world";
+
+export interface MethodContext {
+  world: World;
+  method: string;
+}
+
+export type Handler = (ctx: MethodContext, p: Params) => XmlRpcValue;
+
+export interface MethodSpec {
+  run: Handler;
+  /** True when a successful call may change the world (the state file is saved after it). */
+  mutates: boolean;
+}
+
+export type MethodTable = Record<string, MethodSpec>;
+
+export function reader(run: Handler): MethodSpec {
+  return { run, mutates: false };
+}
+
+export function writer(run: Handler): MethodSpec {
+  return { run, mutates: true };
+}
+
+/**
+ * The filter flag of pool info calls: -4 primary group, -3 mine, -2 all, -1 mine and my groups,
+ * >= 0 that user. The simulator's account is uid 0 in group 0. Returns null when every object passes.
+ */
+export function ownerFilter<R extends OwnedRecord>(flag: number): ((r: R) => boolean) | null {
+  if (flag < -4) throw apiError("Incorrect filter_flag.");
+  switch (flag) {
+    case -4:
+      return (r) => r.gid === 0;
+    case -3:
+      return (r) => r.uid === 0;
+    case -2:
+      return null;
+    case -1:
+      return (r) => r.uid === 0 || r.gid === 0;
+    default:
+      return (r) => r.uid === flag;
+  }
+}
+
+/** Combines filters; null means "accept all" and lets a page skip scanning. */
+export function both<R>(a: ((r: R) => boolean) | null, b: ((r: R) => boolean) | null): ((r: R) => boolean) | undefined {
+  if (a && b) return (r) => a(r) && b(r);
+  return a ?? b ?? undefined;
+}
+
+/** `(filter, start, end)` from positions 1..3 (after the session). */
+export function readWindow(p: Params, at = 2): PoolWindow {
+  return { start: p.int(at), end: p.int(at + 1) };
+}
+
+/** Parses a template parameter as oned does (`parse_str_or_xml`); a syntax error is INTERNAL with the parser's words. */
+export function parseTemplateParam(text: string): Template {
+  try {
+    return parseTemplate(text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw internalError(`Parse error: ${message}`);
+  }
+}
+
+/** one.*.update type 0 replaces the template, 1 merges into it (`Template::merge`). */
+export function updatedTemplate(current: Template, text: string, type: number): Template {
+  if (type < 0 || type > 1) throw apiError("Wrong update type");
+  const update = parseTemplateParam(text);
+  return type === 0 ? update : templateMerge(current, update);
+}
+
+/** Fetches an object or fails with NO_EXISTS as oned words it. */
+export function must<R extends { id: number; uid: number; gid: number; name: string }>(pool: Pool<R>, kind: ObjectKind, id: number): R {
+  const r = pool.get(id);
+  if (!r) throw notFound(kind, id);
+  return r;
+}
+
+// PoolObjectSQL INVALID_NAME_CHARS.
+const INVALID_NAME_CHARS = "&|:\\\";/'#{}$<>";
+
+/** `PoolObjectSQL::name_is_valid`. */
+export function nameError(name: string): string | null {
+  if (name === "") return "Invalid NAME, it cannot be empty";
+  for (const ch of name) {
+    if (INVALID_NAME_CHARS.includes(ch)) return `Invalid NAME, char '${ch}' is not allowed`;
+  }
+  if (name.length > 128) return "Invalid NAME, max length is 128 chars";
+  return null;
+}
+
+/** one.*.chmod: nine bits after the id, -1 keeps a bit; a bit must be 0 or 1. */
+export function applyChmod(record: OwnedRecord, p: Params): void {
+  const bits: number[] = [];
+  for (let i = 0; i < 9; i++) bits.push(p.int(2 + i));
+  for (const b of bits) {
+    if (b < -1 || b > 1) throw new OneFailure(ErrorCode.ACTION, "Wrong permission bits", record.id);
+  }
+  bits.forEach((b, i) => {
+    if (b !== -1) record.perms[i] = b;
+  });
+}
+
+/** one.*.chown: uid and gid, -1 keeps; unknown ones are NO_EXISTS. */
+export function applyChown(world: World, record: OwnedRecord, uid: number, gid: number, kind: ObjectKind, uniqueNames: Pool<OwnedRecord> | null): void {
+  let uname = record.uname;
+  let gname = record.gname;
+  if (uid > -1) {
+    const n = world.userNameOf(uid);
+    if (n === undefined) throw notFound("user", uid);
+    uname = n;
+  }
+  if (gid > -1) {
+    const n = world.groupNameOf(gid);
+    if (n === undefined) throw notFound("group", gid);
+    gname = n;
+  }
+  if (uid > -1 && uniqueNames && uid !== record.uid) {
+    const clash = uniqueNames.findByName(record.name, uid);
+    if (clash) {
+      throw actionError(`Cannot chown ${OBJECT_TYPE_STR[kind]} ${record.id}: user ${uid} already has a ${OBJECT_TYPE_STR[kind]} named ${record.name} (${clash.id})`, record.id);
+    }
+  }
+  if (uid > -1) {
+    record.uid = uid;
+    record.uname = uname;
+  }
+  if (gid > -1) {
+    record.gid = gid;
+    record.gname = gname;
+  }
+}
+
+/** one.*.rename: same name is a no-op; kinds with UNIQUE(name,uid) refuse a collision (`RequestManagerRename`). */
+export function applyRename(record: OwnedRecord, newName: string, kind: ObjectKind, uniqueNames: Pool<OwnedRecord> | null): boolean {
+  if (record.name === newName) return false;
+  if (uniqueNames) {
+    const clash = uniqueNames.findByName(newName, record.uid);
+    if (clash && clash.id !== record.id) {
+      const t = OBJECT_TYPE_STR[kind];
+      throw actionError(`${t} cannot be renamed to ${newName} because it collides with ${t} ${clash.id}`, record.id);
+    }
+  }
+  const invalid = nameError(newName);
+  if (invalid) throw actionError(invalid, record.id);
+  record.name = newName;
+  return true;
+}
+
+export function ownerFields(world: World): Pick<OwnedRecord, "uid" | "gid" | "uname" | "gname"> {
+  return { uid: 0, gid: 0, uname: world.userName, gname: "oneadmin" };
+}

@@ -1,0 +1,128 @@
+/**
+ * hyperplan's embedded OpenNebula: an HTTP server that speaks oned's XML-RPC API with oned's
+ * documents, errors and asynchronous lifecycles, in-process for tests or standalone through
+ * `hyperplan sim opennebula`. See SPEC.md for what each behaviour is based on.
+ */
+import { parseAccount } from "./dispatch";
+import type { DelayPreset, SimDelays } from "./delays";
+import type { FaultRule } from "./faults";
+import type { HostSpec } from "./infrastructure";
+import { loadWorld, saveWorld } from "./persistence";
+import { SimServer } from "./server";
+import { World, type Clock } from "./world";
+
+export type { SimDelays, DelayPreset } from "./delays";
+export type { FaultRule } from "./faults";
+export type { HostSpec } from "./infrastructure";
+export type { SeedVmsOptions, SeedVmsResult } from "./bulk-seed";
+export { World, SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type WorldSnapshot, type Clock } from "./world";
+export { ErrorCode } from "./failure";
+export { VmState, Lcm, VM_STATE_NAMES, LCM_STATE_NAMES } from "./vm-states";
+export { ImageState } from "./image";
+export { VnetState } from "./vnet";
+export { ONED_VERSION } from "./system";
+export { SimStateError } from "./persistence";
+
+export interface OneSimulatorOptions {
+  host?: string;
+  port?: number;
+  auth?: string;
+  seed?: number;
+  stateFile?: string;
+  delays?: DelayPreset | Partial<SimDelays>;
+  clock?: Clock;
+  faults?: FaultRule[];
+  hosts?: HostSpec[];
+}
+
+export interface RunningOneSimulator {
+  readonly url: string;
+  callCounts(): Record<string, number>;
+  resetCallCounts(): void;
+  readonly faults: { add(rule: FaultRule): void; clear(): void };
+  readonly world: World;
+  save(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PORT = 2633;
+export const DEFAULT_AUTH = "oneadmin:opennebula";
+
+export async function startOneSimulator(options: OneSimulatorOptions = {}): Promise<RunningOneSimulator> {
+  const host = options.host ?? "127.0.0.1";
+  const port = options.port ?? DEFAULT_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`port must be 0..65535, got ${String(port)}`);
+  const account = parseAccount(options.auth ?? DEFAULT_AUTH);
+  const worldOptions = {
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.delays !== undefined ? { delays: options.delays } : {}),
+    ...(options.clock !== undefined ? { clock: options.clock } : {}),
+    ...(options.faults !== undefined ? { faults: options.faults } : {}),
+    ...(options.hosts !== undefined ? { hosts: options.hosts } : {}),
+    userName: account.user,
+  };
+  const stateFile = options.stateFile;
+  const world = (stateFile ? await loadWorld(stateFile, worldOptions) : null) ?? new World(worldOptions);
+
+  let savedAt = stateFile ? -1 : world.mutations;
+  let saving: Promise<void> | null = null;
+  let again = false;
+  const save = async (): Promise<void> => {
+    if (!stateFile) return;
+    if (saving) {
+      again = true;
+      return saving;
+    }
+    saving = (async () => {
+      do {
+        again = false;
+        const at = world.mutations;
+        await saveWorld(world, stateFile);
+        savedAt = at;
+      } while (again || savedAt !== world.mutations);
+    })();
+    try {
+      await saving;
+    } finally {
+      saving = null;
+    }
+  };
+  const saveIfChanged = () => {
+    if (stateFile && world.mutations !== savedAt) {
+      save().catch((error: unknown) => {
+        process.emitWarning(`hyperplan OpenNebula simulator: ${(error as Error).message}`);
+      });
+    }
+  };
+
+  const server = new SimServer(world, account, { onMutation: saveIfChanged });
+  const bound = await server.listen(port, host);
+  if (stateFile) await save();
+  const shownHost = host.includes(":") ? `[${host}]` : host;
+  let closed = false;
+
+  return {
+    url: `http://${shownHost}:${bound}/RPC2`,
+    callCounts: () => server.callCounts(),
+    resetCallCounts: () => server.resetCallCounts(),
+    faults: {
+      add: (rule: FaultRule) => world.faults.add(rule),
+      clear: () => world.faults.clear(),
+    },
+    world,
+    save: async () => {
+      world.advance();
+      await save();
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await server.close();
+      if (stateFile) {
+        if (saving) await saving;
+        world.changed();
+        await save();
+      }
+    },
+  };
+}

@@ -1,0 +1,168 @@
+/**
+ * VM templates (`src/vm_template/VMTemplate.cc`, vmtemplate.xsd): no STATE, names may repeat
+ * (no UNIQUE constraint in template_pool, FACTS §7). one.template.instantiate merges the extra
+ * template into the stored one (`Template::merge`: an attribute given in the extra template
+ * replaces every attribute of that name) and allocates a VM from it.
+ */
+import { templateMerge } from "../../providers/opennebula/template-syntax";
+import {
+  applyChmod,
+  applyChown,
+  applyRename,
+  both,
+  must,
+  nameError,
+  ownerFields,
+  ownerFilter,
+  parseTemplateParam,
+  readWindow,
+  reader,
+  updatedTemplate,
+  writer,
+  type MethodTable,
+} from "./context";
+import { allocateError, ErrorCode, OneFailure } from "./failure";
+import { ImageState } from "./image";
+import type { VmTemplateRecord } from "./records";
+import { tClone, tGet, tRemove, tSet, type Template } from "./template-ops";
+import { createVm } from "./vm";
+import { defaultPermissions, el, escapedDoc, escapedPool, escapePiece, lockXml, permissionsXml, templateXml } from "./xml";
+import type { World } from "./world";
+
+function templateDocXml(t: VmTemplateRecord, body: Template): string {
+  return (
+    `<VMTEMPLATE>${el("ID", t.id)}${el("UID", t.uid)}${el("GID", t.gid)}${el("UNAME", t.uname)}${el("GNAME", t.gname)}` +
+    `${el("NAME", t.name)}${lockXml(t.lock)}${permissionsXml(t.perms)}${el("REGTIME", t.regtime)}${templateXml(body, "TEMPLATE")}</VMTEMPLATE>`
+  );
+}
+
+function piece(world: World, t: VmTemplateRecord): string {
+  return world.templates.cached(t.id, "doc", () => escapePiece(templateDocXml(t, t.template)));
+}
+
+/** one.template.info extended: each DISK with an image gets its SIZE (and datastore) filled in. */
+function extendedBody(world: World, t: VmTemplateRecord): Template {
+  return t.template.map((a) => {
+    if (a.name !== "DISK" || typeof a.value === "string") return a;
+    const d = a.value;
+    const id = d.IMAGE_ID !== undefined ? Number(d.IMAGE_ID) : undefined;
+    const img = id !== undefined ? world.images.get(id) : d.IMAGE !== undefined ? world.images.findByName(d.IMAGE, 0) : undefined;
+    if (!img) return a;
+    return { name: a.name, value: { ...d, SIZE: d.SIZE ?? String(img.size), DATASTORE: img.datastore, DATASTORE_ID: String(img.datastoreId) } };
+  });
+}
+
+function create(world: World, name: string, body: Template): number {
+  const id = world.templates.allocateId();
+  world.templates.insert({ id, ...ownerFields(world), name, perms: defaultPermissions(), lock: null, regtime: world.nowSec(), template: body });
+  return id;
+}
+
+function diskImageIds(world: World, body: Template): number[] {
+  const ids: number[] = [];
+  for (const a of body) {
+    if (a.name !== "DISK" || typeof a.value === "string") continue;
+    const d = a.value;
+    if (d.IMAGE_ID !== undefined) ids.push(Number(d.IMAGE_ID));
+    else if (d.IMAGE !== undefined) {
+      const img = world.images.findByName(d.IMAGE, 0);
+      if (img) ids.push(img.id);
+    }
+  }
+  return ids.filter((n) => Number.isInteger(n));
+}
+
+export const templateMethods: MethodTable = {
+  "one.template.allocate": writer(({ world }, p) => {
+    const t = parseTemplateParam(p.str(1));
+    const name = tGet(t, "NAME") ?? "";
+    const invalid = nameError(name);
+    if (invalid) throw allocateError("template", invalid);
+    return create(world, name, tRemove(t, "NAME"));
+  }),
+  "one.template.clone": writer(({ world }, p) => {
+    const src = must(world.templates, "template", p.int(1));
+    const name = p.str(2);
+    p.optBool(3, false);
+    const invalid = nameError(name);
+    if (invalid) throw allocateError("template", invalid);
+    return create(world, name, tClone(src.template));
+  }),
+  "one.template.delete": writer(({ world }, p) => {
+    const t = must(world.templates, "template", p.int(1));
+    const withImages = p.optBool(2, false);
+    if (withImages) {
+      for (const id of diskImageIds(world, t.template)) {
+        const img = world.images.get(id);
+        if (!img || img.vms.length > 0) continue;
+        img.op++;
+        img.prevState = img.state;
+        img.state = ImageState.DELETE;
+        world.images.touch(img.id);
+        world.schedule("image", img.id, img.op, "deleted", world.delays.imageDeleteMs);
+      }
+    }
+    world.templates.remove(t.id);
+    return t.id;
+  }),
+  "one.template.info": reader(({ world }, p) => {
+    const t = must(world.templates, "template", p.int(1));
+    const extended = p.optBool(2, false);
+    p.optBool(3, false);
+    return escapedDoc(templateDocXml(t, extended ? extendedBody(world, t) : t.template));
+  }),
+  "one.template.update": writer(({ world }, p) => {
+    const t = must(world.templates, "template", p.int(1));
+    t.template = tRemove(updatedTemplate(t.template, p.str(2), p.optInt(3, 0)), "NAME");
+    world.templates.touch(t.id);
+    return t.id;
+  }),
+  "one.template.rename": writer(({ world }, p) => {
+    const t = must(world.templates, "template", p.int(1));
+    if (applyRename(t, p.str(2), "template", null)) world.templates.touch(t.id);
+    return t.id;
+  }),
+  "one.template.chmod": writer(({ world }, p) => {
+    const t = must(world.templates, "template", p.int(1));
+    applyChmod(t, p);
+    world.templates.touch(t.id);
+    return t.id;
+  }),
+  "one.template.chown": writer(({ world }, p) => {
+    const t = must(world.templates, "template", p.int(1));
+    applyChown(world, t, p.int(2), p.int(3), "template", null);
+    world.templates.touch(t.id);
+    return t.id;
+  }),
+  "one.template.instantiate": writer(({ world }, p) => {
+    const t = must(world.templates, "template", p.int(1));
+    const name = p.str(2);
+    const hold = p.optBool(3, false);
+    const extraText = p.optStr(4, "");
+    const persistent = p.optBool(5, false);
+    let body = tClone(t.template);
+    if (extraText.trim() !== "") {
+      try {
+        body = templateMerge(body, parseTemplateParam(extraText));
+      } catch (error) {
+        if (error instanceof OneFailure) throw new OneFailure(ErrorCode.INTERNAL, error.oneMessage, t.id);
+        throw error;
+      }
+    }
+    let templateId = t.id;
+    if (persistent) {
+      // A private copy of the template is instantiated (images are not copied: see SPEC.md).
+      templateId = create(world, name !== "" ? name : `${t.name}-copy`, tClone(t.template));
+    }
+    body = tSet(body, "TEMPLATE_ID", String(templateId));
+    body = tSet(body, "TEMPLATE_NAME", t.name);
+    if (name !== "") body = tSet(body, "NAME", name);
+    else body = tRemove(body, "NAME");
+    return createVm(world, body, hold);
+  }),
+  "one.templatepool.info": reader(({ world }, p) => {
+    const accept = both(ownerFilter<VmTemplateRecord>(p.int(1)), null);
+    const rows = world.templates.select(readWindow(p), accept);
+    return escapedPool("VMTEMPLATE_POOL", rows.map((t) => piece(world, t)));
+  }),
+};
