@@ -159,7 +159,7 @@ export class FakeProvider implements Pick<Provider, "name" | "endpoint" | "start
   readonly timings = new Map<string, ChangeTiming>();
   /** The desired state each start received. */
   readonly desiredSeen: (DesiredState | undefined)[] = [];
-  private readonly pollErrors: Error[] = [];
+  private readonly pollErrors: (Error | undefined)[] = [];
   private readonly inFlight = new Set<string>();
   private peak = 0;
   closed = false;
@@ -169,8 +169,8 @@ export class FakeProvider implements Pick<Provider, "name" | "endpoint" | "start
     private readonly scripts: Record<string, FakeScript> | ((change: ResourceChange) => FakeScript) = {},
   ) {}
 
-  /** Makes the next `errors.length` polls throw these errors, in order. */
-  failNextPolls(...errors: Error[]): void {
+  /** Makes the next `errors.length` polls throw these errors, in order; an `undefined` lets that poll succeed. */
+  failNextPolls(...errors: (Error | undefined)[]): void {
     this.pollErrors.push(...errors);
   }
 

@@ -1,0 +1,56 @@
+/**
+ * Wording the three progress views share, so the TTY view, the CI lines and a person reading either
+ * see the same sentences for the same events.
+ */
+import type { ApplyFinishedEvent, OutputValue } from "../../planner/events";
+import { formatDuration } from "../../planner/events";
+import type { Action } from "../../planner/action";
+import { assertNever } from "../../errors";
+
+/** `created`, `updated` …: what a finished change did. */
+export function pastTense(action: Action): string {
+  switch (action) {
+    case "create":
+      return "created";
+    case "update":
+      return "updated";
+    case "replace":
+      return "replaced";
+    case "delete":
+      return "deleted";
+    case "noop":
+      return "unchanged";
+    default:
+      return assertNever(action, "action");
+  }
+}
+
+/** `apply finished in 42s: 3 done, 1 failed, 1 skipped` (interrupted only when there were any). */
+export function finishedSentence(event: ApplyFinishedEvent): string {
+  const parts = [`${event.done} done`, `${event.failed} failed`, `${event.skipped} skipped`];
+  if (event.interrupted > 0) parts.push(`${event.interrupted} interrupted`);
+  return `apply finished in ${formatDuration(event.durationMs)}: ${parts.join(", ")}`;
+}
+
+/** `id=42 ip=10.0.0.5`: a change's id and outputs, keys sorted, id first. */
+export function outputPairs(outputs: Record<string, OutputValue>, id?: string): string {
+  const pairs = Object.keys(outputs)
+    .filter((k) => k !== "id")
+    .sort()
+    .map((k) => `${k}=${String(outputs[k])}`);
+  const shownId = id ?? (outputs.id === undefined ? undefined : String(outputs.id));
+  return [...(shownId === undefined ? [] : [`id=${shownId}`]), ...pairs].join(" ");
+}
+
+/** `step 2/3 resize memory`, for changes of more than one step; empty otherwise. */
+export function stepLabel(step: string, stepIndex: number, steps: number): string {
+  return steps > 1 ? `step ${stepIndex + 1}/${steps} ${step}` : "";
+}
+
+/** Joins the non-empty fields of a line with two spaces, the column gap of every progress view. */
+export function fields(...parts: (string | undefined)[]): string {
+  return parts.filter((p): p is string => p !== undefined && p !== "").join("  ");
+}
+
+/** Said after an interrupted apply: the cloud kept working on what had started. */
+export const INTERRUPTED_ADVICE = "interrupted changes may have left objects part-way; run plan again to see where they stand";
