@@ -16,7 +16,7 @@
 import type { DesiredState } from "../resources/desired-state";
 import { isAttributeRef } from "../resources/desired-state";
 import { HyperplanError, isHyperplanError } from "../errors";
-import type { Clock, Provider } from "../providers/provider";
+import type { Clock, Operation, Provider } from "../providers/provider";
 import { systemClock } from "../providers/provider";
 import type { ApplyEvent, EventSink, OutputValue } from "./events";
 import { nullSink } from "./events";
@@ -116,6 +116,13 @@ export class ApplyOptionsError extends HyperplanError {
 export class DuplicateChangeError extends HyperplanError {
   constructor(address: string) {
     super("DUPLICATE_CHANGE", "the plan has more than one change for this address", { address });
+  }
+}
+
+/** The provider answered `start` with something that is not an operation for the change. */
+export class ProviderContractError extends HyperplanError {
+  constructor(address: string, summary: string) {
+    super("PROVIDER_CONTRACT", summary, { address });
   }
 }
 
@@ -235,11 +242,18 @@ export async function applyPlan(plan: Plan, provider: ApplyProvider, options: Ap
       throw NOT_DONE;
     }
     const startedAt = clock.now();
-    let operation;
+    let operation: Operation | undefined;
     try {
       operation = await provider.start(change, options.desired);
     } catch (error) {
       fail(change, error, startedAt, undefined);
+      throw NOT_DONE;
+    }
+    if (operation?.address !== address || !Array.isArray(operation.steps)) {
+      // The tracker and every event key on the address; an operation for another one would report
+      // this change's progress under a wrong name.
+      const got = operation?.address === undefined ? "no operation" : `an operation for ${operation.address}`;
+      fail(change, new ProviderContractError(address, `the provider's start returned ${got}${Array.isArray(operation?.steps) ? "" : " without steps"}`), startedAt, undefined);
       throw NOT_DONE;
     }
     emit({ type: "change-started", at: clock.now(), address, kind: change.kind, action: change.action, steps: [...operation.steps] });

@@ -234,3 +234,11 @@ describe("progress views", () => {
     tty.close();
   });
 });
+
+describe("progress wording", () => {
+  it("prints durations as a person reads them", async () => {
+    const { formatDuration, formatEventTime } = await import("../../src/planner/events");
+    expect([0, 850, 1000, 12_400, 59_999, 65_000, 3_600_000 + 3 * 60_000].map(formatDuration)).toEqual(["0ms", "850ms", "1s", "12s", "59s", "1m05s", "1h03m"]);
+    expect(formatEventTime(Date.UTC(2026, 10, 24, 10, 0, 1, 999))).toBe("2026-11-24T10:00:01Z");
+  });
+});

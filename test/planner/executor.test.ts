@@ -316,6 +316,29 @@ describe("applyPlan", () => {
     expect(provider.starts).toEqual(["lab/a", "lab/b"]);
   });
 
+  it("follows 1,000 changes in flight with one poll call per tick", async () => {
+    const changes = Array.from({ length: 1000 }, (_, i) => ({ address: `lab/vm-${String(i).padStart(4, "0")}` }));
+    const { clock, provider, result } = run(changes, () => ({ ticks: 5, states: ["PENDING", "PROLOG", "BOOT"] }), { parallelism: 1000 });
+    const t0 = clock.now();
+    const r = await result;
+    expect(r.counts.done).toBe(1000);
+    expect(provider.maxInFlight).toBe(1000);
+    expect(provider.pollCalls).toBe(5);
+    expect(provider.polls.every((p) => p.addresses.length === 1000)).toBe(true);
+    expect(provider.pollCalls / ((clock.now() - t0) / 1000)).toBeLessThanOrEqual(5);
+  });
+
+  it("fails a change whose start returned an operation for another address", async () => {
+    const clock = new FakeClock();
+    const inner = new FakeProvider(clock);
+    const provider = {
+      start: async (change: Parameters<FakeProvider["start"]>[0]) => ({ ...(await inner.start(change, undefined)), address: "lab/other" }),
+      poll: (ops: Parameters<FakeProvider["poll"]>[0]) => inner.poll(ops),
+    };
+    const r = await clock.run(applyPlan(fakePlan([{ address: "lab/vm" }]), provider, { clock }));
+    expect(r.errors[0]).toMatchObject({ address: "lab/vm", code: "PROVIDER_CONTRACT", message: "the provider's start returned an operation for lab/other" });
+  });
+
   it("applies an empty plan at once", async () => {
     const { provider, sink, result } = run([]);
     const r = await result;
