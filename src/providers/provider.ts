@@ -1,0 +1,62 @@
+/**
+ * The interface every backend implements. Wire formats, state numbers and method names stay behind it
+ * (src/providers/<backend>/); the planner, the executor and the CLI know only these types.
+ *
+ * Apply is split in two so that many operations can be followed with few calls:
+ * - `start(change)` issues the first call of a change and returns at once with an Operation;
+ * - `poll(operations)` looks at every in-flight operation with one batched read per kind, advances
+ *   each one that reached the state its current step waits for (issuing its next call: a resize after
+ *   the poweroff finished, the resume after the resize …) and reports where each one stands.
+ * An Operation is finished only when the object reached the declared state (VM RUNNING or POWEROFF,
+ * image READY, a deleted object gone or DONE) or failed with the backend's own message.
+ */
+import type { DesiredState } from "../resources/desired-state";
+import type { ResourceChange } from "../planner/plan";
+
+/** Milliseconds since the epoch; injected so tests run on a fake clock. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** An in-flight change. Plain data: the provider keeps its step machine in `steps`/`step`. */
+export interface Operation {
+  address: string;
+  kind: string;
+  action: ResourceChange["action"];
+  /** The backend id once known (after the allocate returned, or found by its tag). */
+  id?: string;
+  /** Human names of the steps (`allocate`, `wait RUNNING`, `poweroff`, `resize memory` …). */
+  steps: string[];
+  /** Index of the step in progress. */
+  step: number;
+  startedAt: number;
+  /** Provider-private data the steps need (the change, ids, retry counts). JSON-serialisable. */
+  data: Record<string, unknown>;
+}
+
+export type OperationStatus =
+  | { address: string; phase: "running"; state: string; detail?: string }
+  | { address: string; phase: "done"; state: string; id?: string; outputs?: Record<string, string | number> }
+  | { address: string; phase: "failed"; state: string; error: Error };
+
+export interface Provider {
+  /** `opennebula`, `xenapi` … */
+  readonly name: string;
+  /** Where the live state is read from, as printed on the first line of a plan. */
+  readonly endpoint: string;
+  /** Every object the stack owns, with one paged pool read per kind. */
+  read(stack: string, desired?: DesiredState): Promise<import("../diff/live-state").LiveState>;
+  /** The backend's table of how each attribute of each kind can be changed. */
+  readonly rules: import("../diff/rules").DiffRules;
+  /** Issues the first call of `change`; returns at once. */
+  start(change: ResourceChange, desired: DesiredState | undefined): Promise<Operation>;
+  /** One batched look at the operations in flight; advances those whose step finished. */
+  poll(operations: Operation[]): Promise<OperationStatus[]>;
+  close(): Promise<void>;
+}
