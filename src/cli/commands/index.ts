@@ -1,6 +1,7 @@
 import type { Command } from "../command";
+import { simCommand } from "./sim";
 import { synthCommand } from "./synth";
 import { validateCommand } from "./validate";
 
 /** Every command the CLI knows, in the order `--help` lists them. */
-export const commands: Command[] = [validateCommand, synthCommand];
+export const commands: Command[] = [validateCommand, synthCommand, simCommand];
