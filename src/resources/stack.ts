@@ -21,12 +21,41 @@ import type { Resource } from "./resource";
 import { analyseStack } from "./synthesis";
 import { StackValidationError, type ValidationIssue } from "./validation-issue";
 
+/** Where the OpenNebula cloud of a stack is, when not taken from the environment. */
+export interface OpenNebulaSettings {
+  /**
+   * XML-RPC endpoint of oned (`https://one.example.org:2633/RPC2`).
+   * @default the `ONE_XMLRPC` environment variable, else `http://localhost:2633/RPC2`
+   */
+  endpoint?: string;
+  /**
+   * File holding `user:password`, as the OpenNebula CLI reads it.
+   * @default the file named by `ONE_AUTH`, else `~/.one/one_auth`
+   */
+  authFile?: string;
+  /**
+   * PEM file of the certificate authority that signed oned's TLS certificate, for an https endpoint.
+   * @default the system's trusted authorities
+   */
+  caFile?: string;
+}
+
+/** Which cloud a stack lives in. Settings, not resources: they are not part of the DesiredState. */
+export interface ProviderSettings {
+  opennebula?: OpenNebulaSettings;
+}
+
 export interface StackProps {
   /**
    * What the stack is for; carried into the DesiredState.
    * @default no description
    */
   description?: string;
+  /**
+   * Where the stack's cloud is.
+   * @default the OpenNebula cloud named by the `ONE_XMLRPC` and `ONE_AUTH` environment variables
+   */
+  provider?: ProviderSettings;
 }
 
 export class App extends Construct {
@@ -63,6 +92,8 @@ export class Stack extends Construct {
   /** The id exactly as given; checked by validation. */
   readonly rawId: string;
   readonly description: string | undefined;
+  /** Where the stack's cloud is (see StackProps.provider). */
+  readonly providerSettings: ProviderSettings;
 
   /**
    * @param scope the App holding the stack, or undefined for a stack on its own
@@ -75,6 +106,7 @@ export class Stack extends Construct {
     super(scope as unknown as Construct, id);
     this.rawId = id;
     this.description = props.description;
+    this.providerSettings = props.provider ?? {};
   }
 
   /** The stack's name. */
