@@ -6,8 +6,10 @@
  * The matching rule, in order:
  * 1. The first element of each side is paired when `pinFirst` (a machine's first disk is its boot disk:
  *    it is changed, never detached and attached).
- * 2. Declared elements, in order, take the first unpaired live element equal to them in every compared
- *    field. Removing the 2nd of 3 disks therefore leaves the 1st and 3rd paired: one detach.
+ * 2. As many declared elements as possible are paired with a live element equal to them in every
+ *    compared field (a maximum matching, so a declared NIC that leaves its model to the backend does
+ *    not take the live NIC another declared NIC names exactly). Removing the 2nd of 3 disks therefore
+ *    leaves the 1st and 3rd paired: one detach.
  * 3. Still unpaired declared elements take the first unpaired live element with the same identity
  *    (a disk's image, a NIC's network): a disk that grew, a NIC whose security groups changed.
  * 4. With `positional`, what is left pairs up in order (a NIC moved to another network is one change of
@@ -48,11 +50,7 @@ export function matchElements<T>(desired: readonly T[], live: readonly T[], opti
     for (let l = 0; l < live.length; l++) if (!usedLive.has(l) && test(l)) return l;
     return undefined;
   };
-  for (let d = 0; d < desired.length; d++) {
-    if (liveOf.has(d)) continue;
-    const l = firstFree((i) => options.same(desired[d]!, live[i]!));
-    if (l !== undefined) pair(d, l);
-  }
+  maximumSamePairs(desired, live, options.same, liveOf, usedLive);
   for (let d = 0; d < desired.length; d++) {
     if (liveOf.has(d)) continue;
     const id = options.identity(desired[d]!);
@@ -77,4 +75,41 @@ export function matchElements<T>(desired: readonly T[], live: readonly T[], opti
   const removed: number[] = [];
   for (let l = 0; l < live.length; l++) if (!usedLive.has(l)) removed.push(l);
   return { pairs, added, removed };
+}
+
+/**
+ * Kuhn's augmenting paths over the "equal in every compared field" relation: the largest set of
+ * pairs, declared elements in order, each trying live elements in order, so the result is stable.
+ * Collections are small (a machine's disks), so the cubic worst case does not matter.
+ */
+function maximumSamePairs<T>(
+  desired: readonly T[],
+  live: readonly T[],
+  same: (d: T, l: T) => boolean,
+  liveOf: Map<number, number>,
+  usedLive: Set<number>,
+): void {
+  const fixedDesired = new Set(liveOf.keys());
+  const fixedLive = new Set(usedLive);
+  const candidates = desired.map((d, i) =>
+    fixedDesired.has(i) ? [] : live.map((l, j) => j).filter((j) => !fixedLive.has(j) && same(d, live[j]!)),
+  );
+  const owner = new Map<number, number>();
+  const tryPair = (d: number, seen: Set<number>): boolean => {
+    for (const l of candidates[d]!) {
+      if (seen.has(l)) continue;
+      seen.add(l);
+      const current = owner.get(l);
+      if (current === undefined || tryPair(current, seen)) {
+        owner.set(l, d);
+        return true;
+      }
+    }
+    return false;
+  };
+  for (let d = 0; d < desired.length; d++) if (candidates[d]!.length > 0) tryPair(d, new Set());
+  for (const [l, d] of owner) {
+    liveOf.set(d, l);
+    usedLive.add(l);
+  }
 }

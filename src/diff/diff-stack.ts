@@ -50,6 +50,11 @@ export interface DiffEntry {
   change: ResourceChange;
   desired?: DesiredResource;
   live?: LiveResource;
+  /**
+   * Addresses the declared object uses once built: its `dependsOn` and every reference in its
+   * effective props (a VM uses the images and networks it inherits from its template).
+   */
+  uses: string[];
   /** Claims the declared object will hold, and the ones the live object holds. */
   claims: { desired: Claim[]; live: Claim[] };
 }
@@ -89,7 +94,7 @@ export function analyseStack(desired: DesiredState, live: LiveState, rules: Diff
     const desiredClaims = claimsOf(kindRules, d.name, props);
     if (!l) {
       renewed.add(address);
-      entries.push({ change: createChange(d, props, rules, resolve, renewed), desired: d, claims: { desired: desiredClaims, live: [] } });
+      entries.push({ change: createChange(d, props, rules, resolve, renewed), desired: d, uses: usesOf(d, props), claims: { desired: desiredClaims, live: [] } });
       continue;
     }
     if (l.kind !== d.kind) {
@@ -97,13 +102,14 @@ export function analyseStack(desired: DesiredState, live: LiveState, rules: Diff
     }
     const change = updateChange(d, props, l, rules, options, resolve, renewed);
     if (change.action === "replace") renewed.add(address);
-    entries.push({ change, desired: d, live: l, claims: { desired: desiredClaims, live: claimsOf(kindRules, l.name, l.props) } });
+    entries.push({ change, desired: d, live: l, uses: usesOf(d, props), claims: { desired: desiredClaims, live: claimsOf(kindRules, l.name, l.props) } });
   }
   for (const [address, l] of liveByAddress) {
     if (desiredByAddress.has(address)) continue;
     entries.push({
       change: deleteChange(l, rules, `no longer declared: deleted through ${rules.kinds[l.kind].deleteOperation}`),
       live: l,
+      uses: [],
       claims: { desired: [], live: claimsOf(rules.kinds[l.kind], l.name, l.props) },
     });
   }
@@ -117,6 +123,21 @@ function dependencyOrder(byAddress: ReadonlyMap<string, DesiredResource>): strin
     for (const dep of Array.isArray(r.dependsOn) ? r.dependsOn : []) if (byAddress.has(dep) && dep !== r.address) graph.addEdge(r.address, dep);
   }
   return graph.topologicalOrder();
+}
+
+function usesOf(d: DesiredResource, props: Record<string, unknown>): string[] {
+  const found = new Set<string>(Array.isArray(d.dependsOn) ? d.dependsOn : []);
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (typeof v === "object" && v !== null) {
+      const ref = (v as { ref?: unknown }).ref;
+      if (typeof ref === "string") found.add(ref);
+      else Object.values(v).forEach(walk);
+    }
+  };
+  walk(props);
+  found.delete(d.address);
+  return [...found].sort();
 }
 
 function claimsOf(rules: KindRules, name: unknown, props: unknown): Claim[] {

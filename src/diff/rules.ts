@@ -67,8 +67,11 @@ export interface KindRules {
   createOperation: string | ((desired: DesiredResource) => string);
   /** The operation a delete uses. */
   deleteOperation: string;
-  /** Whether the backend refuses to delete an object other objects still use (an image under a VM). */
-  deleteWhileUsed: "refused" | "allowed";
+  /**
+   * The kinds whose live objects, while they use an object of this kind, make the backend refuse to
+   * delete it (an image under a running VM). Users of other kinds only order the plan by convention.
+   */
+  deleteBlockedBy: readonly ResourceKind[];
   /** What the object holds exclusively; two objects holding the same claim cannot exist together. */
   claims?: (resource: { name: string; props: unknown }) => Claim[];
 }

@@ -7,6 +7,9 @@
  * - Destroy order is the reverse of create order, read from the LIVE references: a change that stops
  *   a live object from using another (its delete, or an update or replacement that no longer refers to
  *   it) comes before the delete or replacement of the object it used. A VM is deleted before its image.
+ *   Where the backend refuses to delete a used object (the rules' `deleteBlockedBy`) this order is
+ *   required; elsewhere it is kept unless it contradicts a required order (a template that referred
+ *   to a network being replaced need not go first).
  * - Something only one object can hold (a unique name, a fixed address: the rules' claims) is taken
  *   only after the change that frees it: an image renamed in code waits for the delete of the old one.
  * - A replacement carries its order inside the change (`replaceOrder`), decided by the diff.
@@ -14,10 +17,10 @@
  * list them) in declaration dependency order, waiting for nothing.
  *
  * Refused as impossible, with the way out in the message:
- * - replacing an object that objects kept by the plan still use, when the backend refuses to delete a
- *   used object (the old one would have to go before its users let go of it, and the new one exist
- *   before they can use it: one change cannot be both);
- * - deleting such an object while a kept object still uses it;
+ * - replacing an object that objects kept by the plan still use, when their use makes the backend
+ *   refuse its deletion (the old one would have to go before its users let go of it, and the new one
+ *   exist before they can use it: one change cannot be both);
+ * - deleting such an object while a kept object still uses it that way;
  * - taking a claim that a kept object holds.
  *
  * `targets`: the plan is limited to those addresses (or construct paths: `lab/tier` covers
@@ -88,6 +91,44 @@ function matchTargets(targets: readonly string[], addresses: readonly string[]):
 // ---------------------------------------------------------------------------------------------
 // plan mode
 
+/** The wait edges of a plan, each with why, for people when the edges cannot be ordered. */
+class WaitEdges {
+  readonly graph: Graph;
+  private readonly why = new Map<string, string>();
+  private readonly soft: { node: string; dep: string; why: string }[] = [];
+
+  constructor(nodes: Iterable<string>) {
+    this.graph = new Graph(nodes);
+  }
+
+  /** A required order: `node` cannot start before `dep` is done. */
+  hard(node: string, dep: string, why: string): void {
+    if (node === dep) return;
+    this.graph.addEdge(node, dep);
+    if (!this.why.has(`${node}\n${dep}`)) this.why.set(`${node}\n${dep}`, why);
+  }
+
+  /** An order kept only where it contradicts no required one. */
+  convention(node: string, dep: string, why: string): void {
+    if (node !== dep) this.soft.push({ node, dep, why });
+  }
+
+  /** Checks the required orders, then adds the conventional ones that fit, in a stable order. */
+  settle(): Graph {
+    const cycle = this.graph.findCycle();
+    if (cycle) {
+      const steps = cycle.slice(0, -1).map((node, i) => `${node} waits for ${cycle[i + 1]!} (${this.why.get(`${node}\n${cycle[i + 1]!}`)})`);
+      throw new PlanBuildError("PLAN_CYCLE", `the changes cannot be ordered: ${steps.join("; ")}`, cycle[0]);
+    }
+    const sorted = [...this.soft].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : a.dep < b.dep ? -1 : a.dep > b.dep ? 1 : 0));
+    for (const { node, dep, why } of sorted) {
+      if (this.graph.transitiveDependencies(dep).has(node)) continue;
+      this.hard(node, dep, why);
+    }
+    return this.graph;
+  }
+}
+
 function planChanges(input: BuildPlanInput): ResourceChange[] {
   const entries = analyseStack(input.desired, input.live, input.rules, input.replaceOrders ? { replaceOrders: input.replaceOrders } : {});
   const byAddress = new Map(entries.map((e) => [e.change.address, e]));
@@ -95,23 +136,32 @@ function planChanges(input: BuildPlanInput): ResourceChange[] {
   const inScope = (address: string) => scope.has(address);
   const action = (address: string) => byAddress.get(address)?.change.action;
 
-  const wait = new Graph(scope);
+  const edges = new WaitEdges(scope);
   const orderOnly: [string, string][] = [];
 
-  // Create order: after the changes of what the declaration references.
+  // Create order: after the changes of what the declaration uses. A new object (create, replace)
+  // needs what it uses in its declared state; an update needs the objects it newly refers to. An
+  // update after another update is only a convention.
   for (const address of scope) {
     const e = byAddress.get(address)!;
+    const a = e.change.action;
     for (const dep of declaredDeps(e)) {
       if (!inScope(dep) || dep === address) continue;
       const depAction = action(dep);
-      const bringsUp = depAction === "create" || depAction === "update" || depAction === "replace";
-      const a = e.change.action;
-      if (bringsUp && (a === "create" || a === "update" || a === "replace")) wait.addEdge(address, dep);
-      else if (a === "noop") orderOnly.push([address, dep]);
+      const depNew = depAction === "create" || depAction === "replace";
+      if (a === "create" || a === "replace") {
+        if (depNew || depAction === "update") edges.hard(address, dep, `it is built from what ${dep} becomes`);
+      } else if (a === "update") {
+        if (depNew) edges.hard(address, dep, `it refers to the new ${dep}`);
+        else if (depAction === "update") edges.convention(address, dep, `${dep} is updated first by convention`);
+      } else if (a === "noop") {
+        orderOnly.push([address, dep]);
+      }
     }
   }
 
-  // Destroy order: users let go before what they used is deleted or replaced.
+  // Destroy order: users let go before what they used is deleted or replaced. Required where the
+  // backend refuses to delete a used object; a convention otherwise.
   for (const user of byAddress.values()) {
     if (!user.live) continue;
     const userAddress = user.change.address;
@@ -121,28 +171,29 @@ function planChanges(input: BuildPlanInput): ResourceChange[] {
       if (!usedEntry) continue;
       const usedAction = usedEntry.change.action;
       if (usedAction !== "delete" && usedAction !== "replace") continue;
-      const refuses = input.rules.kinds[usedEntry.change.kind as keyof DiffRules["kinds"]]?.deleteWhileUsed === "refused";
+      const blocking = (input.rules.kinds[usedEntry.change.kind as keyof DiffRules["kinds"]]?.deleteBlockedBy ?? []).includes(
+        user.change.kind as keyof DiffRules["kinds"],
+      );
       const userAction = inScope(userAddress) ? user.change.action : undefined;
-      if (userAction === "delete") {
-        wait.addEdge(used, userAddress);
-        continue;
-      }
-      const stillUses = userAction === undefined || userAction === "noop" || (usedAction === "replace" && declaredDeps(user).includes(used));
+      const stillUses =
+        userAction !== "delete" && (userAction === undefined || userAction === "noop" || (usedAction === "replace" && declaredDeps(user).includes(used)));
       if (!stillUses) {
-        wait.addEdge(used, userAddress);
-        continue;
+        const why = userAction === "delete" ? `${userAddress}, which uses it, is deleted first` : `${userAddress} stops using it first`;
+        if (blocking) edges.hard(used, userAddress, `${why}: the backend refuses to delete it while used`);
+        else edges.convention(used, userAddress, why);
+      } else if (blocking) {
+        throw blocked(usedEntry, user, userAction === undefined);
       }
-      if (refuses) throw blocked(usedEntry, user, userAction === undefined);
     }
   }
 
-  addClaimEdges(byAddress, scope, wait);
-
-  return ordered(wait, orderOnly, (address) => byAddress.get(address)!.change);
+  addClaimEdges(byAddress, scope, edges);
+  return ordered(edges.settle(), orderOnly, (address) => byAddress.get(address)!.change);
 }
 
+/** What the declared object uses once built (its template's images and networks included). */
 function declaredDeps(e: DiffEntry): string[] {
-  return e.desired && Array.isArray(e.desired.dependsOn) ? e.desired.dependsOn : [];
+  return e.uses;
 }
 
 function liveDeps(l: LiveResource): string[] {
@@ -192,7 +243,7 @@ function blocked(used: DiffEntry, user: DiffEntry, outsideTargets: boolean): Pla
   );
 }
 
-function addClaimEdges(byAddress: ReadonlyMap<string, DiffEntry>, scope: ReadonlySet<string>, wait: Graph): void {
+function addClaimEdges(byAddress: ReadonlyMap<string, DiffEntry>, scope: ReadonlySet<string>, edges: WaitEdges): void {
   const holders = new Map<string, DiffEntry[]>();
   for (const e of byAddress.values()) {
     for (const claim of e.claims.live) {
@@ -225,7 +276,7 @@ function addClaimEdges(byAddress: ReadonlyMap<string, DiffEntry>, scope: Readonl
           const where = hAction === undefined ? ", is not among the targets" : "";
           throw new PlanBuildError("CLAIM_CONFLICT", `needs ${claim.what}, but ${describe(holder)} holds it${where} and keeps it in this plan`, address);
         }
-        wait.addEdge(address, h);
+        edges.hard(address, h, `${claim.what} is freed by ${h} first`);
       }
     }
   }
@@ -238,10 +289,11 @@ function addClaimEdges(byAddress: ReadonlyMap<string, DiffEntry>, scope: Readonl
  */
 function ordered(wait: Graph, orderOnly: readonly [string, string][], changeOf: (address: string) => ResourceChange): ResourceChange[] {
   wait.assertAcyclic();
-  const view = new Graph(wait.nodes);
-  for (const node of wait.nodes) for (const dep of wait.dependenciesOf(node)) view.addEdge(node, dep);
-  for (const [node, dep] of orderOnly) view.addEdge(node, dep);
-  const order = view.findCycle() ? wait.topologicalOrder() : view.topologicalOrder();
+  // The listing order also places noop changes after what they use; those edges are for reading only.
+  const view = new WaitEdges(wait.nodes);
+  for (const node of wait.nodes) for (const dep of wait.dependenciesOf(node)) view.hard(node, dep, "");
+  for (const [node, dep] of orderOnly) view.convention(node, dep, "");
+  const order = view.settle().topologicalOrder();
   return order.map((address) => makeChange({ ...changeOf(address), dependsOn: wait.dependenciesOf(address) }));
 }
 

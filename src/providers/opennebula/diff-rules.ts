@@ -19,9 +19,10 @@
  * - Replacement: every kind defaults to create-before-destroy; images, networks and security groups
  *   claim their name (`UNIQUE(name, uid)` in oned's database), and a VM claims the fixed addresses and
  *   MACs of its NICs, so reusing one forces delete-before-create.
- * - Deleting an object in use: oned refuses it for an image ("There are N VMs using it"), a network
- *   ("Can not remove a virtual network with leases in use") and a security group ("The security group
- *   has VMs using it"); a VM template can go while VMs made from it run (they are copies).
+ * - Deleting an object in use: oned refuses it for an image used by VMs ("There are N VMs using it"),
+ *   a network whose leases VMs hold ("Can not remove a virtual network with leases in use") and a
+ *   security group with VMs ("The security group has VMs using it"). A template referring to them
+ *   does not block anything, and a VM template can go while VMs made from it run (they are copies).
  */
 import type { Impact } from "../../planner/action";
 import type { DesiredResource, VirtualMachineSpec } from "../../resources/desired-state";
@@ -358,10 +359,10 @@ function kind(
   attributes: AttributeRule[],
   createOperation: KindRules["createOperation"],
   deleteOperation: string,
-  deleteWhileUsed: KindRules["deleteWhileUsed"],
+  deleteBlockedBy: KindRules["deleteBlockedBy"],
   claims?: KindRules["claims"],
 ): KindRules {
-  return { attributes, replaceOrder: "create-before-destroy", createOperation, deleteOperation, deleteWhileUsed, ...(claims ? { claims } : {}) };
+  return { attributes, replaceOrder: "create-before-destroy", createOperation, deleteOperation, deleteBlockedBy, ...(claims ? { claims } : {}) };
 }
 
 export const openNebulaDiffRules: DiffRules = {
@@ -373,12 +374,12 @@ export const openNebulaDiffRules: DiffRules = {
       vmRules,
       (d: DesiredResource) => (d.kind === "VirtualMachine" && d.props.template ? "one.template.instantiate" : "one.vm.allocate"),
       "one.vm.action terminate-hard",
-      "allowed",
+      [],
       vmClaims,
     ),
-    Image: kind(imageRules, "one.image.allocate", "one.image.delete", "refused", nameClaim("Image", "image")),
-    VirtualNetwork: kind(networkRules, "one.vn.allocate", "one.vn.delete", "refused", nameClaim("VirtualNetwork", "network")),
-    SecurityGroup: kind(securityGroupRules, "one.secgroup.allocate", "one.secgroup.delete", "refused", nameClaim("SecurityGroup", "security group")),
-    VmTemplate: kind(templateRules, "one.template.allocate", "one.template.delete", "allowed"),
+    Image: kind(imageRules, "one.image.allocate", "one.image.delete", ["VirtualMachine"], nameClaim("Image", "image")),
+    VirtualNetwork: kind(networkRules, "one.vn.allocate", "one.vn.delete", ["VirtualMachine"], nameClaim("VirtualNetwork", "network")),
+    SecurityGroup: kind(securityGroupRules, "one.secgroup.allocate", "one.secgroup.delete", ["VirtualMachine"], nameClaim("SecurityGroup", "security group")),
+    VmTemplate: kind(templateRules, "one.template.allocate", "one.template.delete", []),
   },
 };
