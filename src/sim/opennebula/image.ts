@@ -21,7 +21,7 @@ import {
   type MethodTable,
 } from "./context";
 import { ErrorCode, OneFailure, actionError, allocateError, deleteError, notFound } from "./failure";
-import type { Pool } from "./pool";
+import { lowerBound, sortedInsert, sortedRemove, type Pool } from "./pool";
 import type { DatastoreRecord, ImageRecord, OwnedRecord } from "./records";
 import { tGet, tRemove, tSet, type Template, type TemplateVector } from "./template-ops";
 import { defaultPermissions, el, escapedDoc, escapedPool, escapePiece, idsXml, lockXml, permissionsXml, templateXml } from "./xml";
@@ -136,7 +136,7 @@ export function acquireImage(world: World, img: ImageRecord, vmId: number, attac
   }
   const shareable = (tGet(img.template, "PERSISTENT_TYPE") ?? "").toUpperCase() === "SHAREABLE";
   const take = () => {
-    img.vms = [...img.vms, vmId].sort((a, b) => a - b);
+    sortedInsert(img.vms, vmId);
   };
   switch (img.state) {
     case ImageState.READY:
@@ -172,8 +172,8 @@ export function acquireImage(world: World, img: ImageRecord, vmId: number, attac
 /** `ImageManager::release_image`: the VM gives the image back. */
 export function releaseImage(world: World, imageId: number, vmId: number): void {
   const img = world.images.get(imageId);
-  if (!img || !img.vms.includes(vmId)) return;
-  img.vms = img.vms.filter((v) => v !== vmId);
+  if (!img || img.vms[lowerBound(img.vms, vmId)] !== vmId) return;
+  sortedRemove(img.vms, vmId);
   const free = img.vms.length === 0;
   switch (img.state) {
     case ImageState.USED:

@@ -4,6 +4,7 @@
  * (oned's bootstrap), and KVM hosts with MAX_CPU/MAX_MEM the scheduler checks capacity against.
  */
 import { must, reader, type MethodTable } from "./context";
+import { sortedInsert, sortedRemove } from "./pool";
 import type { ClusterRecord, DatastoreRecord, HostRecord, VmRecord } from "./records";
 import type { Template } from "./template-ops";
 import { el, escapedDoc, escapedPool, escapePiece, idsXml, permissionsXml, templateXml } from "./xml";
@@ -123,7 +124,7 @@ export function chargeHost(world: World, vm: VmRecord, host: HostRecord): void {
   const need = vmCapacity(vm);
   host.cpuUsage += need.cpu;
   host.memUsage += need.mem;
-  if (!host.vms.includes(vm.id)) host.vms = [...host.vms, vm.id].sort((a, b) => a - b);
+  sortedInsert(host.vms, vm.id);
   vm.hostId = host.id;
   vm.heldCpu = need.cpu;
   vm.heldMem = need.mem;
@@ -136,7 +137,7 @@ export function releaseHost(world: World, vm: VmRecord): void {
   if (host) {
     host.cpuUsage = Math.max(0, host.cpuUsage - vm.heldCpu);
     host.memUsage = Math.max(0, host.memUsage - vm.heldMem);
-    host.vms = host.vms.filter((id) => id !== vm.id);
+    sortedRemove(host.vms, vm.id);
     world.hosts.touch(host.id);
   }
   vm.hostId = -1;

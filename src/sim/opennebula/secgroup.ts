@@ -24,7 +24,7 @@ import { ErrorCode, OneFailure, allocateError, deleteError } from "./failure";
 import type { OwnedRecord, SecGroupRecord, VmRecord } from "./records";
 import { tGet, tRemove, tVectors, type Template, type TemplateAttribute } from "./template-ops";
 import { defaultPermissions, el, escapedDoc, escapedPool, escapePiece, idsXml, permissionsXml, templateXml } from "./xml";
-import type { Pool } from "./pool";
+import { lowerBound, sortedInsert, sortedRemove, type Pool } from "./pool";
 import type { World } from "./world";
 
 const PROTOCOLS = new Set(["TCP", "UDP", "ICMP", "ICMPV6", "IPSEC", "ALL"]);
@@ -122,10 +122,12 @@ export function vmSecurityGroups(vm: VmRecord): number[] {
 export function syncVmSecurityGroups(world: World, vm: VmRecord, releasing = false): void {
   const wanted = releasing ? [] : vmSecurityGroups(vm);
   for (const sg of world.secgroups.values()) {
-    const has = sg.vms.includes(vm.id);
+    const at = lowerBound(sg.vms, vm.id);
+    const has = sg.vms[at] === vm.id;
     const should = wanted.includes(sg.id);
     if (has !== should) {
-      sg.vms = should ? [...sg.vms, vm.id].sort((a, b) => a - b) : sg.vms.filter((v) => v !== vm.id);
+      if (should) sortedInsert(sg.vms, vm.id);
+      else sortedRemove(sg.vms, vm.id);
       world.secgroups.touch(sg.id);
     }
   }
