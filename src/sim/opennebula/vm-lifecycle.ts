@@ -4,7 +4,7 @@
  * with capacity, one.vm.deploy, one.vm.recover, and the driver steps that move a VM through
  * PROLOG, BOOT, SHUTDOWN, EPILOG … with the configured delays.
  */
-import { actionError, apiError, notFound, ErrorCode, OneFailure } from "./failure";
+import { actionError, notFound, ErrorCode, OneFailure } from "./failure";
 import { logTime, releaseImage } from "./image";
 import { chargeHost, hostFits, releaseHost, vmCapacity } from "./infrastructure";
 import type { HistoryRecord, HostRecord, VmRecord } from "./records";
@@ -30,7 +30,7 @@ export function setVmState(world: World, vm: VmRecord, state: number, lcm: numbe
   world.indexVm(vm);
 }
 
-function lastHistory(vm: VmRecord): HistoryRecord | undefined {
+export function lastHistory(vm: VmRecord): HistoryRecord | undefined {
   return vm.history[vm.history.length - 1];
 }
 
@@ -43,7 +43,7 @@ function newHistoryOnSameHost(world: World, vm: VmRecord, action: number): void 
   vm.history[vm.history.length - 2] = { ...last, etime: last.etime || now, action: last.action || action };
 }
 
-function closeHistory(world: World, vm: VmRecord, action?: number): void {
+export function closeHistory(world: World, vm: VmRecord, action?: number): void {
   const last = lastHistory(vm);
   if (!last) return;
   const now = world.nowSec();
@@ -55,7 +55,7 @@ function closeHistory(world: World, vm: VmRecord, action?: number): void {
   };
 }
 
-function markHistory(world: World, vm: VmRecord, patch: Partial<HistoryRecord>): void {
+export function markHistory(world: World, vm: VmRecord, patch: Partial<HistoryRecord>): void {
   const last = lastHistory(vm);
   if (!last) return;
   vm.history[vm.history.length - 1] = { ...last, ...patch };
@@ -267,25 +267,25 @@ export function deploy(world: World, vm: VmRecord, host: HostRecord): void {
 
 // ------------------------------------------------------------------ driver steps
 
-const PROLOG_TO_BOOT: Record<number, number> = {
+export const PROLOG_TO_BOOT: Record<number, number> = {
   [Lcm.PROLOG]: Lcm.BOOT,
   [Lcm.PROLOG_RESUME]: Lcm.BOOT_STOPPED,
   [Lcm.PROLOG_UNDEPLOY]: Lcm.BOOT_UNDEPLOY,
 };
 
-const PROLOG_FAILURES: Record<number, number> = {
+export const PROLOG_FAILURES: Record<number, number> = {
   [Lcm.PROLOG]: Lcm.PROLOG_FAILURE,
   [Lcm.PROLOG_RESUME]: Lcm.PROLOG_RESUME_FAILURE,
   [Lcm.PROLOG_UNDEPLOY]: Lcm.PROLOG_UNDEPLOY_FAILURE,
 };
 
-const BOOT_FAILURES: Record<number, number> = {
+export const BOOT_FAILURES: Record<number, number> = {
   [Lcm.BOOT]: Lcm.BOOT_FAILURE,
   [Lcm.BOOT_STOPPED]: Lcm.BOOT_STOPPED_FAILURE,
   [Lcm.BOOT_UNDEPLOY]: Lcm.BOOT_UNDEPLOY_FAILURE,
 };
 
-function toRunning(world: World, vm: VmRecord): void {
+export function toRunning(world: World, vm: VmRecord): void {
   const now = world.nowSec();
   if (vm.deployId === "") vm.deployId = `one-${vm.id}`;
   vm.lastPoll = now;
@@ -294,7 +294,7 @@ function toRunning(world: World, vm: VmRecord): void {
   setVmState(world, vm, VmState.ACTIVE, Lcm.RUNNING);
 }
 
-function startBoot(world: World, vm: VmRecord, lcm: number): void {
+export function startBoot(world: World, vm: VmRecord, lcm: number): void {
   markHistory(world, vm, { petime: world.nowSec() });
   setVmState(world, vm, VmState.ACTIVE, lcm);
   world.schedule("vm", vm.id, vm.op, "boot-done", world.delays.bootMs);
@@ -386,7 +386,7 @@ export function vmStep(world: World, ev: SimEvent): void {
 }
 
 /** The VM leaves its host but keeps its disks and leases (STOPPED, UNDEPLOYED). */
-function leaveHost(world: World, vm: VmRecord): void {
+export function leaveHost(world: World, vm: VmRecord): void {
   markHistory(world, vm, { eetime: world.nowSec() });
   closeHistory(world, vm);
   releaseHost(world, vm);
@@ -600,162 +600,4 @@ export function vmDeploy(world: World, vm: VmRecord, hostId: number, enforce: bo
   }
   if (vm.state !== VmState.PENDING) vm.prevState = vm.state;
   deploy(world, vm, host);
-}
-
-// ------------------------------------------------------------------ one.vm.recover
-
-/** Where a transient LCM state goes when the pending driver operation is declared a success or a failure. */
-function recoverTransient(world: World, vm: VmRecord, success: boolean): boolean {
-  const lcm = vm.lcmState;
-  const prolog = PROLOG_FAILURES[lcm];
-  if (prolog !== undefined) {
-    if (success) startBoot(world, vm, PROLOG_TO_BOOT[lcm] as number);
-    else setVmState(world, vm, VmState.ACTIVE, prolog);
-    return true;
-  }
-  const boot = BOOT_FAILURES[lcm];
-  if (boot !== undefined) {
-    if (success) toRunning(world, vm);
-    else setVmState(world, vm, VmState.ACTIVE, boot);
-    return true;
-  }
-  switch (lcm) {
-    case Lcm.BOOT_POWEROFF:
-      if (success) toRunning(world, vm);
-      else setVmState(world, vm, VmState.POWEROFF, Lcm.LCM_INIT);
-      return true;
-    case Lcm.BOOT_SUSPENDED:
-      if (success) toRunning(world, vm);
-      else setVmState(world, vm, VmState.SUSPENDED, Lcm.LCM_INIT);
-      return true;
-    case Lcm.BOOT_UNKNOWN:
-      if (success) toRunning(world, vm);
-      else setVmState(world, vm, VmState.ACTIVE, Lcm.UNKNOWN);
-      return true;
-    case Lcm.SHUTDOWN:
-    case Lcm.SHUTDOWN_POWEROFF:
-    case Lcm.SHUTDOWN_UNDEPLOY:
-    case Lcm.SAVE_STOP:
-    case Lcm.SAVE_SUSPEND:
-      if (success) vmStep(world, { at: world.nowMs(), seq: -1, kind: "vm", id: vm.id, op: vm.op, step: "shutdown-done" });
-      else setVmState(world, vm, VmState.ACTIVE, Lcm.RUNNING);
-      return true;
-    case Lcm.EPILOG:
-    case Lcm.EPILOG_STOP:
-    case Lcm.EPILOG_UNDEPLOY:
-    case Lcm.CLEANUP_DELETE:
-    case Lcm.CLEANUP_RESUBMIT:
-      if (success) vmStep(world, { at: world.nowMs(), seq: -1, kind: "vm", id: vm.id, op: vm.op, step: "epilog-done" });
-      else if (lcm === Lcm.EPILOG) setVmState(world, vm, VmState.ACTIVE, Lcm.EPILOG_FAILURE);
-      else if (lcm === Lcm.EPILOG_STOP) setVmState(world, vm, VmState.ACTIVE, Lcm.EPILOG_STOP_FAILURE);
-      else if (lcm === Lcm.EPILOG_UNDEPLOY) setVmState(world, vm, VmState.ACTIVE, Lcm.EPILOG_UNDEPLOY_FAILURE);
-      else finishVm(world, vm);
-      return true;
-    case Lcm.HOTPLUG:
-    case Lcm.HOTPLUG_NIC:
-    case Lcm.HOTPLUG_RESIZE:
-    case Lcm.HOTPLUG_PROLOG_POWEROFF:
-    case Lcm.HOTPLUG_EPILOG_POWEROFF:
-    case Lcm.HOTPLUG_NIC_POWEROFF:
-    case Lcm.DISK_RESIZE:
-    case Lcm.DISK_RESIZE_POWEROFF:
-    case Lcm.DISK_RESIZE_UNDEPLOYED:
-      if (success) completePending(world, vm);
-      else rollbackPending(world, vm);
-      return true;
-  }
-  return false;
-}
-
-/** Failure states: what "success" (the failed operation actually worked) and "retry" lead to. */
-const FAILURE_RECOVERY: Record<number, { success: (w: World, vm: VmRecord) => void; retry: (w: World, vm: VmRecord) => void }> = {
-  [Lcm.PROLOG_FAILURE]: { success: (w, vm) => startBoot(w, vm, Lcm.BOOT), retry: (w, vm) => restart(w, vm, Lcm.PROLOG, "prolog-done", w.delays.prologMs) },
-  [Lcm.PROLOG_RESUME_FAILURE]: {
-    success: (w, vm) => startBoot(w, vm, Lcm.BOOT_STOPPED),
-    retry: (w, vm) => restart(w, vm, Lcm.PROLOG_RESUME, "prolog-done", w.delays.prologMs),
-  },
-  [Lcm.PROLOG_UNDEPLOY_FAILURE]: {
-    success: (w, vm) => startBoot(w, vm, Lcm.BOOT_UNDEPLOY),
-    retry: (w, vm) => restart(w, vm, Lcm.PROLOG_UNDEPLOY, "prolog-done", w.delays.prologMs),
-  },
-  [Lcm.BOOT_FAILURE]: { success: (w, vm) => toRunning(w, vm), retry: (w, vm) => restart(w, vm, Lcm.BOOT, "boot-done", w.delays.bootMs) },
-  [Lcm.BOOT_STOPPED_FAILURE]: { success: (w, vm) => toRunning(w, vm), retry: (w, vm) => restart(w, vm, Lcm.BOOT_STOPPED, "boot-done", w.delays.bootMs) },
-  [Lcm.BOOT_UNDEPLOY_FAILURE]: { success: (w, vm) => toRunning(w, vm), retry: (w, vm) => restart(w, vm, Lcm.BOOT_UNDEPLOY, "boot-done", w.delays.bootMs) },
-  [Lcm.EPILOG_FAILURE]: { success: (w, vm) => finishVm(w, vm), retry: (w, vm) => restart(w, vm, Lcm.EPILOG, "epilog-done", w.delays.epilogMs) },
-  [Lcm.EPILOG_STOP_FAILURE]: {
-    success: (w, vm) => {
-      leaveHost(w, vm);
-      setVmState(w, vm, VmState.STOPPED, Lcm.LCM_INIT);
-    },
-    retry: (w, vm) => restart(w, vm, Lcm.EPILOG_STOP, "epilog-done", w.delays.epilogMs),
-  },
-  [Lcm.EPILOG_UNDEPLOY_FAILURE]: {
-    success: (w, vm) => {
-      leaveHost(w, vm);
-      setVmState(w, vm, VmState.UNDEPLOYED, Lcm.LCM_INIT);
-    },
-    retry: (w, vm) => restart(w, vm, Lcm.EPILOG_UNDEPLOY, "epilog-done", w.delays.epilogMs),
-  },
-};
-
-function restart(world: World, vm: VmRecord, lcm: number, step: string, delay: number): void {
-  // A retry meets the faults again: a rule still matching this VM fails it again.
-  const failure = world.faults.failureFor("vm", vm.name);
-  vm.failAt = failure ? (failure.state as VmRecord["failAt"]) : null;
-  vm.failMessage = failure?.message ?? null;
-  setVmState(world, vm, VmState.ACTIVE, lcm);
-  world.schedule("vm", vm.id, vm.op, step, delay);
-}
-
-export function vmRecover(world: World, vm: VmRecord, op: number): void {
-  if (op < 0 || op > 5) throw apiError("Wrong recover operation code", vm.id);
-  const s = stateName(vm.state, vm.lcmState);
-  const notAvailable = () => actionError(`Recover action is not available for state ${s}`, vm.id);
-  switch (op) {
-    case 0:
-    case 1: {
-      if (vm.state !== VmState.ACTIVE) throw notAvailable();
-      const recovery = FAILURE_RECOVERY[vm.lcmState];
-      if (recovery) {
-        if (op === 1) {
-          vm.userTemplate = tRemove(vm.userTemplate, "ERROR");
-          recovery.success(world, vm);
-        }
-        world.vms.touch(vm.id);
-        return;
-      }
-      if (!recoverTransient(world, vm, op === 1)) throw notAvailable();
-      return;
-    }
-    case 2: {
-      const recovery = vm.state === VmState.ACTIVE ? FAILURE_RECOVERY[vm.lcmState] : undefined;
-      if (!recovery) throw notAvailable();
-      recovery.retry(world, vm);
-      return;
-    }
-    case 3:
-      if (vm.state === VmState.DONE) throw notAvailable();
-      rollbackPending(world, vm);
-      markHistory(world, vm, { action: HistoryAction.DELETE });
-      finishVm(world, vm);
-      return;
-    case 4:
-      if (vm.state === VmState.DONE || vm.state === VmState.PENDING || vm.state === VmState.HOLD) throw notAvailable();
-      rollbackPending(world, vm);
-      markHistory(world, vm, { action: HistoryAction.DELETE_RECREATE });
-      closeHistory(world, vm);
-      releaseHost(world, vm);
-      vm.deployId = "";
-      vm.lastPoll = 0;
-      vm.userTemplate = tRemove(vm.userTemplate, "ERROR");
-      vm.prevState = VmState.PENDING;
-      setVmState(world, vm, VmState.PENDING, Lcm.LCM_INIT);
-      return;
-    case 5:
-      rollbackPending(world, vm);
-      if (vm.state !== VmState.DONE) finishVm(world, vm);
-      world.vms.remove(vm.id);
-      world.forgetVm(vm.id);
-      return;
-  }
 }
