@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { validateOneXml, type OneSchema } from "../../support/xsd";
+import { validateXML } from "xmllint-wasm";
+import { schemaClosure, validateOneXml, withOneNamespace, type OneSchema } from "../../support/xsd";
 import { Lcm, VmState } from "../../../src/sim/opennebula/index";
 import { NET_TEMPLATE, fakeClock, parseDoc, vmTemplate, withSim, type One } from "./helpers";
 
@@ -118,6 +119,19 @@ describe("every document validates against oned's XSDs", () => {
       checks.push(expectValid(await one.doc("one.clusterpool.info"), "cluster_pool.xsd", "clusterpool"));
       checks.push(expectValid(await one.doc("one.vmpool.info", -2, 500, 600, -1), "vm_pool.xsd", "empty pool"));
       await Promise.all(checks);
+    });
+  });
+
+  it("one.system.config validates against opennebula_configuration.xsd", async () => {
+    await withSim({ delays: "instant" }, async (one) => {
+      const [schema, ...preload] = schemaClosure("opennebula_configuration.xsd");
+      const result = await validateXML({
+        xml: [{ fileName: "config.xml", contents: withOneNamespace(await one.doc("one.system.config")) }],
+        schema: schema ? [schema] : [],
+        preload,
+      });
+      expect(result.errors).toEqual([]);
+      expect(result.valid).toBe(true);
     });
   });
 
