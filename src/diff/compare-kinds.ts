@@ -199,9 +199,10 @@ function compareRules(c: DiffCollector, desired: unknown[], live: unknown[]): vo
     liveKeys,
     { same: (d, l) => d === l, identity: () => undefined },
   );
+  const liveNetworks = new Set(live.map((r) => refAddress(asRecord(r).network)));
   for (const l of matching.removed) c.line(joinIndex("rules", l), live[l], undefined);
   for (const d of matching.added) {
     const network = refAddress(asRecord(desired[d]).network);
-    c.line(joinIndex("rules", d), undefined, desired[d], { renewed: network !== undefined && c.env.renewed(network) });
+    c.line(joinIndex("rules", d), undefined, desired[d], network !== undefined && c.env.renewed(network) && liveNetworks.has(network) ? { renewed: [network] } : {});
   }
 }

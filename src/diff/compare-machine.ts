@@ -140,10 +140,10 @@ function nicLines(c: DiffCollector, base: string, desired: unknown, live: unknow
         .sort(),
     );
   if (groups(d.securityGroups, true) !== groups(l.securityGroups, false)) {
-    const renewed = asArray(d.securityGroups).some((g) => {
-      const a = refAddress(g);
-      return a !== undefined && c.env.renewed(a);
-    });
+    const held = new Set(asArray(l.securityGroups).map(refAddress));
+    const renewed = asArray(d.securityGroups)
+      .map(refAddress)
+      .filter((a): a is string => a !== undefined && held.has(a) && c.env.renewed(a));
     scratch.push({ path: joinKey(base, "securityGroups"), change: "modify", before: l.securityGroups ?? [], after: d.securityGroups ?? [], renewed });
   }
   return scratch;

@@ -33,8 +33,8 @@ export interface RawDiff {
   before?: unknown;
   after?: unknown;
   sensitive: boolean;
-  /** The value references an object this plan creates or replaces. */
-  renewed: boolean;
+  /** The objects this plan creates or replaces that the value refers to under an unchanged address. */
+  renewed: string[];
   /** Set for changes inside a collection element (a disk, a NIC). */
   element?: { before: unknown; after: unknown; changedKeys: string[] };
 }
@@ -75,19 +75,19 @@ export class DiffCollector {
     return new DiffCollector(this.env);
   }
 
-  push(diff: Omit<RawDiff, "sensitive" | "renewed"> & { sensitive?: boolean; renewed?: boolean }): void {
+  push(diff: Omit<RawDiff, "sensitive" | "renewed"> & { sensitive?: boolean; renewed?: string[] }): void {
     const sensitive = diff.sensitive === true;
     this.diffs.push({
       ...diff,
       before: sensitive ? mask(diff.before) : diff.before,
       after: sensitive ? mask(diff.after) : diff.after,
       sensitive,
-      renewed: diff.renewed === true,
+      renewed: diff.renewed ?? [],
     });
   }
 
   /** A line for a value that changed as a whole. */
-  line(path: string, before: unknown, after: unknown, options: { sensitive?: boolean; renewed?: boolean } = {}): void {
+  line(path: string, before: unknown, after: unknown, options: { sensitive?: boolean; renewed?: string[] } = {}): void {
     const change: ChangeType = before === undefined ? "add" : after === undefined ? "remove" : "modify";
     this.push({ path, change, before, after, ...options });
   }
@@ -104,9 +104,10 @@ export class DiffCollector {
     const norm: Normaliser = NORMALISERS[spec.type];
     const cd = norm(d);
     const cl = norm(l);
-    if (spec.type === "ref" && typeof cd === "string" && this.env.renewed(cd)) {
-      if (this.env.mode === "create") this.line(path, undefined, d);
-      else this.push({ path, change: cl === undefined ? "add" : "modify", before: l, after: d, renewed: true });
+    // The same address on both sides, but this plan creates the object anew: the live object refers
+    // to the old one (its id), so the reference changes even though the declaration did not.
+    if (spec.type === "ref" && this.env.mode === "update" && typeof cd === "string" && cd === cl && this.env.renewed(cd)) {
+      this.push({ path, change: "modify", before: l, after: d, renewed: [cd] });
       return;
     }
     if (cd === cl || this.aliasMatches(path, cd, norm)) return;

@@ -216,11 +216,13 @@ function updateChange(
       status,
       desired: effective,
       live: l,
-      renewed: r.renewed,
+      renewed: r.renewed.length > 0,
       ...(r.element ? { element: r.element } : {}),
     };
     const cls = classify(kindRules, ctx);
-    return toAttributeDiff(r, cls.impact, cls.operation, cls.effects);
+    const renewal =
+      r.renewed.length === 0 ? [] : [`${r.renewed.join(", ")} ${r.renewed.length === 1 ? "is" : "are"} created anew by this plan: the reference moves to the new object`];
+    return toAttributeDiff(r, cls.impact, cls.operation, [...renewal, ...cls.effects]);
   });
   const base = { address: d.address, kind: d.kind, id: String(l.id), before: liveBefore(l), after: declaredAfter(d), diff, dependsOn: [] };
   if (diff.length === 0) return makeChange({ ...base, action: "noop", reason: withStatus("matches the declaration", status) });

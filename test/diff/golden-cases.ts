@@ -277,6 +277,21 @@ export const GOLDEN_CASES: GoldenCase[] = [
     }),
     live: baseLive,
   },
+  (() => {
+    // A template on a network that is replaced: its NIC refers to the new network (a new id).
+    const withTemplate = withAdded(withNet2, {
+      address: "lab/edge",
+      kind: "VmTemplate",
+      name: "edge",
+      dependsOn: ["lab/net2"],
+      props: { memory: 512, cpu: 0.25, disks: [], nics: [{ network: { ref: "lab/net2" }, securityGroups: [] }], attributes: {} },
+    });
+    return {
+      name: "template-follows-replaced-network",
+      desired: props(withTemplate, "lab/net2", (p) => (p.driver = "vxlan")),
+      live: liveOf(withTemplate),
+    };
+  })(),
   { name: "template-update", desired: props(base, "lab/small", (p) => (p.memory = 2048)), live: baseLive },
   { name: "delete-ordered", desired: withoutResource(withoutResource(base, "lab/db"), "lab/data"), live: baseLive },
   { name: "delete-after-detach", desired: withoutResource(props(base, "lab/db", dbDisks([osDisk])), "lab/data"), live: baseLive },

@@ -89,7 +89,7 @@ function securityGroupOperation(ctx: AttributeContext): string {
 function securityGroupEffects(ctx: AttributeContext): string[] {
   if (nicReattached(ctx)) return ["the re-attached NIC gets these security groups"];
   const effects = ["the VM keeps its IP: security groups change through attachsg/detachsg"];
-  if (ctx.renewed) effects.push("a replaced security group gets a new id: the NIC leaves the old one and joins the new one");
+  if (ctx.renewed) effects.push("the NIC leaves the old security group and joins the new one");
   return effects;
 }
 
@@ -207,7 +207,7 @@ const vmRules: AttributeRule[] = [
     effects: (ctx) => [
       ...UNDER_GUEST(ctx, "detaches and re-attaches the disk under the running guest", "detaches and re-attaches the disk"),
       ...(isVolatile(ctx.element?.before) ? ["a volatile disk is re-created empty: its data is lost"] : []),
-      ...(ctx.renewed ? ["the image is replaced: the disk is made again from the new one"] : []),
+      ...(ctx.renewed ? ["the disk is made again from the new image"] : []),
     ],
   },
   // NICs.
@@ -233,7 +233,7 @@ const vmRules: AttributeRule[] = [
     effects: (ctx) => [
       ...UNDER_GUEST(ctx, "the NIC is detached and attached again under the running guest", "the NIC is detached and attached again"),
       "the VM's IP address on this NIC changes",
-      ...(ctx.renewed ? ["the network is replaced: the NIC is attached to the new one"] : []),
+      ...(ctx.renewed ? ["the NIC is attached to the new network"] : []),
     ],
   },
   // Raw template attributes: the updateconf sections can change; anything else is fixed at creation.
