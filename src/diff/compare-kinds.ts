@@ -9,7 +9,7 @@ import { matchElements } from "./collections";
 import { DiffCollector, type CompareEnv, type FieldSpec, type RawDiff } from "./compare";
 import { compareMachine } from "./compare-machine";
 import { joinIndex } from "./rules";
-import { NORMALISERS, asArray, asRecord, canonicalLower, canonicalNumber, isPlainObject, refAddress } from "./values";
+import { NORMALISERS, asArray, asRecord, canonicalLower, canonicalNumber, displayText, isPlainObject, refAddress } from "./values";
 
 const DESCRIPTION: FieldSpec = { key: "description", type: "text", absent: "none" };
 
@@ -177,7 +177,7 @@ function peerKey(rule: Record<string, unknown>): string | undefined {
     return `cidr:${rule.cidr.toLowerCase()}`;
   }
   if (isPlainObject(rule.addressRange)) {
-    const start = String(rule.addressRange.start ?? "");
+    const start = displayText(rule.addressRange.start ?? "");
     const size = String(canonicalNumber(rule.addressRange.size));
     const v4 = parseIpv4(start);
     if (v4 !== undefined) return `4:${v4}:${size}`;

@@ -32,7 +32,7 @@ import { compareResource } from "./compare-kinds";
 import { effectiveProps } from "./effective";
 import { LiveStateError, indexLiveState, liveStatusOf, type LiveResource, type LiveState, type LiveStatus } from "./live-state";
 import { classify, type AttributeContext, type Claim, type DiffRules, type KindRules } from "./rules";
-import { asRecord } from "./values";
+import { asRecord, displayText } from "./values";
 
 export interface DiffOptions {
   /** Replacement orders asked for by the user, by address (source `user`). */
@@ -98,7 +98,7 @@ export function analyseStack(desired: DesiredState, live: LiveState, rules: Diff
       continue;
     }
     if (l.kind !== d.kind) {
-      throw new LiveStateError(`is declared as ${d.kind} but the live object with this address (id ${String(l.id)}) is ${String(l.kind)}`, address);
+      throw new LiveStateError(`is declared as ${d.kind} but the live object with this address (id ${displayText(l.id)}) is ${displayText(l.kind)}`, address);
     }
     const change = updateChange(d, props, l, rules, options, resolve, renewed);
     if (change.action === "replace") renewed.add(address);
@@ -142,7 +142,7 @@ function usesOf(d: DesiredResource, props: Record<string, unknown>): string[] {
 
 function claimsOf(rules: KindRules, name: unknown, props: unknown): Claim[] {
   if (!rules.claims) return [];
-  return rules.claims({ name: typeof name === "string" ? name : String(name), props });
+  return rules.claims({ name: displayText(name), props });
 }
 
 function compareEnv(rules: DiffRules, mode: "create" | "update", resolve: (r: AttributeRef) => Resolution, renewed: Set<string>, live?: LiveResource): CompareEnv {
@@ -224,7 +224,7 @@ function updateChange(
       r.renewed.length === 0 ? [] : [`${r.renewed.join(", ")} ${r.renewed.length === 1 ? "is" : "are"} created anew by this plan: the reference moves to the new object`];
     return toAttributeDiff(r, cls.impact, cls.operation, [...renewal, ...cls.effects]);
   });
-  const base = { address: d.address, kind: d.kind, id: String(l.id), before: liveBefore(l), after: declaredAfter(d), diff, dependsOn: [] };
+  const base = { address: d.address, kind: d.kind, id: displayText(l.id), before: liveBefore(l), after: declaredAfter(d), diff, dependsOn: [] };
   if (diff.length === 0) return makeChange({ ...base, action: "noop", reason: withStatus("matches the declaration", status) });
 
   const worst = diff.map((x) => x.impact).reduce(worstImpact);
@@ -292,7 +292,7 @@ export function deleteChange(l: LiveResource, rules: DiffRules, reason: string):
     address: l.address,
     kind: l.kind,
     action: "delete",
-    id: String(l.id),
+    id: displayText(l.id),
     before: liveBefore(l),
     diff: [],
     dependsOn: [],

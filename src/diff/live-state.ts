@@ -37,6 +37,7 @@ import {
   type VirtualNetworkSpec,
   type VmTemplateSpec,
 } from "../resources/desired-state";
+import { displayText } from "./values";
 
 /** The Spec type of each kind: the same for the declaration and the live object. */
 export interface SpecByKind {
@@ -139,12 +140,12 @@ export function indexLiveState(live: LiveState): Map<string, LiveResource> {
       throw new LiveStateError(`live object #${i} has no address (a provider bug)`);
     }
     if (!(RESOURCE_KINDS as readonly unknown[]).includes(r.kind)) {
-      throw new LiveStateError(`the live object has an unknown kind ${JSON.stringify(r.kind)} (a provider bug)`, r.address);
+      throw new LiveStateError(`the live object has an unknown kind ${displayText(r.kind)} (a provider bug)`, r.address);
     }
     const first = byAddress.get(r.address);
     if (first) {
       throw new LiveStateError(
-        `two live objects carry this address (ids ${String(first.id)} and ${String(r.id)}); delete the stray one in the backend, then plan again`,
+        `two live objects carry this address (ids ${displayText(first.id)} and ${displayText(r.id)}); delete the stray one in the backend, then plan again`,
         r.address,
       );
     }

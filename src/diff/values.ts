@@ -91,6 +91,18 @@ export function asAttributeRef(value: unknown): AttributeRef | undefined {
   return isAttributeRef(value) ? value : undefined;
 }
 
+/** A live value as text for ids and messages, whatever a provider handed over. */
+export function displayText(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
+  if (value === undefined) return "(none)";
+  try {
+    return JSON.stringify(value) ?? "(none)";
+  } catch {
+    return "(unreadable)";
+  }
+}
+
 export type Normaliser = (value: unknown) => Canonical;
 
 /** Normalisers by name, so field tables stay data. */
