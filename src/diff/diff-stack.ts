@@ -86,7 +86,7 @@ export function analyseStack(desired: DesiredState, live: LiveState, rules: Diff
   };
 
   const entries: DiffEntry[] = [];
-  for (const address of dependencyOrder(desiredByAddress)) {
+  for (const address of dependencyOrder(desiredByAddress, rules.keyCase)) {
     const d = desiredByAddress.get(address)!;
     const l = liveByAddress.get(address);
     const kindRules = rules.kinds[d.kind];
@@ -116,11 +116,14 @@ export function analyseStack(desired: DesiredState, live: LiveState, rules: Diff
   return entries.sort((a, b) => (a.change.address < b.change.address ? -1 : a.change.address > b.change.address ? 1 : 0));
 }
 
-/** Declared addresses, each after the ones it depends on (dependencies outside the declaration ignored). */
-function dependencyOrder(byAddress: ReadonlyMap<string, DesiredResource>): string[] {
+/**
+ * Declared addresses, each after the ones it uses: its `dependsOn` and the references in its effective
+ * props (so the order holds even for a document whose `dependsOn` lists less than it refers to).
+ */
+function dependencyOrder(byAddress: ReadonlyMap<string, DesiredResource>, keyCase: DiffRules["keyCase"]): string[] {
   const graph = new Graph(byAddress.keys());
   for (const r of byAddress.values()) {
-    for (const dep of Array.isArray(r.dependsOn) ? r.dependsOn : []) if (byAddress.has(dep) && dep !== r.address) graph.addEdge(r.address, dep);
+    for (const dep of usesOf(r, effectiveProps(r, byAddress, keyCase))) if (byAddress.has(dep)) graph.addEdge(r.address, dep);
   }
   return graph.topologicalOrder();
 }

@@ -214,6 +214,22 @@ export const GOLDEN_CASES: GoldenCase[] = [
     desired: base,
     live: editLive(baseLive, "lab/db", (r) => (r.status = { state: "BOOT_FAILURE", healthy: false, message: "Error deploying virtual machine: disk not found" })),
   },
+  {
+    name: "rename-every-kind",
+    desired: [
+      ["lab/os", "debian-12-base"],
+      ["lab/net", "lab-net-a"],
+      ["lab/web-sg", "web-in"],
+      ["lab/small", "small-v2"],
+    ].reduce(
+      (state, [address, name]) => withResource(state, address!, (r) => (r.name = name!)),
+      props(base, "lab/os", (p) => {
+        p.description = "Debian 12 base image";
+        p.attributes = { OS_FAMILY: "debian" };
+      }),
+    ),
+    live: baseLive,
+  },
   { name: "image-persistent", desired: props(base, "lab/os", (p) => (p.persistent = true)), live: baseLive },
   { name: "image-chtype", desired: props(base, "lab/data", (p) => (p.type = "os")), live: baseLive },
   { name: "image-size-replace", desired: props(scratch, "lab/scratch", (p) => (p.size = 2048)), live: liveOf(scratch) },

@@ -122,7 +122,7 @@ function rawSection(ctx: AttributeContext): string {
 const vmRules: AttributeRule[] = [
   { path: "template", impact: "replace", operation: "replace", effects: ["a VM cannot change the template it was instantiated from: it is terminated and a new VM is created"] },
   { path: "name", impact: "in-place", operation: "one.vm.rename" },
-  { path: "labels", impact: "in-place", operation: "one.vm.update", effects: ["LABELS in USER_TEMPLATE, merged"] },
+  { path: "labels", impact: "in-place", operation: "one.vm.update" },
   { path: "attributes.**", impact: "in-place", operation: "one.vm.update" },
   { path: "description", impact: "in-place", operation: "one.vm.update" },
   {
