@@ -303,4 +303,3 @@ export function deleteChange(l: LiveResource, rules: DiffRules, reason: string):
   });
 }
 
-export { type DiffRules };

@@ -149,12 +149,14 @@ function planChanges(input: BuildPlanInput): ResourceChange[] {
       if (!inScope(dep) || dep === address) continue;
       const depAction = action(dep);
       const depNew = depAction === "create" || depAction === "replace";
-      if (a === "create" || a === "replace") {
-        if (depNew || depAction === "update") edges.hard(address, dep, `it is built from what ${dep} becomes`);
-      } else if (a === "update") {
-        if (depNew) edges.hard(address, dep, `it refers to the new ${dep}`);
-        else if (depAction === "update") edges.convention(address, dep, `${dep} is updated first by convention`);
-      } else if (a === "noop") {
+      if ((a === "create" || a === "replace") && (depNew || depAction === "update")) {
+        edges.hard(address, dep, `it is built from what ${dep} becomes`);
+      } else if (a === "update" && depNew) {
+        edges.hard(address, dep, `it refers to the new ${dep}`);
+      } else if (a === "update" && depAction === "update") {
+        edges.convention(address, dep, `${dep} is updated first by convention`);
+      } else {
+        // No wait, but the listing still shows a resource after what it uses.
         orderOnly.push([address, dep]);
       }
     }
