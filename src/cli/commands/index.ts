@@ -1,7 +1,9 @@
 import type { Command } from "../command";
+import { demoCommand } from "./demo";
+import { showCommand } from "./show";
 import { simCommand } from "./sim";
 import { synthCommand } from "./synth";
 import { validateCommand } from "./validate";
 
 /** Every command the CLI knows, in the order `--help` lists them. */
-export const commands: Command[] = [validateCommand, synthCommand, simCommand];
+export const commands: Command[] = [validateCommand, synthCommand, showCommand, simCommand, demoCommand];

@@ -1,0 +1,94 @@
+/**
+ * The OpenNebula XML-RPC client: every call is `one.<object>.<action>(session, …)` and every result is
+ * either the value or one of the typed errors of errors.ts.
+ *
+ * oned's envelopes (FACTS.md §2): success `[true, value, 0]`; failure
+ * `[false, message, code, objectId, replicationIndex<i8>]` (5 elements; older servers sent 3 or 4);
+ * parameter type errors come as XML-RPC faults instead.
+ */
+import { decodeResponse, encodeCall, EscapedString, isXmlRpcStruct, XmlRpcParseError, type XmlRpcValue } from "../../xmlrpc/index";
+import { resolveOneConfig, type OneConfigInput } from "./config";
+import { OneApiError, OneProtocolError, OneTransportError, XmlRpcFaultError, printableEndpoint } from "./errors";
+import { Transport, type TransportOptions } from "./transport";
+
+export interface OneClientOptions extends OneConfigInput, Omit<TransportOptions, "endpoint"> {}
+
+export class OneClient {
+  readonly endpoint: string;
+  private readonly transport: Transport;
+  // Kept in a private field, out of reach of JSON.stringify, util.inspect and error messages.
+  readonly #session: string;
+
+  constructor(options: OneClientOptions = {}) {
+    const config = resolveOneConfig(options);
+    this.endpoint = printableEndpoint(config.endpoint);
+    this.#session = config.session;
+    this.transport = new Transport({ ...options, endpoint: config.endpoint });
+  }
+
+  /** Calls `method` with the session prepended; resolves with the value of a successful call. */
+  call(method: string, ...params: XmlRpcValue[]): Promise<XmlRpcValue> {
+    return this.invoke(method, params, false);
+  }
+
+  /**
+   * Like `call`, but string results stay XML-escaped as on the wire (EscapedString), so a pool reader
+   * can cut a 100 MB pool document into objects before unescaping any of it.
+   */
+  callEscaped(method: string, ...params: XmlRpcValue[]): Promise<XmlRpcValue> {
+    return this.invoke(method, params, true);
+  }
+
+  async close(): Promise<void> {
+    this.transport.close();
+  }
+
+  private async invoke(method: string, params: XmlRpcValue[], keepEscaped: boolean): Promise<XmlRpcValue> {
+    const body = encodeCall(method, [this.#session, ...params]);
+    const text = await this.transport.post(method, body);
+    let decoded;
+    try {
+      decoded = decodeResponse(text, { keepEscaped });
+    } catch (error) {
+      if (error instanceof XmlRpcParseError || (error as { code?: string }).code === "XMLRPC_PARSE") {
+        throw new OneTransportError(method, this.endpoint, "malformed", `the response is not valid XML-RPC (${(error as Error).message})`, { cause: error });
+      }
+      throw error;
+    }
+    if (decoded.fault) throw new XmlRpcFaultError(method, decoded.code, decoded.message);
+    return interpretResult(method, decoded.value);
+  }
+}
+
+/** Turns oned's result array into the value, or throws the error it carries. */
+export function interpretResult(method: string, value: XmlRpcValue): XmlRpcValue {
+  if (!Array.isArray(value) || value.length < 2 || typeof value[0] !== "boolean") {
+    throw new OneProtocolError(method, `expected oned's result array [ok, value, code, …], got ${describeShape(value)}`);
+  }
+  if (value[0]) return value[1]!;
+  const message = value[1] instanceof EscapedString ? value[1].toString() : value[1];
+  if (typeof message !== "string") throw new OneProtocolError(method, `a failed call's message is ${describeShape(message ?? null)}, not a string`);
+  const code = typeof value[2] === "number" ? value[2] : 0;
+  const objectId = typeof value[3] === "number" ? value[3] : -1;
+  throw new OneApiError(method, code, message, objectId);
+}
+
+function describeShape(value: XmlRpcValue): string {
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (value === null) return "nil";
+  if (isXmlRpcStruct(value)) return "a struct";
+  return typeof value;
+}
+
+/** The text of a string result, whichever way it was decoded. */
+export function resultText(method: string, value: XmlRpcValue): string {
+  if (typeof value === "string") return value;
+  if (value instanceof EscapedString) return value.toString();
+  throw new OneProtocolError(method, `expected a string result, got ${describeShape(value)}`);
+}
+
+/** The number of an id result. */
+export function resultId(method: string, value: XmlRpcValue): number {
+  if (typeof value === "number" && Number.isInteger(value)) return value;
+  throw new OneProtocolError(method, `expected an object id, got ${describeShape(value)}`);
+}

@@ -1,0 +1,8 @@
+// The OpenNebula client's public pieces.
+export { OneClient, interpretResult, resultId, resultText, type OneClientOptions } from "./client";
+export { DEFAULT_ENDPOINT, OneConfigError, resolveOneConfig, type OneConfig, type OneConfigInput } from "./config";
+export { ONE_ERROR_CODES, OneApiError, OneProtocolError, OneTransportError, XmlRpcFaultError, oneErrorCodeName, printableEndpoint } from "./errors";
+export { readPool, readVmsByIds, sliceEscapedPool, type PoolReadOptions, type PoolReadResult, type PoolReadStats } from "./pools";
+export * from "./records";
+export * from "./states";
+export * from "./template-syntax";

@@ -1,0 +1,62 @@
+/**
+ * Ownership tags: how an OpenNebula object says which stack and address it belongs to.
+ *
+ * hyperplan keeps no state file. Every object it creates carries three attributes written by the very
+ * call that creates it (allocate / instantiate), so an apply killed at any moment leaves objects that a
+ * rerun recognises:
+ *
+ *   HYPERPLAN_STACK   = "lab"
+ *   HYPERPLAN_ADDRESS = "lab/web-1"
+ *   HYPERPLAN_KIND    = "VirtualMachine"
+ *
+ * They live in the object's TEMPLATE (images, networks, security groups, VM templates) or, for VMs, in
+ * USER_TEMPLATE, where oned moves attributes it does not know.
+ *
+ * HYPERPLAN_KIND guards against inheritance: oned copies a VM template's attributes into every VM
+ * instantiated from it, so a VM someone starts by hand from a hyperplan template carries that template's
+ * stack and address. Its kind says VmTemplate, so it is not taken for one of the stack's VMs.
+ */
+import { escapeXml } from "../../xmlrpc/index";
+import type { Template } from "./template-syntax";
+import { templateGet } from "./template-syntax";
+
+export const TAG_STACK = "HYPERPLAN_STACK";
+export const TAG_ADDRESS = "HYPERPLAN_ADDRESS";
+export const TAG_KIND = "HYPERPLAN_KIND";
+
+export interface OwnershipTag {
+  stack: string;
+  address: string;
+  kind: string;
+}
+
+/** The attributes to put into the allocate (or instantiate) template of a new object. */
+export function ownershipAttributes(tag: OwnershipTag): Template {
+  return [
+    { name: TAG_STACK, value: tag.stack },
+    { name: TAG_ADDRESS, value: tag.address },
+    { name: TAG_KIND, value: tag.kind },
+  ];
+}
+
+/** The tag an object's template carries, if it carries a complete one. */
+export function readOwnershipTag(template: Template): OwnershipTag | undefined {
+  const stack = templateGet(template, TAG_STACK);
+  const address = templateGet(template, TAG_ADDRESS);
+  const kind = templateGet(template, TAG_KIND);
+  if (stack === undefined || address === undefined || kind === undefined) return undefined;
+  return { stack, address, kind };
+}
+
+/**
+ * A cheap test on one object's slice of a pool response, while it is still XML-escaped twice over
+ * (once inside the pool document, once inside the XML-RPC string). It may say yes to an object that is
+ * not the stack's (the parsed tag is checked afterwards) but never no to one that is. oned has printed
+ * template values both entity-escaped and in CDATA sections, so both spellings are looked for.
+ */
+export function ownedSlicePredicate(stack: string): (escapedSlice: string) => boolean {
+  const open = escapeXml(`<${TAG_STACK}>`);
+  const plain = `${open}${escapeXml(escapeXml(stack))}${escapeXml("</")}`;
+  const cdata = `${open}${escapeXml(`<![CDATA[${stack}]]>`)}`;
+  return (slice) => slice.includes(plain) || slice.includes(cdata);
+}

@@ -1,0 +1,75 @@
+/**
+ * OpenNebula's state numbers and names (FACTS.md §5; `include/VirtualMachine.h`, `include/Image.h`,
+ * `include/VirtualNetwork.h`). Only this folder and the simulator know the numbers.
+ */
+
+export const VM_STATES = ["INIT", "PENDING", "HOLD", "ACTIVE", "STOPPED", "SUSPENDED", "DONE", "FAILED", "POWEROFF", "UNDEPLOYED", "CLONING", "CLONING_FAILURE"] as const;
+export type VmStateName = (typeof VM_STATES)[number];
+
+export const LCM_STATES = [
+  "LCM_INIT", "PROLOG", "BOOT", "RUNNING", "MIGRATE", "SAVE_STOP", "SAVE_SUSPEND", "SAVE_MIGRATE", "PROLOG_MIGRATE",
+  "PROLOG_RESUME", "EPILOG_STOP", "EPILOG", "SHUTDOWN", "CANCEL", "FAILURE", "CLEANUP_RESUBMIT", "UNKNOWN", "HOTPLUG",
+  "SHUTDOWN_POWEROFF", "BOOT_UNKNOWN", "BOOT_POWEROFF", "BOOT_SUSPENDED", "BOOT_STOPPED", "CLEANUP_DELETE",
+  "HOTPLUG_SNAPSHOT", "HOTPLUG_NIC", "HOTPLUG_SAVEAS", "HOTPLUG_SAVEAS_POWEROFF", "HOTPLUG_SAVEAS_SUSPENDED",
+  "SHUTDOWN_UNDEPLOY", "EPILOG_UNDEPLOY", "PROLOG_UNDEPLOY", "BOOT_UNDEPLOY", "HOTPLUG_PROLOG_POWEROFF",
+  "HOTPLUG_EPILOG_POWEROFF", "BOOT_MIGRATE", "BOOT_FAILURE", "BOOT_MIGRATE_FAILURE", "PROLOG_MIGRATE_FAILURE",
+  "PROLOG_FAILURE", "EPILOG_FAILURE", "EPILOG_STOP_FAILURE", "EPILOG_UNDEPLOY_FAILURE", "PROLOG_MIGRATE_POWEROFF",
+  "PROLOG_MIGRATE_POWEROFF_FAILURE", "PROLOG_MIGRATE_SUSPEND", "PROLOG_MIGRATE_SUSPEND_FAILURE",
+  "BOOT_UNDEPLOY_FAILURE", "BOOT_STOPPED_FAILURE", "PROLOG_RESUME_FAILURE", "PROLOG_UNDEPLOY_FAILURE",
+  "DISK_SNAPSHOT_POWEROFF", "DISK_SNAPSHOT_REVERT_POWEROFF", "DISK_SNAPSHOT_DELETE_POWEROFF", "DISK_SNAPSHOT_SUSPENDED",
+  "DISK_SNAPSHOT_REVERT_SUSPENDED", "DISK_SNAPSHOT_DELETE_SUSPENDED", "DISK_SNAPSHOT", "DISK_SNAPSHOT_REVERT",
+  "DISK_SNAPSHOT_DELETE", "PROLOG_MIGRATE_UNKNOWN", "PROLOG_MIGRATE_UNKNOWN_FAILURE", "DISK_RESIZE",
+  "DISK_RESIZE_POWEROFF", "DISK_RESIZE_UNDEPLOYED", "HOTPLUG_NIC_POWEROFF", "HOTPLUG_RESIZE", "HOTPLUG_SAVEAS_UNDEPLOYED",
+  "HOTPLUG_SAVEAS_STOPPED", "BACKUP", "BACKUP_POWEROFF", "RESTORE",
+] as const;
+export type LcmStateName = (typeof LCM_STATES)[number];
+
+export const VM_STATE = Object.fromEntries(VM_STATES.map((n, i) => [n, i])) as Record<VmStateName, number>;
+export const LCM_STATE = Object.fromEntries(LCM_STATES.map((n, i) => [n, i])) as Record<LcmStateName, number>;
+
+export const IMAGE_STATES = ["INIT", "READY", "USED", "DISABLED", "LOCKED", "ERROR", "CLONE", "DELETE", "USED_PERS", "LOCKED_USED", "LOCKED_USED_PERS"] as const;
+export const IMAGE_TYPES = ["OS", "CDROM", "DATABLOCK", "KERNEL", "RAMDISK", "CONTEXT", "BACKUP", "FILESYSTEM"] as const;
+export const VNET_STATES = ["INIT", "READY", "LOCK_CREATE", "LOCK_DELETE", "DONE", "ERROR", "UPDATE_FAILURE"] as const;
+export const DATASTORE_STATES = ["READY", "DISABLED"] as const;
+
+/** LCM states that are failures: exactly those for which terminate cleans up (FACTS.md §5). */
+const LCM_FAILURES = new Set<number>([36, 37, 38, 39, 40, 41, 42, 44, 46, 47, 48, 49, 50, 61]);
+/** Stable LCM states: RUNNING, and UNKNOWN (host lost contact: stable until monitoring or resume). */
+const LCM_STABLE = new Set<number>([3, 16]);
+const VM_STABLE = new Set<number>([1, 2, 4, 5, 6, 8, 9]);
+
+function nameOf(list: readonly string[], n: number, what: string): string {
+  return list[n] ?? `${what}_${n}`;
+}
+
+/** The name OpenNebula shows for a VM: its LCM state when ACTIVE, its VM state otherwise. */
+export function vmStateName(state: number, lcmState: number): string {
+  return state === VM_STATE.ACTIVE ? nameOf(LCM_STATES, lcmState, "LCM_STATE") : nameOf(VM_STATES, state, "STATE");
+}
+
+export function isVmFailure(state: number, lcmState: number): boolean {
+  return state === VM_STATE.CLONING_FAILURE || (state === VM_STATE.ACTIVE && LCM_FAILURES.has(lcmState));
+}
+
+/** In progress: a poller keeps waiting. ACTIVE with a transient LCM state, INIT, CLONING. */
+export function isVmTransient(state: number, lcmState: number): boolean {
+  if (state === VM_STATE.ACTIVE) return !LCM_FAILURES.has(lcmState) && !LCM_STABLE.has(lcmState);
+  return state === VM_STATE.INIT || state === VM_STATE.CLONING;
+}
+
+export function isVmStable(state: number, lcmState: number): boolean {
+  return state === VM_STATE.ACTIVE ? LCM_STABLE.has(lcmState) : VM_STABLE.has(state);
+}
+
+export function imageStateName(state: number): string {
+  return nameOf(IMAGE_STATES, state, "IMAGE_STATE");
+}
+export function imageTypeName(type: number): string {
+  return nameOf(IMAGE_TYPES, type, "IMAGE_TYPE");
+}
+export function vnetStateName(state: number): string {
+  return nameOf(VNET_STATES, state, "VNET_STATE");
+}
+export function datastoreStateName(state: number): string {
+  return nameOf(DATASTORE_STATES, state, "DATASTORE_STATE");
+}

@@ -1,0 +1,155 @@
+/**
+ * HTTP(S) POST of XML-RPC bodies, with a keep-alive pool of at most 8 sockets and a timeout on every
+ * call.
+ *
+ * Keep-alive hazard (CLIENT-PERFORMANCE.md): oned closes a connection after 15 s idle; a request sent
+ * on such a socket just as it closes fails with ECONNRESET/EPIPE although oned never saw it. When that
+ * happens on a *reused* socket the call is sent once more on a fresh one. Nothing else is retried here.
+ */
+import http from "node:http";
+import https from "node:https";
+import { OneTransportError, printableEndpoint, type TransportFailure } from "./errors";
+
+export interface TransportOptions {
+  endpoint: string;
+  /** PEM certificate authority for https endpoints. */
+  ca?: string | Buffer;
+  rejectUnauthorized?: boolean;
+  /** Per call, from sending to the last byte of the response. */
+  timeoutMs?: number;
+  maxSockets?: number;
+}
+
+export class Transport {
+  readonly endpoint: string;
+  private readonly url: URL;
+  private readonly agent: http.Agent;
+  private readonly timeoutMs: number;
+  private readonly printable: string;
+
+  constructor(options: TransportOptions) {
+    this.endpoint = options.endpoint;
+    this.url = new URL(options.endpoint);
+    this.printable = printableEndpoint(options.endpoint);
+    this.timeoutMs = options.timeoutMs ?? 120_000;
+    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 8, maxFreeSockets: options.maxSockets ?? 8 };
+    this.agent =
+      this.url.protocol === "https:"
+        ? new https.Agent({ ...agentOptions, ...(options.ca !== undefined ? { ca: options.ca } : {}), rejectUnauthorized: options.rejectUnauthorized ?? true })
+        : new http.Agent(agentOptions);
+  }
+
+  /** Sends `body`; resolves with the response text of a 2xx answer. `method` only names the call in errors. */
+  async post(method: string, body: string): Promise<string> {
+    try {
+      return await this.once(method, body);
+    } catch (error) {
+      if (error instanceof StaleSocketError) return this.once(method, body, true);
+      throw error;
+    }
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private once(method: string, body: string, fresh = false): Promise<string> {
+    const payload = Buffer.from(body, "utf8");
+    const lib = this.url.protocol === "https:" ? https : http;
+    return new Promise<string>((resolve, reject) => {
+      let settled = false;
+      const fail = (reason: TransportFailure, summary: string, extra: { status?: number; cause?: unknown } = {}) => {
+        if (settled) return;
+        settled = true;
+        reject(new OneTransportError(method, this.printable, reason, summary, extra));
+      };
+      const request = lib.request(
+        {
+          protocol: this.url.protocol,
+          hostname: this.url.hostname,
+          port: this.url.port || (this.url.protocol === "https:" ? 443 : 80),
+          path: `${this.url.pathname}${this.url.search}`,
+          method: "POST",
+          agent: fresh ? false : this.agent,
+          headers: { "Content-Type": "text/xml", "Content-Length": payload.length, Accept: "text/xml" },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on("data", (chunk: Buffer) => chunks.push(chunk));
+          response.on("error", (error) => fail(classify(error), `the response broke off (${describe(error)})`, { cause: stripped(error) }));
+          response.on("end", () => {
+            if (settled) return;
+            const status = response.statusCode ?? 0;
+            if (status < 200 || status > 299) {
+              fail("http-status", `HTTP ${status} ${response.statusMessage ?? ""}`.trim(), { status });
+              return;
+            }
+            if (!response.complete) {
+              fail("reset", "the connection closed before the response was complete");
+              return;
+            }
+            settled = true;
+            clearTimeout(timer);
+            resolve(Buffer.concat(chunks as unknown as Uint8Array[]).toString("utf8"));
+          });
+        },
+      );
+      const timer = setTimeout(() => {
+        fail("timeout", `no complete answer within ${this.timeoutMs} ms`);
+        request.destroy();
+      }, this.timeoutMs);
+      request.on("error", (error: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        if (settled) return;
+        const reason = classify(error);
+        if (!fresh && request.reusedSocket && (error.code === "ECONNRESET" || error.code === "EPIPE")) {
+          settled = true;
+          reject(new StaleSocketError());
+          return;
+        }
+        fail(reason, describe(error), { cause: stripped(error) });
+      });
+      request.on("close", () => clearTimeout(timer));
+      request.end(payload);
+    });
+  }
+}
+
+class StaleSocketError extends Error {}
+
+function classify(error: NodeJS.ErrnoException): TransportFailure {
+  switch (error.code) {
+    case "ECONNREFUSED":
+      return "refused";
+    case "ECONNRESET":
+    case "EPIPE":
+    case "ECONNABORTED":
+      return "reset";
+    case "ETIMEDOUT":
+      return "timeout";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "dns";
+    default:
+      if (error.code?.startsWith("ERR_TLS") || error.code?.includes("CERT") || error.code === "DEPTH_ZERO_SELF_SIGNED_CERT") return "tls";
+      return "other";
+  }
+}
+
+function describe(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case "ECONNREFUSED":
+      return "connection refused";
+    case "ECONNRESET":
+      return "connection reset by the server";
+    default:
+      return error.code ? `${error.code}: ${error.message}` : error.message;
+  }
+}
+
+/** A copy of a socket error without the request objects Node may hang on it. */
+function stripped(error: NodeJS.ErrnoException): Error {
+  const copy = new Error(error.message) as NodeJS.ErrnoException;
+  if (error.code !== undefined) copy.code = error.code;
+  return copy;
+}
