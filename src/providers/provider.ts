@@ -12,6 +12,8 @@
  */
 import type { DesiredState } from "../resources/desired-state";
 import type { ResourceChange } from "../planner/plan";
+import type { LiveState } from "../diff/live-state";
+import type { DiffRules } from "../diff/rules";
 
 /** Milliseconds since the epoch; injected so tests run on a fake clock. */
 export interface Clock {
@@ -45,18 +47,23 @@ export type OperationStatus =
   | { address: string; phase: "done"; state: string; id?: string; outputs?: Record<string, string | number> }
   | { address: string; phase: "failed"; state: string; error: Error };
 
-export interface Provider {
+/** The read side of a backend: enough to plan. */
+export interface LiveReader {
   /** `opennebula`, `xenapi` … */
   readonly name: string;
   /** Where the live state is read from, as printed on the first line of a plan. */
   readonly endpoint: string;
   /** Every object the stack owns, with one paged pool read per kind. */
-  read(stack: string, desired?: DesiredState): Promise<import("../diff/live-state").LiveState>;
+  read(stack: string, desired?: DesiredState): Promise<LiveState>;
   /** The backend's table of how each attribute of each kind can be changed. */
-  readonly rules: import("../diff/rules").DiffRules;
+  readonly rules: DiffRules;
+  close(): Promise<void>;
+}
+
+/** A backend that can also carry a plan out. */
+export interface Provider extends LiveReader {
   /** Issues the first call of `change`; returns at once. */
   start(change: ResourceChange, desired: DesiredState | undefined): Promise<Operation>;
   /** One batched look at the operations in flight; advances those whose step finished. */
   poll(operations: Operation[]): Promise<OperationStatus[]>;
-  close(): Promise<void>;
 }
