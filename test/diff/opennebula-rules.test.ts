@@ -70,6 +70,7 @@ describe("OpenNebula VM rules", () => {
     const detach = vm(vmCtx("disks[1]", "POWEROFF", { change: "remove", before: { source: "volatile", size: 1, type: "fs" }, after: undefined }));
     expect(detach.operation).toBe("one.vm.detach");
     expect(detach.effects).toEqual(["detached while the VM is powered off", "a volatile disk is deleted with its data"]);
+    expect(vm(vmCtx("disks[1]", "PENDING", { change: "add", before: undefined })).effects[0]).toContain("only to a RUNNING or POWEROFF VM, and this one is in PENDING");
     expect(vm(vmCtx("nics[0]", "RUNNING", { change: "add" })).operation).toBe("one.vm.attachnic");
     expect(vm(vmCtx("nics[0]", "RUNNING", { change: "remove" })).operation).toBe("one.vm.detachnic");
   });

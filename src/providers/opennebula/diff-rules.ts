@@ -42,7 +42,17 @@ function up(ctx: AttributeContext): boolean {
   return guestIsUp(ctx.status.state);
 }
 
-const UNDER_GUEST = (ctx: AttributeContext, running: string, stopped: string): string[] => [up(ctx) ? running : stopped];
+/**
+ * The effect of a hot-plug call (attach, detach, attachnic, detachnic, diskresize) by live state:
+ * oned takes them from a RUNNING or a POWEROFF VM only (FACTS.md §7; diskresize also UNDEPLOYED), so
+ * for any other state the plan says what apply must wait for.
+ */
+const UNDER_GUEST = (ctx: AttributeContext, running: string, stopped: string): string[] => {
+  const state = ctx.status.state;
+  if (state === "RUNNING") return [running];
+  if (state === "POWEROFF" || state === "UNDEPLOYED") return [stopped];
+  return [`${stopped}; OpenNebula does this only to a RUNNING or POWEROFF VM, and this one is in ${state}`];
+};
 
 function resizeImpact(ctx: AttributeContext): Impact {
   if (resizeIsCold(ctx.status.state)) return "in-place";
@@ -198,7 +208,7 @@ const vmRules: AttributeRule[] = [
     when: "modify",
     impact: "in-place",
     operation: "one.vm.detach+one.vm.attach",
-    effects: (ctx) => [UNDER_GUEST(ctx, "detaches and re-attaches the disk under the running guest", "detaches and re-attaches the disk")[0]!, "the new disk starts from its image or empty"],
+    effects: (ctx) => [...UNDER_GUEST(ctx, "detaches and re-attaches the disk under the running guest", "detaches and re-attaches the disk"), "the new disk starts from its image or empty"],
   },
   {
     path: "disks[*].**",
