@@ -1,5 +1,5 @@
 /**
- * The HTTP side: POST on /RPC2 only (as oned's xmlrpc-c Abyss server), keep-alive with oned's
+ * The HTTP side: POST on /RPC2 only, with a Content-Length (as oned's xmlrpc-c Abyss server), keep-alive with oned's
  * 15 s idle timeout, call counting by method, and the call-level faults (slow answers, dropped
  * connections) that cannot be expressed inside an XML-RPC response.
  */
@@ -51,15 +51,34 @@ export class SimServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // The answers of xmlrpc-c's Abyss handler (src/abyss_handler.c) for what is not an XML-RPC call.
     const path = (req.url ?? "").split("?")[0];
     if (path !== "/RPC2") {
       req.resume();
-      res.writeHead(404, { "Content-Type": "text/plain" }).end("Not Found\n");
+      res.writeHead(404, { "Content-Type": "text/plain" }).end(
+        `This XML-RPC For C/C++ Abyss XML-RPC server responds to only one URI path.  I don't know what URI path that is, but it's not the one you requested: '${path ?? ""}'.  (Typically, it's '/RPC2')\n`,
+      );
+      return;
+    }
+    if (req.method === "OPTIONS") {
+      req.resume();
+      res.writeHead(200, { Allow: "POST", "Content-Length": 0 }).end();
       return;
     }
     if (req.method !== "POST") {
       req.resume();
-      res.writeHead(405, { "Content-Type": "text/plain", Allow: "POST" }).end("Method Not Allowed: XML-RPC calls are POSTed to /RPC2\n");
+      res.writeHead(405, { "Content-Type": "text/plain", Allow: "POST" }).end("POST is the only HTTP method this server understands\n");
+      return;
+    }
+    const length = req.headers["content-length"];
+    if (length === undefined) {
+      req.resume();
+      res.writeHead(411, { "Content-Type": "text/plain" }).end("You must send a content-length HTTP header in an XML-RPC call.\n");
+      return;
+    }
+    if (!/^\d+$/.test(length) || Number(length) < 1) {
+      req.resume();
+      res.writeHead(400, { "Content-Type": "text/plain" }).end("According to your content-length HTTP header, your request is empty (zero length)\n");
       return;
     }
     this.inFlight++;

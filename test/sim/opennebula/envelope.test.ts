@@ -1,3 +1,4 @@
+import { request } from "node:http";
 import { describe, expect, it } from "vitest";
 import { decodeResponse, encodeCall } from "../../../src/xmlrpc/index";
 import { callRaw, post, withSim } from "./helpers";
@@ -74,10 +75,23 @@ describe("envelope, authentication and parameters", () => {
     });
   });
 
-  it("serves POST on /RPC2 only", async () => {
+  it("serves POST on /RPC2 only, with a content length, as xmlrpc-c's Abyss server does", async () => {
     await withSim({ delays: "instant" }, async (_one, sim) => {
-      expect((await post(sim.url, "", "GET")).status).toBe(405);
+      const get = await post(sim.url, "", "GET");
+      expect(get).toEqual({ status: 405, body: "POST is the only HTTP method this server understands\n" });
       expect((await post(sim.url.replace("/RPC2", "/other"), "")).status).toBe(404);
+      expect((await post(sim.url, "", "OPTIONS")).status).toBe(200);
+      expect((await post(sim.url, "")).status).toBe(400);
+      const chunked = await new Promise<number>((resolve, reject) => {
+        const req = request(sim.url, { method: "POST", headers: { "Transfer-Encoding": "chunked" } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on("error", reject);
+        req.write(encodeCall("one.system.version", ["oneadmin:opennebula"]));
+        req.end();
+      });
+      expect(chunked).toBe(411);
     });
   });
 
