@@ -1,0 +1,91 @@
+/**
+ * Arguments of the commands that compute a plan (`plan`, `destroy`) and of `show`. Parsed into typed
+ * values here, tested without running a command.
+ */
+import { parseArgs } from "node:util";
+import { UsageError } from "./usage-error";
+
+export interface PlanArgs {
+  /** The stack file as given; undefined = the default files. */
+  file: string | undefined;
+  stack: string | undefined;
+  /** Use the embedded simulator, its world kept in `.hyperplan/simulator.json` beside the stack file. */
+  simulate: boolean;
+  json: boolean;
+  /** Save the plan document here for `apply`. */
+  out: string | undefined;
+  /** Exit 0 without changes, 2 with changes, 1 on error. */
+  detailedExitCode: boolean;
+  /** Limit the plan to these addresses and what they depend on. */
+  targets: string[];
+  color: boolean | undefined;
+}
+
+export function parsePlanArgs(argv: string[]): PlanArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        stack: { type: "string" },
+        simulate: { type: "boolean" },
+        json: { type: "boolean" },
+        out: { type: "string" },
+        "detailed-exitcode": { type: "boolean" },
+        target: { type: "string", multiple: true },
+        color: { type: "boolean" },
+        "no-color": { type: "boolean" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const v = parsed.values;
+  if (parsed.positionals.length > 1) throw new UsageError(`expected at most one stack file, got ${parsed.positionals.join(" ")}`);
+  if (v.stack !== undefined && v.stack.trim() === "") throw new UsageError("--stack needs a stack name");
+  if (v.out !== undefined && v.out.trim() === "") throw new UsageError("--out needs a file name");
+  const targets = (v.target ?? []).map((t) => t.trim());
+  for (const t of targets) if (t === "" || !t.includes("/")) throw new UsageError(`--target needs a resource address like lab/web-1, got "${t}"`);
+  if (v.color && v["no-color"]) throw new UsageError("--color and --no-color contradict each other");
+  return {
+    file: parsed.positionals[0],
+    stack: v.stack,
+    simulate: v.simulate === true,
+    json: v.json === true,
+    out: v.out,
+    detailedExitCode: v["detailed-exitcode"] === true,
+    targets: [...new Set(targets)].sort(),
+    color: v.color ? true : v["no-color"] ? false : undefined,
+  };
+}
+
+export interface ShowArgs {
+  file: string;
+  json: boolean;
+  color: boolean | undefined;
+}
+
+export function parseShowArgs(argv: string[]): ShowArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: { json: { type: "boolean" }, color: { type: "boolean" }, "no-color": { type: "boolean" } },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (parsed.positionals.length !== 1) throw new UsageError("show needs exactly one saved plan file");
+  const v = parsed.values;
+  return { file: parsed.positionals[0]!, json: v.json === true, color: v.color ? true : v["no-color"] ? false : undefined };
+}
+
+/** Colour when asked, else when stdout is a terminal and NO_COLOR is not set. */
+export function useColor(flag: boolean | undefined, isTTY: boolean | undefined, env: Record<string, string | undefined>): boolean {
+  if (flag !== undefined) return flag;
+  return isTTY === true && env.NO_COLOR === undefined;
+}

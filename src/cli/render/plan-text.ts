@@ -1,0 +1,87 @@
+/**
+ * The human plan, in the style Terraform and Pulumi users know: `+` create, `~` update, `-/+` replace,
+ * `-` delete, attribute lines with old → new, values known only after apply marked, secrets masked,
+ * side effects named, and a closing summary line. A pure function of the Plan document.
+ */
+import { actionSymbol, isChange } from "../../planner/action";
+import type { AttributeDiff, Plan, ResourceChange } from "../../planner/plan";
+import { isUnknownValue } from "../../planner/plan";
+
+export interface RenderOptions {
+  /** ANSI colours (a terminal). */
+  color?: boolean;
+}
+
+const COLORS = { "+": "\x1b[32m", "~": "\x1b[33m", "-/+": "\x1b[35m", "-": "\x1b[31m", reset: "\x1b[0m", dim: "\x1b[2m" } as const;
+
+export function renderPlanText(plan: Plan, options: RenderOptions = {}): string {
+  const paint = (symbol: string, text: string) =>
+    options.color && symbol in COLORS ? `${COLORS[symbol as keyof typeof COLORS]}${text}${COLORS.reset}` : text;
+  const lines: string[] = [];
+  lines.push(`Reading ${plan.endpoint}`);
+  lines.push(`Stack ${plan.stack}${plan.mode === "destroy" ? " (destroy)" : ""}`);
+  lines.push("");
+  const changes = plan.changes.filter((c) => isChange(c.action));
+  if (changes.length === 0) {
+    lines.push("No changes. The live objects match the declaration.");
+    return `${lines.join("\n")}\n`;
+  }
+  for (const change of changes) {
+    const symbol = actionSymbol(change.action);
+    lines.push(paint(symbol, `${symbol.padStart(3)} ${change.address} (${change.kind})${headline(change)}`));
+    for (const line of attributeLines(change)) lines.push(`      ${line}`);
+    lines.push("");
+  }
+  lines.push(summaryLine(plan));
+  return `${lines.join("\n")}\n`;
+}
+
+export function summaryLine(plan: Plan): string {
+  const s = plan.summary;
+  return `Plan: ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.delete} to delete.`;
+}
+
+function headline(change: ResourceChange): string {
+  const id = change.id !== undefined ? ` id=${change.id}` : "";
+  switch (change.action) {
+    case "replace": {
+      const order = change.replaceOrder === "create-before-destroy" ? "create before destroy" : "delete before create";
+      return `${id} must be replaced (${order}; forced by ${(change.forcedBy ?? []).join(", ")})`;
+    }
+    case "update":
+      return `${id} updated in place`;
+    case "delete":
+      return `${id} ${change.reason}`;
+    case "create":
+      return change.reason === "" ? "" : ` ${change.reason}`;
+    case "noop":
+      return "";
+  }
+}
+
+function attributeLines(change: ResourceChange): string[] {
+  if (change.action === "delete") return [];
+  const out: string[] = [];
+  for (const d of change.diff) {
+    out.push(change.action === "create" ? `${d.path} = ${formatValue(d.after, d.sensitive)}` : diffLine(d, change.forcedBy ?? []));
+    for (const effect of d.effects ?? []) out.push(`  ! ${effect}`);
+  }
+  return out;
+}
+
+function diffLine(d: AttributeDiff, forcedBy: string[]): string {
+  const forces = forcedBy.includes(d.path) ? "  # forces replacement" : "";
+  const how = d.impact === "in-place-with-power-cycle" ? ` [${d.operation}, power cycle]` : ` [${d.operation}]`;
+  if (d.before === undefined) return `+ ${d.path} = ${formatValue(d.after, d.sensitive)}${how}${forces}`;
+  if (d.after === undefined) return `- ${d.path} = ${formatValue(d.before, d.sensitive)}${how}${forces}`;
+  return `~ ${d.path}: ${formatValue(d.before, d.sensitive)} → ${formatValue(d.after, d.sensitive)}${how}${forces}`;
+}
+
+export function formatValue(value: unknown, sensitive = false): string {
+  if (sensitive) return "(sensitive)";
+  if (isUnknownValue(value)) return "(known after apply)";
+  if (value === null || value === undefined) return "null";
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return JSON.stringify(value, (_k, v: unknown) => (isUnknownValue(v) ? "(known after apply)" : v));
+}
