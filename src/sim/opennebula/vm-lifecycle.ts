@@ -146,6 +146,8 @@ export function runScheduler(world: World): void {
     matched.sort((a, b) => a.vms.length - b.vms.length || a.id - b.id);
     const host = matched[0] as HostRecord;
     perHost.set(host.id, (perHost.get(host.id) ?? 0) + 1);
+    // The scheduler clears its own message once it dispatches the VM (`VirtualMachineXML::clear_log`).
+    vm.userTemplate = tRemove(vm.userTemplate, "SCHED_MESSAGE");
     deploy(world, vm, host);
     world.changed();
   }

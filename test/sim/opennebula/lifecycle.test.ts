@@ -184,6 +184,7 @@ describe("VM lifecycle", () => {
       await one.ok("one.vm.action", "terminate-hard", first);
       clock.advance(1100);
       expect(await one.vmState(second)).toEqual([VmState.ACTIVE, Lcm.PROLOG]);
+      expect((await one.vm(second)).USER_TEMPLATE.SCHED_MESSAGE).toBeUndefined();
     });
   });
 
