@@ -165,10 +165,6 @@ export const secgroupMethods: MethodTable = {
     const sg = must(world.secgroups, "secgroup", p.int(1));
     if (sg.id === 0) throw deleteError("secgroup", "The default security group (ID 0) cannot be deleted.", sg.id);
     if (sg.vms.length > 0) throw deleteError("secgroup", "The security group has VMs using it", sg.id);
-    for (const vn of world.vnets.values()) {
-      const groups = (tGet(vn.template, "SECURITY_GROUPS") ?? "").split(",").map((s) => s.trim());
-      if (groups.includes(String(sg.id))) throw deleteError("secgroup", `The security group is used by virtual network ${vn.id}`, sg.id);
-    }
     world.secgroups.remove(sg.id);
     return sg.id;
   }),
