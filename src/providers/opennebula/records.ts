@@ -316,8 +316,9 @@ function addressRange(ar: XmlNode): AddressRangeRecord {
 }
 
 export function vnetFromNode(node: XmlNode): VnetRecord {
-  // Older oned printed a single CLUSTER_ID instead of CLUSTERS/ID.
-  const clusters = child(node, "CLUSTERS") ? ids(node, "CLUSTERS") : optNum(node, "CLUSTER_ID") !== undefined ? [num(node, "CLUSTER_ID")] : [];
+  // Older oned printed a single CLUSTER_ID (-1 for none) instead of CLUSTERS/ID.
+  const legacyCluster = optNum(node, "CLUSTER_ID");
+  const clusters = child(node, "CLUSTERS") ? ids(node, "CLUSTERS") : legacyCluster !== undefined && legacyCluster >= 0 ? [legacyCluster] : [];
   const record: VnetRecord = {
     ...owned(node),
     clusters,
