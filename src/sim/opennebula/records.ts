@@ -117,6 +117,8 @@ export interface VnetRecord extends OwnedRecord {
   phydev: string;
   vlanId: string | null;
   outerVlanId: string | null;
+  /** The VLAN id was assigned by the pool (AUTOMATIC_VLAN_ID). */
+  vlanIdAutomatic: boolean;
   template: Template;
   ars: AddressRange[];
   nextArId: number;

@@ -94,7 +94,7 @@ export function vnetXml(vn: VnetRecord, extended: boolean): string {
     `${el("NAME", vn.name)}${lockXml(vn.lock)}${permissionsXml(vn.perms)}${idsXml("CLUSTERS", vn.clusters)}` +
     `${el("BRIDGE", vn.bridge)}${el("BRIDGE_TYPE", vn.bridgeType)}${el("STATE", vn.state)}${el("PREV_STATE", vn.prevState)}` +
     `<PARENT_NETWORK_ID/>${el("TEMPLATE_ID", -1)}${el("VN_MAD", vn.vnMad)}${el("PHYDEV", vn.phydev)}${vlan}${outer}` +
-    `${el("VLAN_ID_AUTOMATIC", 0)}${el("OUTER_VLAN_ID_AUTOMATIC", 0)}${el("USED_LEASES", usedLeases(vn))}` +
+    `${el("VLAN_ID_AUTOMATIC", vn.vlanIdAutomatic ? 1 : 0)}${el("OUTER_VLAN_ID_AUTOMATIC", 0)}${el("USED_LEASES", usedLeases(vn))}` +
     `<VROUTERS/><UPDATED_VMS/><OUTDATED_VMS/><UPDATING_VMS/><ERROR_VMS/>${templateXml(vn.template, "TEMPLATE")}` +
     `<AR_POOL>${vn.ars.map((ar) => arXml(ar, extended)).join("")}</AR_POOL></VNET>`
   );
@@ -241,34 +241,86 @@ export function nicAttributes(world: World, lease: NicLease, nic: TemplateVector
 
 const uniqueNames = (world: World) => world.vnets as unknown as Pool<OwnedRecord>;
 
+/** `VirtualNetwork::parse_bridge_type`: the bridge type a driver implies unless BRIDGE_TYPE says otherwise. */
+function bridgeTypeFor(vnMad: string): string {
+  if (OVS_DRIVERS.has(vnMad)) return "openvswitch";
+  if (vnMad === "vcenter") return "vcenter_port_groups";
+  return "linux";
+}
+
+/** `VirtualNetwork::parse_phydev_vlans`: what each driver requires. */
+function driverError(vnMad: string, phydev: string, bridge: string, vlan: string, autoVlan: boolean, outer: string, autoOuter: boolean): string | null {
+  const needs = {
+    bridge: vnMad === "dummy",
+    phydev: vnMad === "vxlan" || vnMad === "802.1Q",
+    vlan: vnMad === "vxlan" || vnMad === "802.1Q",
+    outer: vnMad === "ovswitch_vxlan",
+  };
+  if (needs.phydev && phydev === "") return `PHYDEV is mandatory for driver ${vnMad}`;
+  if (needs.bridge && bridge === "") return `BRIDGE is mandatory for driver ${vnMad}`;
+  if (needs.vlan && !autoVlan && vlan === "") return `VLAN_ID (or AUTOMATIC_VLAN_ID) is mandatory for driver ${vnMad}`;
+  if (needs.outer && !autoOuter && outer === "") return `OUTER_VLAN_ID (or AUTOMATIC) is mandatory for driver ${vnMad}`;
+  return null;
+}
+
+/** Automatic VLAN ids (`VirtualNetworkPool::set_8021Q_id`, `set_vxlan_id`) from oned.conf's defaults (START = 2). */
+function automaticVlan(vnMad: string, id: number): string | null {
+  if (vnMad === "vxlan") return String(2 + id);
+  if (vnMad === "802.1Q" || vnMad === "ovswitch" || vnMad === "ovswitch_vxlan" || vnMad === "vcenter") return String(2 + (id % (4095 - 2)));
+  return null;
+}
+
+/** `VirtualNetwork::insert`: NAME, VN_MAD, PHYDEV, BRIDGE, BRIDGE_TYPE, VLAN ids and SECURITY_GROUPS (0 always added). */
 function allocate(world: World, text: string, clusterId: number): number {
   const t = parseTemplateParam(text);
   const cluster = clusterId === -1 ? 0 : clusterId;
   if (!world.clusters.has(cluster)) throw notFound("cluster", cluster);
-  const name = tGet(t, "NAME") ?? "";
+  const id = world.vnets.nextId;
+  const prefix = tGet(t, "TEMPLATE_NAME") ?? "";
+  let name = tGet(t, "NAME") ?? "";
+  if (name === "" && prefix === "") throw allocateError("vnet", "No NAME in template for Virtual Network.");
+  if (name === "") name = `${prefix}-${id}`;
   const invalid = nameError(name);
   if (invalid) throw allocateError("vnet", invalid);
   const vnMad = tGet(t, "VN_MAD") ?? "";
-  if (vnMad === "") throw allocateError("vnet", "No VN_MAD in template.");
+  if (vnMad === "") throw allocateError("vnet", "No VN_MAD in template for Virtual Network.");
+  const phydev = tGet(t, "PHYDEV") ?? "";
+  let vlan = tGet(t, "VLAN_ID") ?? "";
+  const autoVlan = (tGet(t, "AUTOMATIC_VLAN_ID") ?? "").toUpperCase() === "YES";
+  let outer = tGet(t, "OUTER_VLAN_ID") ?? "";
+  const autoOuter = (tGet(t, "AUTOMATIC_OUTER_VLAN_ID") ?? "").toUpperCase() === "YES";
+  const driverProblem = driverError(vnMad, phydev, tGet(t, "BRIDGE") ?? "", vlan, autoVlan, outer, autoOuter);
+  if (driverProblem) throw allocateError("vnet", driverProblem);
   const clash = world.vnets.findByName(name, 0);
   if (clash) throw allocateError("vnet", `NAME is already taken by NET ${clash.id}.`);
-  const id = world.vnets.allocateId();
+  if (t.some((a) => a.name === "AR" && typeof a.value === "string")) throw allocateError("vnet", "Wrong AR definition. AR must be a vector attribute.");
   const ars: AddressRange[] = [];
   for (const v of tVectors(t, "AR")) {
     const built = buildAddressRange(ars.length, v, world.random);
     if (typeof built === "string") throw allocateError("vnet", built);
     ars.push(built);
   }
-  if (t.some((a) => a.name === "AR" && typeof a.value === "string")) throw allocateError("vnet", "Wrong AR definition. AR must be a vector attribute.");
-  let stored: Template = tRemove(tRemove(t, "NAME"), "AR");
-  const sgs = new Set((tGet(stored, "SECURITY_GROUPS") ?? "").split(",").map((s) => s.trim()).filter((s) => s !== ""));
+  const sgs = new Set((tGet(t, "SECURITY_GROUPS") ?? "").split(",").map((s) => s.trim()).filter((s) => s !== ""));
   sgs.add("0");
   for (const s of sgs) {
     if (!world.secgroups.has(Number(s))) throw allocateError("vnet", `Security group ${s} does not exist.`);
   }
+  let vlanAutomatic = false;
+  if (vlan === "" && autoVlan) {
+    vlan = automaticVlan(vnMad, id) ?? "";
+    vlanAutomatic = vlan !== "";
+  }
+  if (outer === "" && autoOuter && vnMad === "ovswitch_vxlan") outer = String(2 + id);
+  const bridgeType = tGet(t, "BRIDGE_TYPE") || bridgeTypeFor(vnMad);
+  const bridge = tGet(t, "BRIDGE") || (bridgeType === "none" ? "" : vlan !== "" ? `onebr.${vlan}` : `onebr${id}`);
+  let stored: Template = t.filter((a) => !["NAME", "TEMPLATE_NAME", "AR", "AUTOMATIC_VLAN_ID", "AUTOMATIC_OUTER_VLAN_ID"].includes(a.name));
+  stored = tSet(stored, "VN_MAD", vnMad);
+  stored = tSet(stored, "PHYDEV", phydev);
+  stored = tSet(stored, "BRIDGE_TYPE", bridgeType);
+  stored = tSet(stored, "BRIDGE", bridge);
   stored = tSet(stored, "SECURITY_GROUPS", [...sgs].sort((a, b) => Number(a) - Number(b)).join(","));
-  const vlan = tGet(t, "VLAN_ID");
-  const outer = tGet(t, "OUTER_VLAN_ID");
+  if (vlanAutomatic) stored = tRemove(stored, "VLAN_ID");
+  world.vnets.allocateId();
   const vn: VnetRecord = {
     id,
     ...ownerFields(world),
@@ -276,14 +328,15 @@ function allocate(world: World, text: string, clusterId: number): number {
     perms: defaultPermissions(),
     lock: null,
     clusters: [cluster],
-    bridge: tGet(t, "BRIDGE") || `onebr${id}`,
-    bridgeType: tGet(t, "BRIDGE_TYPE") || (OVS_DRIVERS.has(vnMad) ? "openvswitch" : "linux"),
+    bridge,
+    bridgeType,
     state: VnetState.LOCK_CREATE,
     prevState: VnetState.INIT,
     vnMad,
-    phydev: tGet(t, "PHYDEV") ?? "",
-    vlanId: vlan === undefined ? null : vlan,
-    outerVlanId: outer === undefined ? null : outer,
+    phydev,
+    vlanId: vlan === "" ? null : vlan,
+    outerVlanId: outer === "" ? null : outer,
+    vlanIdAutomatic: vlanAutomatic,
     template: stored,
     ars,
     nextArId: ars.length,
@@ -329,13 +382,25 @@ export const vnetMethods: MethodTable = {
     for (const s of sgs) {
       if (!world.secgroups.has(Number(s))) throw new OneFailure(ErrorCode.INTERNAL, `Security group ${s} does not exist.`, vn.id);
     }
-    vn.template = t;
+    // `VirtualNetwork::post_update_template`: the driver attributes are kept from the network
+    // unless the update gives new ones, and written back to the template.
     const bridge = tGet(t, "BRIDGE");
     if (bridge) vn.bridge = bridge;
+    const bridgeType = tGet(t, "BRIDGE_TYPE");
+    if (bridgeType) vn.bridgeType = bridgeType;
+    const vnMad = tGet(t, "VN_MAD");
+    if (vnMad) vn.vnMad = vnMad;
     const phydev = tGet(t, "PHYDEV");
     if (phydev !== undefined) vn.phydev = phydev;
     const vlan = tGet(t, "VLAN_ID");
-    if (vlan !== undefined) vn.vlanId = vlan;
+    if (vlan !== undefined && !vn.vlanIdAutomatic) vn.vlanId = vlan === "" ? null : vlan;
+    let updated = tRemove(tRemove(t, "AUTOMATIC_VLAN_ID"), "AUTOMATIC_OUTER_VLAN_ID");
+    updated = tSet(updated, "VN_MAD", vn.vnMad);
+    updated = tSet(updated, "PHYDEV", vn.phydev);
+    updated = tSet(updated, "BRIDGE", vn.bridge);
+    updated = tSet(updated, "BRIDGE_TYPE", vn.bridgeType);
+    if (vn.vlanIdAutomatic) updated = tRemove(updated, "VLAN_ID");
+    vn.template = updated;
     world.vnets.touch(vn.id);
     return vn.id;
   }),

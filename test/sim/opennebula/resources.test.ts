@@ -118,6 +118,19 @@ describe("virtual networks", () => {
     });
   });
 
+  it("complete their template as oned does: driver attributes, default bridge, automatic VLAN, security group 0", async () => {
+    await withSim({ delays: "instant" }, async (one) => {
+      const id = await one.id("one.vn.allocate", 'NAME="v"\nVN_MAD="802.1Q"\nPHYDEV="eth1"\nAUTOMATIC_VLAN_ID="YES"\nSECURITY_GROUPS="0"', -1);
+      const vn = await one.vnet(id);
+      expect(vn).toMatchObject({ VN_MAD: "802.1Q", PHYDEV: "eth1", VLAN_ID: "2", VLAN_ID_AUTOMATIC: "1", BRIDGE: "onebr.2", BRIDGE_TYPE: "linux" });
+      expect(vn.TEMPLATE).toEqual({ BRIDGE: "onebr.2", BRIDGE_TYPE: "linux", PHYDEV: "eth1", SECURITY_GROUPS: "0", VN_MAD: "802.1Q" });
+      const ovs = await one.vnet(await one.id("one.vn.allocate", 'NAME="o"\nVN_MAD="ovswitch"', -1));
+      expect(ovs).toMatchObject({ BRIDGE: "onebr1", BRIDGE_TYPE: "openvswitch" });
+      await one.ok("one.vn.update", id, 'DNS="1.1.1.1"', 0);
+      expect((await one.vnet(id)).TEMPLATE).toEqual({ BRIDGE: "onebr.2", BRIDGE_TYPE: "linux", DNS: "1.1.1.1", PHYDEV: "eth1", VN_MAD: "802.1Q" });
+    });
+  });
+
   it("manage address ranges", async () => {
     await withSim({ delays: "instant" }, async (one) => {
       const net = await one.id("one.vn.allocate", NET_TEMPLATE, 0);
@@ -142,7 +155,11 @@ describe("virtual networks", () => {
 
   it("refuse allocation without VN_MAD, in an unknown cluster or under a taken name", async () => {
     await withSim({ delays: "instant" }, async (one) => {
-      expect((await one.fail("one.vn.allocate", 'NAME="n"', -1)).message).toBe("[one.vn.allocate] Error allocating a new virtual network. No VN_MAD in template.");
+      expect((await one.fail("one.vn.allocate", 'NAME="n"', -1)).message).toBe("[one.vn.allocate] Error allocating a new virtual network. No VN_MAD in template for Virtual Network.");
+      expect((await one.fail("one.vn.allocate", 'VN_MAD="bridge"', -1)).message).toContain("No NAME in template for Virtual Network.");
+      expect((await one.fail("one.vn.allocate", 'NAME="d"\nVN_MAD="dummy"', -1)).message).toContain("BRIDGE is mandatory for driver dummy");
+      expect((await one.fail("one.vn.allocate", 'NAME="v"\nVN_MAD="802.1Q"\nVLAN_ID="7"', -1)).message).toContain("PHYDEV is mandatory for driver 802.1Q");
+      expect((await one.fail("one.vn.allocate", 'NAME="v"\nVN_MAD="802.1Q"\nPHYDEV="eth0"', -1)).message).toContain("VLAN_ID (or AUTOMATIC_VLAN_ID) is mandatory for driver 802.1Q");
       expect(await one.fail("one.vn.allocate", NET_TEMPLATE, 5)).toMatchObject({ code: 0x400, message: "[one.vn.allocate] Error getting cluster [5]." });
       await one.id("one.vn.allocate", NET_TEMPLATE, -1);
       expect((await one.fail("one.vn.allocate", NET_TEMPLATE, -1)).message).toContain("NAME is already taken by NET 0.");
