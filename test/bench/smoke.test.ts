@@ -1,0 +1,14 @@
+import { describe, expect, it } from "vitest";
+import { formatTable, runBenchmarks, SCENARIOS } from "../../bench/benchmarks";
+
+// Benchmarks are not part of the test suite; this smoke run with tiny sizes keeps their code from rotting.
+describe("benchmark smoke run", () => {
+  it("runs every scenario at tiny sizes and reports its figures", async () => {
+    const results = await runBenchmarks({ smoke: true });
+    expect(new Set(results.map((r) => r.name))).toEqual(new Set(SCENARIOS.map((s) => s.name)));
+    for (const r of results) expect(Object.keys(r.metrics).length).toBeGreaterThan(0);
+    const poolRead = results.find((r) => r.name === "pool-read")!;
+    expect(poolRead.metrics.ownedRecords).toBe(poolRead.metrics.baselineOwnedRecords);
+    expect(formatTable(results)).toContain("pool-read");
+  }, 120_000);
+});
