@@ -61,6 +61,7 @@ function setState(world: World, img: ImageRecord, state: number): void {
     img.prevState = img.state;
     img.state = state;
   }
+  if (state !== ImageState.LOCKED && img.lock?.owner === -1) img.lock = null;
   img.modtime = world.nowSec();
   world.images.touch(img.id);
   world.datastores.touch(img.datastoreId);
@@ -102,29 +103,37 @@ function sourceFor(img: ImageRecord): string {
 
 // ------------------------------------------------------------------ lifecycle steps
 
-export function imageStep(world: World, ev: SimEvent): void {
+/** What an image step means for the VMs waiting on the image (their disks are CLONING). */
+export interface ImageOutcome {
+  imageId: number;
+  ready: boolean;
+}
+
+export function imageStep(world: World, ev: SimEvent): ImageOutcome | null {
   const img = world.images.get(ev.id);
-  if (!img || img.op !== ev.op) return;
+  if (!img || img.op !== ev.op) return null;
   switch (ev.step) {
     case "copied": {
       const failure = world.faults.failureFor("image", img.name);
       if (failure) {
         img.template = tSet(img.template, "ERROR", `${logTime(world.nowSec())}: Error copying image in the datastore: ${failure.message ?? "Not enough space in datastore"}`);
         setState(world, img, ImageState.ERROR);
-      } else {
-        if (img.source === "") img.source = sourceFor(img);
-        const next = img.state === ImageState.LOCKED_USED ? ImageState.USED : img.state === ImageState.LOCKED_USED_PERS ? ImageState.USED_PERS : ImageState.READY;
-        setState(world, img, next);
+        world.changed();
+        return { imageId: img.id, ready: false };
       }
+      if (img.source === "") img.source = sourceFor(img);
+      const next = img.state === ImageState.LOCKED_USED ? ImageState.USED : img.state === ImageState.LOCKED_USED_PERS ? ImageState.USED_PERS : ImageState.READY;
+      setState(world, img, next);
       world.changed();
-      return;
+      return { imageId: img.id, ready: true };
     }
     case "deleted":
       world.images.remove(img.id);
       world.datastores.touch(img.datastoreId);
       world.changed();
-      return;
+      return null;
   }
+  return null;
 }
 
 // ------------------------------------------------------------------ use by VMs
@@ -194,34 +203,44 @@ export function imageDiskAttributes(world: World, img: ImageRecord, disk: Templa
   const ds = world.datastores.get(img.datastoreId);
   const persistent = img.persistent === 1;
   const cdrom = img.type === 1;
+  const immutable = (tGet(img.template, "PERSISTENT_TYPE") ?? "").toUpperCase() === "IMMUTABLE";
   const out: TemplateVector = { ...disk };
   delete out.IMAGE_UNAME;
   delete out.IMAGE_UID;
-  const driver = tGet(img.template, "DRIVER") ?? img.format;
+  const templateDriver = tGet(img.template, "DRIVER");
   Object.assign(out, {
-    CLONE: persistent ? "NO" : "YES",
-    CLONE_TARGET: ds ? (tGet(ds.template, "CLONE_TARGET") ?? "SYSTEM") : "SYSTEM",
     CLUSTER_ID: "0",
     DATASTORE: img.datastore,
     DATASTORE_ID: String(img.datastoreId),
-    DEV_PREFIX: disk.DEV_PREFIX ?? tGet(img.template, "DEV_PREFIX") ?? "hd",
+    DEV_PREFIX: disk.DEV_PREFIX || tGet(img.template, "DEV_PREFIX") || "hd",
     DISK_TYPE: "FILE",
-    DRIVER: disk.DRIVER ?? driver,
     FORMAT: img.format,
     IMAGE: img.name,
     IMAGE_ID: String(img.id),
     IMAGE_STATE: String(img.state),
     IMAGE_UNAME: img.uname,
     LN_TARGET: ds ? (tGet(ds.template, "LN_TARGET") ?? "SYSTEM") : "SYSTEM",
+    CLONE_TARGET: ds ? (tGet(ds.template, "CLONE_TARGET") ?? "SYSTEM") : "SYSTEM",
     ORIGINAL_SIZE: String(img.size),
-    READONLY: cdrom ? "YES" : (disk.READONLY ?? "NO"),
-    SAVE: persistent ? "YES" : "NO",
-    SIZE: disk.SIZE ?? String(img.size),
+    SIZE: disk.SIZE || String(img.size),
     SOURCE: img.source,
     TM_MAD: ds?.tmMad ?? "ssh",
     TYPE: cdrom ? "CDROM" : "FILE",
   });
-  if (persistent) out.PERSISTENT = "YES";
+  // DRIVER from the DISK, else the image template's, else the image format.
+  out.DRIVER = disk.DRIVER || templateDriver || img.format;
+  if (cdrom || immutable) {
+    Object.assign(out, { SAVE: "NO", CLONE: "NO", READONLY: "YES" });
+  } else {
+    out.READONLY = disk.READONLY || tGet(img.template, "READONLY") || "NO";
+    if (persistent) Object.assign(out, { PERSISTENT: "YES", CLONE: "NO", SAVE: "YES" });
+    else Object.assign(out, { CLONE: "YES", SAVE: "NO" });
+  }
+  // The image is still being copied: the VM's transfer waits for it (`Image::disk_attribute`).
+  if (img.state === ImageState.LOCKED || img.state === ImageState.LOCKED_USED || img.state === ImageState.LOCKED_USED_PERS) out.CLONING = "YES";
+  else delete out.CLONING;
+  const target = tGet(img.template, "TARGET");
+  if (!disk.TARGET && target) out.TARGET = target;
   return out;
 }
 
@@ -248,6 +267,12 @@ export function findDiskImage(world: World, disk: TemplateVector): { image: Imag
 
 const uniqueNames = (world: World) => world.images as unknown as Pool<OwnedRecord>;
 
+/** The lock oned puts on an image while its driver works on it (`Image::set_state`: LOCKED takes a USE lock). */
+function driverLock(world: World): ImageRecord["lock"] {
+  return { locked: 1, owner: -1, time: world.nowSec(), reqId: -1 };
+}
+
+/** one.image.allocate (`ImageAllocate`, `Image::insert`, `ImagePool::allocate`). */
 function allocate(world: World, text: string, dsId: number): number {
   const t = parseTemplateParam(text);
   const ds: DatastoreRecord | undefined = world.datastores.get(dsId);
@@ -256,18 +281,20 @@ function allocate(world: World, text: string, dsId: number): number {
   const name = tGet(t, "NAME") ?? "";
   const invalid = nameError(name);
   if (invalid) throw allocateError("image", invalid);
-  const typeText = tGet(t, "TYPE");
+  const typeText = tGet(t, "TYPE") || "OS";
+  const type = parseType(typeText);
+  if (type < 0) throw allocateError("image", `Unknown type ${typeText}`);
   const path = tGet(t, "PATH") ?? "";
   const source = tGet(t, "SOURCE") ?? "";
-  const sizeText = tGet(t, "SIZE");
-  let type = typeText === undefined || typeText === "" ? (path === "" && source === "" ? 2 : 0) : parseType(typeText);
-  if (type < 0) throw allocateError("image", `Unknown image type ${typeText ?? ""}.`);
+  if (source === "" && path === "" && type !== 0 && type !== 2) throw allocateError("image", "No PATH nor SOURCE in template.");
+  if (source !== "" && path !== "") throw allocateError("image", "Template malformed, PATH and SOURCE are mutually exclusive.");
   if (ds.type === 2 && !FILE_TYPES.has(type)) {
     throw allocateError("image", "Only IMAGES of type KERNEL, RAMDISK and CONTEXT can be registered in a FILE_DS datastore");
   }
   if (ds.type === 0 && FILE_TYPES.has(type)) {
     throw allocateError("image", "IMAGES of type KERNEL, RAMDISK and CONTEXT cannot be registered in an IMAGE_DS datastore");
   }
+  const sizeText = tGet(t, "SIZE");
   let size: number;
   if (sizeText !== undefined && sizeText !== "") {
     size = Number(sizeText);
@@ -277,32 +304,34 @@ function allocate(world: World, text: string, dsId: number): number {
   } else if (source !== "") {
     size = 0;
   } else {
-    throw allocateError("image", "No PATH nor SOURCE in template, and no SIZE for an empty image.");
+    throw allocateError("image", "SIZE attribute is needed to create an empty image.");
   }
-  if (type === 2 && path === "" && source === "" && typeText === undefined) type = 2;
-  const persistentText = (tGet(t, "PERSISTENT") ?? "").toUpperCase();
   const clash = world.images.findByName(name, 0);
   if (clash) throw allocateError("image", `NAME is already taken by IMAGE ${clash.id}.`);
 
-  const id = world.images.allocateId();
-  let stored: Template = t;
-  for (const n of ["NAME", "TYPE", "PERSISTENT", "PATH", "SIZE", "SOURCE", "FORMAT", "FS"]) stored = tRemove(stored, n);
+  let stored: Template = t.filter((a) => !["NAME", "TYPE", "PERSISTENT", "PATH", "SIZE", "SOURCE", "FSTYPE", "TM_MAD", "FORMAT", "FS"].includes(a.name));
+  // OS, DATABLOCK and CDROM images always carry a DEV_PREFIX (oned.conf DEFAULT_DEVICE_PREFIX /
+  // DEFAULT_CDROM_DEVICE_PREFIX); kernel, ramdisk and context files never do.
+  if (FILE_TYPES.has(type)) stored = tRemove(stored, "DEV_PREFIX");
+  else if (!tGet(stored, "DEV_PREFIX")) stored = [...stored, { name: "DEV_PREFIX", value: "hd" }];
+  const driver = (tGet(t, "DRIVER") ?? "").toLowerCase();
   const now = world.nowSec();
   const img: ImageRecord = {
-    id,
+    id: world.images.allocateId(),
     ...ownerFields(world),
     name,
     perms: defaultPermissions(),
-    lock: null,
+    lock: driverLock(world),
     type,
     diskType: 0,
-    persistent: persistentText === "YES" ? 1 : 0,
+    // Files are never persistent (`Image::insert`).
+    persistent: !FILE_TYPES.has(type) && (tGet(t, "PERSISTENT") ?? "").toUpperCase() === "YES" ? 1 : 0,
     regtime: now,
     modtime: now,
     source,
     path,
-    format: tGet(t, "FORMAT") ?? tGet(t, "DRIVER") ?? "raw",
-    fs: tGet(t, "FS") ?? "",
+    format: tGet(t, "FORMAT") || (driver === "qcow2" ? "qcow2" : "raw"),
+    fs: tGet(t, "FS") ?? tGet(t, "FSTYPE") ?? "",
     size,
     state: ImageState.LOCKED,
     prevState: ImageState.INIT,
@@ -314,8 +343,8 @@ function allocate(world: World, text: string, dsId: number): number {
   };
   world.images.insert(img);
   world.datastores.touch(ds.id);
-  world.schedule("image", id, img.op, "copied", world.delays.imageCopyMs);
-  return id;
+  world.schedule("image", img.id, img.op, "copied", world.delays.imageCopyMs);
+  return img.id;
 }
 
 function remove(world: World, img: ImageRecord): number {

@@ -68,6 +68,8 @@ export interface VmRecord extends OwnedRecord {
   heldMem: number;
   /** The step to fail at, decided by a fail-state fault when the VM is deployed. */
   failAt: "PROLOG_FAILURE" | "BOOT_FAILURE" | null;
+  /** Go to HOLD rather than PENDING once CLONING is over (allocate's hold flag or SUBMIT_ON_HOLD). */
+  holdAfterCloning?: boolean;
   failMessage: string | null;
   pending: VmPending | null;
 }

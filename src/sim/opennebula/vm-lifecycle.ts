@@ -603,3 +603,34 @@ export function vmDeploy(world: World, vm: VmRecord, hostId: number, enforce: bo
   if (vm.state !== VmState.PENDING) vm.prevState = vm.state;
   deploy(world, vm, host);
 }
+
+// ------------------------------------------------------------------ images being copied
+
+/**
+ * An image a CLONING VM waits on has been copied (or failed): the disk stops CLONING, and a VM
+ * with no cloning disk left goes PENDING (HOLD when submitted on hold); a failed copy puts the
+ * VM in CLONING_FAILURE (`LifeCycleManager` DISK_LOCK_SUCCESS / DISK_LOCK_FAILURE).
+ */
+export function imageCopied(world: World, imageId: number, ready: boolean): void {
+  const img = world.images.get(imageId);
+  if (!img) return;
+  for (const vmId of [...img.vms]) {
+    const vm = world.vms.get(vmId);
+    if (!vm || vm.state !== VmState.CLONING) continue;
+    if (!ready) {
+      setVmState(world, vm, VmState.CLONING_FAILURE, Lcm.LCM_INIT);
+      continue;
+    }
+    vm.template = vm.template.map((a) => {
+      if (a.name !== "DISK" || typeof a.value === "string" || a.value.IMAGE_ID !== String(imageId)) return a;
+      const disk: Record<string, string> = { ...a.value, IMAGE_STATE: String(img.state) };
+      delete disk.CLONING;
+      return { name: a.name, value: disk };
+    });
+    world.vms.touch(vm.id);
+    if (!tVectors(vm.template, "DISK").some((d) => d.CLONING === "YES")) {
+      setVmState(world, vm, vm.holdAfterCloning ? VmState.HOLD : VmState.PENDING, Lcm.LCM_INIT);
+      delete vm.holdAfterCloning;
+    }
+  }
+}

@@ -20,7 +20,7 @@ import {
 import { allocateError, apiError, internalError } from "./failure";
 import type { VmRecord } from "./records";
 import { syncVmSecurityGroups } from "./secgroup";
-import { tGet, type Template } from "./template-ops";
+import { tGet, tVectors, type Template } from "./template-ops";
 import { buildVm, vmAllocateError } from "./vm-build";
 import { vmFullXml, vmShortXml } from "./vm-document";
 import { vmAction, vmDeploy } from "./vm-lifecycle";
@@ -92,6 +92,13 @@ export function createVm(world: World, input: Template, hold: boolean): number {
   if (built.hold) {
     vm.state = VmState.HOLD;
     vm.prevState = VmState.HOLD;
+  }
+  // Disks whose image is still being copied keep the VM in CLONING until the copy is over
+  // (`VirtualMachine::insert`: has_cloning_disks).
+  if (tVectors(vm.template, "DISK").some((d) => d.CLONING === "YES")) {
+    vm.holdAfterCloning = built.hold;
+    vm.state = VmState.CLONING;
+    vm.prevState = VmState.CLONING;
   }
   world.vms.allocateId();
   world.vms.insert(vm);

@@ -23,7 +23,7 @@ import type {
   VnetRecord,
 } from "./records";
 import { seedDefaultSecurityGroup } from "./secgroup";
-import { runScheduler, vmStep } from "./vm-lifecycle";
+import { imageCopied, runScheduler, vmStep } from "./vm-lifecycle";
 import { VmState } from "./vm-states";
 import { vnetStep } from "./vnet";
 
@@ -236,9 +236,11 @@ export class World {
       case "vm":
         vmStep(this, ev);
         break;
-      case "image":
-        imageStep(this, ev);
+      case "image": {
+        const outcome = imageStep(this, ev);
+        if (outcome) imageCopied(this, outcome.imageId, outcome.ready);
         break;
+      }
       case "vnet":
         vnetStep(this, ev);
         break;

@@ -246,6 +246,35 @@ describe("VM lifecycle", () => {
     });
   });
 
+  it("keeps a VM in CLONING while its image is copied, then PENDING; CLONING_FAILURE when the copy fails", async () => {
+    const clock = fakeClock();
+    await withSim({ clock, delays: { ...DELAYS, imageCopyMs: 5000 }, faults: [{ type: "fail-state", kind: "image", match: "bad", state: "ERROR" }] }, async (one) => {
+      const img = await one.id("one.image.allocate", IMAGE_TEMPLATE, 1);
+      expect((await one.image(img)).LOCK).toMatchObject({ LOCKED: "1" });
+      const vm = await one.id("one.vm.allocate", vmTemplate("early", img, null));
+      const held = await one.id("one.vm.allocate", vmTemplate("early-held", img, null), true);
+      expect(await one.vmState(vm)).toEqual([VmState.CLONING, 0]);
+      expect((await one.vm(vm)).TEMPLATE.DISK[0].CLONING).toBe("YES");
+      expect(Number((await one.image(img)).STATE)).toBe(9);
+      clock.advance(5000);
+      expect((await one.image(img)).LOCK).toBeUndefined();
+      expect(await one.vmState(held)).toEqual([VmState.HOLD, 0]);
+      const disk = (await one.vm(vm)).TEMPLATE.DISK[0];
+      expect(disk.CLONING).toBeUndefined();
+      expect(disk.IMAGE_STATE).toBe("2");
+      expect(await one.vmState(vm)).toEqual([VmState.PENDING, 0]);
+      clock.advance(100);
+      expect(await one.vmState(vm)).toEqual([VmState.ACTIVE, Lcm.PROLOG]);
+
+      const bad = await one.id("one.image.allocate", 'NAME="bad"\nSIZE="10"\nTYPE="DATABLOCK"', 1);
+      const doomed = await one.id("one.vm.allocate", vmTemplate("doomed", bad, null));
+      clock.advance(5000);
+      expect(await one.vmState(doomed)).toEqual([VmState.CLONING_FAILURE, 0]);
+      await one.ok("one.vm.action", "terminate", doomed);
+      expect(await one.vmState(doomed)).toEqual([VmState.DONE, 0]);
+    });
+  });
+
   it("terminates a VM in a failure state through CLEANUP_DELETE", async () => {
     const clock = fakeClock();
     await withSim({ clock, delays: DELAYS, faults: [{ type: "fail-state", kind: "vm", match: "*", state: "PROLOG_FAILURE" }] }, async (one) => {
