@@ -59,7 +59,7 @@ export function markHistory(world: World, vm: VmRecord, patch: Partial<HistoryRe
   const last = lastHistory(vm);
   if (!last) return;
   vm.history[vm.history.length - 1] = { ...last, ...patch };
-  void world;
+  world.vms.touch(vm.id);
 }
 
 /** Writes USER_TEMPLATE/ERROR as `VirtualMachine::set_template_error_message` does: "<time>: <message>". */
