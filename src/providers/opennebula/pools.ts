@@ -117,8 +117,6 @@ export function sliceEscapedPool(escaped: string, poolName: string, element: str
   const rootEmpty = `&lt;${poolName}/&gt;`;
   const open = `&lt;${element}&gt;`;
   const close = `&lt;/${element}&gt;`;
-  const cdataOpen = "&lt;![CDATA[";
-  const cdataClose = "]]&gt;";
   const start = escaped.indexOf(rootOpen);
   if (start < 0) {
     if (escaped.includes(rootEmpty)) return [];
@@ -128,36 +126,45 @@ export function sliceEscapedPool(escaped: string, poolName: string, element: str
   let i = start + rootOpen.length;
   let depth = 0;
   let sliceStart = -1;
-  let nextOpen = escaped.indexOf(open, i);
-  let nextClose = escaped.indexOf(close, i);
-  let nextCdata = escaped.indexOf(cdataOpen, i);
+  // Each needle's next position is kept until passed: every byte is scanned once per needle.
+  let nextOpen = -2;
+  let nextClose = -2;
   for (;;) {
+    if (nextOpen !== -1 && nextOpen < i) nextOpen = escaped.indexOf(open, i);
+    if (nextClose !== -1 && nextClose < i) nextClose = escaped.indexOf(close, i);
     if (nextOpen < 0 && nextClose < 0) break;
-    const candidates = [nextOpen, nextClose, nextCdata].filter((n) => n >= 0);
-    const at = Math.min(...candidates);
-    if (at === nextCdata) {
-      const end = escaped.indexOf(cdataClose, at + cdataOpen.length);
-      if (end < 0) throw new Error("an unterminated CDATA section in the pool document");
-      i = end + cdataClose.length;
-      if (nextOpen >= 0 && nextOpen < i) nextOpen = escaped.indexOf(open, i);
-      if (nextClose >= 0 && nextClose < i) nextClose = escaped.indexOf(close, i);
-      nextCdata = escaped.indexOf(cdataOpen, i);
+    const isOpen = nextOpen >= 0 && (nextClose < 0 || nextOpen < nextClose);
+    const at = isOpen ? nextOpen : nextClose;
+    // Documents hold many CDATA sections; only the one that would contain this tag matters, so look
+    // back for it instead of stepping through every section.
+    const cdataEnd = enclosingCdataEnd(escaped, at, i);
+    if (cdataEnd >= 0) {
+      i = cdataEnd;
       continue;
     }
-    if (at === nextOpen) {
+    if (isOpen) {
       if (depth === 0) sliceStart = at;
       depth++;
       i = at + open.length;
-      nextOpen = escaped.indexOf(open, i);
     } else {
       depth--;
       if (depth < 0) throw new Error(`an unbalanced </${element}> in the <${poolName}> document`);
       i = at + close.length;
       if (depth === 0) slices.push(escaped.slice(sliceStart, i));
-      nextClose = escaped.indexOf(close, i);
     }
-    if (nextCdata >= 0 && nextCdata < i) nextCdata = escaped.indexOf(cdataOpen, i);
   }
   if (depth !== 0) throw new Error(`the <${poolName}> document ends inside an object`);
   return slices;
+}
+
+const CDATA_OPEN = "&lt;![CDATA[";
+const CDATA_CLOSE = "]]&gt;";
+
+/** When `at` lies inside a CDATA section that starts at or after `from`, the index just past its end; else -1. */
+function enclosingCdataEnd(escaped: string, at: number, from: number): number {
+  const cdata = escaped.lastIndexOf(CDATA_OPEN, at);
+  if (cdata < from) return -1;
+  const end = escaped.indexOf(CDATA_CLOSE, cdata + CDATA_OPEN.length);
+  if (end < 0) throw new Error("an unterminated CDATA section in the pool document");
+  return end >= at ? end + CDATA_CLOSE.length : -1;
 }
