@@ -10,12 +10,17 @@ import { hasErrorCode } from "../errors";
 import { parseDateTime } from "./date-time";
 import { normalizeLineEnds, unescapeXml } from "./escape";
 import { XmlRpcParseError } from "./errors";
-import { MAX_NESTING, EscapedString, isXmlRpcStruct, wrapperKind, type XmlRpcStruct, type XmlRpcValue } from "./values";
+import { MAX_NESTING, EscapedString, XmlRpcDouble, XmlRpcI8, isXmlRpcStruct, wrapperKind, type XmlRpcStruct, type XmlRpcValue } from "./values";
 import { XmlReader, isBlank, trimXmlSpace } from "./xml-reader";
 
 export interface DecodeOptions {
   /** Return string values as EscapedString (still escaped, not copied) instead of string. */
   keepEscaped?: boolean;
+  /**
+   * Return `<i8>` as XmlRpcI8 and `<double>` as XmlRpcDouble instead of plain numbers, for a server
+   * that must refuse them where it expects an `<i4>` (xmlrpc-c's type check).
+   */
+  preserveTypes?: boolean;
 }
 
 export type DecodedResponse =
@@ -23,7 +28,7 @@ export type DecodedResponse =
   | { fault: true; code: number; message: string };
 
 export function decodeCall(xml: string, options: DecodeOptions = {}): { method: string; params: XmlRpcValue[] } {
-  const decoder = new ValueDecoder(xml, options.keepEscaped === true);
+  const decoder = new ValueDecoder(xml, options.keepEscaped === true, options.preserveTypes === true);
   const r: XmlReader = decoder.reader;
   r.skipProlog();
   r.openTag("methodCall");
@@ -54,7 +59,7 @@ export function decodeCall(xml: string, options: DecodeOptions = {}): { method: 
 }
 
 export function decodeResponse(xml: string, options: DecodeOptions = {}): DecodedResponse {
-  const decoder = new ValueDecoder(xml, options.keepEscaped === true);
+  const decoder = new ValueDecoder(xml, options.keepEscaped === true, options.preserveTypes === true);
   const r: XmlReader = decoder.reader;
   r.skipProlog();
   r.openTag("methodResponse");
@@ -103,6 +108,7 @@ class ValueDecoder {
   constructor(
     xml: string,
     private readonly keepEscaped: boolean,
+    private readonly preserveTypes = false,
   ) {
     if (typeof xml !== "string") {
       // A Buffer straight from the socket is the likely mistake: decode it as UTF-8 first.
@@ -168,9 +174,11 @@ class ValueDecoder {
       case "i8":
       case "ex:i8":
         value = this.int64(this.scalarText(type, empty), typeStart);
+        if (this.preserveTypes) value = new XmlRpcI8(value as number | bigint);
         break;
       case "double":
         value = this.double(this.scalarText(type, empty), typeStart);
+        if (this.preserveTypes) value = new XmlRpcDouble(value);
         break;
       case "boolean":
         value = this.boolean(this.scalarText(type, empty), typeStart);

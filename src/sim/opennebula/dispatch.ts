@@ -105,7 +105,7 @@ export function dispatch(world: World, account: Account, xml: string, faults: Ca
   let method: string;
   let params: XmlRpcValue[];
   try {
-    ({ method, params } = decodeCall(xml));
+    ({ method, params } = decodeCall(xml, { preserveTypes: true }));
   } catch (error) {
     const detail = isHyperplanError(error) ? error.message : String(error);
     return { body: encodeFault(XMLRPC_PARSE_ERROR, `Call XML not a proper XML-RPC call.  ${detail}`), method: null, mutated: false };

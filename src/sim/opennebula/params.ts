@@ -28,7 +28,7 @@ export class Params {
   int(index: number): number {
     if (index >= this.values.length) throw new XmlRpcFault(XMLRPC_TYPE_ERROR, NOT_ENOUGH);
     const v = this.values[index];
-    // The codec gives <double> and <i8> numbers too; xmlrpc-c only accepts TYPE_INT here.
+    // <i8> and <double> arrive as XmlRpcI8/XmlRpcDouble (decoded with preserveTypes): not TYPE_INT.
     if (!isInt(v) || v < -2147483648 || v > 2147483647 || Object.is(v, -0)) {
       throw new XmlRpcFault(XMLRPC_TYPE_ERROR, "Parameter that is supposed to be integer is not");
     }
