@@ -117,6 +117,10 @@ export class Transport {
 
 class StaleSocketError extends Error {}
 
+// OpenSSL's verification codes (UNABLE_TO_VERIFY_LEAF_SIGNATURE, SELF_SIGNED_CERT_IN_CHAIN,
+// CERT_HAS_EXPIRED, ERR_TLS_CERT_ALTNAME_INVALID …) and Node's TLS/SSL errors.
+const TLS_CODE = /^(ERR_TLS|ERR_SSL|UNABLE_TO_|CERT_|DEPTH_ZERO|SELF_SIGNED|EPROTO$)|CERT|SIGNATURE/;
+
 function classify(error: NodeJS.ErrnoException): TransportFailure {
   switch (error.code) {
     case "ECONNREFUSED":
@@ -131,8 +135,7 @@ function classify(error: NodeJS.ErrnoException): TransportFailure {
     case "EAI_AGAIN":
       return "dns";
     default:
-      if (error.code?.startsWith("ERR_TLS") || error.code?.includes("CERT") || error.code === "DEPTH_ZERO_SELF_SIGNED_CERT") return "tls";
-      return "other";
+      return error.code !== undefined && TLS_CODE.test(error.code) ? "tls" : "other";
   }
 }
 
