@@ -1,9 +1,10 @@
 import type { Command } from "../command";
 import { demoCommand } from "./demo";
+import { destroyCommand, planCommand } from "./plan";
 import { showCommand } from "./show";
 import { simCommand } from "./sim";
 import { synthCommand } from "./synth";
 import { validateCommand } from "./validate";
 
 /** Every command the CLI knows, in the order `--help` lists them. */
-export const commands: Command[] = [validateCommand, synthCommand, showCommand, simCommand, demoCommand];
+export const commands: Command[] = [validateCommand, synthCommand, planCommand, destroyCommand, showCommand, simCommand, demoCommand];

@@ -1,0 +1,78 @@
+/**
+ * Which cloud a command talks to, decided in one place:
+ * 1. `--simulate`: the embedded OpenNebula simulator, started in-process on a loopback port, its
+ *    world kept in `.hyperplan/simulator.json` beside the stack file so that a plan after an apply
+ *    sees what the apply made;
+ * 2. else the stack's provider settings;
+ * 3. else `ONE_XMLRPC` and `ONE_AUTH`, as the OpenNebula CLI reads them.
+ * The label names the endpoint, so nobody mistakes the simulator for production.
+ */
+import { mkdir, readFile } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
+import type { CliIo } from "./io";
+import type { LiveReader } from "../providers/provider";
+import type { Stack } from "../resources/stack";
+import { HyperplanError } from "../errors";
+import { resolveOneConfig } from "../providers/opennebula/config";
+import { createOpenNebulaReader } from "../providers/opennebula/reader";
+import { startOneSimulator, type OneSimulatorOptions } from "../sim/opennebula/index";
+
+export interface CloudConnection {
+  provider: LiveReader;
+  /** What the plan's first line names: the endpoint, and whether it is the simulator. */
+  label: string;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  stack: Stack;
+  stackFile: string;
+  simulate: boolean;
+  io: CliIo;
+}
+
+/** Where `--simulate` keeps the simulator's world for a stack file. */
+export function simulatorStateFile(stackFile: string): string {
+  return join(dirname(stackFile), ".hyperplan", "simulator.json");
+}
+
+const SIM_DELAYS = new Set(["instant", "fast", "realistic"]);
+
+export async function connectCloud(options: ConnectOptions): Promise<CloudConnection> {
+  const { io } = options;
+  if (options.simulate) {
+    const stateFile = simulatorStateFile(options.stackFile);
+    await mkdir(dirname(stateFile), { recursive: true });
+    // Realistic lifecycle delays by default (a demo should look like a cloud); tests ask for less.
+    const delays = io.env.HYPERPLAN_SIM_DELAYS ?? "realistic";
+    if (!SIM_DELAYS.has(delays)) {
+      throw new HyperplanError("SIM_DELAYS_INVALID", `HYPERPLAN_SIM_DELAYS must be instant, fast or realistic, got "${delays}"`);
+    }
+    const sim = await startOneSimulator({ port: 0, stateFile, delays: delays as OneSimulatorOptions["delays"] });
+    const provider = createOpenNebulaReader({ endpoint: sim.url, session: "oneadmin:opennebula" });
+    return {
+      provider,
+      label: `OpenNebula simulator ${sim.url} (embedded; world in ${relative(io.cwd, stateFile) || stateFile})`,
+      close: async () => {
+        await provider.close();
+        await sim.close();
+      },
+    };
+  }
+  const settings = options.stack.providerSettings.opennebula ?? {};
+  const config = resolveOneConfig({
+    env: io.env,
+    ...(settings.endpoint !== undefined ? { endpoint: settings.endpoint } : {}),
+    ...(settings.authFile !== undefined ? { authFile: settings.authFile } : {}),
+  });
+  let ca: string | undefined;
+  if (settings.caFile !== undefined) {
+    try {
+      ca = await readFile(settings.caFile, "utf8");
+    } catch (error) {
+      throw new HyperplanError("CA_FILE_UNREADABLE", `cannot read the CA file ${settings.caFile} named in the stack's provider settings`, { cause: error });
+    }
+  }
+  const provider = createOpenNebulaReader({ endpoint: config.endpoint, session: config.session, ...(ca !== undefined ? { ca } : {}) });
+  return { provider, label: `OpenNebula ${config.endpoint}`, close: () => provider.close() };
+}

@@ -1,0 +1,110 @@
+/**
+ * `hyperplan plan [stack.ts]` and `hyperplan destroy [stack.ts]`: read the live pools, diff them
+ * against the declaration and print an exact, ordered plan. The plan document is computed once; the
+ * text view, `--json` and `--out` all come from it.
+ */
+import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { Command } from "../command";
+import type { CliIo } from "../io";
+import { connectCloud } from "../cloud";
+import { parsePlanArgs, useColor, type PlanArgs } from "../plan-args";
+import { renderPlanText } from "../render/plan-text";
+import { STACK_FILE_HELP } from "../stack-args";
+import { loadStackFile, resolveStackFile, selectStacks } from "../stack-loader";
+import { issuesText } from "../stack-report";
+import { analyseStack } from "../../resources/synthesis";
+import { maskSecrets } from "../../resources/desired-state";
+import { buildPlan } from "../../planner/plan-builder";
+import { hasChanges, serializePlan, type Plan } from "../../planner/plan";
+import { UsageError } from "../usage-error";
+
+const COMMON_OPTIONS = `Options:
+  --stack NAME          the stack to plan when the file declares several
+  --simulate            use the embedded OpenNebula simulator instead of a real cloud; its world
+                        is kept in .hyperplan/simulator.json beside the stack file
+  --json                print the plan document (JSON) instead of the text view
+  --out FILE            also save the plan document for \`hyperplan apply FILE\`
+  --target ADDRESS      limit the plan to this resource and what it depends on (repeatable)
+  --detailed-exitcode   exit 0 when there is nothing to do, 2 when there are changes, 1 on error
+  --color, --no-color   force colours on or off (default: on for a terminal, unless NO_COLOR is set)
+
+Which cloud: the stack's provider settings (new Stack(app, "lab", { provider: { opennebula: {...} } })),
+else ONE_XMLRPC and ONE_AUTH as the OpenNebula CLI reads them, else http://localhost:2633/RPC2 with
+~/.one/one_auth. The first line of the plan names the endpoint that was read.
+
+${STACK_FILE_HELP}`;
+
+const PLAN_USAGE = `Usage: hyperplan plan [stack.ts] [options]
+
+Reads the live objects the stack owns (one paged pool read per kind), diffs them against the
+declaration and prints the ordered plan: + create, ~ update, -/+ replace, - delete.
+
+${COMMON_OPTIONS}`;
+
+const DESTROY_USAGE = `Usage: hyperplan destroy [stack.ts] [options]
+
+Plans the removal of every object the stack owns, dependents first (a VM before the image it uses).
+Objects the stack does not own are never part of it. Save it with --out and run it with apply.
+
+${COMMON_OPTIONS}`;
+
+/** Loads the stack, reads the live state and builds the plan; shared by plan, destroy and apply. */
+export async function computePlan(args: PlanArgs, mode: "plan" | "destroy", io: CliIo): Promise<Plan | number> {
+  const file = resolveStackFile(io.cwd, args.file);
+  const loaded = await loadStackFile(file, { env: io.env, cwd: io.cwd });
+  const stacks = selectStacks(loaded, args.stack);
+  if (stacks.length !== 1) {
+    throw new UsageError(`the stack file declares ${stacks.length} stacks (${stacks.map((s) => s.stackName).join(", ")}); choose one with --stack NAME`);
+  }
+  const stack = stacks[0]!;
+  const analysis = analyseStack(stack);
+  const problems = issuesText([analysis]);
+  if (problems) {
+    io.stderr.write(problems);
+    return 1;
+  }
+  const desired = analysis.state!;
+  for (const target of args.targets) {
+    if (!desired.resources.some((r) => r.address === target) && mode === "plan") {
+      throw new UsageError(`--target ${target}: no resource with that address in stack ${desired.stack}`);
+    }
+  }
+  const cloud = await connectCloud({ stack, stackFile: file, simulate: args.simulate, io });
+  try {
+    const live = await cloud.provider.read(desired.stack, desired);
+    return buildPlan({ desired, live: { ...live, endpoint: cloud.label }, rules: cloud.provider.rules, mode, ...(args.targets.length > 0 ? { targets: args.targets } : {}) });
+  } finally {
+    await cloud.close();
+  }
+}
+
+async function runPlanCommand(argv: string[], io: CliIo, mode: "plan" | "destroy"): Promise<number> {
+  const args = parsePlanArgs(argv);
+  const result = await computePlan(args, mode, io);
+  if (typeof result === "number") return result;
+  const plan = result;
+  if (args.out !== undefined) {
+    // The saved plan keeps secret values (apply needs them to set passwords), so only its owner may read it.
+    await writeFile(resolve(io.cwd, args.out), serializePlan(plan), { mode: 0o600 });
+  }
+  if (args.json) io.stdout.write(serializePlan(maskSecrets(plan)));
+  else io.stdout.write(renderPlanText(maskSecrets(plan), { color: useColor(args.color, io.stdout.isTTY, io.env) }));
+  if (args.out !== undefined && !args.json) io.stdout.write(`\nSaved the plan to ${args.out}. Run it with: hyperplan apply ${args.out}\n`);
+  if (args.detailedExitCode) return hasChanges(plan) ? 2 : 0;
+  return 0;
+}
+
+export const planCommand: Command = {
+  name: "plan",
+  summary: "Show what apply would change: an exact, ordered plan",
+  usage: PLAN_USAGE,
+  run: (argv, io) => runPlanCommand(argv, io, "plan"),
+};
+
+export const destroyCommand: Command = {
+  name: "destroy",
+  summary: "Plan the removal of everything the stack owns",
+  usage: DESTROY_USAGE,
+  run: (argv, io) => runPlanCommand(argv, io, "destroy"),
+};

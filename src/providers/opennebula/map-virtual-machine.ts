@@ -1,0 +1,60 @@
+/**
+ * VirtualMachine ↔ OpenNebula VM. A VM without a template is allocated with its whole machine; one
+ * from a VmTemplate is instantiated from it with an extra template holding what the VM sets over the
+ * template (oned merges them: an attribute of the extra template replaces the template's of that name).
+ * Either way the ownership tags, labels and free attributes go in the same call; oned keeps them in
+ * USER_TEMPLATE, and the machine (CPU, DISK, NIC, CONTEXT …) in TEMPLATE.
+ */
+import type { VirtualMachineSpec } from "../../resources/desired-state";
+import { commonAttributes, rawOf, readCommon, single, type RefMap } from "./map-common";
+import { machineAttributes, readMachine, readScheduling, type MachineWriteContext } from "./map-machine";
+import { vmPowerState } from "./live-model";
+import { ownershipAttributes, type OwnershipTag } from "./ownership";
+import type { VmRecord } from "./records";
+import { vmStateName } from "./states";
+import type { Template } from "./template-syntax";
+
+/** USER_TEMPLATE attributes that are oned's or hyperplan's own, never free attributes. */
+const KNOWN_USER = new Set([
+  "LABELS", "SCHED_REQUIREMENTS", "SCHED_RANK", "SCHED_DS_REQUIREMENTS", "SCHED_DS_RANK", "SCHED_MESSAGE", "ERROR", "USER_PRIORITY",
+  "CPU_MODEL",
+]);
+
+/** The USER_TEMPLATE part a VM gets: labels, free attributes, description, raw, tags. */
+export function vmUserAttributes(spec: VirtualMachineSpec, tag: OwnershipTag): Template {
+  const t: Template = [];
+  if (spec.labels.length > 0) t.push({ name: "LABELS", value: spec.labels.join(",") });
+  t.push(...commonAttributes(spec), ...rawOf(spec.raw), ...ownershipAttributes(tag));
+  return t;
+}
+
+/** The allocate template of a VM without a template, or the extra template of an instantiate. */
+export function vmToTemplate(name: string, spec: VirtualMachineSpec, ctx: MachineWriteContext, tag: OwnershipTag): Template {
+  return [{ name: "NAME", value: name }, ...machineAttributes(spec, ctx), ...vmUserAttributes(spec, tag)];
+}
+
+export interface LiveVm {
+  spec: VirtualMachineSpec;
+  state: string;
+  values: { ip?: string; mac?: string };
+}
+
+export function vmToSpec(record: VmRecord, declared: VirtualMachineSpec | undefined, refs: RefMap): LiveVm {
+  const state = vmStateName(record.state, record.lcmState);
+  const machine = readMachine(record.template, refs);
+  const common = readCommon(record.userTemplate, KNOWN_USER, declared?.raw);
+  const labels = (single(record.userTemplate, "LABELS") ?? "")
+    .split(",")
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
+  const spec: VirtualMachineSpec = { ...common, ...machine, labels: [...new Set(labels)].sort(), powerState: vmPowerState(state) };
+  const scheduling = readScheduling(record.userTemplate);
+  if (scheduling) spec.scheduling = scheduling;
+  const template = refs.ref("VmTemplate", single(record.template, "TEMPLATE_ID"));
+  if (template) spec.template = template;
+  const values: LiveVm["values"] = {};
+  const nic = machine.nics[0];
+  if (nic?.ip !== undefined) values.ip = nic.ip;
+  if (nic?.mac !== undefined) values.mac = nic.mac;
+  return { spec, state, values };
+}

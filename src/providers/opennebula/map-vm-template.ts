@@ -1,0 +1,25 @@
+/**
+ * VmTemplate ↔ OpenNebula VMTEMPLATE: everything lives in its TEMPLATE.
+ */
+import type { VmTemplateSpec } from "../../resources/desired-state";
+import { commonAttributes, rawOf, readCommon, type RefMap } from "./map-common";
+import { machineAttributes, readMachine, readScheduling, type MachineWriteContext } from "./map-machine";
+import { ownershipAttributes, type OwnershipTag } from "./ownership";
+import type { VmTemplateRecord } from "./records";
+import type { Template } from "./template-syntax";
+
+const KNOWN = new Set(["CPU", "VCPU", "MEMORY", "SCHED_REQUIREMENTS", "SCHED_RANK", "SCHED_DS_REQUIREMENTS", "ERROR"]);
+
+/** The allocate (with `name`) or update (without) template of a VM template. */
+export function vmTemplateToTemplate(name: string | undefined, spec: VmTemplateSpec, ctx: MachineWriteContext, tag: OwnershipTag): Template {
+  const t: Template = name === undefined ? [] : [{ name: "NAME", value: name }];
+  t.push(...machineAttributes(spec, ctx), ...commonAttributes(spec), ...rawOf(spec.raw), ...ownershipAttributes(tag));
+  return t;
+}
+
+export function vmTemplateToSpec(record: VmTemplateRecord, declared: VmTemplateSpec | undefined, refs: RefMap): VmTemplateSpec {
+  const spec: VmTemplateSpec = { ...readCommon(record.template, KNOWN, declared?.raw), ...readMachine(record.template, refs) };
+  const scheduling = readScheduling(record.template);
+  if (scheduling) spec.scheduling = scheduling;
+  return spec;
+}

@@ -1,0 +1,178 @@
+/**
+ * The read side of the OpenNebula provider: the stack's objects, with one paged pool read per kind,
+ * mapped into the declaration's own Spec types (the LiveState contract of src/diff/live-state.ts).
+ *
+ * Only objects whose ownership tag names this stack, and the kind of the pool they were read from,
+ * are the stack's. The pools are cut into per-object slices while still escaped and only slices that
+ * carry the stack's tag are parsed (pools.ts), so a pool of 50,000 objects of which the stack owns a
+ * few costs a few parses.
+ */
+import type { LiveResource, LiveState } from "../../diff/live-state";
+import { fingerprintLive } from "../../diff/live-state";
+import type { DesiredResource, DesiredState, ResourceKind } from "../../resources/desired-state";
+import type { LiveReader } from "../provider";
+import { OneClient, type OneClientOptions } from "./client";
+import { openNebulaDiffRules } from "./diff-rules";
+import { imageLiveStatus, networkLiveStatus, securityGroupLiveStatus, templateLiveStatus, vmLiveStatus } from "./live-model";
+import { RefMap, single, type OneKind } from "./map-common";
+import { imageToSpec } from "./map-image";
+import { securityGroupToSpec } from "./map-security-group";
+import { networkToSpec } from "./map-virtual-network";
+import { vmToSpec } from "./map-virtual-machine";
+import { vmTemplateToSpec } from "./map-vm-template";
+import { ownedSlicePredicate, readOwnershipTag } from "./ownership";
+import { readPool, type PoolReadStats } from "./pools";
+import type { PoolKind, RecordOf } from "./records";
+import { imageStateName, vnetStateName } from "./states";
+import type { Template } from "./template-syntax";
+
+export interface OpenNebulaReaderOptions extends OneClientOptions {
+  /** Objects per page of a pool read (default 2000). */
+  pageSize?: number;
+}
+
+/** Which pool holds each kind, and where its ownership tag is. */
+const POOLS: { kind: OneKind; pool: PoolKind }[] = [
+  { kind: "VirtualNetwork", pool: "vnet" },
+  { kind: "Image", pool: "image" },
+  { kind: "SecurityGroup", pool: "secgroup" },
+  { kind: "VmTemplate", pool: "template" },
+  { kind: "VirtualMachine", pool: "vm" },
+];
+
+function tagTemplate(kind: OneKind, record: { template: Template; userTemplate?: Template }): Template {
+  return kind === "VirtualMachine" ? (record.userTemplate ?? []) : record.template;
+}
+
+export interface OwnedObjects {
+  VirtualNetwork: RecordOf<"vnet">[];
+  Image: RecordOf<"image">[];
+  SecurityGroup: RecordOf<"secgroup">[];
+  VmTemplate: RecordOf<"template">[];
+  VirtualMachine: RecordOf<"vm">[];
+}
+
+/** The stack's objects of every kind, read with one paged pool read per kind. */
+export async function readOwned(client: OneClient, stack: string, pageSize?: number): Promise<{ owned: OwnedObjects; addresses: Map<string, string>; stats: Record<string, PoolReadStats> }> {
+  const keep = ownedSlicePredicate(stack);
+  const stats: Record<string, PoolReadStats> = {};
+  const owned = { VirtualNetwork: [], Image: [], SecurityGroup: [], VmTemplate: [], VirtualMachine: [] } as unknown as OwnedObjects;
+  const addresses = new Map<string, string>();
+  const results = await Promise.all(POOLS.map(({ pool }) => readPool(client, pool, { keep, ...(pageSize ? { pageSize } : {}) })));
+  POOLS.forEach(({ kind, pool }, i) => {
+    const { records, stats: s } = results[i]!;
+    stats[pool] = s;
+    for (const record of records as Array<{ id: number; template: Template; userTemplate?: Template }>) {
+      const tag = readOwnershipTag(tagTemplate(kind, record));
+      if (!tag || tag.stack !== stack || tag.kind !== kind) continue;
+      (owned[kind] as unknown[]).push(record);
+      addresses.set(`${kind}#${record.id}`, tag.address);
+    }
+  });
+  return { owned, addresses, stats };
+}
+
+function addressOf(addresses: Map<string, string>, kind: OneKind, id: number): string {
+  return addresses.get(`${kind}#${id}`)!;
+}
+
+/** The owned addresses a spec refers to (`{ref: address}` anywhere inside it). */
+function referencedAddresses(value: unknown, owned: Set<string>, out: Set<string>): Set<string> {
+  if (Array.isArray(value)) for (const v of value) referencedAddresses(v, owned, out);
+  else if (typeof value === "object" && value !== null) {
+    const ref = (value as { ref?: unknown }).ref;
+    if (typeof ref === "string" && owned.has(ref)) out.add(ref);
+    for (const v of Object.values(value)) referencedAddresses(v, owned, out);
+  }
+  return out;
+}
+
+/** Maps the owned objects into the LiveState the diff reads. */
+export function toLiveState(stack: string, endpoint: string, owned: OwnedObjects, addresses: Map<string, string>, desired?: DesiredState): LiveState {
+  const refs = new RefMap();
+  for (const [key, address] of addresses) {
+    const [kind, id] = key.split("#") as [OneKind, string];
+    refs.add(kind, Number(id), address);
+  }
+  const declared = new Map<string, DesiredResource>((desired?.resources ?? []).map((r) => [r.address, r]));
+  const props = <K extends ResourceKind>(address: string, kind: K) => {
+    const d = declared.get(address);
+    return d && d.kind === kind ? (d.props as Extract<DesiredResource, { kind: K }>["props"]) : undefined;
+  };
+  const resources: LiveResource[] = [];
+  for (const r of owned.VirtualNetwork) {
+    const address = addressOf(addresses, "VirtualNetwork", r.id);
+    const state = r.state === undefined ? "READY" : vnetStateName(r.state);
+    resources.push({ address, kind: "VirtualNetwork", name: r.name, id: String(r.id), props: networkToSpec(r, props(address, "VirtualNetwork")), dependsOn: [], status: networkLiveStatus(state, single(r.template, "ERROR")) });
+  }
+  for (const r of owned.Image) {
+    const address = addressOf(addresses, "Image", r.id);
+    const state = imageStateName(r.state);
+    resources.push({
+      address,
+      kind: "Image",
+      name: r.name,
+      id: String(r.id),
+      props: imageToSpec(r, props(address, "Image")),
+      dependsOn: [],
+      status: imageLiveStatus(state, single(r.template, "ERROR")),
+      aliases: { datastore: [r.datastoreId, r.datastore] },
+    });
+  }
+  for (const r of owned.SecurityGroup) {
+    const address = addressOf(addresses, "SecurityGroup", r.id);
+    resources.push({ address, kind: "SecurityGroup", name: r.name, id: String(r.id), props: securityGroupToSpec(r, props(address, "SecurityGroup"), refs), dependsOn: [], status: securityGroupLiveStatus(r.errorVms) });
+  }
+  for (const r of owned.VmTemplate) {
+    const address = addressOf(addresses, "VmTemplate", r.id);
+    resources.push({ address, kind: "VmTemplate", name: r.name, id: String(r.id), props: vmTemplateToSpec(r, props(address, "VmTemplate"), refs), dependsOn: [], status: templateLiveStatus() });
+  }
+  for (const r of owned.VirtualMachine) {
+    const address = addressOf(addresses, "VirtualMachine", r.id);
+    const vm = vmToSpec(r, props(address, "VirtualMachine"), refs);
+    resources.push({
+      address,
+      kind: "VirtualMachine",
+      name: r.name,
+      id: String(r.id),
+      props: vm.spec,
+      dependsOn: [],
+      status: vmLiveStatus(vm.state, single(r.userTemplate, "ERROR")),
+      values: { id: r.id, ...vm.values },
+    });
+  }
+  const ownedAddresses = new Set(resources.map((r) => r.address));
+  for (const r of resources) r.dependsOn = [...referencedAddresses(r.props, ownedAddresses, new Set())].filter((a) => a !== r.address).sort();
+  resources.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : Number(a.id) - Number(b.id)));
+  return { stack, endpoint, resources, fingerprint: fingerprintLive(resources) };
+}
+
+export class OpenNebulaReader implements LiveReader {
+  readonly name = "opennebula";
+  readonly endpoint: string;
+  readonly rules = openNebulaDiffRules;
+  /** Pool read figures of the last read, by pool. */
+  lastStats: Record<string, PoolReadStats> = {};
+  readonly client: OneClient;
+  private readonly pageSize: number | undefined;
+
+  constructor(options: OpenNebulaReaderOptions) {
+    this.client = new OneClient(options);
+    this.endpoint = this.client.endpoint;
+    this.pageSize = options.pageSize;
+  }
+
+  async read(stack: string, desired?: DesiredState): Promise<LiveState> {
+    const { owned, addresses, stats } = await readOwned(this.client, stack, this.pageSize);
+    this.lastStats = stats;
+    return toLiveState(stack, this.endpoint, owned, addresses, desired);
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+}
+
+export function createOpenNebulaReader(options: OpenNebulaReaderOptions): OpenNebulaReader {
+  return new OpenNebulaReader(options);
+}
