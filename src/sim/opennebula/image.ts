@@ -90,10 +90,14 @@ function parseType(value: string): number {
   return at;
 }
 
-/** A stable pseudo size for an image registered from a PATH (the driver would stat the file). */
+/**
+ * A stable pseudo size for an image registered from a PATH (the driver would stat the file): 256 MiB
+ * to about 2 GiB, the virtual size of common cloud images, so a stack that grows its root disk to a
+ * few GiB is accepted as it would be with the real image.
+ */
 function sizeFromPath(path: string): number {
   const h = createHash("md5").update(path).digest();
-  return 256 + ((h.readUInt16BE(0) % 40) * 256);
+  return 256 + (h.readUInt16BE(0) % 15) * 128;
 }
 
 function sourceFor(img: ImageRecord): string {

@@ -1,0 +1,104 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { analyseStack } from "../../../src/resources/synthesis";
+import { OneClient } from "../../../src/providers/opennebula/client";
+import { createOpenNebulaReader, type OpenNebulaReader } from "../../../src/providers/opennebula/reader";
+import { serializeTemplate } from "../../../src/providers/opennebula/template-syntax";
+import { ownershipAttributes } from "../../../src/providers/opennebula/ownership";
+import { buildPlan } from "../../../src/planner/plan-builder";
+import { startOneSimulator, type RunningOneSimulator } from "../../../src/sim/opennebula/index";
+import type { DesiredState } from "../../../src/resources/desired-state";
+import { writeDesired } from "../../support/one-writer";
+import lab from "../../../examples/stacks/lab";
+import webApp from "../../../examples/stacks/web-app";
+
+const SESSION = "oneadmin:opennebula";
+
+function desiredOf(app: { stacks: Parameters<typeof analyseStack>[0][] }): DesiredState {
+  const analysis = analyseStack(app.stacks[0]!);
+  if (!analysis.state) throw new Error(JSON.stringify(analysis.issues));
+  return analysis.state;
+}
+
+describe("OpenNebula reader", () => {
+  let sim: RunningOneSimulator;
+  let client: OneClient;
+  let reader: OpenNebulaReader;
+
+  beforeEach(async () => {
+    sim = await startOneSimulator({ port: 0, delays: "instant" });
+    client = new OneClient({ endpoint: sim.url, session: SESSION });
+    reader = createOpenNebulaReader({ endpoint: sim.url, session: SESSION });
+  });
+  afterEach(async () => {
+    await reader.close();
+    await client.close();
+    await sim.close();
+  });
+
+  const settle = () => client.call("one.system.version");
+
+  it.each([
+    ["lab", lab],
+    ["web-app", webApp],
+  ])("reads back what apply writes for the %s example as no change", async (_name, app) => {
+    const desired = desiredOf(app as never);
+    await writeDesired(client, desired);
+    await settle();
+    const live = await reader.read(desired.stack, desired);
+    expect(live.resources.map((r) => r.address)).toEqual(desired.resources.map((r) => r.address));
+    const plan = buildPlan({ desired, live, rules: reader.rules, mode: "plan" });
+    const changes = plan.changes.filter((c) => c.action !== "noop");
+    expect(changes.map((c) => ({ address: c.address, action: c.action, diff: c.diff.map((d) => `${d.path}: ${JSON.stringify(d.before)} → ${JSON.stringify(d.after)}`) }))).toEqual([]);
+  });
+
+  it("reads each kind with one paged pool call and never an info call per object", async () => {
+    const desired = desiredOf(lab as never);
+    await writeDesired(client, desired);
+    sim.resetCallCounts();
+    await reader.read(desired.stack, desired);
+    expect(sim.callCounts()).toEqual({
+      "one.imagepool.info": 1,
+      "one.secgrouppool.info": 1,
+      "one.templatepool.info": 1,
+      "one.vmpool.infoextended": 1,
+      "one.vnpool.info": 1,
+    });
+  });
+
+  it("never takes untagged objects, other stacks' objects, or objects inheriting a template's tag", async () => {
+    const desired = desiredOf(lab as never);
+    const ids = await writeDesired(client, desired);
+    // Same names, no tag; and the same address claimed by another stack.
+    await client.call("one.vn.allocate", serializeTemplate([{ name: "NAME", value: "lab-net-copy" }, { name: "VN_MAD", value: "bridge" }]), -1);
+    await client.call(
+      "one.vm.allocate",
+      serializeTemplate([{ name: "NAME", value: "lab-1" }, { name: "CPU", value: "1" }, { name: "MEMORY", value: "64" }, ...ownershipAttributes({ stack: "other", address: "lab/lab-1", kind: "VirtualMachine" })]),
+    );
+    // A VM someone started by hand from the stack's template inherits the template's tag (kind VmTemplate).
+    await client.call("one.template.instantiate", ids.get("lab/lab-small")!, "by-hand", false, "", false);
+    await settle();
+    const live = await reader.read(desired.stack, desired);
+    expect(live.resources.filter((r) => r.kind === "VirtualMachine").map((r) => r.name)).toEqual(["lab-1", "lab-2", "lab-3"]);
+    expect(live.resources).toHaveLength(desired.resources.length);
+  });
+
+  it("shows a change made by hand as exactly that drift, and a deleted object as a create", async () => {
+    const desired = desiredOf(lab as never);
+    const ids = await writeDesired(client, desired);
+    await settle();
+    await client.call("one.vm.resize", ids.get("lab/lab-2")!, "MEMORY = 2048", false);
+    await client.call("one.vm.rename", ids.get("lab/lab-3")!, "renamed-by-hand");
+    await client.call("one.image.update", ids.get("lab/lab-scratch")!, 'DESCRIPTION = "edited in Sunstone"', 1);
+    await client.call("one.vm.action", "terminate-hard", ids.get("lab/lab-1")!);
+    await settle();
+    const live = await reader.read(desired.stack, desired);
+    const plan = buildPlan({ desired, live, rules: reader.rules, mode: "plan" });
+    const changes = plan.changes.filter((c) => c.action !== "noop").map((c) => [c.address, c.action, c.diff.map((d) => d.path).join(",")]);
+    expect(changes).toEqual([
+      ["lab/lab-scratch", "update", "description"],
+      ["lab/lab-1", "create", expect.any(String)],
+      ["lab/lab-2", "update", "memory"],
+      ["lab/lab-3", "update", "name"],
+    ]);
+  });
+});
