@@ -4,7 +4,7 @@
  * separate commands see the same pools.
  */
 import { randomBytes } from "node:crypto";
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { HyperplanError } from "../../errors";
 import { World, type WorldOptions, type WorldSnapshot } from "./world";
@@ -19,6 +19,8 @@ export async function saveWorld(world: World, file: string): Promise<void> {
   const text = JSON.stringify(world.snapshot());
   const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
+    // A state file named in a folder that does not exist yet (`.hyperplan/` beside a stack) gets it.
+    await mkdir(dirname(file), { recursive: true });
     await writeFile(temp, text, "utf8");
     await rename(temp, file);
   } catch (error) {
