@@ -1,0 +1,126 @@
+/**
+ * plan-scale: a plan of a large stack against a large pool. The stack declares networks, images,
+ * templates and VMs in a realistic mix; the pool also holds many times that many objects owned by
+ * nobody or by other stacks; 1% of the stack's VMs drifted by hand. Every API call costs a fixed
+ * simulated latency on top of the simulator's own work.
+ *
+ * Beside it, the same plan done the per-object way (one info call per declared resource at
+ * parallelism 10, each answer parsed, as a refresh-per-resource tool does), for `speedup` and
+ * `callRatio`.
+ */
+import { App, Image, Stack, VirtualMachine, VirtualNetwork, VmTemplate } from "../../src/index";
+import { analyseStack } from "../../src/resources/synthesis";
+import type { DesiredState } from "../../src/resources/desired-state";
+import { OneClient, parseObject } from "../../src/providers/opennebula/index";
+import { createOpenNebulaReader } from "../../src/providers/opennebula/reader";
+import { buildPlan } from "../../src/planner/plan-builder";
+import { startOneSimulator } from "../../src/sim/opennebula/index";
+import { writeDesired } from "../../test/support/one-writer";
+import { round, timed, type Scenario, type ScenarioResult } from "../scenario";
+
+const SESSION = "oneadmin:opennebula";
+const LATENCY_MS = 2;
+
+/** A stack of `total` resources: 1% networks, 4% images, 1% templates, the rest VMs from them. */
+function bigStack(total: number): DesiredState {
+  const app = new App();
+  const stack = new Stack(app, "fleet");
+  const nets = Math.max(1, Math.round(total * 0.01));
+  const images = Math.max(1, Math.round(total * 0.04));
+  const templates = Math.max(1, Math.round(total * 0.01));
+  const netList = Array.from({ length: nets }, (_, i) =>
+    new VirtualNetwork(stack, `net-${i}`, { bridge: `br${i}`, addressRanges: [{ type: "ipv4", start: `10.${i % 250}.${Math.floor(i / 250)}.1`, size: 250 }] }),
+  );
+  const imageList = Array.from({ length: images }, (_, i) => new Image(stack, `img-${i}`, { type: "datablock", size: 1024 }));
+  const templateList = Array.from({ length: templates }, (_, i) =>
+    new VmTemplate(stack, `tmpl-${i}`, { cpu: 1, vcpu: 2, memory: 2048, disks: [{ size: 1024, type: "fs" }], nics: [{ network: netList[i % nets]! }] }),
+  );
+  const vms = total - nets - images - templates;
+  for (let i = 0; i < vms; i++) {
+    new VirtualMachine(stack, `vm-${i}`, { template: templateList[i % templates]!, disks: [{ image: imageList[i % images]! }], nics: [{ network: netList[i % nets]! }] });
+  }
+  const analysis = analyseStack(stack);
+  if (!analysis.state) throw new Error(`the benchmark stack is invalid: ${analysis.issues.map((i) => i.message).join("; ")}`);
+  return analysis.state;
+}
+
+async function run(declared: number, poolSize: number): Promise<ScenarioResult> {
+  const sim = await startOneSimulator({ port: 0, delays: "instant", seed: 1, hosts: [{ name: "big-1", cpu: 1e7, memoryMb: 1e9 }] });
+  const client = new OneClient({ endpoint: sim.url, session: SESSION });
+  const desired = bigStack(declared);
+  const ids = await writeDesired(client, desired);
+  // Objects of nobody and of another stack fill the rest of the pool.
+  const others = poolSize - declared;
+  sim.world.seedVms(Math.round(others * 0.8), { namePrefix: "nobody" });
+  sim.world.seedVms(others - Math.round(others * 0.8), { namePrefix: "other", userTemplate: { HYPERPLAN_STACK: "other", HYPERPLAN_ADDRESS: "other/vm", HYPERPLAN_KIND: "VirtualMachine" } });
+  // 1% drift: VMs resized by hand.
+  const vmAddresses = desired.resources.filter((r) => r.kind === "VirtualMachine").map((r) => r.address);
+  const drifted = vmAddresses.filter((_, i) => i % 100 === 0);
+  for (const address of drifted) await client.call("one.vm.resize", ids.get(address)!, "MEMORY = 4096", false);
+  await client.call("one.system.version");
+  sim.faults.add({ type: "delay", method: "*", ms: LATENCY_MS });
+  // Warm the simulator's document caches so both ways pay the same serving cost.
+  await client.call("one.vmpool.infoextended", -2, 0, -1, -1);
+
+  const reader = createOpenNebulaReader({ endpoint: sim.url, session: SESSION });
+  const rssBefore = process.resourceUsage().maxRSS;
+  sim.resetCallCounts();
+  const ours = await timed(async () => {
+    const live = await reader.read(desired.stack, desired);
+    return buildPlan({ desired, live, rules: reader.rules, mode: "plan" });
+  });
+  const calls = sim.callCounts();
+  const ourCalls = Object.values(calls).reduce((a, b) => a + b, 0);
+  const parsedBytes = Object.values(reader.lastStats).reduce((a, s) => a + s.parsedBytes, 0);
+  const responseBytes = Object.values(reader.lastStats).reduce((a, s) => a + s.responseBytes, 0);
+  const updates = ours.value.changes.filter((c) => c.action === "update").length;
+
+  // The per-object way: one info call per declared resource, ten at a time, each answer parsed.
+  sim.resetCallCounts();
+  const INFO: Record<string, [string, "vm" | "image" | "vnet" | "template"]> = {
+    VirtualMachine: ["one.vm.info", "vm"],
+    Image: ["one.image.info", "image"],
+    VirtualNetwork: ["one.vn.info", "vnet"],
+    VmTemplate: ["one.template.info", "template"],
+  };
+  const queue = desired.resources.map((r) => [INFO[r.kind]!, ids.get(r.address)!] as const);
+  const baseline = await timed(async () => {
+    const workers = Array.from({ length: 10 }, async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const [[method, kind], id] = next;
+        parseObject(kind, (await client.call(method, id)) as string);
+      }
+    });
+    await Promise.all(workers);
+  });
+  const baselineCalls = Object.values(sim.callCounts()).reduce((a, b) => a + b, 0);
+  await reader.close();
+  await client.close();
+  await sim.close();
+  return {
+    name: "plan-scale",
+    params: { declared, poolSize, driftPercent: 1, latencyMs: LATENCY_MS },
+    metrics: {
+      wallMs: round(ours.ms, 0),
+      apiCalls: ourCalls,
+      callsByMethod: calls,
+      responseMB: round(responseBytes / 1e6, 1),
+      parsedMB: round(parsedBytes / 1e6, 1),
+      peakRssMB: Math.round(Math.max(rssBefore, process.resourceUsage().maxRSS) / 1024),
+      updatesFound: updates,
+      driftedVms: drifted.length,
+      baselineWallMs: round(baseline.ms, 0),
+      baselineCalls,
+      speedup: round(baseline.ms / ours.ms, 1),
+      callRatio: round(baselineCalls / ourCalls, 1),
+    },
+  };
+}
+
+export const planScale: Scenario = {
+  name: "plan-scale",
+  summary: "plan of a large stack against a much larger pool, vs one info call per resource",
+  async run({ smoke }) {
+    return [smoke ? await run(100, 1000) : await run(5000, 50000)];
+  },
+};
