@@ -2,8 +2,8 @@
  * OpenNebula templates: reading them as oned does, writing them so oned reads back exactly what was
  * meant, printing them as oned prints them, and oned's merge.
  *
- * What oned does, from its sources (OpenNebula/one, 6.x–7.x; the text grammar has not changed in
- * substance since 5.x):
+ * What oned does, read in its sources (OpenNebula/one at commit 05d147c5, 2024; the text grammar has
+ * not changed in substance since 5.x, printing moved from inline CDATA to `escape_xml` since):
  *
  * Choosing the syntax — `Template::parse_str_or_xml` (src/template/Template.cc): when the very first
  * character is `<` the string is XML, otherwise the text syntax. No white space is skipped first.
@@ -32,7 +32,8 @@
  *   and carriage returns included, so with CRLF line ends `A = "1"\r` is the unquoted value `"1"\r`
  *   (a longer match than the quoted `"1"`).
  * - Comments: blanks, `#`, then anything up to a newline — which must be there: a `#` on a last line
- *   without a newline is not a comment. Only where an attribute or vector entry may start.
+ *   without a newline is not a comment. Anywhere but between a `=` and its value, where a `#` is
+ *   just dropped (`A = # x` gives A the value `x`).
  * - A value (quoted or not) whose rest of line, counted from where the value starts, holds `]]>`
  *   is taken by the CCDATA rule instead (it is longer or ties and comes first): a plain
  *   "Parse error." for a top-level attribute, a syntax error inside a vector. A quoted value that

@@ -130,9 +130,10 @@ describe("text syntax: oned's scanner quirks", () => {
       { name: "B", value: "2" },
     ]);
     // In a value position, a stray `=` or `,` is skipped before the value.
-    expect(parseTemplate("A = =x\nB = ,y\n")).toEqual([
+    expect(parseTemplate("A = =x\nB = ,y\nC = # z\n")).toEqual([
       { name: "A", value: "x" },
       { name: "B", value: "y" },
+      { name: "C", value: "z" },
     ]);
   });
 
