@@ -5,6 +5,7 @@
 import { HyperplanError } from "../errors";
 import type { Action, Impact, ReplaceOrder, ReplaceOrderSource } from "./action";
 import { isAction } from "./action";
+import { sortKeys } from "../resources/canonical-json";
 
 export const PLAN_FORMAT_VERSION = 1;
 
@@ -161,17 +162,4 @@ export function parsePlan(text: string, source = "plan file"): Plan {
 /** The plan as the JSON text `--out` writes and `--json` prints: stable key order. */
 export function serializePlan(plan: Plan): string {
   return `${JSON.stringify(sortKeys(plan), null, 2)}\n`;
-}
-
-export function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (typeof value === "object" && value !== null) {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = sortKeys(v);
-    }
-    return out;
-  }
-  return value;
 }

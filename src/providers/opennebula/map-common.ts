@@ -8,7 +8,10 @@
  */
 import type { RawValue } from "../../resources/desired-state";
 import { TAG_ADDRESS, TAG_KIND, TAG_STACK } from "./ownership";
-import type { Template, TemplateAttribute, TemplateVector } from "./template-syntax";
+import { templateGet, templateVectors, type Template, type TemplateAttribute, type TemplateVector } from "./template-syntax";
+
+/** Template lookups, under the short names the mappings use. */
+export { templateGet as single, templateVectors as vectors };
 
 /** Kinds of the stack's objects as OpenNebula pools them. */
 export type OneKind = "VirtualNetwork" | "Image" | "SecurityGroup" | "VmTemplate" | "VirtualMachine";
@@ -130,17 +133,6 @@ function readRawBack(declared: RawValue, template: Template, name: string): RawV
   };
   if (Array.isArray(declared)) return all.map((v, i) => one(v, declared[i] ?? declared[0] ?? ""));
   return all.length === 0 ? "" : one(all[0]!, declared);
-}
-
-export function single(template: Template, name: string): string | undefined {
-  for (const a of template) if (a.name === name && typeof a.value === "string") return a.value;
-  return undefined;
-}
-
-export function vectors(template: Template, name: string): TemplateVector[] {
-  const out: TemplateVector[] = [];
-  for (const a of template) if (a.name === name && typeof a.value !== "string") out.push(a.value);
-  return out;
 }
 
 export function nonEmpty(value: string | undefined): string | undefined {
