@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -113,5 +113,42 @@ describe("hyperplan plan --simulate", () => {
     expect(order).toHaveLength(8);
     expect(order.indexOf("lab/lab-1")).toBeLessThan(order.indexOf("lab/lab-small"));
     expect(order.indexOf("lab/lab-small")).toBeLessThan(order.indexOf("lab/debian-12"));
+  });
+});
+
+describe("hyperplan plan: which cloud", () => {
+  it("reads the endpoint and auth file from the stack's provider settings before ONE_XMLRPC/ONE_AUTH", async () => {
+    const sim = await startOneSimulator({ port: 0, delays: "instant", auth: "ci:s3cret" });
+    const dir = mkdtempSync(join(tmpdir(), "hyperplan-cloud-"));
+    try {
+      writeFileSync(join(dir, "auth"), "ci:s3cret\n");
+      writeFileSync(
+        join(dir, "stack.ts"),
+        [
+          'import { App, Stack, VirtualNetwork } from "hyperplan";',
+          "const app = new App();",
+          `const s = new Stack(app, "edge", { provider: { opennebula: { endpoint: ${JSON.stringify(sim.url)}, authFile: ${JSON.stringify(join(dir, "auth"))} } } });`,
+          'new VirtualNetwork(s, "net", { bridge: "br0", addressRanges: [{ type: "ipv4", start: "10.9.0.2", size: 4 }] });',
+          "export default app;",
+        ].join("\n"),
+      );
+      const io = captureIo({ cwd: dir, env: { ONE_XMLRPC: "http://127.0.0.1:1/RPC2", ONE_AUTH: join(dir, "missing") } });
+      expect(await main(["plan"], io)).toBe(0);
+      expect(io.out().split("\n")[0]).toBe(`Reading OpenNebula ${sim.url}`);
+      expect(io.out()).toContain("+ edge/net (VirtualNetwork)");
+      expect(sim.callCounts()["one.vnpool.info"]).toBe(1);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it("falls back to ONE_XMLRPC and ONE_AUTH, and names the endpoint that failed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hyperplan-cloud-"));
+    copyFileSync(join(examples, "lab.ts"), join(dir, "lab.ts"));
+    writeFileSync(join(dir, "auth"), "oneadmin:pw\n");
+    const io = captureIo({ cwd: dir, env: { ONE_XMLRPC: "http://127.0.0.1:1/RPC2", ONE_AUTH: join(dir, "auth") } });
+    expect(await main(["plan", "lab.ts"], io)).toBe(1);
+    expect(io.err()).toContain("http://127.0.0.1:1/RPC2: connection refused");
+    expect(io.err()).not.toContain("oneadmin:pw");
   });
 });
