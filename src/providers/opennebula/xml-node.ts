@@ -6,6 +6,7 @@
  */
 import { XMLParser } from "fast-xml-parser";
 import type { Template, TemplateAttribute, TemplateVector } from "./template-syntax";
+import { parseXmlTree } from "./xml-tree";
 
 /** An element: its children by name, in document order per name; `#text` holds its text. */
 export interface XmlNode {
@@ -26,9 +27,17 @@ const parser = new XMLParser({
   htmlEntities: false,
 });
 
-/** Parses one document; returns its root element. */
-export function parseXmlDocument(xml: string, rootName: string): XmlNode {
+/** Parses one document with fast-xml-parser (the reference the faster parser is tested against). */
+export function parseXmlDocumentReference(xml: string, rootName: string): XmlNode {
   const doc = parser.parse(xml) as Record<string, XmlNode[]>;
+  const root = doc[rootName]?.[0];
+  if (!root) throw new Error(`expected a <${rootName}> document`);
+  return root;
+}
+
+/** Parses one oned document; returns its root element. */
+export function parseXmlDocument(xml: string, rootName: string): XmlNode {
+  const doc = parseXmlTree(xml) as Record<string, XmlNode[]>;
   const root = doc[rootName]?.[0];
   if (!root) throw new Error(`expected a <${rootName}> document`);
   return root;
