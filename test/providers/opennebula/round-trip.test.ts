@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { App, Image, SecurityGroup, Stack, VirtualMachine, VirtualNetwork, VmTemplate } from "../../../src/index";
+import { analyseStack } from "../../../src/resources/synthesis";
+import { OneClient } from "../../../src/providers/opennebula/client";
+import { createOpenNebulaReader, type OpenNebulaReader } from "../../../src/providers/opennebula/reader";
+import { buildPlan } from "../../../src/planner/plan-builder";
+import { startOneSimulator, type RunningOneSimulator } from "../../../src/sim/opennebula/index";
+import { writeDesired } from "../../support/one-writer";
+
+/** One of every shape the declaration allows, written as apply writes it and read back. */
+function everyShape() {
+  const app = new App();
+  const s = new Stack(app, "shapes");
+  const v4 = new VirtualNetwork(s, "v4", {
+    driver: "bridge",
+    bridge: "br-v4",
+    mtu: 9000,
+    addressRanges: [{ type: "ipv4", start: "10.1.0.10", size: 20, mac: "02:00:0a:01:00:0a" }, { type: "ipv4", start: "10.1.0.100", size: 5 }],
+    dns: ["10.1.0.1", "9.9.9.9"],
+    gateway: "10.1.0.1",
+    networkMask: "255.255.255.0",
+    networkAddress: "10.1.0.0",
+    attributes: { OWNER_TEAM: "platform" },
+    description: "dual ranges, fixed MAC prefix",
+  });
+  const v6 = new VirtualNetwork(s, "v6", {
+    driver: "802.1Q",
+    physicalDevice: "eth1",
+    vlanId: 42,
+    addressRanges: [{ type: "ipv6", size: 16, globalPrefix: "2001:db8:0:1::", ulaPrefix: "fd00:0:0:1::" }, { type: "ethernet", size: 8 }],
+  });
+  const os = new Image(s, "os", { type: "os", path: "/var/images/alpine.qcow2", format: "qcow2", devicePrefix: "vd", attributes: { DISTRO: "alpine" } });
+  const data = new Image(s, "data", { type: "datablock", size: 512, persistent: true, format: "raw" });
+  const iso = new Image(s, "iso", { type: "cdrom", path: "/var/images/tools.iso" });
+  const sg = new SecurityGroup(s, "sg", {
+    description: "every rule shape",
+    rules: [
+      { protocol: "tcp", direction: "inbound", ports: [22, { from: 8000, to: 8100 }], cidr: "192.168.10.0/24" },
+      { protocol: "udp", direction: "inbound", ports: [53], addressRange: { start: "10.1.0.5", size: 3 } },
+      { protocol: "icmp", direction: "inbound", icmpType: 8 },
+      { protocol: "tcp", direction: "inbound", ports: [5432], network: v4 },
+      { protocol: "all", direction: "outbound" },
+    ],
+  });
+  const tmpl = new VmTemplate(s, "tmpl", {
+    cpu: 0.25,
+    vcpu: 2,
+    memory: 768,
+    disks: [{ image: os, size: 4096, devicePrefix: "vd" }, { size: 1024, type: "swap" }],
+    nics: [{ network: v4, securityGroups: [sg], model: "virtio" }],
+    context: { network: true, sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtest admin@x"], startScript: "#!/bin/sh\necho 'hi \"there\"' > /etc/motd\n", vars: { ROLE: "worker" } },
+    graphics: { type: "vnc", listen: "0.0.0.0", keymap: "fr", password: "vncpass1" },
+    os: { arch: "x86_64", boot: ["disk0", "nic0"], firmware: "uefi", machine: "q35" },
+    scheduling: { requirements: 'HYPERVISOR = "kvm"', rank: "FREE_CPU" },
+  });
+  const a = new VirtualMachine(s, "a", {
+    template: tmpl,
+    labels: ["web", "prod"],
+    attributes: { COST_CENTER: "42" },
+    context: { network: true, hostname: "a.example", password: "root-pw", secretVars: { TOKEN: "t0ken" }, vars: { PEER: "none" } },
+  });
+  new VirtualMachine(s, "b", {
+    cpu: 1,
+    vcpu: 1,
+    memory: 512,
+    disks: [{ image: os }, { image: data, readOnly: false }, { image: iso, readOnly: true }, { size: 256, type: "fs", format: "raw" }],
+    nics: [{ network: v4, ip: "10.1.0.20" }, { network: v6 }],
+    context: { network: true, vars: { A_IP: a.ipAddress } },
+    powerState: "running",
+    description: "inline machine",
+  });
+  const analysis = analyseStack(s);
+  if (!analysis.state) throw new Error(analysis.issues.map((i) => `${i.address}: ${i.path}: ${i.message}`).join("\n"));
+  return analysis.state;
+}
+
+describe("OpenNebula mapping round trip", () => {
+  let sim: RunningOneSimulator;
+  let client: OneClient;
+  let reader: OpenNebulaReader;
+  beforeAll(async () => {
+    sim = await startOneSimulator({ port: 0, delays: "instant" });
+    client = new OneClient({ endpoint: sim.url, session: "oneadmin:opennebula" });
+    reader = createOpenNebulaReader({ endpoint: sim.url, session: "oneadmin:opennebula" });
+  });
+  afterAll(async () => {
+    await reader.close();
+    await client.close();
+    await sim.close();
+  });
+
+  it("reads every declared shape back as no change", async () => {
+    const desired = everyShape();
+    await writeDesired(client, desired);
+    await client.call("one.system.version");
+    const live = await reader.read(desired.stack, desired);
+    const plan = buildPlan({ desired, live, rules: reader.rules, mode: "plan" });
+    const changes = plan.changes
+      .filter((c) => c.action !== "noop")
+      .map((c) => `${c.address} ${c.action}: ${c.diff.map((d) => `${d.path} ${JSON.stringify(d.before)} → ${JSON.stringify(d.after)}`).join("; ")}`);
+    expect(changes).toEqual([]);
+  });
+});
