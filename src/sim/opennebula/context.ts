@@ -164,3 +164,30 @@ export function applyRename(record: OwnedRecord, newName: string, kind: ObjectKi
 export function ownerFields(world: World): Pick<OwnedRecord, "uid" | "gid" | "uname" | "gname"> {
   return { uid: 0, gid: 0, uname: world.userName, gname: "oneadmin" };
 }
+
+/**
+ * `one.<object>.chmod` and `one.<object>.chown` of a kind kept in a pool: the same rules for every
+ * owned object (`SharedAPI`'s chmod/chown). `uniqueNames` is the pool whose names are unique per owner
+ * (images, networks, security groups), so a chown cannot make two of one owner share a name.
+ */
+export function ownerMethods<R extends OwnedRecord>(
+  object: string,
+  kind: ObjectKind,
+  pool: (world: World) => Pool<R>,
+  uniqueNames: ((world: World) => Pool<OwnedRecord>) | null,
+): MethodTable {
+  return {
+    [`one.${object}.chmod`]: writer(({ world }, p) => {
+      const record = must(pool(world), kind, p.int(1));
+      applyChmod(record, p);
+      pool(world).touch(record.id);
+      return record.id;
+    }),
+    [`one.${object}.chown`]: writer(({ world }, p) => {
+      const record = must(pool(world), kind, p.int(1));
+      applyChown(world, record, p.int(2), p.int(3), kind, uniqueNames ? uniqueNames(world) : null);
+      pool(world).touch(record.id);
+      return record.id;
+    }),
+  };
+}

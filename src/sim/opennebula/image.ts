@@ -5,20 +5,19 @@
  */
 import { createHash } from "node:crypto";
 import {
-  applyChmod,
-  applyChown,
   applyRename,
   both,
+  type MethodTable,
   must,
   nameError,
   ownerFields,
   ownerFilter,
+  ownerMethods,
   parseTemplateParam,
-  readWindow,
   reader,
+  readWindow,
   updatedTemplate,
   writer,
-  type MethodTable,
 } from "./context";
 import { ErrorCode, OneFailure, actionError, allocateError, deleteError, notFound } from "./failure";
 import { lowerBound, sortedInsert, sortedRemove, type Pool } from "./pool";
@@ -373,6 +372,7 @@ function remove(world: World, img: ImageRecord): number {
 }
 
 export const imageMethods: MethodTable = {
+  ...ownerMethods("image", "image", (world) => world.images, uniqueNames),
   "one.image.allocate": writer(({ world }, p) => {
     const text = p.str(1);
     const dsId = p.int(2);
@@ -446,18 +446,6 @@ export const imageMethods: MethodTable = {
     } else if (img.state !== ImageState.DISABLED) {
       throw wrong();
     }
-    return img.id;
-  }),
-  "one.image.chmod": writer(({ world }, p) => {
-    const img = must(world.images, "image", p.int(1));
-    applyChmod(img, p);
-    world.images.touch(img.id);
-    return img.id;
-  }),
-  "one.image.chown": writer(({ world }, p) => {
-    const img = must(world.images, "image", p.int(1));
-    applyChown(world, img, p.int(2), p.int(3), "image", uniqueNames(world));
-    world.images.touch(img.id);
     return img.id;
   }),
   "one.imagepool.info": reader(({ world }, p) => {

@@ -5,20 +5,19 @@
  * and out) exists from the start and cannot be deleted.
  */
 import {
-  applyChmod,
-  applyChown,
   applyRename,
   both,
+  type MethodTable,
   must,
   nameError,
   ownerFields,
   ownerFilter,
+  ownerMethods,
   parseTemplateParam,
-  readWindow,
   reader,
+  readWindow,
   updatedTemplate,
   writer,
-  type MethodTable,
 } from "./context";
 import { ErrorCode, OneFailure, allocateError, deleteError } from "./failure";
 import type { OwnedRecord, SecGroupRecord, VmRecord } from "./records";
@@ -148,6 +147,7 @@ function propagate(world: World, sg: SecGroupRecord): void {
 const uniqueNames = (world: World) => world.secgroups as unknown as Pool<OwnedRecord>;
 
 export const secgroupMethods: MethodTable = {
+  ...ownerMethods("secgroup", "secgroup", (world) => world.secgroups, uniqueNames),
   "one.secgroup.allocate": writer(({ world }, p) => {
     const t = parseTemplateParam(p.str(1));
     const name = tGet(t, "NAME") ?? "";
@@ -185,18 +185,6 @@ export const secgroupMethods: MethodTable = {
       world.secgroups.touch(sg.id);
       propagate(world, sg);
     }
-    return sg.id;
-  }),
-  "one.secgroup.chmod": writer(({ world }, p) => {
-    const sg = must(world.secgroups, "secgroup", p.int(1));
-    applyChmod(sg, p);
-    world.secgroups.touch(sg.id);
-    return sg.id;
-  }),
-  "one.secgroup.chown": writer(({ world }, p) => {
-    const sg = must(world.secgroups, "secgroup", p.int(1));
-    applyChown(world, sg, p.int(2), p.int(3), "secgroup", uniqueNames(world));
-    world.secgroups.touch(sg.id);
     return sg.id;
   }),
   "one.secgroup.commit": writer(({ world }, p) => {

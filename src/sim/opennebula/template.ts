@@ -6,20 +6,19 @@
  */
 import { templateMerge } from "../../providers/opennebula/template-syntax";
 import {
-  applyChmod,
-  applyChown,
   applyRename,
   both,
+  type MethodTable,
   must,
   nameError,
   ownerFields,
   ownerFilter,
+  ownerMethods,
   parseTemplateParam,
-  readWindow,
   reader,
+  readWindow,
   updatedTemplate,
   writer,
-  type MethodTable,
 } from "./context";
 import { allocateError, ErrorCode, OneFailure } from "./failure";
 import { ImageState } from "./image";
@@ -73,6 +72,7 @@ function diskImageIds(world: World, body: Template): number[] {
 }
 
 export const templateMethods: MethodTable = {
+  ...ownerMethods("template", "template", (world) => world.templates, null),
   "one.template.allocate": writer(({ world }, p) => {
     const t = parseTemplateParam(p.str(1));
     const name = tGet(t, "NAME") ?? "";
@@ -120,18 +120,6 @@ export const templateMethods: MethodTable = {
   "one.template.rename": writer(({ world }, p) => {
     const t = must(world.templates, "template", p.int(1));
     if (applyRename(t, p.str(2), "template", null)) world.templates.touch(t.id);
-    return t.id;
-  }),
-  "one.template.chmod": writer(({ world }, p) => {
-    const t = must(world.templates, "template", p.int(1));
-    applyChmod(t, p);
-    world.templates.touch(t.id);
-    return t.id;
-  }),
-  "one.template.chown": writer(({ world }, p) => {
-    const t = must(world.templates, "template", p.int(1));
-    applyChown(world, t, p.int(2), p.int(3), "template", null);
-    world.templates.touch(t.id);
     return t.id;
   }),
   "one.template.instantiate": writer(({ world }, p) => {

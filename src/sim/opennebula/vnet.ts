@@ -14,20 +14,19 @@ import {
   takeLease,
 } from "./address-range";
 import {
-  applyChmod,
-  applyChown,
   applyRename,
   both,
+  type MethodTable,
   must,
   nameError,
   ownerFields,
   ownerFilter,
+  ownerMethods,
   parseTemplateParam,
-  readWindow,
   reader,
+  readWindow,
   updatedTemplate,
   writer,
-  type MethodTable,
 } from "./context";
 import { ErrorCode, OneFailure, actionError, allocateError, deleteError, notFound } from "./failure";
 import { logTime } from "./image";
@@ -356,6 +355,7 @@ function arFrom(p: string): TemplateVector {
 }
 
 export const vnetMethods: MethodTable = {
+  ...ownerMethods("vn", "vnet", (world) => world.vnets, uniqueNames),
   "one.vn.allocate": writer(({ world }, p) => {
     const text = p.str(1);
     const cluster = p.int(2);
@@ -447,18 +447,6 @@ export const vnetMethods: MethodTable = {
   "one.vn.rename": writer(({ world }, p) => {
     const vn = must(world.vnets, "vnet", p.int(1));
     if (applyRename(vn, p.str(2), "vnet", uniqueNames(world))) world.vnets.touch(vn.id);
-    return vn.id;
-  }),
-  "one.vn.chmod": writer(({ world }, p) => {
-    const vn = must(world.vnets, "vnet", p.int(1));
-    applyChmod(vn, p);
-    world.vnets.touch(vn.id);
-    return vn.id;
-  }),
-  "one.vn.chown": writer(({ world }, p) => {
-    const vn = must(world.vnets, "vnet", p.int(1));
-    applyChown(world, vn, p.int(2), p.int(3), "vnet", uniqueNames(world));
-    world.vnets.touch(vn.id);
     return vn.id;
   }),
   "one.vn.recover": writer(({ world }, p) => {
