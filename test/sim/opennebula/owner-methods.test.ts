@@ -21,7 +21,7 @@ describe("chmod and chown of every owned kind", () => {
     await sim.close();
   });
 
-  it.each(KINDS)("one.$object.chmod and chown change the permissions and the owner", async ({ object, kind, allocate }) => {
+  it.each(KINDS)("$object: chmod and chown change the permissions and the owner", async ({ object, kind, allocate }) => {
     const id = (await allocate(client, `perm-${object}`)) as number;
     await client.call(`one.${object}.chmod`, id, 1, 1, 1, 1, -1, -1, -1, -1, -1);
     await client.call(`one.${object}.chown`, id, 1, 1);
@@ -31,7 +31,7 @@ describe("chmod and chown of every owned kind", () => {
     expect(error.serverMessage).toBe(`[one.${object}.chown] Error getting user [42].`);
   });
 
-  it.each(KINDS.filter((k) => k.object !== "template").map((k) => ({ ...k })))("one.$object.chown refuses to give an owner a second object of one name", async ({ object, allocate }) => {
+  it.each(KINDS.filter((k) => k.object !== "template").map((k) => ({ ...k })))("$object: chown refuses to give an owner a second object of one name", async ({ object, allocate }) => {
     const first = (await allocate(client, `twin-${object}`)) as number;
     await client.call(`one.${object}.chown`, first, 1, -1);
     const second = (await allocate(client, `twin-${object}`)) as number;
