@@ -75,9 +75,11 @@ describe("hyperplan plan --simulate", () => {
   it("limits the plan to a target and what it depends on", async () => {
     const { out } = await run("plan", "lab.ts", "--simulate", "--target", "lab/lab-scratch", "--json");
     expect(parsePlan(out).changes.map((c) => c.address)).toEqual(["lab/lab-scratch"]);
+    const withDeps = await run("plan", "lab.ts", "--simulate", "--target", "lab/lab-small", "--json");
+    expect(parsePlan(withDeps.out).changes.map((c) => c.address).sort()).toEqual(["lab/debian-12", "lab/lab-net", "lab/lab-small", "lab/lab-ssh"]);
     const bad = await run("plan", "lab.ts", "--simulate", "--target", "lab/nope");
-    expect(bad.code).toBe(2);
-    expect(bad.err).toContain("lab/nope");
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('the target "lab/nope" matches no declared or live resource');
   });
 
   it("reports no changes, exit 0, once the cloud holds what the stack declares", async () => {

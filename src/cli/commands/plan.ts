@@ -65,11 +65,6 @@ export async function computePlan(args: PlanArgs, mode: "plan" | "destroy", io: 
     return 1;
   }
   const desired = analysis.state!;
-  for (const target of args.targets) {
-    if (!desired.resources.some((r) => r.address === target) && mode === "plan") {
-      throw new UsageError(`--target ${target}: no resource with that address in stack ${desired.stack}`);
-    }
-  }
   const cloud = await connectCloud({ stack, stackFile: file, simulate: args.simulate, io });
   try {
     const live = await cloud.provider.read(desired.stack, desired);
