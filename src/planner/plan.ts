@@ -93,7 +93,7 @@ export class ChangeShapeError extends HyperplanError {
 export function makeChange(change: ResourceChange): ResourceChange {
   const { address, action, before, after } = change;
   const fail = (why: string): never => {
-    throw new ChangeShapeError(address, `a ${action} ${why}`);
+    throw new ChangeShapeError(address, `${/^[aeiou]/.test(action) ? "an" : "a"} ${action} ${why}`);
   };
   switch (action) {
     case "create":
