@@ -68,7 +68,7 @@ describe("hyperplan plan --simulate", () => {
     const planned = await run("plan", "lab.ts", "--simulate", "--out", "plan.json");
     const shown = await run("show", "plan.json");
     expect(shown.code).toBe(0);
-    expect(planned.out.replace(/\nSaved the plan to plan\.json\..*\n$/s, "")).toBe(shown.out);
+    expect(planned.out.replace(/\nSaved the plan to plan\.json;.*\n$/s, "")).toBe(shown.out);
     expect(parsePlan(readFileSync(join(dir, "plan.json"), "utf8")).summary.create).toBe(8);
   });
 

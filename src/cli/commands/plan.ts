@@ -24,7 +24,8 @@ const COMMON_OPTIONS = `Options:
   --simulate            use the embedded OpenNebula simulator instead of a real cloud; its world
                         is kept in .hyperplan/simulator.json beside the stack file
   --json                print the plan document (JSON) instead of the text view
-  --out FILE            also save the plan document for \`hyperplan apply FILE\`
+  --out FILE            also save the plan document (JSON, secrets kept, readable by you only);
+                        \`hyperplan show FILE\` prints it again
   --target ADDRESS      limit the plan to this resource and what it depends on (repeatable)
   --detailed-exitcode   exit 0 when there is nothing to do, 2 when there are changes, 1 on error
   --color, --no-color   force colours on or off (default: on for a terminal, unless NO_COLOR is set)
@@ -45,11 +46,11 @@ ${COMMON_OPTIONS}`;
 const DESTROY_USAGE = `Usage: hyperplan destroy [stack.ts] [options]
 
 Plans the removal of every object the stack owns, dependents first (a VM before the image it uses).
-Objects the stack does not own are never part of it. Save it with --out and run it with apply.
+Objects the stack does not own are never part of it.
 
 ${COMMON_OPTIONS}`;
 
-/** Loads the stack, reads the live state and builds the plan; shared by plan, destroy and apply. */
+/** Loads the stack, reads the live state and builds the plan; shared by plan and destroy. */
 export async function computePlan(args: PlanArgs, mode: "plan" | "destroy", io: CliIo): Promise<Plan | number> {
   const file = resolveStackFile(io.cwd, args.file);
   const loaded = await loadStackFile(file, { env: io.env, cwd: io.cwd });
@@ -80,19 +81,19 @@ async function runPlanCommand(argv: string[], io: CliIo, mode: "plan" | "destroy
   if (typeof result === "number") return result;
   const plan = result;
   if (args.out !== undefined) {
-    // The saved plan keeps secret values (apply needs them to set passwords), so only its owner may read it.
+    // The saved plan keeps secret values (carrying it out sets passwords), so only its owner may read it.
     await writeFile(resolve(io.cwd, args.out), serializePlan(plan), { mode: 0o600 });
   }
   if (args.json) io.stdout.write(serializePlan(maskSecrets(plan)));
   else io.stdout.write(renderPlanText(maskSecrets(plan), { color: useColor(args.color, io.stdout.isTTY, io.env) }));
-  if (args.out !== undefined && !args.json) io.stdout.write(`\nSaved the plan to ${args.out}. Run it with: hyperplan apply ${args.out}\n`);
+  if (args.out !== undefined && !args.json) io.stdout.write(`\nSaved the plan to ${args.out}; \`hyperplan show ${args.out}\` prints it again.\n`);
   if (args.detailedExitCode) return hasChanges(plan) ? 2 : 0;
   return 0;
 }
 
 export const planCommand: Command = {
   name: "plan",
-  summary: "Show what apply would change: an exact, ordered plan",
+  summary: "Show what the stack would change: an exact, ordered plan",
   usage: PLAN_USAGE,
   run: (argv, io) => runPlanCommand(argv, io, "plan"),
 };
