@@ -112,7 +112,7 @@ function compareAddressRanges(c: DiffCollector, desired: unknown[], live: unknow
   for (const [d, l] of matching.pairs) {
     const scratch = rangeLines(c, joinIndex("addressRanges", d), desired[d], live[l]);
     const changedKeys = scratch.diffs.map((x) => x.path.slice(x.path.lastIndexOf(".") + 1));
-    for (const diff of scratch.diffs) c.diffs.push({ ...diff, element: { before: live[l], after: desired[d], changedKeys } });
+    for (const diff of scratch.diffs) c.diffs.push({ ...diff, element: { before: live[l], after: desired[d], changedKeys, liveIndex: l } });
   }
   for (const d of matching.added) c.line(joinIndex("addressRanges", d), undefined, desired[d]);
   for (const l of matching.removed) c.line(joinIndex("addressRanges", l), live[l], undefined);

@@ -114,15 +114,15 @@ function compareDisks(c: DiffCollector, desired: unknown[], live: unknown[]): vo
     identity: diskIdentity,
     pinFirst: true,
   });
-  for (const [d, l] of matching.pairs) elementLines(c, diskLines(c, joinIndex("disks", d), desired[d], live[l]), desired[d], live[l]);
+  for (const [d, l] of matching.pairs) elementLines(c, diskLines(c, joinIndex("disks", d), desired[d], live[l]), desired[d], live[l], l);
   for (const d of matching.added) c.line(joinIndex("disks", d), undefined, desired[d]);
   for (const l of matching.removed) c.line(joinIndex("disks", l), live[l], undefined);
 }
 
 /** Copies an element's lines into the collector, each knowing its element and the element's other changes. */
-function elementLines(c: DiffCollector, scratch: DiffCollector, desired: unknown, live: unknown): void {
+function elementLines(c: DiffCollector, scratch: DiffCollector, desired: unknown, live: unknown, liveIndex: number): void {
   const changedKeys = scratch.diffs.map((x) => x.path.slice(x.path.lastIndexOf(".") + 1));
-  for (const diff of scratch.diffs) c.diffs.push({ ...diff, element: { before: live, after: desired, changedKeys } });
+  for (const diff of scratch.diffs) c.diffs.push({ ...diff, element: { before: live, after: desired, changedKeys, liveIndex } });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -162,7 +162,7 @@ function compareNics(c: DiffCollector, desired: unknown[], live: unknown[]): voi
     },
     positional: true,
   });
-  for (const [d, l] of matching.pairs) elementLines(c, nicLines(c, joinIndex("nics", d), desired[d], live[l]), desired[d], live[l]);
+  for (const [d, l] of matching.pairs) elementLines(c, nicLines(c, joinIndex("nics", d), desired[d], live[l]), desired[d], live[l], l);
   for (const d of matching.added) c.line(joinIndex("nics", d), undefined, desired[d]);
   for (const l of matching.removed) c.line(joinIndex("nics", l), live[l], undefined);
 }

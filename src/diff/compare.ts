@@ -36,7 +36,7 @@ export interface RawDiff {
   /** The objects this plan creates or replaces that the value refers to under an unchanged address. */
   renewed: string[];
   /** Set for changes inside a collection element (a disk, a NIC). */
-  element?: { before: unknown; after: unknown; changedKeys: string[] };
+  element?: { before: unknown; after: unknown; changedKeys: string[]; liveIndex: number };
 }
 
 /** What an attribute reference resolves to when comparing. */

@@ -163,6 +163,7 @@ function toAttributeDiff(raw: RawDiff, impact: Impact, operation: string, effect
     operation,
     ...(effects.length > 0 ? { effects } : {}),
     ...(raw.sensitive ? { sensitive: true } : {}),
+    ...(raw.element ? { liveIndex: raw.element.liveIndex } : {}),
   };
 }
 

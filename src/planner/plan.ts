@@ -31,6 +31,12 @@ export interface AttributeDiff {
   effects?: string[];
   /** True when the value is secret: renderers print `(sensitive)` instead. */
   sensitive?: boolean;
+  /**
+   * For a change inside a collection element kept by the plan (a disk that grows, a NIC whose security
+   * groups change): the element's index in `before`. The path names its declared index; apply needs
+   * both to find the live element (its DISK_ID, NIC_ID, AR_ID).
+   */
+  liveIndex?: number;
 }
 
 export interface ResourceChange {
