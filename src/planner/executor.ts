@@ -26,7 +26,7 @@ import type { PollIntervalOptions } from "./tracker";
 import { OperationTracker } from "./tracker";
 
 /** What the executor needs of a provider: starting a change and polling operations. */
-export type ApplyProvider = Pick<Provider, "start" | "poll">;
+export type ApplyProvider = Pick<Provider, "start" | "poll" | "begin">;
 
 export const DEFAULT_PARALLELISM = 10;
 
@@ -174,6 +174,7 @@ export async function applyPlan(plan: Plan, provider: ApplyProvider, options: Ap
   const signal = options.signal;
   const graph = changeGraph(plan);
   graph.assertAcyclic();
+  await provider.begin?.(plan);
   const tracker = new OperationTracker(provider, {
     clock,
     ...(options.pollInterval ? { pollInterval: options.pollInterval } : {}),

@@ -11,7 +11,7 @@
  * image READY, a deleted object gone or DONE) or failed with the backend's own message.
  */
 import type { DesiredState } from "../resources/desired-state";
-import type { ResourceChange } from "../planner/plan";
+import type { Plan, ResourceChange } from "../planner/plan";
 import type { LiveState } from "../diff/live-state";
 import type { DiffRules } from "../diff/rules";
 
@@ -62,6 +62,8 @@ export interface LiveReader {
 
 /** A backend that can also carry a plan out. */
 export interface Provider extends LiveReader {
+  /** Told the whole plan before the first start: ids and values of the objects it keeps. */
+  begin?(plan: Plan): void | Promise<void>;
   /** Issues the first call of `change`; returns at once. */
   start(change: ResourceChange, desired: DesiredState | undefined): Promise<Operation>;
   /** One batched look at the operations in flight; advances those whose step finished. */

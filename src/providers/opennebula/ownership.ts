@@ -23,6 +23,11 @@ import { templateGet } from "./template-syntax";
 export const TAG_STACK = "HYPERPLAN_STACK";
 export const TAG_ADDRESS = "HYPERPLAN_ADDRESS";
 export const TAG_KIND = "HYPERPLAN_KIND";
+/**
+ * On the new object of a replacement: the id of the object it replaces. A run stopped between the
+ * create and the delete leaves both carrying the address; this says which one is the leftover.
+ */
+export const TAG_REPLACES = "HYPERPLAN_REPLACES";
 
 export interface OwnershipTag {
   stack: string;

@@ -90,6 +90,17 @@ export async function readPool<K extends PoolKind>(client: OneClient, kind: K, o
   return { records, stats };
 }
 
+/**
+ * The objects of a paged pool whose ids lie in [first, last], with one call (oned reads an end ≥ 0 as
+ * an id range): how apply follows the images or networks it is making.
+ */
+export async function readPoolRange<K extends "image" | "vnet" | "template" | "secgroup">(client: OneClient, kind: K, first: number, last: number): Promise<RecordOf<K>[]> {
+  const spec = KINDS[kind];
+  const call = PAGED[kind] as { method: string };
+  const raw = escapedText(call.method, await client.callEscaped(call.method, -2, first, last));
+  return sliceEscapedPool(raw, spec.pool, spec.element).map((s) => spec.build(parseXmlDocument(unescapeXml(s), spec.element)) as RecordOf<K>);
+}
+
 /** VMs by id with one `one.vmpool.infoset` call (full bodies); ids that do not exist are absent. */
 export async function readVmsByIds(client: OneClient, ids: readonly number[], options: Pick<PoolReadOptions, "keep"> = {}): Promise<RecordOf<"vm">[]> {
   if (ids.length === 0) return [];

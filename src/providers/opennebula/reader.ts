@@ -20,7 +20,7 @@ import { securityGroupToSpec } from "./map-security-group";
 import { networkToSpec } from "./map-virtual-network";
 import { vmToSpec } from "./map-virtual-machine";
 import { vmTemplateToSpec } from "./map-vm-template";
-import { ownedSlicePredicate, readOwnershipTag } from "./ownership";
+import { ownedSlicePredicate, readOwnershipTag, TAG_REPLACES } from "./ownership";
 import { readPool, type PoolReadStats } from "./pools";
 import type { PoolKind, RecordOf } from "./records";
 import { imageStateName, vnetStateName } from "./states";
@@ -62,14 +62,34 @@ export async function readOwned(client: OneClient, stack: string, pageSize?: num
   POOLS.forEach(({ kind, pool }, i) => {
     const { records, stats: s } = results[i]!;
     stats[pool] = s;
+    const byAddress = new Map<string, { id: number; replaces?: number }[]>();
     for (const record of records as Array<{ id: number; template: Template; userTemplate?: Template }>) {
-      const tag = readOwnershipTag(tagTemplate(kind, record));
+      const template = tagTemplate(kind, record);
+      const tag = readOwnershipTag(template);
       if (!tag || tag.stack !== stack || tag.kind !== kind) continue;
       (owned[kind] as unknown[]).push(record);
       addresses.set(`${kind}#${record.id}`, tag.address);
+      const replaces = Number(single(template, TAG_REPLACES) ?? Number.NaN);
+      const list = byAddress.get(tag.address) ?? [];
+      list.push({ id: record.id, ...(Number.isInteger(replaces) ? { replaces } : {}) });
+      byAddress.set(tag.address, list);
+    }
+    for (const [address, list] of byAddress) {
+      if (list.length < 2) continue;
+      // A replacement stopped between its create and its delete: the new object is the address's,
+      // the one it replaces a leftover the plan deletes.
+      for (const newer of list) {
+        if (newer.replaces === undefined || !list.some((o) => o.id === newer.replaces)) continue;
+        addresses.set(`${kind}#${newer.replaces}`, leftoverAddress(address, newer.replaces));
+      }
     }
   });
   return { owned, addresses, stats };
+}
+
+/** The address under which a plan deletes the old object of an unfinished replacement. */
+export function leftoverAddress(address: string, id: number): string {
+  return `${address}~replaced-${id}`;
 }
 
 function addressOf(addresses: Map<string, string>, kind: OneKind, id: number): string {

@@ -1,0 +1,442 @@
+/**
+ * Carrying changes out on OpenNebula: the step machines behind `Provider.start` and `Provider.poll`.
+ *
+ * `start` reads what the change needs (the live object of an update, a datastore named by name),
+ * computes the change's steps (steps.ts), and runs its calls up to the first wait. `poll` reads every
+ * object an in-flight operation waits on with one call per kind — `one.vmpool.infoset` for VMs, one
+ * ranged pool read for images and one for networks — and moves each operation whose object arrived to
+ * its next calls. Calls are retried on transient errors with backoff and jitter; an allocate is never
+ * repeated before the object is looked for by its address tag, so a lost answer makes no duplicate.
+ */
+import { effectiveProps } from "../../diff/effective";
+import { HyperplanError } from "../../errors";
+import type { Plan, ResourceChange } from "../../planner/plan";
+import { withRetry } from "../../planner/retry";
+import type { AttributeRef, DesiredResource, DesiredState } from "../../resources/desired-state";
+import type { Clock, Operation, OperationStatus } from "../provider";
+import { systemClock } from "../provider";
+import type { OneClient } from "./client";
+import { resultId } from "./client";
+import { OneApiError } from "./errors";
+import type { OneKind } from "./map-common";
+import { ownedSlicePredicate, readOwnershipTag, TAG_REPLACES } from "./ownership";
+import { readPool, readPoolRange, readVmsByIds } from "./pools";
+import { parseObject, type ImageRecord, type PoolKind, type VmRecord, type VnetRecord } from "./records";
+import { createSteps, deleteSteps, replaceSteps, updateSteps, type LiveRecord, type Param, type Step, type StepContext, type WaitFor } from "./steps";
+import { imageStateName, isVmFailure, vmStateName, vnetStateName } from "./states";
+import { templateGet, templateVectors, type Template } from "./template-syntax";
+
+/** A change that did not reach its declared state, with OpenNebula's own message. */
+export class OperationError extends HyperplanError {
+  constructor(address: string, summary: string, detail?: string, cause?: unknown) {
+    super("ONE_OPERATION", summary, { address, ...(detail !== undefined ? { detail } : {}), ...(cause !== undefined ? { cause } : {}) });
+  }
+}
+
+const POOL_OF: Record<OneKind, PoolKind> = { VirtualNetwork: "vnet", Image: "image", SecurityGroup: "secgroup", VmTemplate: "template", VirtualMachine: "vm" };
+const INFO_OF: Record<OneKind, string> = {
+  VirtualNetwork: "one.vn.info",
+  Image: "one.image.info",
+  SecurityGroup: "one.secgroup.info",
+  VmTemplate: "one.template.info",
+  VirtualMachine: "one.vm.info",
+};
+
+/** What an operation keeps between calls: plain JSON. */
+interface OpData extends Record<string, unknown> {
+  kind: OneKind;
+  plan: Step[];
+  /** The object a delete or replacement removes. */
+  old?: number;
+  /** Outputs seen at the last wait (a VM's IP). */
+  outputs?: Record<string, string | number>;
+}
+
+export interface OperationsOptions {
+  clock?: Clock;
+  random?: () => number;
+  /** Attempts of one call on transient errors (default 5). */
+  maxAttempts?: number;
+}
+
+export class OpenNebulaOperations {
+  /** Ids of the stack's objects by address: from the plan, then from creates. */
+  private readonly ids = new Map<string, number>();
+  /** Values known after apply, by `address.attr` (a VM's ip and mac). */
+  private readonly values = new Map<string, string>();
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly maxAttempts: number;
+  private scanned = false;
+
+  constructor(
+    private readonly client: OneClient,
+    private readonly stack: string,
+    options: OperationsOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.maxAttempts = options.maxAttempts ?? 5;
+  }
+
+  /** Learns the ids and values of the objects the plan reads or keeps. */
+  begin(plan: Plan): void {
+    for (const change of plan.changes) {
+      if (change.id === undefined || change.action === "delete" || change.action === "replace") continue;
+      this.ids.set(change.address, Number(change.id));
+      const nic = (change.before?.nics as Array<{ ip?: string; mac?: string }> | undefined)?.[0];
+      if (nic?.ip !== undefined) this.values.set(`${change.address}.ip`, nic.ip);
+      if (nic?.mac !== undefined) this.values.set(`${change.address}.mac`, nic.mac);
+    }
+  }
+
+  async start(change: ResourceChange, desired: DesiredState | undefined): Promise<Operation> {
+    const kind = change.kind as OneKind;
+    if (!(kind in POOL_OF)) throw new OperationError(change.address, `OpenNebula has no kind ${change.kind}`);
+    const plan = await this.stepsOf(change, kind, desired);
+    const data: OpData = { kind, plan };
+    if (change.action === "delete" || change.action === "replace") data.old = this.liveIdOf(change);
+    const operation: Operation = {
+      address: change.address,
+      kind: change.kind,
+      action: change.action,
+      ...(change.action === "update" ? { id: String(this.liveIdOf(change)) } : {}),
+      ...(change.action === "delete" ? { id: String(data.old) } : {}),
+      steps: plan.map((s) => s.label),
+      step: 0,
+      startedAt: this.clock.now(),
+      data,
+    };
+    // Errors of the first calls reach the executor as the change's failure.
+    await this.run(operation);
+    return operation;
+  }
+
+  async poll(operations: Operation[]): Promise<OperationStatus[]> {
+    const waiting = (until: WaitFor[]) =>
+      operations.flatMap((op) => {
+        const step = currentStep(op);
+        return step?.type === "wait" && until.includes(step.until) ? [this.target(op, step.on)] : [];
+      });
+    const [vms, images, vnets] = await Promise.all([
+      readVmsByIds(this.client, waiting(["vm-running", "vm-poweroff", "vm-gone"])),
+      this.rangeRead("image", waiting(["image-ready", "image-gone"])),
+      this.rangeRead("vnet", waiting(["vnet-ready", "vnet-gone"])),
+    ]);
+    const looked = {
+      vm: new Map(vms.map((v) => [v.id, v])),
+      image: new Map((images as ImageRecord[]).map((r) => [r.id, r])),
+      vnet: new Map((vnets as VnetRecord[]).map((r) => [r.id, r])),
+    };
+    const out: OperationStatus[] = [];
+    for (const op of operations) {
+      try {
+        out.push(await this.advance(op, looked));
+      } catch (error) {
+        out.push({ address: op.address, phase: "failed", state: op.steps[op.step] ?? "failed", error: asError(error) });
+      }
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------------------- planning steps
+
+  private async stepsOf(change: ResourceChange, kind: OneKind, desired: DesiredState | undefined): Promise<Step[]> {
+    if (change.action === "noop") return [];
+    if (change.action === "delete") return deleteSteps(kind);
+    await this.learnReferences(change);
+    const ctx: StepContext = {
+      stack: this.stack,
+      idOf: (address) => this.idOf(change.address, address),
+      resolve: (ref) => this.resolveValue(change.address, ref),
+    };
+    const after = change.after as Record<string, unknown> | undefined;
+    if (kind === "Image" && typeof after?.datastore === "string") ctx.datastoreId = await this.datastoreId(change.address, after.datastore);
+    else if (kind === "Image" && typeof after?.datastore === "number") ctx.datastoreId = after.datastore;
+    switch (change.action) {
+      case "create":
+        return createSteps(change, ctx);
+      case "replace":
+        return replaceSteps(change, ctx, this.liveIdOf(change));
+      case "update": {
+        const live = await this.info(change, kind);
+        return updateSteps(change, this.effective(change, desired), live, ctx);
+      }
+    }
+  }
+
+  /** The declaration the diff compared against: a VM's template under its own props. */
+  private effective(change: ResourceChange, desired: DesiredState | undefined): Record<string, unknown> {
+    const after = change.after as Record<string, unknown>;
+    if (!desired) return after;
+    const byAddress = new Map<string, DesiredResource>(desired.resources.map((r) => [r.address, r]));
+    const resource = byAddress.get(change.address);
+    if (!resource) return after;
+    return { name: resource.name, ...effectiveProps(resource, byAddress, "insensitive") };
+  }
+
+  private async info(change: ResourceChange, kind: OneKind): Promise<LiveRecord> {
+    const id = this.liveIdOf(change);
+    const xml = await this.callWithRetry(INFO_OF[kind], [id]);
+    const record = parseObject(POOL_OF[kind], String(xml));
+    return { kind, record } as LiveRecord;
+  }
+
+  // ---------------------------------------------------------------------------------- running
+
+  /** Runs the operation's calls from its current step up to the next wait (or the end). */
+  private async run(op: Operation): Promise<OperationStatus> {
+    const data = op.data as OpData;
+    for (;;) {
+      const step = data.plan[op.step];
+      if (!step) return this.done(op);
+      if (step.type === "wait") return { address: op.address, phase: "running", state: step.label };
+      if (step.type === "allocate") {
+        const id = await this.allocate(op, step);
+        op.id = String(id);
+        this.ids.set(op.address, id);
+      } else {
+        const params = step.params.map((p) => this.param(op, p));
+        try {
+          await this.callWithRetry(step.method, params);
+        } catch (error) {
+          if (!(step.ignoreMissing && error instanceof OneApiError && error.codeName === "NO_EXISTS")) {
+            throw new OperationError(op.address, `${step.label} failed`, describe(error), error);
+          }
+        }
+      }
+      op.step++;
+    }
+  }
+
+  private done(op: Operation): OperationStatus {
+    const data = op.data as OpData;
+    if (op.action === "delete") {
+      this.ids.delete(op.address);
+      return { address: op.address, phase: "done", state: "DELETED" };
+    }
+    const outputs: Record<string, string | number> = { ...(data.outputs ?? {}) };
+    if (op.id !== undefined) outputs.id = Number(op.id);
+    return { address: op.address, phase: "done", state: "DONE", ...(op.id !== undefined ? { id: op.id } : {}), outputs };
+  }
+
+  private async advance(op: Operation, looked: { vm: Map<number, VmRecord>; image: Map<number, ImageRecord>; vnet: Map<number, VnetRecord> }): Promise<OperationStatus> {
+    const step = currentStep(op);
+    if (!step) return this.done(op);
+    if (step.type !== "wait") return this.run(op);
+    const id = this.target(op, step.on);
+    const running = (state: string, detail?: string): OperationStatus => ({ address: op.address, phase: "running", state, ...(detail ? { detail } : {}) });
+    const failed = (state: string, message: string): OperationStatus => ({
+      address: op.address,
+      phase: "failed",
+      state,
+      error: new OperationError(op.address, `${step.label}: the object reached ${state}`, message),
+    });
+    let arrived = false;
+    switch (step.until) {
+      case "vm-running":
+      case "vm-poweroff":
+      case "vm-gone": {
+        const vm = looked.vm.get(id);
+        if (step.until === "vm-gone") {
+          if (!vm || vm.state === 6) {
+            arrived = true;
+            break;
+          }
+          const state = vmStateName(vm.state, vm.lcmState);
+          if (isVmFailure(vm.state, vm.lcmState)) return failed(state, templateGet(vm.userTemplate, "ERROR") ?? "the VM failed while it was terminated");
+          return running(state);
+        }
+        if (!vm) return failed("GONE", "the VM disappeared while apply waited for it");
+        const state = vmStateName(vm.state, vm.lcmState);
+        if (isVmFailure(vm.state, vm.lcmState) || vm.state === 6) return failed(state, templateGet(vm.userTemplate, "ERROR") ?? `the VM went to ${state}`);
+        (op.data as OpData).outputs = vmOutputs(vm);
+        this.rememberVm(op.address, vm);
+        if ((step.until === "vm-running" && state === "RUNNING") || (step.until === "vm-poweroff" && state === "POWEROFF")) arrived = true;
+        else return running(state, state === "PENDING" ? templateGet(vm.userTemplate, "SCHED_MESSAGE") : undefined);
+        break;
+      }
+      case "image-ready":
+      case "image-gone": {
+        const image = looked.image.get(id);
+        if (step.until === "image-gone") {
+          if (!image) {
+            arrived = true;
+            break;
+          }
+          const state = imageStateName(image.state);
+          if (state === "ERROR") return failed(state, templateGet(image.template, "ERROR") ?? "the datastore driver failed to delete the image");
+          return running(state);
+        }
+        if (!image) return failed("GONE", "the image disappeared while apply waited for it");
+        const state = imageStateName(image.state);
+        if (state === "ERROR") return failed(state, templateGet(image.template, "ERROR") ?? "the datastore driver failed");
+        if (state === "READY" || state === "USED" || state === "USED_PERS") arrived = true;
+        else return running(state);
+        break;
+      }
+      case "vnet-ready":
+      case "vnet-gone": {
+        const vnet = looked.vnet.get(id);
+        if (step.until === "vnet-gone") {
+          if (!vnet || vnet.state === 4) {
+            arrived = true;
+            break;
+          }
+          const state = vnetStateName(vnet.state ?? 1);
+          if (state === "ERROR") return failed(state, templateGet(vnet.template, "ERROR") ?? "the network driver failed to delete the network");
+          return running(state);
+        }
+        if (!vnet) return failed("GONE", "the network disappeared while apply waited for it");
+        const state = vnetStateName(vnet.state ?? 1);
+        if (state === "ERROR" || state === "UPDATE_FAILURE") return failed(state, templateGet(vnet.template, "ERROR") ?? "the network driver failed");
+        if (state === "READY") arrived = true;
+        else return running(state);
+        break;
+      }
+    }
+    if (!arrived) return running(step.label);
+    op.step++;
+    return this.run(op);
+  }
+
+  // ------------------------------------------------------------------------------------- calls
+
+  private callWithRetry(method: string, params: (string | number | boolean)[]) {
+    return withRetry(() => this.client.call(method, ...params), { clock: this.clock, random: this.random, maxAttempts: this.maxAttempts });
+  }
+
+  /**
+   * An allocate, retried on transient errors; before each retry the object is looked for by its
+   * address tag, since the lost answer may have come after oned made it.
+   */
+  private async allocate(op: Operation, step: Extract<Step, { type: "allocate" }>): Promise<number> {
+    const data = op.data as OpData;
+    const params = step.params.map((p) => this.param(op, p));
+    try {
+      return await withRetry(
+        async (attempt) => {
+          if (attempt > 1) {
+            const found = await this.findByTag(data.kind, op.address, data.old);
+            if (found !== undefined) return found;
+          }
+          return resultId(step.method, await this.client.call(step.method, ...params));
+        },
+        { clock: this.clock, random: this.random, maxAttempts: this.maxAttempts },
+      );
+    } catch (error) {
+      throw new OperationError(op.address, `${step.label} failed`, describe(error), error);
+    }
+  }
+
+  private param(op: Operation, p: Param): string | number | boolean {
+    if (typeof p !== "object") return p;
+    const id = this.target(op, p.$);
+    return id;
+  }
+
+  private target(op: Operation, which: "id" | "old"): number {
+    const value = which === "old" ? (op.data as OpData).old : op.id === undefined ? undefined : Number(op.id);
+    if (value === undefined || !Number.isInteger(value)) throw new OperationError(op.address, `the ${which === "old" ? "live object's" : "new object's"} id is not known`);
+    return value;
+  }
+
+  private liveIdOf(change: ResourceChange): number {
+    const id = Number(change.id);
+    if (change.id === undefined || !Number.isInteger(id)) throw new OperationError(change.address, `an ${change.action} needs the id of the live object, and the plan has none`);
+    return id;
+  }
+
+  // ----------------------------------------------------------------------------------- lookups
+
+  private async rangeRead(kind: "image" | "vnet", ids: number[]): Promise<Array<ImageRecord | VnetRecord>> {
+    if (ids.length === 0) return [];
+    return (await readPoolRange(this.client, kind, Math.min(...ids), Math.max(...ids))) as Array<ImageRecord | VnetRecord>;
+  }
+
+  /** The stack's object of `kind` carrying `address` (not `except`, the one a replacement removes). */
+  private async findByTag(kind: OneKind, address: string, except: number | undefined): Promise<number | undefined> {
+    const { records } = await readPool(this.client, POOL_OF[kind], { keep: ownedSlicePredicate(this.stack) });
+    for (const r of records as Array<{ id: number; template: Template; userTemplate?: Template }>) {
+      if (r.id === except) continue;
+      const tag = readOwnershipTag(kind === "VirtualMachine" ? (r.userTemplate ?? []) : r.template);
+      if (tag && tag.stack === this.stack && tag.kind === kind && tag.address === address) return r.id;
+    }
+    return undefined;
+  }
+
+  /**
+   * Makes sure every owned object the change refers to has a known id. The plan names them all; only
+   * a plan limited by targets can refer to an object it does not list, and then the pools are read.
+   */
+  private async learnReferences(change: ResourceChange): Promise<void> {
+    const refs = new Set<string>();
+    const walk = (v: unknown): void => {
+      if (Array.isArray(v)) v.forEach(walk);
+      else if (typeof v === "object" && v !== null) {
+        const ref = (v as { ref?: unknown }).ref;
+        if (typeof ref === "string" && !ref.includes("#")) refs.add(ref);
+        Object.values(v).forEach(walk);
+      }
+    };
+    walk(change.after);
+    if (this.scanned || [...refs].every((a) => this.ids.has(a))) return;
+    this.scanned = true;
+    for (const kind of Object.keys(POOL_OF) as OneKind[]) {
+      const { records } = await readPool(this.client, POOL_OF[kind], { keep: ownedSlicePredicate(this.stack) });
+      for (const r of records as Array<{ id: number; template: Template; userTemplate?: Template }>) {
+        const template = kind === "VirtualMachine" ? (r.userTemplate ?? []) : r.template;
+        const tag = readOwnershipTag(template);
+        if (!tag || tag.stack !== this.stack || tag.kind !== kind || this.ids.has(tag.address)) continue;
+        if (templateGet(template, TAG_REPLACES) !== undefined) continue;
+        this.ids.set(tag.address, r.id);
+        if (kind === "VirtualMachine") this.rememberVm(tag.address, r as unknown as VmRecord);
+      }
+    }
+  }
+
+  private rememberVm(address: string, vm: VmRecord): void {
+    const nic = templateVectors(vm.template, "NIC")[0];
+    if (nic?.IP) this.values.set(`${address}.ip`, nic.IP);
+    if (nic?.MAC) this.values.set(`${address}.mac`, nic.MAC);
+  }
+
+  private idOf(user: string, address: string): number {
+    const id = this.ids.get(address);
+    if (id === undefined) throw new OperationError(user, `refers to ${address}, which does not exist in the cloud`);
+    return id;
+  }
+
+  private resolveValue(user: string, ref: AttributeRef): string {
+    const value = this.values.get(`${ref.ref}.${ref.attr}`) ?? (ref.attr === "id" && this.ids.has(ref.ref) ? String(this.ids.get(ref.ref)) : undefined);
+    if (value === undefined) throw new OperationError(user, `needs ${ref.attr} of ${ref.ref}, which is not known`);
+    return value;
+  }
+
+  private async datastoreId(address: string, name: string): Promise<number> {
+    const { records } = await readPool(this.client, "datastore");
+    const ds = records.find((d) => d.name === name);
+    if (!ds) throw new OperationError(address, `names the datastore "${name}", which does not exist`);
+    return ds.id;
+  }
+}
+
+function currentStep(op: Operation): Step | undefined {
+  return (op.data as OpData).plan[op.step];
+}
+
+function vmOutputs(vm: VmRecord): Record<string, string | number> {
+  const nic = templateVectors(vm.template, "NIC")[0];
+  return { id: vm.id, ...(nic?.IP ? { ip: nic.IP } : {}), ...(nic?.MAC ? { mac: nic.MAC } : {}) };
+}
+
+function describe(error: unknown): string {
+  if (error instanceof OneApiError) return error.serverMessage;
+  if (error instanceof HyperplanError) return error.detail ? `${error.summary}: ${error.detail}` : error.summary;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+

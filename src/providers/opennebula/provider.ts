@@ -1,0 +1,41 @@
+/**
+ * The OpenNebula provider: the read side (reader.ts) and the step machines that carry a plan out
+ * (operations.ts), over one client and one keep-alive connection pool.
+ */
+import type { Plan, ResourceChange } from "../../planner/plan";
+import type { DesiredState } from "../../resources/desired-state";
+import type { Operation, OperationStatus, Provider } from "../provider";
+import { OpenNebulaOperations, OperationError, type OperationsOptions } from "./operations";
+import { OpenNebulaReader, type OpenNebulaReaderOptions } from "./reader";
+
+export interface OpenNebulaProviderOptions extends OpenNebulaReaderOptions, OperationsOptions {}
+
+export class OpenNebulaProvider extends OpenNebulaReader implements Provider {
+  private operations: OpenNebulaOperations | undefined;
+
+  constructor(private readonly options: OpenNebulaProviderOptions) {
+    super(options);
+  }
+
+  begin(plan: Plan): void {
+    this.operations = new OpenNebulaOperations(this.client, plan.stack, this.options);
+    this.operations.begin(plan);
+  }
+
+  async start(change: ResourceChange, desired: DesiredState | undefined): Promise<Operation> {
+    if (!this.operations) {
+      if (!desired) throw new OperationError(change.address, "apply started a change before the provider was told the plan");
+      this.operations = new OpenNebulaOperations(this.client, desired.stack, this.options);
+    }
+    return this.operations.start(change, desired);
+  }
+
+  async poll(operations: Operation[]): Promise<OperationStatus[]> {
+    if (!this.operations) return [];
+    return this.operations.poll(operations);
+  }
+}
+
+export function createOpenNebulaProvider(options: OpenNebulaProviderOptions): OpenNebulaProvider {
+  return new OpenNebulaProvider(options);
+}

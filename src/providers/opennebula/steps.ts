@@ -1,0 +1,482 @@
+/**
+ * What apply does to OpenNebula for one change, as a list of steps: XML-RPC calls and waits for a
+ * state. Pure: the steps are computed from the change, the declaration and (for an update) the live
+ * object read when the change starts, and written into the Operation as plain data, so a person (and a
+ * test) can read exactly which calls an operation makes and in which order.
+ *
+ * Choices written down:
+ * - Creates put the ownership tags into the allocate template itself. A VM declared powered off boots
+ *   first and is then powered off: oned creates no VM directly in POWEROFF.
+ * - A replacement's new object carries `HYPERPLAN_REPLACES` (the old object's id) beside its tags, so a
+ *   run killed between the create and the delete leaves something the next plan understands: the new
+ *   object is the address's, the old one a leftover to delete (reader.ts).
+ * - Template updates (`one.*.update`) replace the whole template: the declared attributes, plus what
+ *   the live template holds that hyperplan does not manage (attributes oned keeps there, vectors the
+ *   declaration does not name). A free attribute the declaration dropped is removed.
+ * - A VM update: rename and user attributes first; then, when any change needs a power cycle or the
+ *   VM is declared powered off, a poweroff; resize (only the capacity attributes that changed, in one
+ *   call); updateconf (only the sections that changed); detaches before attaches; security groups
+ *   through attachsg/detachsg; finally the power state the declaration asks for. Every hot-plug call
+ *   is followed by a wait until the VM is back in the state it was in.
+ */
+import type { AttributeDiff, ResourceChange } from "../../planner/plan";
+import type {
+  ImageSpec,
+  MachineSpec,
+  SecurityGroupSpec,
+  VirtualMachineSpec,
+  VirtualNetworkSpec,
+  VmTemplateSpec,
+} from "../../resources/desired-state";
+import { HyperplanError } from "../../errors";
+import type { OneKind } from "./map-common";
+import { imageToTemplate, imageUpdateTemplate } from "./map-image";
+import { contextVector, graphicsVector, machineAttributes, osVector, type MachineWriteContext } from "./map-machine";
+import { securityGroupToTemplate } from "./map-security-group";
+import { vmToTemplate, vmUserAttributes } from "./map-virtual-machine";
+import { addressRangeVector, networkToTemplate, networkUpdateTemplate } from "./map-virtual-network";
+import { vmTemplateToTemplate } from "./map-vm-template";
+import { TAG_REPLACES, type OwnershipTag } from "./ownership";
+import type { ImageRecord, SecurityGroupRecord, VmRecord, VmTemplateRecord, VnetRecord } from "./records";
+import { vmStateName } from "./states";
+import { serializeTemplate, templateVectors, type Template, type TemplateAttribute } from "./template-syntax";
+
+/** A call parameter: a value, or the id of the object being made (`id`) or replaced/deleted (`old`). */
+export type Param = string | number | boolean | { $: "id" | "old" };
+
+export type WaitFor = "image-ready" | "vnet-ready" | "vm-running" | "vm-poweroff" | "vm-gone" | "image-gone" | "vnet-gone";
+
+export type Step =
+  /** One XML-RPC call. `ignoreMissing`: NO_EXISTS means the wanted state is there already (a delete). */
+  | { type: "call"; label: string; method: string; params: Param[]; ignoreMissing?: boolean }
+  /** An allocate: its answer is the new object's id. Never repeated before looking for the object by its tag. */
+  | { type: "allocate"; label: string; method: string; params: Param[] }
+  /** Wait until the object (`id` or `old`) reaches a state. */
+  | { type: "wait"; label: string; until: WaitFor; on: "id" | "old" };
+
+const ID: Param = { $: "id" };
+const OLD: Param = { $: "old" };
+
+export class StepPlanningError extends HyperplanError {
+  constructor(address: string, summary: string) {
+    super("ONE_STEP_PLANNING", summary, { address });
+  }
+}
+
+export interface StepContext extends MachineWriteContext {
+  stack: string;
+  /** The datastore id an image is created in (resolved from a name before the steps are built). */
+  datastoreId?: number;
+}
+
+function call(label: string, method: string, params: Param[], ignoreMissing = false): Step {
+  return { type: "call", label, method, params, ...(ignoreMissing ? { ignoreMissing } : {}) };
+}
+
+function wait(until: WaitFor, on: "id" | "old" = "id"): Step {
+  const label: Record<WaitFor, string> = {
+    "image-ready": "wait READY",
+    "vnet-ready": "wait READY",
+    "vm-running": "wait RUNNING",
+    "vm-poweroff": "wait POWEROFF",
+    "vm-gone": "wait DONE",
+    "image-gone": "wait deleted",
+    "vnet-gone": "wait deleted",
+  };
+  return { type: "wait", label: label[until], until, on };
+}
+
+function tagOf(ctx: StepContext, change: ResourceChange, replaces?: number): OwnershipTag & { replaces?: number } {
+  return { stack: ctx.stack, address: change.address, kind: change.kind, ...(replaces !== undefined ? { replaces } : {}) };
+}
+
+/** The tags of a new object; a replacement's also names the object it replaces. */
+function withReplaces(template: Template, replaces: number | undefined): Template {
+  return replaces === undefined ? template : [...template, { name: TAG_REPLACES, value: String(replaces) }];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Create and delete
+
+/** The steps that make the declared object, up to its declared state. */
+export function createSteps(change: ResourceChange, ctx: StepContext, replaces?: number): Step[] {
+  const after = change.after as Record<string, unknown> & { name: string };
+  const tag = tagOf(ctx, change);
+  const kind = change.kind as OneKind;
+  switch (kind) {
+    case "Image": {
+      const spec = after as unknown as ImageSpec;
+      const template = withReplaces(imageToTemplate(after.name, spec, tag), replaces);
+      return [{ type: "allocate", label: "allocate", method: "one.image.allocate", params: [serializeTemplate(template), ctx.datastoreId ?? 1] }, wait("image-ready")];
+    }
+    case "VirtualNetwork": {
+      const template = withReplaces(networkToTemplate(after.name, after as unknown as VirtualNetworkSpec, tag), replaces);
+      return [{ type: "allocate", label: "allocate", method: "one.vn.allocate", params: [serializeTemplate(template), -1] }, wait("vnet-ready")];
+    }
+    case "SecurityGroup": {
+      const template = withReplaces(securityGroupToTemplate(after.name, after as unknown as SecurityGroupSpec, ctx.idOf, tag), replaces);
+      return [{ type: "allocate", label: "allocate", method: "one.secgroup.allocate", params: [serializeTemplate(template)] }];
+    }
+    case "VmTemplate": {
+      const template = withReplaces(vmTemplateToTemplate(after.name, after as unknown as VmTemplateSpec, ctx, tag), replaces);
+      return [{ type: "allocate", label: "allocate", method: "one.template.allocate", params: [serializeTemplate(template)] }];
+    }
+    case "VirtualMachine": {
+      const spec = after as unknown as VirtualMachineSpec;
+      const template = withReplaces(vmToTemplate(after.name, spec, ctx, tag), replaces);
+      const allocate: Step = spec.template
+        ? {
+            type: "allocate",
+            label: "instantiate",
+            method: "one.template.instantiate",
+            params: [ctx.idOf(spec.template.ref), after.name, false, serializeTemplate(template.filter((a) => a.name !== "NAME")), false],
+          }
+        : { type: "allocate", label: "allocate", method: "one.vm.allocate", params: [serializeTemplate(template), false] };
+      const steps = [allocate, wait("vm-running")];
+      if (spec.powerState === "poweroff") steps.push(call("poweroff", "one.vm.action", ["poweroff", ID]), wait("vm-poweroff"));
+      return steps;
+    }
+  }
+}
+
+/** The steps that remove the live object (`old`) and wait until it is gone. */
+export function deleteSteps(kind: OneKind): Step[] {
+  switch (kind) {
+    case "VirtualMachine":
+      // terminate-hard: a guest that ignores ACPI would otherwise hold the delete until it times out.
+      return [call("terminate-hard", "one.vm.action", ["terminate-hard", OLD], true), wait("vm-gone", "old")];
+    case "Image":
+      return [call("delete", "one.image.delete", [OLD], true), wait("image-gone", "old")];
+    case "VirtualNetwork":
+      return [call("delete", "one.vn.delete", [OLD], true), wait("vnet-gone", "old")];
+    case "SecurityGroup":
+      return [call("delete", "one.secgroup.delete", [OLD], true)];
+    case "VmTemplate":
+      return [call("delete", "one.template.delete", [OLD, false], true)];
+  }
+}
+
+/** A replacement in the order the plan chose. */
+export function replaceSteps(change: ResourceChange, ctx: StepContext, oldId: number): Step[] {
+  const kind = change.kind as OneKind;
+  if (change.replaceOrder === "delete-before-create") return [...deleteSteps(kind), ...createSteps(change, ctx)];
+  return [...createSteps(change, ctx, oldId), ...deleteSteps(kind)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Updates
+
+/** The live object an update starts from, as `one.<kind>.info` returned it. */
+export type LiveRecord =
+  | { kind: "Image"; record: ImageRecord }
+  | { kind: "VirtualNetwork"; record: VnetRecord }
+  | { kind: "SecurityGroup"; record: SecurityGroupRecord }
+  | { kind: "VmTemplate"; record: VmTemplateRecord }
+  | { kind: "VirtualMachine"; record: VmRecord };
+
+/**
+ * What a whole-template update sends: the declared attributes, plus the live attributes that are
+ * neither declared nor managed by hyperplan and that `keep` says oned or a person put there.
+ */
+export function mergeTemplate(live: Template, declared: Template, keep: (attribute: TemplateAttribute) => boolean): Template {
+  const declaredNames = new Set(declared.map((a) => a.name));
+  return [...declared, ...live.filter((a) => !declaredNames.has(a.name) && keep(a))];
+}
+
+/** Keeps vectors the declaration does not manage and the single attributes oned keeps there. */
+function keeper(ownSingles: readonly string[], managedVectors: readonly string[] = []): (a: TemplateAttribute) => boolean {
+  const singles = new Set(ownSingles);
+  const vectors = new Set(managedVectors);
+  return (a) => (typeof a.value === "string" ? singles.has(a.name) : !vectors.has(a.name));
+}
+
+const KEEP_IMAGE = keeper(["DEV_PREFIX", "FORMAT", "DRIVER", "ERROR"]);
+const KEEP_VNET = keeper([
+  "VN_MAD", "PHYDEV", "BRIDGE", "BRIDGE_TYPE", "SECURITY_GROUPS", "GUEST_MTU", "VLAN_ID", "OUTER_VLAN_ID",
+  "AUTOMATIC_VLAN_ID", "AUTOMATIC_OUTER_VLAN_ID", "CLUSTER_IDS", "ERROR",
+]);
+const KEEP_SECGROUP = keeper(["ERROR"], ["RULE"]);
+const KEEP_TEMPLATE = keeper(["ERROR"], ["DISK", "NIC", "CONTEXT", "GRAPHICS", "OS"]);
+const KEEP_VM_USER = keeper(["SCHED_MESSAGE", "SCHED_DS_RANK", "ERROR", "USER_PRIORITY", "CPU_MODEL"]);
+
+const IMAGE_TYPES: Record<ImageSpec["type"], string> = { os: "OS", datablock: "DATABLOCK", cdrom: "CDROM" };
+
+/** `disks[2].size` → 2; `disks[2]` → 2; anything else → undefined. */
+function indexOf(path: string, collection: string): number | undefined {
+  const m = new RegExp(`^${collection}\\[(\\d+)\\]`).exec(path);
+  return m ? Number(m[1]) : undefined;
+}
+
+function has(diff: readonly AttributeDiff[], operation: string): boolean {
+  return diff.some((d) => d.operation === operation);
+}
+
+/**
+ * The steps of an in-place update. `effective` is the declaration the diff compared against (for a VM
+ * made from a VmTemplate, the template's props under the VM's own).
+ */
+export function updateSteps(change: ResourceChange, effective: Record<string, unknown>, live: LiveRecord, ctx: StepContext): Step[] {
+  const name = (change.after as { name: string }).name;
+  const tag = tagOf(ctx, change);
+  const steps: Step[] = [];
+  switch (live.kind) {
+    case "Image": {
+      const spec = effective as unknown as ImageSpec;
+      if (has(change.diff, "one.image.rename")) steps.push(call("rename", "one.image.rename", [ID, name]));
+      if (has(change.diff, "one.image.chtype")) steps.push(call(`type ${IMAGE_TYPES[spec.type]}`, "one.image.chtype", [ID, IMAGE_TYPES[spec.type]]));
+      if (has(change.diff, "one.image.persistent")) steps.push(call(spec.persistent ? "make persistent" : "make non-persistent", "one.image.persistent", [ID, spec.persistent]));
+      if (has(change.diff, "one.image.update")) {
+        steps.push(call("update template", "one.image.update", [ID, serializeTemplate(mergeTemplate(live.record.template, imageUpdateTemplate(spec, tag), KEEP_IMAGE)), 0]));
+      }
+      return steps;
+    }
+    case "VirtualNetwork":
+      return networkUpdateSteps(change, effective as unknown as VirtualNetworkSpec, live.record, tag);
+    case "SecurityGroup": {
+      const spec = effective as unknown as SecurityGroupSpec;
+      if (has(change.diff, "one.secgroup.rename")) steps.push(call("rename", "one.secgroup.rename", [ID, name]));
+      if (has(change.diff, "one.secgroup.update")) {
+        const declared = securityGroupToTemplate(undefined, spec, ctx.idOf, tag);
+        steps.push(call("update rules and attributes", "one.secgroup.update", [ID, serializeTemplate(mergeTemplate(live.record.template, declared, KEEP_SECGROUP)), 0]));
+      }
+      return steps;
+    }
+    case "VmTemplate": {
+      const spec = effective as unknown as VmTemplateSpec;
+      if (has(change.diff, "one.template.rename")) steps.push(call("rename", "one.template.rename", [ID, name]));
+      if (has(change.diff, "one.template.update")) {
+        const declared = vmTemplateToTemplate(undefined, spec, ctx, tag);
+        steps.push(call("update template", "one.template.update", [ID, serializeTemplate(mergeTemplate(live.record.template, declared, KEEP_TEMPLATE)), 0]));
+      }
+      return steps;
+    }
+    case "VirtualMachine":
+      return vmUpdateSteps(change, effective as unknown as VirtualMachineSpec, live.record, ctx, tag);
+  }
+}
+
+function networkUpdateSteps(change: ResourceChange, spec: VirtualNetworkSpec, live: VnetRecord, tag: OwnershipTag): Step[] {
+  const steps: Step[] = [];
+  const name = (change.after as { name: string }).name;
+  if (has(change.diff, "one.vn.rename")) steps.push(call("rename", "one.vn.rename", [ID, name]));
+  if (has(change.diff, "one.vn.update")) {
+    steps.push(call("update attributes", "one.vn.update", [ID, serializeTemplate(mergeTemplate(live.template, networkUpdateTemplate(spec, tag), KEEP_VNET)), 0]));
+  }
+  const ranges = change.diff.filter((d) => d.path.startsWith("addressRanges["));
+  const arOf = (liveIndex: number) => {
+    const ar = live.addressRanges[liveIndex];
+    if (!ar) throw new StepPlanningError(change.address, `the plan names address range #${liveIndex}, but the network has ${live.addressRanges.length}; plan again`);
+    return ar;
+  };
+  const addVector = (declaredIndex: number) => serializeTemplate([{ name: "AR", value: addressRangeVector(spec.addressRanges[declaredIndex]!) }]);
+  const removed = new Set<number>();
+  const renewed = new Map<number, number>();
+  const resized = new Map<number, number>();
+  const added: number[] = [];
+  for (const d of ranges) {
+    const index = indexOf(d.path, "addressRanges")!;
+    if (d.operation === "one.vn.rm_ar") removed.add(index);
+    else if (d.operation === "one.vn.add_ar") added.push(index);
+    else if (d.operation === "one.vn.rm_ar+one.vn.add_ar") renewed.set(d.liveIndex ?? index, index);
+    else if (d.operation === "one.vn.update_ar") resized.set(d.liveIndex ?? index, index);
+  }
+  for (const l of [...removed].sort((a, b) => a - b)) steps.push(call(`remove address range ${arOf(l).arId}`, "one.vn.rm_ar", [ID, arOf(l).arId]));
+  for (const [l, d] of renewed) {
+    steps.push(call(`remove address range ${arOf(l).arId}`, "one.vn.rm_ar", [ID, arOf(l).arId]), call(`add address range #${d + 1}`, "one.vn.add_ar", [ID, addVector(d)]));
+  }
+  for (const [l, d] of resized) {
+    if (renewed.has(l)) continue;
+    const ar = arOf(l);
+    const template = serializeTemplate([{ name: "AR", value: { AR_ID: String(ar.arId), SIZE: String(spec.addressRanges[d]!.size) } }]);
+    steps.push(call(`resize address range ${ar.arId}`, "one.vn.update_ar", [ID, template]));
+  }
+  for (const d of added.sort((a, b) => a - b)) steps.push(call(`add address range #${d + 1}`, "one.vn.add_ar", [ID, addVector(d)]));
+  return steps;
+}
+
+// ---------------------------------------------------------------------------------------------
+// VM updates
+
+const CAPACITY = ["cpu", "vcpu", "memory"] as const;
+const HOTPLUG_OPERATIONS = ["one.vm.attach", "one.vm.detach", "one.vm.detach+one.vm.attach", "one.vm.diskresize", "one.vm.attachnic", "one.vm.detachnic", "one.vm.detachnic+one.vm.attachnic", "one.vm.attachsg", "one.vm.detachsg", "one.vm.detachsg+one.vm.attachsg"];
+const UPDATECONF_SECTIONS = new Set(["OS", "FEATURES", "INPUT", "GRAPHICS", "VIDEO", "RAW", "CPU_MODEL", "BACKUP_CONFIG", "CONTEXT"]);
+
+function vmUpdateSteps(change: ResourceChange, spec: VirtualMachineSpec, live: VmRecord, ctx: StepContext, tag: OwnershipTag): Step[] {
+  const steps: Step[] = [];
+  const diff = change.diff;
+  const name = (change.after as { name: string }).name;
+  const state = vmStateName(live.state, live.lcmState);
+  const wantsOff = spec.powerState === "poweroff";
+
+  if (has(diff, "one.vm.rename")) steps.push(call("rename", "one.vm.rename", [ID, name]));
+  if (has(diff, "one.vm.update")) {
+    const declared = [...vmUserAttributes(spec, tag), ...schedulingOf(spec)];
+    steps.push(call("update attributes", "one.vm.update", [ID, serializeTemplate(mergeTemplate(live.userTemplate, declared, KEEP_VM_USER)), 0]));
+  }
+
+  const capacity = CAPACITY.filter((key) => diff.some((d) => d.path === key));
+  const sections = updateconfSections(diff, spec, ctx);
+  const hotplug = diff.filter((d) => HOTPLUG_OPERATIONS.includes(d.operation));
+  const cycle = diff.some((d) => d.impact === "in-place-with-power-cycle");
+  const machineWork = capacity.length > 0 || sections.length > 0 || hotplug.length > 0;
+
+  // Where the VM stands while the machine changes are made.
+  let current = state;
+  if (state === "RUNNING" && (wantsOff || (cycle && machineWork))) {
+    steps.push(call("poweroff", "one.vm.action", ["poweroff", ID]), wait("vm-poweroff"));
+    current = "POWEROFF";
+  }
+  const settle = (): Step => wait(current === "RUNNING" ? "vm-running" : "vm-poweroff");
+  const needsStable = (what: string) => {
+    if (current !== "RUNNING" && current !== "POWEROFF") {
+      throw new StepPlanningError(change.address, `OpenNebula takes ${what} only from a RUNNING or POWEROFF VM, and this one is in ${state}; bring it to one of them and plan again`);
+    }
+  };
+
+  if (capacity.length > 0) {
+    const cold = ["INIT", "PENDING", "HOLD", "POWEROFF", "UNDEPLOYED", "CLONING", "CLONING_FAILURE"].includes(current);
+    if (!cold) needsStable("a resize");
+    const template: Template = capacity.map((key) => ({ name: key.toUpperCase(), value: String(spec[key]) }));
+    steps.push(call(`resize ${capacity.join(", ")}`, "one.vm.resize", [ID, serializeTemplate(template), true]));
+    if (current === "RUNNING") steps.push(settle());
+  }
+  if (sections.length > 0) {
+    steps.push(call(`updateconf ${sections.map((s) => s.name).join(", ")}`, "one.vm.updateconf", [ID, serializeTemplate(sections), 0]));
+    if (current === "RUNNING" && sections.some((s) => s.name === "CONTEXT")) steps.push(settle());
+  }
+
+  if (hotplug.length > 0) {
+    needsStable("disk and NIC hot-plug calls");
+    steps.push(...diskSteps(change, spec, live, ctx, settle), ...nicSteps(change, spec, live, ctx, settle));
+  }
+
+  if (!wantsOff && current !== "RUNNING") {
+    steps.push(call(current === "HOLD" ? "release" : "resume", "one.vm.action", [current === "HOLD" ? "release" : "resume", ID]), wait("vm-running"));
+  }
+  return steps;
+}
+
+function schedulingOf(spec: VirtualMachineSpec): Template {
+  const s = spec.scheduling;
+  if (!s) return [];
+  const t: Template = [];
+  if (s.requirements !== undefined) t.push({ name: "SCHED_REQUIREMENTS", value: s.requirements });
+  if (s.rank !== undefined) t.push({ name: "SCHED_RANK", value: s.rank });
+  if (s.datastoreRequirements !== undefined) t.push({ name: "SCHED_DS_REQUIREMENTS", value: s.datastoreRequirements });
+  return t;
+}
+
+/** The updateconf sections whose attributes the diff changes, each whole as declared. */
+function updateconfSections(diff: readonly AttributeDiff[], spec: VirtualMachineSpec, ctx: StepContext): Template {
+  const names = new Set<string>();
+  for (const d of diff) {
+    if (d.operation !== "one.vm.updateconf") continue;
+    const head = d.path.split(/[.[]/)[0]!;
+    if (head === "context" && spec.context) names.add("CONTEXT");
+    else if (head === "graphics" && spec.graphics) names.add("GRAPHICS");
+    else if (head === "os" && spec.os) names.add("OS");
+    else if (head === "raw") {
+      const section = (d.path.split(".")[2] ?? "").toUpperCase();
+      if (UPDATECONF_SECTIONS.has(section)) names.add(`raw:${section}`);
+    }
+  }
+  const out: Template = [];
+  if (names.has("CONTEXT")) out.push({ name: "CONTEXT", value: contextVector(spec.context!, ctx.resolve) });
+  if (names.has("GRAPHICS")) out.push({ name: "GRAPHICS", value: graphicsVector(spec.graphics!) });
+  if (names.has("OS")) out.push({ name: "OS", value: osVector(spec.os!) });
+  const raw = spec.raw?.opennebula ?? {};
+  for (const key of Object.keys(raw)) {
+    if (!names.has(`raw:${key.toUpperCase()}`)) continue;
+    const section = machineRaw(key, raw[key]);
+    out.push(...section);
+  }
+  return out;
+}
+
+function machineRaw(key: string, value: unknown): Template {
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    const vector: Record<string, string> = {};
+    for (const [k, v] of Object.entries(value)) vector[k.toUpperCase()] = typeof v === "object" ? JSON.stringify(v) : String(v);
+    return [{ name: key.toUpperCase(), value: vector }];
+  }
+  return [];
+}
+
+function liveId(vectors: Record<string, string>[], index: number, idKey: string, address: string, what: string): string {
+  const id = vectors[index]?.[idKey];
+  if (id === undefined) throw new StepPlanningError(address, `the plan names ${what} #${index}, but the VM has ${vectors.length}; plan again`);
+  return id;
+}
+
+function diskSteps(change: ResourceChange, spec: VirtualMachineSpec, live: VmRecord, ctx: StepContext, settle: () => Step): Step[] {
+  const disks = templateVectors(live.template, "DISK");
+  const declared = spec.disks ?? [];
+  const detach = new Set<number>();
+  const attach = new Set<number>();
+  const resize = new Map<number, number>();
+  for (const d of change.diff) {
+    const index = indexOf(d.path, "disks");
+    if (index === undefined) continue;
+    if (d.operation === "one.vm.detach") detach.add(index);
+    else if (d.operation === "one.vm.attach") attach.add(index);
+    else if (d.operation === "one.vm.detach+one.vm.attach") {
+      detach.add(d.liveIndex ?? index);
+      attach.add(index);
+    } else if (d.operation === "one.vm.diskresize") resize.set(d.liveIndex ?? index, index);
+  }
+  const steps: Step[] = [];
+  for (const l of [...detach].sort((a, b) => b - a)) {
+    const id = liveId(disks, l, "DISK_ID", change.address, "disk");
+    steps.push(call(`detach disk ${id}`, "one.vm.detach", [ID, Number(id)]), settle());
+  }
+  for (const [l, d] of resize) {
+    if (detach.has(l)) continue;
+    const id = liveId(disks, l, "DISK_ID", change.address, "disk");
+    const size = declared[d]?.size;
+    if (size === undefined) continue;
+    steps.push(call(`grow disk ${id} to ${size} MiB`, "one.vm.diskresize", [ID, Number(id), String(size)]), settle());
+  }
+  for (const d of [...attach].sort((a, b) => a - b)) {
+    const disk = declared[d];
+    if (!disk) continue;
+    steps.push(call(`attach disk #${d + 1}`, "one.vm.attach", [ID, serializeTemplate(machineAttributes({ disks: [disk] } as MachineSpec, ctx))]), settle());
+  }
+  return steps;
+}
+
+function nicSteps(change: ResourceChange, spec: VirtualMachineSpec, live: VmRecord, ctx: StepContext, settle: () => Step): Step[] {
+  const nics = templateVectors(live.template, "NIC");
+  const declared = spec.nics ?? [];
+  const detach = new Set<number>();
+  const attach = new Set<number>();
+  const groups = new Map<number, number>();
+  for (const d of change.diff) {
+    const index = indexOf(d.path, "nics");
+    if (index === undefined) continue;
+    if (d.operation === "one.vm.detachnic") detach.add(index);
+    else if (d.operation === "one.vm.attachnic") attach.add(index);
+    else if (d.operation === "one.vm.detachnic+one.vm.attachnic") {
+      detach.add(d.liveIndex ?? index);
+      attach.add(index);
+    } else if (d.operation.includes("sg")) groups.set(d.liveIndex ?? index, index);
+  }
+  const steps: Step[] = [];
+  for (const l of [...detach].sort((a, b) => b - a)) {
+    const id = liveId(nics, l, "NIC_ID", change.address, "NIC");
+    steps.push(call(`detach NIC ${id}`, "one.vm.detachnic", [ID, Number(id)]), settle());
+  }
+  for (const [l, d] of groups) {
+    if (detach.has(l)) continue;
+    const nicId = Number(liveId(nics, l, "NIC_ID", change.address, "NIC"));
+    const held = new Set((nics[l]!.SECURITY_GROUPS ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "" && s !== "0"));
+    const wanted = new Set((declared[d]?.securityGroups ?? []).map((g) => String(ctx.idOf(g.ref))));
+    for (const sg of [...held].filter((g) => !wanted.has(g))) steps.push(call(`detach security group ${sg} from NIC ${nicId}`, "one.vm.detachsg", [ID, nicId, Number(sg)]));
+    for (const sg of [...wanted].filter((g) => !held.has(g))) steps.push(call(`attach security group ${sg} to NIC ${nicId}`, "one.vm.attachsg", [ID, nicId, Number(sg)]));
+  }
+  for (const d of [...attach].sort((a, b) => a - b)) {
+    const nic = declared[d];
+    if (!nic) continue;
+    steps.push(call(`attach NIC #${d + 1}`, "one.vm.attachnic", [ID, serializeTemplate(machineAttributes({ nics: [nic] } as MachineSpec, ctx))]), settle());
+  }
+  return steps;
+}
