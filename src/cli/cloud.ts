@@ -10,15 +10,16 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import type { CliIo } from "./io";
-import type { LiveReader } from "../providers/provider";
+import type { Provider } from "../providers/provider";
 import type { Stack } from "../resources/stack";
 import { HyperplanError } from "../errors";
 import { resolveOneConfig } from "../providers/opennebula/config";
-import { createOpenNebulaReader } from "../providers/opennebula/reader";
+import { createOpenNebulaProvider } from "../providers/opennebula/provider";
 import { startOneSimulator, type OneSimulatorOptions } from "../sim/opennebula/index";
 
 export interface CloudConnection {
-  provider: LiveReader;
+  /** Reads the live state for a plan and carries a plan out. */
+  provider: Provider;
   /** What the plan's first line names: the endpoint, and whether it is the simulator. */
   label: string;
   close(): Promise<void>;
@@ -49,7 +50,7 @@ export async function connectCloud(options: ConnectOptions): Promise<CloudConnec
       throw new HyperplanError("SIM_DELAYS_INVALID", `HYPERPLAN_SIM_DELAYS must be instant, fast or realistic, got "${delays}"`);
     }
     const sim = await startOneSimulator({ port: 0, stateFile, delays: delays as OneSimulatorOptions["delays"] });
-    const provider = createOpenNebulaReader({ endpoint: sim.url, session: "oneadmin:opennebula" });
+    const provider = createOpenNebulaProvider({ endpoint: sim.url, session: "oneadmin:opennebula" });
     return {
       provider,
       label: `OpenNebula simulator ${sim.url} (embedded; world in ${relative(io.cwd, stateFile) || stateFile})`,
@@ -73,6 +74,6 @@ export async function connectCloud(options: ConnectOptions): Promise<CloudConnec
       throw new HyperplanError("CA_FILE_UNREADABLE", `cannot read the CA file ${settings.caFile} named in the stack's provider settings`, { cause: error });
     }
   }
-  const provider = createOpenNebulaReader({ endpoint: config.endpoint, session: config.session, ...(ca !== undefined ? { ca } : {}) });
+  const provider = createOpenNebulaProvider({ endpoint: config.endpoint, session: config.session, ...(ca !== undefined ? { ca } : {}) });
   return { provider, label: `OpenNebula ${config.endpoint}`, close: () => provider.close() };
 }

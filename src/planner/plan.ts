@@ -6,6 +6,7 @@ import { HyperplanError } from "../errors";
 import type { Action, Impact, ReplaceOrder, ReplaceOrderSource } from "./action";
 import { isAction } from "./action";
 import { sortKeys } from "../resources/canonical-json";
+import type { DesiredState } from "../resources/desired-state";
 
 export const PLAN_FORMAT_VERSION = 1;
 
@@ -78,6 +79,12 @@ export interface Plan {
   mode: "plan" | "destroy";
   changes: ResourceChange[];
   summary: PlanSummary;
+  /**
+   * In a saved plan (`--out`): the declaration it was computed from, which apply needs for values
+   * known after apply and for the stack's outputs, and the stack file relative to the plan file.
+   */
+  desired?: DesiredState;
+  stackFile?: string;
 }
 
 export class PlanFormatError extends HyperplanError {

@@ -1,4 +1,5 @@
 import type { Command } from "../command";
+import { applyCommand } from "./apply";
 import { demoCommand } from "./demo";
 import { destroyCommand, planCommand } from "./plan";
 import { showCommand } from "./show";
@@ -7,4 +8,4 @@ import { synthCommand } from "./synth";
 import { validateCommand } from "./validate";
 
 /** Every command the CLI knows, in the order `--help` lists them. */
-export const commands: Command[] = [validateCommand, synthCommand, planCommand, destroyCommand, showCommand, simCommand, demoCommand];
+export const commands: Command[] = [validateCommand, synthCommand, planCommand, applyCommand, destroyCommand, showCommand, simCommand, demoCommand];

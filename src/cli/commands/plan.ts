@@ -4,17 +4,18 @@
  * text view, `--json` and `--out` all come from it.
  */
 import { writeFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import type { Command } from "../command";
 import type { CliIo } from "../io";
-import { connectCloud } from "../cloud";
+import { connectCloud, type CloudConnection } from "../cloud";
 import { parsePlanArgs, useColor, type PlanArgs } from "../plan-args";
 import { renderPlanText } from "../render/plan-text";
 import { STACK_FILE_HELP } from "../stack-args";
 import { loadStackFile, resolveStackFile, selectStacks } from "../stack-loader";
 import { issuesText } from "../stack-report";
 import { analyseStack } from "../../resources/synthesis";
-import { maskSecrets } from "../../resources/desired-state";
+import { maskSecrets, type DesiredState } from "../../resources/desired-state";
+import type { Stack } from "../../resources/stack";
 import { buildPlan } from "../../planner/plan-builder";
 import { hasChanges, serializePlan, type Plan } from "../../planner/plan";
 import { UsageError } from "../usage-error";
@@ -50,8 +51,15 @@ Objects the stack does not own are never part of it.
 
 ${COMMON_OPTIONS}`;
 
-/** Loads the stack, reads the live state and builds the plan; shared by plan and destroy. */
-export async function computePlan(args: PlanArgs, mode: "plan" | "destroy", io: CliIo): Promise<Plan | number> {
+export interface LoadedStack {
+  stack: Stack;
+  /** The stack file, absolute. */
+  file: string;
+  desired: DesiredState;
+}
+
+/** Loads the stack file and synthesizes the one stack chosen; prints the problems and gives 1 when it is invalid. */
+export async function loadDesired(args: { file: string | undefined; stack: string | undefined }, io: CliIo): Promise<LoadedStack | number> {
   const file = resolveStackFile(io.cwd, args.file);
   const loaded = await loadStackFile(file, { env: io.env, cwd: io.cwd });
   const stacks = selectStacks(loaded, args.stack);
@@ -65,11 +73,22 @@ export async function computePlan(args: PlanArgs, mode: "plan" | "destroy", io: 
     io.stderr.write(problems);
     return 1;
   }
-  const desired = analysis.state!;
-  const cloud = await connectCloud({ stack, stackFile: file, simulate: args.simulate, io });
+  return { stack, file, desired: analysis.state! };
+}
+
+/** Reads the live state through an open connection and builds the plan. */
+export async function planWith(cloud: CloudConnection, desired: DesiredState, mode: "plan" | "destroy", targets: string[]): Promise<Plan> {
+  const live = await cloud.provider.read(desired.stack, desired);
+  return buildPlan({ desired, live: { ...live, endpoint: cloud.label }, rules: cloud.provider.rules, mode, ...(targets.length > 0 ? { targets } : {}) });
+}
+
+/** Loads the stack, reads the live state and builds the plan; shared by plan and destroy. */
+export async function computePlan(args: PlanArgs, mode: "plan" | "destroy", io: CliIo): Promise<{ plan: Plan; loaded: LoadedStack } | number> {
+  const loaded = await loadDesired(args, io);
+  if (typeof loaded === "number") return loaded;
+  const cloud = await connectCloud({ stack: loaded.stack, stackFile: loaded.file, simulate: args.simulate, io });
   try {
-    const live = await cloud.provider.read(desired.stack, desired);
-    return buildPlan({ desired, live: { ...live, endpoint: cloud.label }, rules: cloud.provider.rules, mode, ...(args.targets.length > 0 ? { targets: args.targets } : {}) });
+    return { plan: await planWith(cloud, loaded.desired, mode, args.targets), loaded };
   } finally {
     await cloud.close();
   }
@@ -79,16 +98,23 @@ async function runPlanCommand(argv: string[], io: CliIo, mode: "plan" | "destroy
   const args = parsePlanArgs(argv);
   const result = await computePlan(args, mode, io);
   if (typeof result === "number") return result;
-  const plan = result;
-  if (args.out !== undefined) {
-    // The saved plan keeps secret values (carrying it out sets passwords), so only its owner may read it.
-    await writeFile(resolve(io.cwd, args.out), serializePlan(plan), { mode: 0o600 });
-  }
+  const { plan, loaded } = result;
+  if (args.out !== undefined) await savePlan(resolve(io.cwd, args.out), plan, loaded);
   if (args.json) io.stdout.write(serializePlan(maskSecrets(plan)));
   else io.stdout.write(renderPlanText(maskSecrets(plan), { color: useColor(args.color, io.stdout.isTTY, io.env) }));
   if (args.out !== undefined && !args.json) io.stdout.write(`\nSaved the plan to ${args.out}; \`hyperplan show ${args.out}\` prints it again.\n`);
   if (args.detailedExitCode) return hasChanges(plan) ? 2 : 0;
   return 0;
+}
+
+/**
+ * Writes a plan for `hyperplan apply FILE`: the plan document plus what apply needs besides it (the
+ * declaration, for values known after apply and the stack's outputs; the stack file, for which cloud).
+ * It keeps secret values (carrying it out sets passwords), so only its owner may read it.
+ */
+export async function savePlan(path: string, plan: Plan, loaded: LoadedStack): Promise<void> {
+  const saved: Plan = { ...plan, desired: loaded.desired, stackFile: relative(dirname(path), loaded.file) || loaded.file };
+  await writeFile(path, serializePlan(saved), { mode: 0o600 });
 }
 
 export const planCommand: Command = {

@@ -50,6 +50,8 @@ interface OpData extends Record<string, unknown> {
   old?: number;
   /** Outputs seen at the last wait (a VM's IP). */
   outputs?: Record<string, string | number>;
+  /** The object's state at the last poll, shown while the next calls are made. */
+  lastState?: string;
 }
 
 export interface OperationsOptions {
@@ -190,7 +192,7 @@ export class OpenNebulaOperations {
     for (;;) {
       const step = data.plan[op.step];
       if (!step) return this.done(op);
-      if (step.type === "wait") return { address: op.address, phase: "running", state: step.label };
+      if (step.type === "wait") return { address: op.address, phase: "running", state: (op.data as OpData).lastState ?? "REQUESTED" };
       if (step.type === "allocate") {
         const id = await this.allocate(op, step);
         op.id = String(id);
@@ -225,7 +227,10 @@ export class OpenNebulaOperations {
     if (!step) return this.done(op);
     if (step.type !== "wait") return this.run(op);
     const id = this.target(op, step.on);
-    const running = (state: string, detail?: string): OperationStatus => ({ address: op.address, phase: "running", state, ...(detail ? { detail } : {}) });
+    const running = (state: string, detail?: string): OperationStatus => {
+      (op.data as OpData).lastState = state;
+      return { address: op.address, phase: "running", state, ...(detail ? { detail } : {}) };
+    };
     const failed = (state: string, message: string): OperationStatus => ({
       address: op.address,
       phase: "failed",
@@ -252,6 +257,7 @@ export class OpenNebulaOperations {
         if (isVmFailure(vm.state, vm.lcmState) || vm.state === 6) return failed(state, templateGet(vm.userTemplate, "ERROR") ?? `the VM went to ${state}`);
         (op.data as OpData).outputs = vmOutputs(vm);
         this.rememberVm(op.address, vm);
+        (op.data as OpData).lastState = state;
         if ((step.until === "vm-running" && state === "RUNNING") || (step.until === "vm-poweroff" && state === "POWEROFF")) arrived = true;
         else return running(state, state === "PENDING" ? templateGet(vm.userTemplate, "SCHED_MESSAGE") : undefined);
         break;
