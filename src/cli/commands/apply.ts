@@ -209,8 +209,9 @@ async function runApply(argv: string[], io: CliIo): Promise<number> {
   const { plan, desired, cloud } = prepared;
   try {
     if (!args.json) io.stdout.write(renderPlanText(maskSecrets(plan), { color }));
-    if (!hasChanges(plan)) return 0;
-    if (!args.autoApprove && !args.file?.endsWith(".json")) {
+    // Nothing to do: the text view said so; a JSON reader still gets its started and finished events.
+    if (!hasChanges(plan) && !args.json) return 0;
+    if (hasChanges(plan) && !args.autoApprove && !args.file?.endsWith(".json")) {
       if (!io.stdin.isTTY) {
         io.stderr.write("hyperplan apply: stdin is not a terminal, so there is nobody to confirm the plan; pass --auto-approve to apply it anyway\n");
         return 1;
