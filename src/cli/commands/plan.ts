@@ -26,7 +26,7 @@ const COMMON_OPTIONS = `Options:
                         is kept in .hyperplan/simulator.json beside the stack file
   --json                print the plan document (JSON) instead of the text view
   --out FILE            also save the plan document (JSON, secrets kept, readable by you only);
-                        \`hyperplan show FILE\` prints it again
+                        \`hyperplan apply FILE\` carries it out, \`hyperplan show FILE\` prints it
   --target ADDRESS      limit the plan to this resource and what it depends on (repeatable)
   --detailed-exitcode   exit 0 when there is nothing to do, 2 when there are changes, 1 on error
   --color, --no-color   force colours on or off (default: on for a terminal, unless NO_COLOR is set)
@@ -102,7 +102,7 @@ async function runPlanCommand(argv: string[], io: CliIo, mode: "plan" | "destroy
   if (args.out !== undefined) await savePlan(resolve(io.cwd, args.out), plan, loaded);
   if (args.json) io.stdout.write(serializePlan(maskSecrets(plan)));
   else io.stdout.write(renderPlanText(maskSecrets(plan), { color: useColor(args.color, io.stdout.isTTY, io.env) }));
-  if (args.out !== undefined && !args.json) io.stdout.write(`\nSaved the plan to ${args.out}; \`hyperplan show ${args.out}\` prints it again.\n`);
+  if (args.out !== undefined && !args.json) io.stdout.write(`\nSaved the plan to ${args.out}; \`hyperplan apply ${args.out}\` carries it out, \`hyperplan show ${args.out}\` prints it again.\n`);
   if (args.detailedExitCode) return hasChanges(plan) ? 2 : 0;
   return 0;
 }
