@@ -239,4 +239,42 @@ describe("OpenNebula apply against the simulator", () => {
     expect(images.match(/<HYPERPLAN_ADDRESS><!\[CDATA\[shop\/os\]\]>|<HYPERPLAN_ADDRESS>shop\/os</g) ?? []).toHaveLength(1);
     expect(await pending(desired)).toEqual([]);
   });
+
+  it("ends a VM that no host can take at its timeout, quoting the scheduler's message", async () => {
+    await provider.close();
+    await sim.close();
+    sim = await startOneSimulator({ port: 0, delays: "fast", hosts: [{ name: "tiny", cpu: 1, memoryMb: 256 }] });
+    provider = createOpenNebulaProvider({ endpoint: sim.url, session: "oneadmin:opennebula" });
+    const desired = shop({ vms: 1 });
+    const p = await plan(desired);
+    const result = await applyPlan(p, provider, { desired, ...fastPolls, timeouts: { VirtualMachine: 400 } });
+    expect(result.errors.map((e) => e.address)).toEqual(["shop/vm-1"]);
+    expect(result.errors[0]!.code).toBe("OPERATION_TIMEOUT");
+    expect(result.errors[0]!.message).toContain("last state PENDING");
+    expect(result.errors[0]!.message).toMatch(/host|capacity|memory/i);
+  });
+
+  it("rides out a dropped connection while polling and a transient INTERNAL error on a call", async () => {
+    await converge(shop({ vms: 1 }));
+    sim.faults.add({ type: "drop", method: "one.vmpool.infoset", count: 1 });
+    sim.faults.add({ type: "error", method: "one.vm.resize", code: "INTERNAL", count: 1 });
+    const { result } = await converge(shop({ vms: 1, memory: 768 }));
+    expect(result.errors).toEqual([]);
+    expect(await pending(shop({ vms: 1, memory: 768 }))).toEqual([]);
+  });
+
+  it("does not retry an authentication error, and names the address", async () => {
+    const desired = shop({ vms: 1 });
+    const p = await plan(desired);
+    const wrong = createOpenNebulaProvider({ endpoint: sim.url, session: "oneadmin:wrong" });
+    try {
+      const result = await applyPlan(p, wrong, { desired, ...fastPolls });
+      expect(result.counts.done).toBe(0);
+      expect(result.errors.length).toBeGreaterThan(0);
+      expect(result.errors[0]!.message).toMatch(/AUTHENTICATION|authenticat/i);
+      expect(sim.callCounts()["one.image.allocate"] ?? 0).toBeLessThanOrEqual(2);
+    } finally {
+      await wrong.close();
+    }
+  });
 });
