@@ -148,7 +148,16 @@ export function describeFailure(error: unknown): { code: string; message: string
 /** Marks, inside the walk, a change that ended without reaching its state: walkGraph then skips its dependents. */
 const NOT_DONE = Symbol("not done");
 
-/** Builds the change graph from the plan's own `dependsOn`. */
+/** The graph node of the second phase of a two-phase replacement (`finishAfter`). */
+export function finishNode(address: string): string {
+  return `${address}#finish`;
+}
+
+/**
+ * Builds the change graph from the plan's own `dependsOn`. A two-phase replacement is two nodes: its
+ * address (the new object) and `finishNode(address)` (the old one's delete), which waits for the
+ * changes that move its users over.
+ */
 export function changeGraph(plan: Plan): Graph {
   const graph = new Graph();
   const seen = new Set<string>();
@@ -156,12 +165,17 @@ export function changeGraph(plan: Plan): Graph {
     if (seen.has(change.address)) throw new DuplicateChangeError(change.address);
     seen.add(change.address);
     graph.addNode(change.address);
+    if (change.finishAfter) graph.addNode(finishNode(change.address));
   }
   for (const change of plan.changes) {
     for (const dependency of change.dependsOn) {
       // A dependency outside the plan is an object the plan does not touch: it is already in place,
       // so there is nothing to wait for. No-ops stay in the graph so that order through them holds.
       if (graph.has(dependency)) graph.addEdge(change.address, dependency);
+    }
+    if (change.finishAfter) {
+      graph.addEdge(finishNode(change.address), change.address);
+      for (const user of change.finishAfter) if (graph.has(user)) graph.addEdge(finishNode(change.address), user);
     }
   }
   return graph;
@@ -235,17 +249,23 @@ export async function applyPlan(plan: Plan, provider: ApplyProvider, options: Ap
     emit({ type: "change-interrupted", at: clock.now(), address: change.address, action: change.action, durationMs, ...(state === undefined ? {} : { state }) });
   };
 
-  const visit = async (address: string): Promise<void> => {
+  /** When the first phase of each two-phase replacement started. */
+  const firstPhaseStart = new Map<string, number>();
+
+  const visit = async (node: string): Promise<void> => {
+    const finishing = !changes.has(node);
+    const address = finishing ? node.slice(0, -"#finish".length) : node;
     const change = changes.get(address)!;
     if (change.action === "noop") return;
     if (signal?.aborted) {
       skip(change, "the apply was interrupted");
       throw NOT_DONE;
     }
-    const startedAt = clock.now();
+    const startedAt = finishing ? (firstPhaseStart.get(address) ?? clock.now()) : clock.now();
+    const phase = change.finishAfter ? (finishing ? "finish" : "create") : undefined;
     let operation: Operation | undefined;
     try {
-      operation = await provider.start(change, options.desired);
+      operation = await provider.start(phase ? { ...change, phase } : change, options.desired);
     } catch (error) {
       fail(change, error, startedAt, undefined);
       throw NOT_DONE;
@@ -257,7 +277,7 @@ export async function applyPlan(plan: Plan, provider: ApplyProvider, options: Ap
       fail(change, new ProviderContractError(address, `the provider's start returned ${got}${Array.isArray(operation?.steps) ? "" : " without steps"}`), startedAt, undefined);
       throw NOT_DONE;
     }
-    emit({ type: "change-started", at: clock.now(), address, kind: change.kind, action: change.action, steps: [...operation.steps] });
+    if (phase !== "finish") emit({ type: "change-started", at: clock.now(), address, kind: change.kind, action: change.action, steps: [...operation.steps] });
     if (signal?.aborted) {
       interrupt(change, startedAt, undefined);
       throw NOT_DONE;
@@ -265,6 +285,11 @@ export async function applyPlan(plan: Plan, provider: ApplyProvider, options: Ap
     const outcome = await tracker.track(operation, startedAt);
     switch (outcome.phase) {
       case "done": {
+        if (phase === "create") {
+          // The new object is in place; the change is done when its second phase is.
+          firstPhaseStart.set(address, startedAt);
+          return;
+        }
         const durationMs = clock.now() - startedAt;
         record(change, { outcome: "done", outputs: outcome.outputs, durationMs, ...(outcome.id === undefined ? {} : { id: outcome.id }) });
         emit({
@@ -295,12 +320,14 @@ export async function applyPlan(plan: Plan, provider: ApplyProvider, options: Ap
   try {
     await walkGraph(graph, visit, {
       concurrency: parallelism,
-      onSkip: (node, root) => {
-        const change = changes.get(node)!;
-        if (change.action === "noop") return;
+      onSkip: (node, rootNode) => {
+        const finishing = !changes.has(node);
+        const change = changes.get(finishing ? node.slice(0, -"#finish".length) : node)!;
+        if (change.action === "noop" || results.has(change.address)) return;
+        const root = changes.has(rootNode) ? rootNode : rootNode.slice(0, -"#finish".length);
         const rootOutcome = results.get(root)?.outcome;
-        const because = rootOutcome === "interrupted" ? `${root} was interrupted` : rootOutcome === "skipped" || rootOutcome === undefined ? "the apply was interrupted" : `${root} failed`;
-        skip(change, because);
+        const cause = rootOutcome === "interrupted" ? `${root} was interrupted` : rootOutcome === "skipped" || rootOutcome === undefined ? "the apply was interrupted" : `${root} failed`;
+        skip(change, finishing ? `${cause}: the new object exists, the old one is kept until its users have moved` : cause);
       },
     });
   } finally {

@@ -16,10 +16,11 @@
  * Among changes ready together, addresses sort; `noop` changes stay in the document (so `show` can
  * list them) in declaration dependency order, waiting for nothing.
  *
+ * - Replacing an object that objects changed by the plan still use, when their use makes the backend
+ *   refuse its deletion, is done in two phases (`finishAfter`): the new object first (under a temporary
+ *   name when names are unique), then the users move to it, then the old one is deleted.
  * Refused as impossible, with the way out in the message:
- * - replacing an object that objects kept by the plan still use, when their use makes the backend
- *   refuse its deletion (the old one would have to go before its users let go of it, and the new one
- *   exist before they can use it: one change cannot be both);
+ * - replacing such an object while a user outside the targets, or one the plan keeps as it is, uses it;
  * - deleting such an object while a kept object still uses it that way;
  * - taking a claim that a kept object holds.
  *
@@ -138,6 +139,8 @@ function planChanges(input: BuildPlanInput): ResourceChange[] {
 
   const edges = new WaitEdges(scope);
   const orderOnly: [string, string][] = [];
+  /** Replacements done in two phases, with the users that move between them. */
+  const split = new Map<string, string[]>();
 
   // Create order: after the changes of what the declaration uses. A new object (create, replace)
   // needs what it uses in its declared state; an update needs the objects it newly refers to. An
@@ -183,10 +186,26 @@ function planChanges(input: BuildPlanInput): ResourceChange[] {
         const why = userAction === "delete" ? `${userAddress}, which uses it, is deleted first` : `${userAddress} stops using it first`;
         if (blocking) edges.hard(used, userAddress, `${why}: the backend refuses to delete it while used`);
         else edges.convention(used, userAddress, why);
+      } else if (blocking && usedAction === "replace" && (userAction === "update" || userAction === "replace")) {
+        // The user moves to the new object in this plan: replace in two phases around it.
+        split.set(used, [...(split.get(used) ?? []), userAddress]);
       } else if (blocking) {
         throw blocked(usedEntry, user, userAction === undefined);
       }
     }
+  }
+  for (const [used, users] of split) {
+    const e = byAddress.get(used)!;
+    const names = users.sort().join(", ");
+    e.change = {
+      ...e.change,
+      replaceOrder: "create-before-destroy",
+      replaceOrderSource: "dependency",
+      finishAfter: users,
+      reason: `${(e.change.forcedBy ?? []).join(", ")} cannot change in place, and ${names} ${users.length === 1 ? "uses" : "use"} it: the new one is created first${
+        e.claims.desired.length > 0 ? " under a temporary name" : ""
+      }, ${names} ${users.length === 1 ? "moves" : "move"} to it, then the old one is deleted${e.claims.desired.length > 0 ? " and the new one renamed" : ""}`,
+    };
   }
 
   addClaimEdges(byAddress, scope, edges);

@@ -59,6 +59,15 @@ export interface ResourceChange {
   forcedBy?: string[];
   replaceOrder?: ReplaceOrder;
   replaceOrderSource?: ReplaceOrderSource;
+  /**
+   * A replacement in two phases, because objects the plan keeps use the old one and the backend
+   * refuses to delete a used object: the new object is created first (under a temporary name when the
+   * name is unique), these changes move their users to it, and only then is the old one deleted (and
+   * the new one given its name). Apply runs the second phase after every change listed here.
+   */
+  finishAfter?: string[];
+  /** Set by apply only, when it starts one phase of a two-phase replacement. Never in a plan document. */
+  phase?: "create" | "finish";
 }
 
 export interface PlanSummary {
@@ -130,7 +139,12 @@ export function makeChange(change: ResourceChange): ResourceChange {
       if (change.diff.length > 0) fail("cannot have attribute diffs");
       break;
   }
-  return { ...change, dependsOn: [...new Set(change.dependsOn)].sort() };
+  if (change.finishAfter !== undefined && action !== "replace") fail("cannot have a second phase");
+  return {
+    ...change,
+    dependsOn: [...new Set(change.dependsOn)].sort(),
+    ...(change.finishAfter !== undefined ? { finishAfter: [...new Set(change.finishAfter)].sort() } : {}),
+  };
 }
 
 export function summarize(changes: readonly ResourceChange[]): PlanSummary {
@@ -166,6 +180,9 @@ export function parsePlan(text: string, source = "plan file"): Plan {
   const changes = doc.changes.map((c, i) => {
     if (typeof c !== "object" || c === null || typeof c.address !== "string" || !isAction(c.action)) {
       throw new PlanFormatError(`${source}: change #${i} is malformed`);
+    }
+    if (c.finishAfter !== undefined && (!Array.isArray(c.finishAfter) || c.finishAfter.some((a) => typeof a !== "string"))) {
+      throw new PlanFormatError(`${source}: change #${i} (${c.address}) has a malformed finishAfter`);
     }
     return makeChange({ ...c, diff: Array.isArray(c.diff) ? c.diff : [], dependsOn: Array.isArray(c.dependsOn) ? c.dependsOn : [] });
   });

@@ -244,7 +244,15 @@ export const GOLDEN_CASES: GoldenCase[] = [
     live: liveOf(scratch),
     options: { replaceOrders: { "lab/scratch": "create-before-destroy" } },
   },
-  { name: "image-replace-blocked", desired: props(base, "lab/data", (p) => (p.size = 4096)), live: baseLive },
+  // The VM that uses the image moves to the new one between the replacement's two phases.
+  { name: "image-replace-two-phases", desired: props(base, "lab/data", (p) => (p.size = 4096)), live: baseLive },
+  // A user outside the targets cannot move: refused, with the way out.
+  {
+    name: "image-replace-blocked-by-target",
+    desired: props(base, "lab/data", (p) => (p.size = 4096)),
+    live: baseLive,
+    options: { targets: ["lab/data"] },
+  },
   (() => {
     const desired = withAdded(withoutResource(scratch, "lab/scratch"), {
       address: "lab/scratch-new",

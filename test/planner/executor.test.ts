@@ -361,4 +361,39 @@ describe("describeFailure", () => {
     expect(describeFailure(new Error("boom"))).toEqual({ code: "PROVIDER_ERROR", message: "boom" });
     expect(describeFailure("text")).toEqual({ code: "PROVIDER_ERROR", message: "text" });
   });
+
+  describe("a replacement in two phases (finishAfter)", () => {
+    const twoPhase = (): Plan => {
+      const plan = fakePlan([
+        { address: "lab/net", kind: "VirtualNetwork", action: "replace", id: "1" },
+        { address: "lab/vm", action: "update", id: "2", dependsOn: ["lab/net"] },
+        { address: "lab/other", action: "update", id: "3" },
+      ]);
+      plan.changes[0] = { ...plan.changes[0]!, finishAfter: ["lab/vm"] };
+      return plan;
+    };
+
+    it("creates the new object, lets its users move, then finishes the old one; reports the change once", async () => {
+      const { provider, sink, result } = run(twoPhase());
+      const r = await result;
+      expect(r.ok).toBe(true);
+      expect(provider.starts.filter((s) => s !== "lab/other")).toEqual(["lab/net#create", "lab/vm", "lab/net#finish"]);
+      expect(brief(sink).filter((e) => e.startsWith("start ") || e.startsWith("done "))).toEqual(
+        expect.arrayContaining(["start lab/net", "done lab/net", "start lab/vm", "done lab/vm"]),
+      );
+      expect(brief(sink).filter((e) => e === "start lab/net" || e === "done lab/net")).toHaveLength(2);
+      expect(r.counts).toEqual({ total: 3, done: 3, failed: 0, skipped: 0, interrupted: 0 });
+      expect(changeGraph(twoPhase()).dependenciesOf("lab/net#finish")).toEqual(["lab/net", "lab/vm"]);
+    });
+
+    it("keeps the old object when a user fails to move, and says why", async () => {
+      const { provider, result } = run(twoPhase(), (c) => (c.address === "lab/vm" ? { fail: { message: "attach refused" } } : {}));
+      const r = await result;
+      expect(provider.starts).not.toContain("lab/net#finish");
+      const net = r.changes.find((c) => c.address === "lab/net")!;
+      expect(net.outcome).toBe("skipped");
+      expect(net.because).toContain("lab/vm failed");
+      expect(net.because).toContain("the old one is kept");
+    });
+  });
 });

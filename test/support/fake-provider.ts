@@ -192,7 +192,7 @@ export class FakeProvider implements Pick<Provider, "name" | "endpoint" | "start
     const script = this.scriptFor(change);
     if (script.startDelayMs) await this.clock.sleep(script.startDelayMs);
     if (script.startError) throw script.startError;
-    this.starts.push(change.address);
+    this.starts.push(change.phase ? `${change.address}#${change.phase}` : change.address);
     this.timings.set(change.address, { address: change.address, startedAt: this.clock.now() });
     this.inFlight.add(change.address);
     this.peak = Math.max(this.peak, this.inFlight.size);

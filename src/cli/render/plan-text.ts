@@ -45,7 +45,11 @@ function headline(change: ResourceChange): string {
   const id = change.id !== undefined ? ` id=${change.id}` : "";
   switch (change.action) {
     case "replace": {
-      const order = change.replaceOrder === "create-before-destroy" ? "create before destroy" : "delete before create";
+      const order = change.finishAfter
+        ? `in two phases: the new one first, the old one deleted after ${change.finishAfter.join(", ")} ${change.finishAfter.length === 1 ? "moves" : "move"} to it`
+        : change.replaceOrder === "create-before-destroy"
+          ? "create before destroy"
+          : "delete before create";
       return `${id} must be replaced (${order}; forced by ${(change.forcedBy ?? []).join(", ")})`;
     }
     case "update":

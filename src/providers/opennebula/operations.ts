@@ -22,7 +22,7 @@ import type { OneKind } from "./map-common";
 import { ownedSlicePredicate, readOwnershipTag, TAG_REPLACES } from "./ownership";
 import { readPool, readPoolRange, readVmsByIds } from "./pools";
 import { parseObject, type ImageRecord, type PoolKind, type VmRecord, type VnetRecord } from "./records";
-import { createSteps, deleteSteps, replaceSteps, updateSteps, type LiveRecord, type Param, type Step, type StepContext, type WaitFor } from "./steps";
+import { createSteps, deleteSteps, replacePhaseSteps, replaceSteps, updateSteps, type LiveRecord, type Param, type Step, type StepContext, type WaitFor } from "./steps";
 import { imageStateName, isVmFailure, vmStateName, vnetStateName } from "./states";
 import { templateGet, templateVectors, type Template } from "./template-syntax";
 
@@ -98,12 +98,16 @@ export class OpenNebulaOperations {
     const plan = await this.stepsOf(change, kind, desired);
     const data: OpData = { kind, plan };
     if (change.action === "delete" || change.action === "replace") data.old = this.liveIdOf(change);
+    // The second phase of a two-phase replacement renames the object its first phase made.
+    const made = change.phase === "finish" ? this.ids.get(change.address) : undefined;
+    if (change.phase === "finish" && made === undefined) throw new OperationError(change.address, "the new object of this replacement is not known; its first phase did not finish");
     const operation: Operation = {
       address: change.address,
       kind: change.kind,
       action: change.action,
       ...(change.action === "update" ? { id: String(this.liveIdOf(change)) } : {}),
       ...(change.action === "delete" ? { id: String(data.old) } : {}),
+      ...(made !== undefined ? { id: String(made) } : {}),
       steps: plan.map((s) => s.label),
       step: 0,
       startedAt: this.clock.now(),
@@ -146,12 +150,9 @@ export class OpenNebulaOperations {
   private async stepsOf(change: ResourceChange, kind: OneKind, desired: DesiredState | undefined): Promise<Step[]> {
     if (change.action === "noop") return [];
     if (change.action === "delete") return deleteSteps(kind);
+    if (change.phase === "finish") return replacePhaseSteps(change, this.context(change), this.liveIdOf(change), "finish");
     await this.learnReferences(change);
-    const ctx: StepContext = {
-      stack: this.stack,
-      idOf: (address) => this.idOf(change.address, address),
-      resolve: (ref) => this.resolveValue(change.address, ref),
-    };
+    const ctx = this.context(change);
     const after = change.after as Record<string, unknown> | undefined;
     if (kind === "Image" && typeof after?.datastore === "string") ctx.datastoreId = await this.datastoreId(change.address, after.datastore);
     else if (kind === "Image" && typeof after?.datastore === "number") ctx.datastoreId = after.datastore;
@@ -159,12 +160,17 @@ export class OpenNebulaOperations {
       case "create":
         return createSteps(change, ctx);
       case "replace":
+        if (change.phase === "create") return replacePhaseSteps(change, ctx, this.liveIdOf(change), "create");
         return replaceSteps(change, ctx, this.liveIdOf(change));
       case "update": {
         const live = await this.info(change, kind);
         return updateSteps(change, this.effective(change, desired), live, ctx);
       }
     }
+  }
+
+  private context(change: ResourceChange): StepContext {
+    return { stack: this.stack, idOf: (address) => this.idOf(change.address, address), resolve: (ref) => this.resolveValue(change.address, ref) };
   }
 
   /** The declaration the diff compared against: a VM's template under its own props. */

@@ -156,6 +156,38 @@ export function deleteSteps(kind: OneKind): Step[] {
   }
 }
 
+const RENAME: Record<OneKind, string> = {
+  Image: "one.image.rename",
+  VirtualNetwork: "one.vn.rename",
+  SecurityGroup: "one.secgroup.rename",
+  VmTemplate: "one.template.rename",
+  VirtualMachine: "one.vm.rename",
+};
+
+/** Kinds whose names oned keeps unique per owner: the new object of a two-phase replacement needs another one meanwhile. */
+const UNIQUE_NAMES = new Set<OneKind>(["Image", "VirtualNetwork", "SecurityGroup"]);
+
+/** The name a two-phase replacement's new object carries until the old one is gone. */
+export function temporaryName(name: string, oldId: number): string {
+  return `${name}-replacing-${oldId}`;
+}
+
+/**
+ * One phase of a two-phase replacement (`finishAfter`): `create` makes the new object (under a
+ * temporary name when names are unique) while the old one still serves its users; `finish` deletes
+ * the old one once they moved, and gives the new one (`id`) its name.
+ */
+export function replacePhaseSteps(change: ResourceChange, ctx: StepContext, oldId: number, phase: "create" | "finish"): Step[] {
+  const kind = change.kind as OneKind;
+  const name = (change.after as { name: string }).name;
+  const unique = UNIQUE_NAMES.has(kind);
+  if (phase === "create") {
+    const after = unique ? { ...change.after, name: temporaryName(name, oldId) } : change.after;
+    return createSteps({ ...change, after: after as Record<string, unknown> }, ctx, oldId);
+  }
+  return [...deleteSteps(kind), ...(unique ? [call(`rename to ${name}`, RENAME[kind], [ID, name])] : [])];
+}
+
 /** A replacement in the order the plan chose. */
 export function replaceSteps(change: ResourceChange, ctx: StepContext, oldId: number): Step[] {
   const kind = change.kind as OneKind;

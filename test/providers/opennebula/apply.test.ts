@@ -277,4 +277,31 @@ describe("OpenNebula apply against the simulator", () => {
       await wrong.close();
     }
   });
+
+  it("replaces a network its VMs keep using in two phases: new network, VMs move over, old network deleted and the new one renamed", async () => {
+    await converge(shop({ vms: 2 }));
+    const before = await plan(shop({ vms: 2 }));
+    const next = shop({ vms: 2, bridgeOfNet: "br1" });
+    const { plan: p, result } = await converge(next);
+    const net = p.changes.find((c) => c.address === "shop/net")!;
+    expect(net).toMatchObject({ action: "replace", replaceOrder: "create-before-destroy", finishAfter: ["shop/vm-1", "shop/vm-2"] });
+    expect(net.reason).toContain("under a temporary name");
+    expect(result.errors).toEqual([]);
+    expect(result.counts).toMatchObject({ done: result.counts.total });
+    const nets = String(await client.call("one.vnpool.info", -2, -1, -1));
+    const ids = [...nets.matchAll(/<VNET><ID>(\d+)<\/ID>/g)].map((m) => m[1]);
+    expect(ids).toEqual([idOf(await plan(next), "shop/net")]);
+    expect(ids).not.toContain(idOf(before, "shop/net"));
+    expect(nets).not.toContain("replacing");
+    expect(await pending(next)).toEqual([]);
+  });
+
+  it("replaces an image a VM uses as a data disk in two phases", async () => {
+    await converge(shop({ vms: 1, extraDisk: true }));
+    const next = shop({ vms: 1, extraDisk: true, dataSize: 4096 });
+    const { plan: p, result } = await converge(next);
+    expect(p.changes.find((c) => c.address === "shop/data")).toMatchObject({ action: "replace", finishAfter: ["shop/vm-1"] });
+    expect(result.errors).toEqual([]);
+    expect(await pending(next)).toEqual([]);
+  });
 });
