@@ -228,6 +228,16 @@ function updateChange(
       r.renewed.length === 0 ? [] : [`${r.renewed.join(", ")} ${r.renewed.length === 1 ? "is" : "are"} created anew by this plan: the reference moves to the new object`];
     return toAttributeDiff(r, cls.impact, cls.operation, [...renewal, ...cls.effects]);
   });
+  if (kindRules.failedStates?.(status.state)) {
+    diff.unshift({
+      path: "status",
+      before: status.state,
+      after: "healthy",
+      impact: "replace",
+      operation: "replace",
+      effects: [`the live object is in ${status.state}${status.message ? ` (${status.message})` : ""}, which it cannot leave in place: it is replaced`],
+    });
+  }
   const base = { address: d.address, kind: d.kind, id: displayText(l.id), before: liveBefore(l), after: declaredAfter(d), diff, dependsOn: [] };
   if (diff.length === 0) return makeChange({ ...base, action: "noop", reason: withStatus("matches the declaration", status) });
 

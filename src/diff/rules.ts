@@ -74,6 +74,12 @@ export interface KindRules {
   deleteBlockedBy: readonly ResourceKind[];
   /** What the object holds exclusively; two objects holding the same claim cannot exist together. */
   claims?: (resource: { name: string; props: unknown }) => Claim[];
+  /**
+   * States in which a live object cannot be brought to its declaration in place (a VM in
+   * BOOT_FAILURE, an image in ERROR): the plan replaces it, the way Terraform replaces a tainted
+   * resource, so a rerun after a failed apply converges.
+   */
+  failedStates?: (state: string) => boolean;
 }
 
 export interface DiffRules {

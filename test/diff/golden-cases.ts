@@ -209,10 +209,17 @@ export const GOLDEN_CASES: GoldenCase[] = [
     live: liveOf(withBig),
     options: { targets: ["lab/db"] },
   },
+  // A VM that cannot leave its failure state in place is replaced; one in UNKNOWN (the host lost
+  // contact, the guest may run) is left as it is, its state named in the reason.
   {
-    name: "vm-unhealthy-noop",
+    name: "vm-failed-replaced",
     desired: base,
     live: editLive(baseLive, "lab/db", (r) => (r.status = { state: "BOOT_FAILURE", healthy: false, message: "Error deploying virtual machine: disk not found" })),
+  },
+  {
+    name: "vm-unknown-noop",
+    desired: base,
+    live: editLive(baseLive, "lab/db", (r) => (r.status = { state: "UNKNOWN", healthy: false })),
   },
   {
     name: "rename-every-kind",

@@ -371,9 +371,18 @@ function kind(
   deleteOperation: string,
   deleteBlockedBy: KindRules["deleteBlockedBy"],
   claims?: KindRules["claims"],
+  failedStates?: KindRules["failedStates"],
 ): KindRules {
-  return { attributes, replaceOrder: "create-before-destroy", createOperation, deleteOperation, deleteBlockedBy, ...(claims ? { claims } : {}) };
+  return { attributes, replaceOrder: "create-before-destroy", createOperation, deleteOperation, deleteBlockedBy, ...(claims ? { claims } : {}), ...(failedStates ? { failedStates } : {}) };
 }
+
+/**
+ * A VM in a failure state (BOOT_FAILURE, PROLOG_FAILURE …, CLONING_FAILURE) waits for a person's
+ * `recover`; declaring it again means making it anew. UNKNOWN is left alone: the guest may still run.
+ */
+const vmFailed = (state: string) => state.endsWith("_FAILURE");
+/** An image or network in ERROR cannot be used or repaired through the API. */
+const inError = (state: string) => state === "ERROR";
 
 export const openNebulaDiffRules: DiffRules = {
   backend: "opennebula",
@@ -386,9 +395,10 @@ export const openNebulaDiffRules: DiffRules = {
       "one.vm.action terminate-hard",
       [],
       vmClaims,
+      vmFailed,
     ),
-    Image: kind(imageRules, "one.image.allocate", "one.image.delete", ["VirtualMachine"], nameClaim("Image", "image")),
-    VirtualNetwork: kind(networkRules, "one.vn.allocate", "one.vn.delete", ["VirtualMachine"], nameClaim("VirtualNetwork", "network")),
+    Image: kind(imageRules, "one.image.allocate", "one.image.delete", ["VirtualMachine"], nameClaim("Image", "image"), inError),
+    VirtualNetwork: kind(networkRules, "one.vn.allocate", "one.vn.delete", ["VirtualMachine"], nameClaim("VirtualNetwork", "network"), inError),
     SecurityGroup: kind(securityGroupRules, "one.secgroup.allocate", "one.secgroup.delete", ["VirtualMachine"], nameClaim("SecurityGroup", "security group")),
     VmTemplate: kind(templateRules, "one.template.allocate", "one.template.delete", []),
   },

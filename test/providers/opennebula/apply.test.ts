@@ -163,6 +163,12 @@ describe("OpenNebula apply against the simulator", () => {
     expect(result.errors[0]!.message).toContain("out of hugepages");
     expect(result.errors[0]!.message).toContain("BOOT_FAILURE");
     expect(result.counts).toMatchObject({ total: 8, done: 7, failed: 1 });
+    // Once the cause is gone, a rerun replaces the failed VM (it cannot leave BOOT_FAILURE in place).
+    sim.faults.clear();
+    const { plan: again, result: rerun } = await converge(shop({ vms: 3 }));
+    expect(again.changes.filter((c) => c.action !== "noop").map((c) => `${c.action} ${c.address} ${c.forcedBy?.join(",")}`)).toEqual(["replace shop/vm-2 status"]);
+    expect(rerun.errors).toEqual([]);
+    expect(await pending(shop({ vms: 3 }))).toEqual([]);
   });
 
   it("attaches a disk, changes a security group's rules, grows an address range and powers a VM off", async () => {
