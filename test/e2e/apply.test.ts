@@ -43,6 +43,9 @@ describe("hyperplan apply --simulate", () => {
     expect(first.out).toMatch(/apply finished in \S+: 8 done, 0 failed, 0 skipped/);
     expect(first.out).toMatch(/output lab-1-ip = 10\.20\.0\.\d+/);
     expect((await run(["plan", "lab.ts", "--simulate", "--detailed-exitcode"])).code).toBe(0);
+    const ip = /output lab-1-ip = (\S+)/.exec(first.out)![1]!;
+    expect(await run(["output", "lab.ts", "--simulate", "--json"])).toMatchObject({ code: 0, out: `${JSON.stringify({ values: { "lab-1-ip": ip }, unknown: [] })}\n` });
+    expect(await run(["output", "lab.ts", "lab-1-ip", "--simulate"])).toMatchObject({ code: 0, out: `${ip}\n` });
 
     const bigger = edit("memory: 1024,", "memory: 2048,");
     const resized = await run(["apply", bigger, "--simulate", "--auto-approve"]);
@@ -96,6 +99,14 @@ describe("hyperplan apply --simulate", () => {
     const after = await run(["plan", "lab.ts", "--simulate", "--json"]);
     expect(parsePlan(after.out).summary.create).toBe(8);
   }, 30_000);
+
+  it("lists outputs as unknown before the first apply", async () => {
+    expect((await run(["output", "lab.ts", "--simulate"])).out).toBe("lab-1-ip = (unknown: not applied yet)\n");
+    const one = await run(["output", "lab.ts", "lab-1-ip", "--simulate"]);
+    expect(one.code).toBe(1);
+    expect(one.err).toContain("lab-1-ip is not known yet");
+    expect((await run(["output", "lab.ts", "nope", "--simulate"])).err).toContain('declares no output "nope"; it declares lab-1-ip');
+  });
 
   it("rejects bad options with a clear message", async () => {
     expect((await run(["apply", "lab.ts", "--parallelism", "0"])).err).toContain("--parallelism needs a whole number ≥ 1");

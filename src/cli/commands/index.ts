@@ -1,6 +1,7 @@
 import type { Command } from "../command";
 import { applyCommand } from "./apply";
 import { demoCommand } from "./demo";
+import { outputCommand } from "./output";
 import { destroyCommand, planCommand } from "./plan";
 import { showCommand } from "./show";
 import { simCommand } from "./sim";
@@ -8,4 +9,4 @@ import { synthCommand } from "./synth";
 import { validateCommand } from "./validate";
 
 /** Every command the CLI knows, in the order `--help` lists them. */
-export const commands: Command[] = [validateCommand, synthCommand, planCommand, applyCommand, destroyCommand, showCommand, simCommand, demoCommand];
+export const commands: Command[] = [validateCommand, synthCommand, planCommand, applyCommand, destroyCommand, outputCommand, showCommand, simCommand, demoCommand];

@@ -47,7 +47,8 @@ ${COMMON_OPTIONS}`;
 const DESTROY_USAGE = `Usage: hyperplan destroy [stack.ts] [options]
 
 Plans the removal of every object the stack owns, dependents first (a VM before the image it uses).
-Objects the stack does not own are never part of it.
+Objects the stack does not own are never part of it. \`hyperplan apply --destroy\` carries it out (or
+save it with --out and run \`hyperplan apply FILE\`).
 
 ${COMMON_OPTIONS}`;
 
