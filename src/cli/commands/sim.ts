@@ -18,7 +18,9 @@ Options:
   --auth USER:PASSWORD     the account sessions must use (default ${DEFAULT_AUTH})
   --state FILE             load the world from FILE at start, save it after every change and on stop
   --seed N                 seed of the simulator's random choices (default 1)
-  --delays PRESET          instant | fast | realistic (default fast: tens of ms per step)`;
+  --delays PRESET          instant | fast | realistic (default fast: tens of ms per step)
+  --database KIND          sqlite (default, as oned ships) | mysql: answer the JSON query of
+                           one.vmpool.info/infoextended as a MySQL-backed oned does`;
 
 export interface SimArgs {
   backend: "opennebula";
@@ -28,6 +30,7 @@ export interface SimArgs {
   stateFile: string | undefined;
   seed: number;
   delays: DelayPreset;
+  database: "sqlite" | "mysql";
 }
 
 const DELAYS: readonly DelayPreset[] = ["instant", "fast", "realistic"];
@@ -37,7 +40,7 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
   const [backend, ...rest] = argv;
   if (backend === undefined) throw new UsageError("missing the backend to simulate (only `opennebula` is available)");
   if (backend !== "opennebula") throw new UsageError(`unknown backend "${backend}" (only \`opennebula\` is available)`);
-  const args: SimArgs = { backend, port: DEFAULT_PORT, host: "127.0.0.1", auth: DEFAULT_AUTH, stateFile: undefined, seed: 1, delays: "fast" };
+  const args: SimArgs = { backend, port: DEFAULT_PORT, host: "127.0.0.1", auth: DEFAULT_AUTH, stateFile: undefined, seed: 1, delays: "fast", database: "sqlite" };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i] as string;
     const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
@@ -79,6 +82,12 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
         args.seed = Number(v);
         break;
       }
+      case "--database": {
+        const v = value();
+        if (v !== "sqlite" && v !== "mysql") throw new UsageError(`--database must be sqlite or mysql, got "${v}"`);
+        args.database = v;
+        break;
+      }
       case "--delays": {
         const v = value();
         if (!(DELAYS as readonly string[]).includes(v)) throw new UsageError(`--delays must be one of ${DELAYS.join(", ")}, got "${v}"`);
@@ -102,6 +111,7 @@ async function runSim(argv: string[], io: CliIo): Promise<number> {
     auth: args.auth,
     seed: args.seed,
     delays: args.delays,
+    database: args.database,
     ...(stateFile !== undefined ? { stateFile } : {}),
   });
   io.stdout.write(`${sim.url}\n`);

@@ -13,7 +13,7 @@
  */
 import { EscapedString, unescapeXml, type XmlRpcValue } from "../../xmlrpc/index";
 import type { OneClient } from "./client";
-import { OneProtocolError } from "./errors";
+import { OneApiError, OneProtocolError } from "./errors";
 import { KINDS, type PoolKind, type RecordOf } from "./records";
 import { parseXmlDocument } from "./xml-node";
 
@@ -22,6 +22,11 @@ export interface PoolReadOptions {
   pageSize?: number;
   /** Decides on each object's slice, still XML-escaped, whether to parse it. Default: every object. */
   keep?: (escapedSlice: string) => boolean;
+  /**
+   * VM pool only: oned's JSON search (`KEY=VALUE`, the 5th parameter), answered by a MySQL-backed
+   * oned only; others fail the call with INTERNAL (see `isJsonQueryUnsupported`).
+   */
+  query?: string;
 }
 
 export interface PoolReadStats {
@@ -82,12 +87,18 @@ export async function readPool<K extends PoolKind>(client: OneClient, kind: K, o
     take(await client.callEscaped(call.method));
   } else {
     for (let offset = 0; ; offset += pageSize) {
-      const count = take(await client.callEscaped(call.method, -2, offset, -pageSize, ...call.extra));
+      const extra = options.query !== undefined && kind === "vm" ? [...call.extra, options.query] : call.extra;
+      const count = take(await client.callEscaped(call.method, -2, offset, -pageSize, ...extra));
       if (count < pageSize) break;
     }
   }
   const records = [...byId.values()].sort((a, b) => a.id - b.id);
   return { records, stats };
+}
+
+/** True for the answer of an oned whose database cannot run the VM pool's JSON search (SQLite). */
+export function isJsonQueryUnsupported(error: unknown): boolean {
+  return error instanceof OneApiError && error.codeName === "INTERNAL" && /JSON query search is not supported/i.test(error.serverMessage);
 }
 
 /**

@@ -20,8 +20,8 @@ import { securityGroupToSpec } from "./map-security-group";
 import { networkToSpec } from "./map-virtual-network";
 import { vmToSpec } from "./map-virtual-machine";
 import { vmTemplateToSpec } from "./map-vm-template";
-import { ownedSlicePredicate, readOwnershipTag, TAG_REPLACES } from "./ownership";
-import { readPool, type PoolReadStats } from "./pools";
+import { ownedSlicePredicate, readOwnershipTag, TAG_REPLACES, TAG_STACK } from "./ownership";
+import { isJsonQueryUnsupported, readPool, type PoolReadStats } from "./pools";
 import type { PoolKind, RecordOf } from "./records";
 import { imageStateName, vnetStateName } from "./states";
 import type { Template } from "./template-syntax";
@@ -52,13 +52,52 @@ export interface OwnedObjects {
   VirtualMachine: RecordOf<"vm">[];
 }
 
-/** The stack's objects of every kind, read with one paged pool read per kind. */
-export async function readOwned(client: OneClient, stack: string, pageSize?: number): Promise<{ owned: OwnedObjects; addresses: Map<string, string>; stats: Record<string, PoolReadStats> }> {
+/** Whether the VM pool is searched server-side: unknown until tried, then what the cloud answered. */
+export interface JsonSearch {
+  supported?: boolean;
+}
+
+/**
+ * The query that makes a MySQL-backed oned send only VMs whose USER_TEMPLATE names the stack (a
+ * substring match, so a superset: every VM is still checked against its parsed tag). None for a
+ * stack name the query syntax cannot carry.
+ */
+export function stackQuery(stack: string): string | undefined {
+  return /^[A-Za-z0-9._-]+$/.test(stack) ? `VM.USER_TEMPLATE.${TAG_STACK}=${stack}` : undefined;
+}
+
+/** The VM pool: searched by oned where its database can, else read whole and sliced. */
+async function readVmPool(client: OneClient, stack: string, options: { keep: (slice: string) => boolean; pageSize?: number }, search: JsonSearch) {
+  const query = stackQuery(stack);
+  if (query !== undefined && search.supported !== false) {
+    try {
+      const result = await readPool(client, "vm", { ...options, query });
+      search.supported = true;
+      return result;
+    } catch (error) {
+      if (!isJsonQueryUnsupported(error)) throw error;
+      search.supported = false;
+    }
+  }
+  return readPool(client, "vm", options);
+}
+
+/**
+ * The stack's objects of every kind, read with one paged pool read per kind. The VM pool, by far the
+ * largest, is searched by oned itself when its database can (MySQL); `search` remembers the answer.
+ */
+export async function readOwned(
+  client: OneClient,
+  stack: string,
+  pageSize?: number,
+  search: JsonSearch = {},
+): Promise<{ owned: OwnedObjects; addresses: Map<string, string>; stats: Record<string, PoolReadStats> }> {
   const keep = ownedSlicePredicate(stack);
   const stats: Record<string, PoolReadStats> = {};
   const owned = { VirtualNetwork: [], Image: [], SecurityGroup: [], VmTemplate: [], VirtualMachine: [] } as unknown as OwnedObjects;
   const addresses = new Map<string, string>();
-  const results = await Promise.all(POOLS.map(({ pool }) => readPool(client, pool, { keep, ...(pageSize ? { pageSize } : {}) })));
+  const options = { keep, ...(pageSize ? { pageSize } : {}) };
+  const results = await Promise.all(POOLS.map(({ pool }) => (pool === "vm" ? readVmPool(client, stack, options, search) : readPool(client, pool, options))));
   POOLS.forEach(({ kind, pool }, i) => {
     const { records, stats: s } = results[i]!;
     stats[pool] = s;
@@ -175,6 +214,8 @@ export class OpenNebulaReader implements LiveReader {
   lastStats: Record<string, PoolReadStats> = {};
   readonly client: OneClient;
   private readonly pageSize: number | undefined;
+  /** Whether this cloud searches the VM pool itself (learnt on the first read). */
+  readonly search: JsonSearch = {};
 
   constructor(options: OpenNebulaReaderOptions) {
     this.client = new OneClient(options);
@@ -183,7 +224,7 @@ export class OpenNebulaReader implements LiveReader {
   }
 
   async read(stack: string, desired?: DesiredState): Promise<LiveState> {
-    const { owned, addresses, stats } = await readOwned(this.client, stack, this.pageSize);
+    const { owned, addresses, stats } = await readOwned(this.client, stack, this.pageSize, this.search);
     this.lastStats = stats;
     return toLiveState(stack, this.endpoint, owned, addresses, desired);
   }

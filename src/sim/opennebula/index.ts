@@ -33,6 +33,8 @@ export interface OneSimulatorOptions {
   clock?: Clock;
   faults?: FaultRule[];
   hosts?: HostSpec[];
+  /** The database oned would use: `sqlite` (default, no JSON search in pool queries) or `mysql`. */
+  database?: "sqlite" | "mysql";
 }
 
 export interface RunningOneSimulator {
@@ -59,6 +61,7 @@ export async function startOneSimulator(options: OneSimulatorOptions = {}): Prom
     ...(options.clock !== undefined ? { clock: options.clock } : {}),
     ...(options.faults !== undefined ? { faults: options.faults } : {}),
     ...(options.hosts !== undefined ? { hosts: options.hosts } : {}),
+    ...(options.database !== undefined ? { database: options.database } : {}),
     userName: account.user,
   };
   const stateFile = options.stateFile;

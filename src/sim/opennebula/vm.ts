@@ -29,6 +29,7 @@ import { attachDisk, attachNic, attachSecurityGroup, detachDisk, detachNic, deta
 import { VmState } from "./vm-states";
 import { defaultPermissions, escapedDoc, escapedPool, escapePiece } from "./xml";
 import type { World } from "./world";
+import { unescapeXml } from "../../xmlrpc/escape";
 
 export function shortPiece(world: World, vm: VmRecord): string {
   return world.vms.cached(vm.id, "short", () => escapePiece(vmShortXml(vm)));
@@ -129,11 +130,50 @@ function poolRows(world: World, p: import("./params").Params): VmRecord[] {
   const window = { start: p.int(2), end: p.int(3) };
   const { accept, liveOnly } = stateFilter(p.int(4));
   const query = p.optStr(5, "");
+  let matches: ((vm: VmRecord) => boolean) | null = null;
   if (query !== "") {
-    // The simulator behaves as oned on its default SQLite backend, which has no JSON search.
-    throw internalError("JSON query search is not supported by the SQL backend");
+    // oned's SQLite backend (its default) has no JSON search; the MySQL one runs the query in SQL.
+    if (world.database !== "mysql") throw internalError("JSON query search is not supported by the SQL backend");
+    matches = jsonQuery(world, query);
   }
-  return world.vms.select(window, both(owner, accept), liveOnly ? world.liveVmIds : world.vms.ids());
+  return world.vms.select(window, both(both(owner, accept) ?? null, matches), liveOnly ? world.liveVmIds : world.vms.ids());
+}
+
+/**
+ * The JSON search of a MySQL-backed oned (FACTS §4): `KEY=VALUE[&KEY2=VALUE2]`, each term
+ * `JSON_EXTRACT(body_json, '$.KEY') LIKE '%VALUE%'` (case-insensitive under MySQL's default
+ * collation; a path that does not exist never matches), a bare VALUE searching the whole body.
+ * Paths are read from the VM's fields and templates: `VM.NAME`, `VM.USER_TEMPLATE.X`,
+ * `VM.TEMPLATE.X`, `VM.TEMPLATE.VECTOR.Y` (its first vector).
+ */
+function jsonQuery(world: World, query: string): (vm: VmRecord) => boolean {
+  const terms = query.split("&").map((term) => {
+    const eq = term.indexOf("=");
+    const needle = (eq < 0 ? term : term.slice(eq + 1)).toLowerCase();
+    const path = eq < 0 ? null : term.slice(0, eq).split(".");
+    return { path, needle };
+  });
+  return (vm) =>
+    terms.every(({ path, needle }) => {
+      const value = path === null ? unescapeXml(extendedPiece(world, vm)) : jsonValue(vm, path);
+      return value !== undefined && value.toLowerCase().includes(needle);
+    });
+}
+
+function jsonValue(vm: VmRecord, path: string[]): string | undefined {
+  if (path[0] !== "VM") return undefined;
+  const [, section, name, sub] = path;
+  if (section === undefined) return undefined;
+  const fields: Record<string, string | number> = { ID: vm.id, NAME: vm.name, STATE: vm.state, LCM_STATE: vm.lcmState, UID: vm.uid, GID: vm.gid };
+  if (name === undefined) return section in fields ? JSON.stringify(fields[section]) : undefined;
+  const template = section === "USER_TEMPLATE" ? vm.userTemplate : section === "TEMPLATE" ? vm.template : undefined;
+  if (!template) return undefined;
+  if (sub === undefined) {
+    const v = tGet(template, name);
+    return v === undefined ? undefined : JSON.stringify(v);
+  }
+  const vector = tVectors(template, name)[0];
+  return vector?.[sub] === undefined ? undefined : JSON.stringify(vector[sub]);
 }
 
 function parseIds(text: string): number[] {

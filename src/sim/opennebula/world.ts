@@ -39,6 +39,11 @@ export interface WorldOptions {
   hosts?: HostSpec[];
   /** Name of the account the simulator authenticates (uid 0, group oneadmin). */
   userName?: string;
+  /**
+   * The database oned keeps its pools in. `sqlite` (oned's default) has no JSON search: a query in
+   * the 5th parameter of one.vmpool.info/infoextended fails with INTERNAL. `mysql` answers it.
+   */
+  database?: "sqlite" | "mysql";
 }
 
 export type EventKind = "vm" | "image" | "vnet" | "sched";
@@ -150,6 +155,7 @@ export class World {
   readonly faults: FaultInjector;
   readonly clock: Clock;
   readonly userName: string;
+  readonly database: "sqlite" | "mysql";
 
   /** Ids of the VMs that are not DONE, ascending: the default pool listing pages over this. */
   readonly liveVmIds: number[] = [];
@@ -172,6 +178,7 @@ export class World {
     this.clock = options.clock ?? { now: () => Date.now() };
     this.faults = new FaultInjector(() => this.random, options.faults ?? []);
     this.userName = options.userName ?? "oneadmin";
+    this.database = options.database ?? "sqlite";
     this.time = this.clock.now();
     if (!restoring) {
       seedInfrastructure(this, options.hosts);

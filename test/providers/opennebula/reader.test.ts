@@ -56,6 +56,11 @@ describe("OpenNebula reader", () => {
     await writeDesired(client, desired);
     sim.resetCallCounts();
     await reader.read(desired.stack, desired);
+    // The first read asks oned to search the VM pool; a SQLite-backed oned cannot, and says so once.
+    expect(sim.callCounts()["one.vmpool.infoextended"]).toBe(2);
+    expect(reader.search.supported).toBe(false);
+    sim.resetCallCounts();
+    await reader.read(desired.stack, desired);
     expect(sim.callCounts()).toEqual({
       "one.imagepool.info": 1,
       "one.secgrouppool.info": 1,
@@ -63,6 +68,38 @@ describe("OpenNebula reader", () => {
       "one.vmpool.infoextended": 1,
       "one.vnpool.info": 1,
     });
+  });
+
+  it("lets a MySQL-backed oned search the VM pool: only the stack's VMs travel, the live state is the same", async () => {
+    const mysql = await startOneSimulator({ port: 0, delays: "instant", database: "mysql" });
+    const mysqlClient = new OneClient({ endpoint: mysql.url, session: SESSION });
+    const mysqlReader = createOpenNebulaReader({ endpoint: mysql.url, session: SESSION });
+    try {
+      const desired = desiredOf(lab as never);
+      for (const c of [client, mysqlClient]) {
+        await writeDesired(c, desired);
+        // Someone else's VMs, and one whose stack name merely contains "lab".
+        for (let i = 0; i < 20; i++) await c.call("one.vm.allocate", serializeTemplate([{ name: "NAME", value: `other-${i}` }, { name: "CPU", value: "1" }, { name: "MEMORY", value: "64" }]));
+        await c.call(
+          "one.vm.allocate",
+          serializeTemplate([{ name: "NAME", value: "x" }, { name: "CPU", value: "1" }, { name: "MEMORY", value: "64" }, ...ownershipAttributes({ stack: "lab2", address: "lab2/x", kind: "VirtualMachine" })]),
+        );
+        await c.call("one.system.version");
+      }
+      const viaSqlite = await reader.read(desired.stack, desired);
+      mysql.resetCallCounts();
+      const viaMysql = await mysqlReader.read(desired.stack, desired);
+      expect(mysqlReader.search.supported).toBe(true);
+      expect(mysql.callCounts()["one.vmpool.infoextended"]).toBe(1);
+      expect(viaMysql.resources.map((r) => r.address)).toEqual(viaSqlite.resources.map((r) => r.address));
+      expect(mysqlReader.lastStats.vm!.slices).toBe(4);
+      expect(reader.lastStats.vm!.slices).toBe(24);
+      expect(mysqlReader.lastStats.vm!.responseBytes).toBeLessThan(reader.lastStats.vm!.responseBytes / 2);
+    } finally {
+      await mysqlReader.close();
+      await mysqlClient.close();
+      await mysql.close();
+    }
   });
 
   it("never takes untagged objects, other stacks' objects, or objects inheriting a template's tag", async () => {

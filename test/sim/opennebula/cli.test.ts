@@ -30,11 +30,11 @@ async function until<T>(get: () => T | undefined, what: string): Promise<T> {
 
 describe("hyperplan sim arguments", () => {
   it("default to port 2633, loopback, oneadmin:opennebula and fast delays", () => {
-    expect(parseSimArgs(["opennebula"])).toEqual({ backend: "opennebula", port: 2633, host: "127.0.0.1", auth: "oneadmin:opennebula", stateFile: undefined, seed: 1, delays: "fast" });
+    expect(parseSimArgs(["opennebula"])).toEqual({ backend: "opennebula", port: 2633, host: "127.0.0.1", auth: "oneadmin:opennebula", stateFile: undefined, seed: 1, delays: "fast", database: "sqlite" });
   });
 
   it("read every option, with a value after it or after =", () => {
-    expect(parseSimArgs(["opennebula", "--port", "0", "--host=::1", "--auth", "me:p:w", "--state", "s.json", "--seed", "9", "--delays=realistic"])).toEqual({
+    expect(parseSimArgs(["opennebula", "--port", "0", "--host=::1", "--auth", "me:p:w", "--state", "s.json", "--seed", "9", "--delays=realistic", "--database", "mysql"])).toEqual({
       backend: "opennebula",
       port: 0,
       host: "::1",
@@ -42,6 +42,7 @@ describe("hyperplan sim arguments", () => {
       stateFile: "s.json",
       seed: 9,
       delays: "realistic",
+      database: "mysql",
     });
   });
 
@@ -53,6 +54,7 @@ describe("hyperplan sim arguments", () => {
     expect(() => parseSimArgs(["opennebula", "--auth", "nopassword"])).toThrow("--auth must be USER:PASSWORD");
     expect(() => parseSimArgs(["opennebula", "--delays", "slow"])).toThrow("--delays must be one of instant, fast, realistic");
     expect(() => parseSimArgs(["opennebula", "--verbose"])).toThrow('unknown option "--verbose"');
+    expect(() => parseSimArgs(["opennebula", "--database", "postgres"])).toThrow("--database must be sqlite or mysql");
   });
 });
 
