@@ -66,14 +66,25 @@ export function stackQuery(stack: string): string | undefined {
   return /^[A-Za-z0-9._-]+$/.test(stack) ? `VM.USER_TEMPLATE.${TAG_STACK}=${stack}` : undefined;
 }
 
-/** The VM pool: searched by oned where its database can, else read whole and sliced. */
+/**
+ * The VM pool: searched by oned where its database can, else read whole and sliced.
+ *
+ * A search that finds none of the stack's VMs is not taken on trust: the pool is read whole as well,
+ * and if that finds any, this cloud's search is not used again. A search that misses VMs would make
+ * the plan create them twice; this way it can only make a plan slower.
+ */
 async function readVmPool(client: OneClient, stack: string, options: { keep: (slice: string) => boolean; pageSize?: number }, search: JsonSearch) {
   const query = stackQuery(stack);
   if (query !== undefined && search.supported !== false) {
     try {
-      const result = await readPool(client, "vm", { ...options, query });
-      search.supported = true;
-      return result;
+      const found = await readPool(client, "vm", { ...options, query });
+      if (found.records.some((vm) => readOwnershipTag(vm.userTemplate)?.stack === stack)) {
+        search.supported = true;
+        return found;
+      }
+      const whole = await readPool(client, "vm", options);
+      if (whole.records.some((vm) => readOwnershipTag(vm.userTemplate)?.stack === stack)) search.supported = false;
+      return whole;
     } catch (error) {
       if (!isJsonQueryUnsupported(error)) throw error;
       search.supported = false;

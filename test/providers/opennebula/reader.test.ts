@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { analyseStack } from "../../../src/resources/synthesis";
 import { OneClient } from "../../../src/providers/opennebula/client";
-import { createOpenNebulaReader, type OpenNebulaReader } from "../../../src/providers/opennebula/reader";
+import { createOpenNebulaReader, readOwned, type JsonSearch, type OpenNebulaReader } from "../../../src/providers/opennebula/reader";
 import { serializeTemplate } from "../../../src/providers/opennebula/template-syntax";
 import { ownershipAttributes } from "../../../src/providers/opennebula/ownership";
 import { buildPlan } from "../../../src/planner/plan-builder";
@@ -137,5 +137,25 @@ describe("OpenNebula reader", () => {
       ["lab/lab-2", "update", "memory"],
       ["lab/lab-3", "update", "name"],
     ]);
+  });
+
+  it("does not trust a search that finds none of the stack's VMs when the whole pool has some", async () => {
+    const desired = desiredOf(lab as never);
+    await writeDesired(client, desired);
+    await settle();
+    // An oned whose search answers (MySQL) but matches nothing: the query path means something else there.
+    const blind = new Proxy(client, {
+      get(target, prop, receiver) {
+        if (prop === "callEscaped") {
+          return (method: string, ...params: unknown[]) =>
+            params.length === 5 ? Promise.resolve("<VM_POOL></VM_POOL>") : (target.callEscaped as (...a: unknown[]) => Promise<unknown>)(method, ...params);
+        }
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+    const search: JsonSearch = {};
+    const first = await readOwned(blind, desired.stack, undefined, search);
+    expect(first.owned.VirtualMachine.map((vm) => vm.name).sort()).toEqual(["lab-1", "lab-2", "lab-3"]);
+    expect(search.supported).toBe(false);
   });
 });
