@@ -136,11 +136,12 @@ export class Graph {
     this.assertAcyclic();
     const remaining = new Map<string, number>();
     for (const [node, deps] of this.deps) remaining.set(node, deps.size);
-    const ready = this.nodes.filter((n) => remaining.get(n) === 0);
+    // The ready nodes in a heap: the smallest name comes next, in O(log n) (a sort per step made a
+    // 5,000-resource plan spend most of its ordering time sorting).
+    const ready = new NameHeap(this.nodes.filter((n) => remaining.get(n) === 0));
     const order: string[] = [];
-    while (ready.length > 0) {
-      ready.sort();
-      const node = ready.shift()!;
+    while (ready.size > 0) {
+      const node = ready.pop();
       order.push(node);
       for (const dependent of this.dependents.get(node)!) {
         const left = remaining.get(dependent)! - 1;
@@ -242,4 +243,50 @@ export async function walkGraph(graph: Graph, visit: (node: string) => Promise<v
     };
     pump();
   });
+}
+
+/** A min-heap of names in code-unit order (the order `Array.prototype.sort` gives strings). */
+class NameHeap {
+  private readonly items: string[] = [];
+
+  constructor(initial: Iterable<string>) {
+    for (const item of initial) this.push(item);
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  push(item: string): void {
+    const a = this.items;
+    a.push(item);
+    let i = a.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (a[parent]! <= item) break;
+      a[i] = a[parent]!;
+      i = parent;
+    }
+    a[i] = item;
+  }
+
+  pop(): string {
+    const a = this.items;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= a.length) break;
+        const r = l + 1;
+        const child = r < a.length && a[r]! < a[l]! ? r : l;
+        if (a[child]! >= last) break;
+        a[i] = a[child]!;
+        i = child;
+      }
+      a[i] = last;
+    }
+    return top;
+  }
 }
