@@ -282,7 +282,9 @@ export async function applyPlan(plan: Plan, provider: ApplyProvider, options: Ap
       interrupt(change, startedAt, undefined);
       throw NOT_DONE;
     }
-    const outcome = await tracker.track(operation, startedAt);
+    const outcome: Awaited<ReturnType<OperationTracker["track"]>> = operation.finished
+      ? { phase: "done", state: operation.finished.state, outputs: operation.finished.outputs ?? {}, ...(operation.finished.id === undefined ? {} : { id: operation.finished.id }) }
+      : await tracker.track(operation, startedAt);
     switch (outcome.phase) {
       case "done": {
         if (phase === "create") {

@@ -40,6 +40,11 @@ export interface Operation {
   startedAt: number;
   /** Provider-private data the steps need (the change, ids, retry counts). JSON-serialisable. */
   data: Record<string, unknown>;
+  /**
+   * Set by `start` when the change already finished there (every call was synchronous: a security
+   * group or a template made or updated), so that nobody waits a poll for it.
+   */
+  finished?: Extract<OperationStatus, { phase: "done" }>;
 }
 
 export type OperationStatus =

@@ -396,4 +396,16 @@ describe("describeFailure", () => {
       expect(net.because).toContain("the old one is kept");
     });
   });
+
+  it("does not wait a poll for a change that finished within start", async () => {
+    const { provider, clock, result } = run([{ address: "lab/sg", kind: "SecurityGroup" }, { address: "lab/vm", dependsOn: ["lab/sg"] }], {
+      "lab/sg": { finishedAtStart: true, id: "7" },
+    });
+    const r = await result;
+    expect(r.ok).toBe(true);
+    expect(r.changes.find((c) => c.address === "lab/sg")).toMatchObject({ outcome: "done", id: "7", durationMs: 0 });
+    expect(provider.polls.every((p) => !p.addresses.includes("lab/sg"))).toBe(true);
+    expect(provider.timings.get("lab/vm")!.startedAt).toBe(provider.timings.get("lab/sg")!.startedAt);
+    expect(clock.now()).toBeGreaterThan(0);
+  });
 });

@@ -123,6 +123,8 @@ export interface FakeScript {
   startError?: Error;
   /** `start` takes this long on the clock before returning. */
   startDelayMs?: number;
+  /** The change finishes within `start` (a synchronous call): the operation comes back finished. */
+  finishedAtStart?: boolean;
 }
 
 export class FakeBackendError extends Error {
@@ -205,6 +207,9 @@ export class FakeProvider implements Pick<Provider, "name" | "endpoint" | "start
       step: 0,
       startedAt: this.clock.now(),
       data: { polls: 0, script },
+      ...(script.finishedAtStart
+        ? { finished: { address: change.address, phase: "done" as const, state: "DONE", ...(script.id ? { id: script.id } : {}), ...(script.outputs ? { outputs: script.outputs } : {}) } }
+        : {}),
     };
   }
 

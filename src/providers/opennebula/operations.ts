@@ -114,7 +114,8 @@ export class OpenNebulaOperations {
       data,
     };
     // Errors of the first calls reach the executor as the change's failure.
-    await this.run(operation);
+    const status = await this.run(operation);
+    if (status.phase === "done") operation.finished = status;
     return operation;
   }
 
