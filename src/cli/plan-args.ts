@@ -46,9 +46,6 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
   if (parsed.positionals.length > 1) throw new UsageError(`expected at most one stack file, got ${parsed.positionals.join(" ")}`);
   if (v.stack !== undefined && v.stack.trim() === "") throw new UsageError("--stack needs a stack name");
   if (v.out !== undefined && v.out.trim() === "") throw new UsageError("--out needs a file name");
-  const targets = (v.target ?? []).map((t) => t.trim());
-  for (const t of targets) if (t === "" || !t.includes("/")) throw new UsageError(`--target needs a resource address like lab/web-1, got "${t}"`);
-  if (v.color && v["no-color"]) throw new UsageError("--color and --no-color contradict each other");
   return {
     file: parsed.positionals[0],
     stack: v.stack,
@@ -56,9 +53,22 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
     json: v.json === true,
     out: v.out,
     detailedExitCode: v["detailed-exitcode"] === true,
-    targets: [...new Set(targets)].sort(),
-    color: v.color ? true : v["no-color"] ? false : undefined,
+    targets: targetsOf(v.target),
+    color: colorOf(v),
   };
+}
+
+/** `--target` values, checked, without repeats, sorted. */
+export function targetsOf(values: string[] | undefined): string[] {
+  const targets = (values ?? []).map((t) => t.trim());
+  for (const t of targets) if (t === "" || !t.includes("/")) throw new UsageError(`--target needs a resource address like lab/web-1, got "${t}"`);
+  return [...new Set(targets)].sort();
+}
+
+/** `--color` / `--no-color`: forced on, forced off, or undefined for the default. */
+export function colorOf(values: { color?: boolean; "no-color"?: boolean }): boolean | undefined {
+  if (values.color && values["no-color"]) throw new UsageError("--color and --no-color contradict each other");
+  return values.color ? true : values["no-color"] ? false : undefined;
 }
 
 export interface ShowArgs {

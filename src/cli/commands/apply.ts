@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import type { Command } from "../command";
 import type { CliIo } from "../io";
 import { connectCloud, type CloudConnection } from "../cloud";
-import { useColor } from "../plan-args";
+import { colorOf, targetsOf, useColor } from "../plan-args";
 import { renderPlanText } from "../render/plan-text";
 import { chooseProgressMode, createProgressRenderer } from "../render/progress-renderer";
 import { STACK_FILE_HELP } from "../stack-args";
@@ -113,20 +113,17 @@ export function parseApplyArgs(argv: string[]): ApplyArgs {
     if (ms === undefined) throw new UsageError(`--timeout ${kind}= needs a duration like 90s, 20m or 2h, got "${time}"`);
     timeouts[kind] = ms;
   }
-  const targets = (v.target ?? []).map((t) => t.trim());
-  for (const t of targets) if (t === "" || !t.includes("/")) throw new UsageError(`--target needs a resource address like lab/web-1, got "${t}"`);
-  if (v.color && v["no-color"]) throw new UsageError("--color and --no-color contradict each other");
   return {
     file: parsed.positionals[0],
     stack: v.stack,
     simulate: v.simulate === true,
     autoApprove: v["auto-approve"] === true,
     destroy: v.destroy === true,
-    targets: [...new Set(targets)].sort(),
+    targets: targetsOf(v.target),
     parallelism,
     timeouts,
     json: v.json === true,
-    color: v.color ? true : v["no-color"] ? false : undefined,
+    color: colorOf(v),
   };
 }
 

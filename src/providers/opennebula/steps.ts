@@ -440,35 +440,50 @@ function liveId(vectors: Record<string, string>[], index: number, idKey: string,
   return id;
 }
 
+/**
+ * What the diff does to the elements of a VM collection (disks, NICs): which live elements go (by
+ * their index in the live template), which declared ones come (by declared index), and which stay
+ * and change in place (live index → declared index).
+ */
+function elementChanges(
+  diff: readonly AttributeDiff[],
+  collection: string,
+  operations: { detach: string; attach: string; inPlace: (operation: string) => boolean },
+): { detach: number[]; attach: number[]; inPlace: Map<number, number> } {
+  const detach = new Set<number>();
+  const attach = new Set<number>();
+  const inPlace = new Map<number, number>();
+  for (const d of diff) {
+    const index = indexOf(d.path, collection);
+    if (index === undefined) continue;
+    if (d.operation === operations.detach) detach.add(index);
+    else if (d.operation === operations.attach) attach.add(index);
+    else if (d.operation === `${operations.detach}+${operations.attach}`) {
+      detach.add(d.liveIndex ?? index);
+      attach.add(index);
+    } else if (operations.inPlace(d.operation)) inPlace.set(d.liveIndex ?? index, index);
+  }
+  for (const l of detach) inPlace.delete(l);
+  // Detached from the last, so the ids of the others do not matter; attached in declared order.
+  return { detach: [...detach].sort((a, b) => b - a), attach: [...attach].sort((a, b) => a - b), inPlace };
+}
+
 function diskSteps(change: ResourceChange, spec: VirtualMachineSpec, live: VmRecord, ctx: StepContext, settle: () => Step): Step[] {
   const disks = templateVectors(live.template, "DISK");
   const declared = spec.disks ?? [];
-  const detach = new Set<number>();
-  const attach = new Set<number>();
-  const resize = new Map<number, number>();
-  for (const d of change.diff) {
-    const index = indexOf(d.path, "disks");
-    if (index === undefined) continue;
-    if (d.operation === "one.vm.detach") detach.add(index);
-    else if (d.operation === "one.vm.attach") attach.add(index);
-    else if (d.operation === "one.vm.detach+one.vm.attach") {
-      detach.add(d.liveIndex ?? index);
-      attach.add(index);
-    } else if (d.operation === "one.vm.diskresize") resize.set(d.liveIndex ?? index, index);
-  }
+  const { detach, attach, inPlace } = elementChanges(change.diff, "disks", { detach: "one.vm.detach", attach: "one.vm.attach", inPlace: (op) => op === "one.vm.diskresize" });
   const steps: Step[] = [];
-  for (const l of [...detach].sort((a, b) => b - a)) {
+  for (const l of detach) {
     const id = liveId(disks, l, "DISK_ID", change.address, "disk");
     steps.push(call(`detach disk ${id}`, "one.vm.detach", [ID, Number(id)]), settle());
   }
-  for (const [l, d] of resize) {
-    if (detach.has(l)) continue;
+  for (const [l, d] of inPlace) {
     const id = liveId(disks, l, "DISK_ID", change.address, "disk");
     const size = declared[d]?.size;
     if (size === undefined) continue;
     steps.push(call(`grow disk ${id} to ${size} MiB`, "one.vm.diskresize", [ID, Number(id), String(size)]), settle());
   }
-  for (const d of [...attach].sort((a, b) => a - b)) {
+  for (const d of attach) {
     const disk = declared[d];
     if (!disk) continue;
     steps.push(call(`attach disk #${d + 1}`, "one.vm.attach", [ID, serializeTemplate(machineAttributes({ disks: [disk] } as MachineSpec, ctx))]), settle());
@@ -479,33 +494,24 @@ function diskSteps(change: ResourceChange, spec: VirtualMachineSpec, live: VmRec
 function nicSteps(change: ResourceChange, spec: VirtualMachineSpec, live: VmRecord, ctx: StepContext, settle: () => Step): Step[] {
   const nics = templateVectors(live.template, "NIC");
   const declared = spec.nics ?? [];
-  const detach = new Set<number>();
-  const attach = new Set<number>();
-  const groups = new Map<number, number>();
-  for (const d of change.diff) {
-    const index = indexOf(d.path, "nics");
-    if (index === undefined) continue;
-    if (d.operation === "one.vm.detachnic") detach.add(index);
-    else if (d.operation === "one.vm.attachnic") attach.add(index);
-    else if (d.operation === "one.vm.detachnic+one.vm.attachnic") {
-      detach.add(d.liveIndex ?? index);
-      attach.add(index);
-    } else if (d.operation.includes("sg")) groups.set(d.liveIndex ?? index, index);
-  }
+  const { detach, attach, inPlace } = elementChanges(change.diff, "nics", {
+    detach: "one.vm.detachnic",
+    attach: "one.vm.attachnic",
+    inPlace: (op) => op === "one.vm.attachsg" || op === "one.vm.detachsg" || op === "one.vm.detachsg+one.vm.attachsg",
+  });
   const steps: Step[] = [];
-  for (const l of [...detach].sort((a, b) => b - a)) {
+  for (const l of detach) {
     const id = liveId(nics, l, "NIC_ID", change.address, "NIC");
     steps.push(call(`detach NIC ${id}`, "one.vm.detachnic", [ID, Number(id)]), settle());
   }
-  for (const [l, d] of groups) {
-    if (detach.has(l)) continue;
+  for (const [l, d] of inPlace) {
     const nicId = Number(liveId(nics, l, "NIC_ID", change.address, "NIC"));
     const held = new Set((nics[l]!.SECURITY_GROUPS ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "" && s !== "0"));
     const wanted = new Set((declared[d]?.securityGroups ?? []).map((g) => String(ctx.idOf(g.ref))));
     for (const sg of [...held].filter((g) => !wanted.has(g))) steps.push(call(`detach security group ${sg} from NIC ${nicId}`, "one.vm.detachsg", [ID, nicId, Number(sg)]));
     for (const sg of [...wanted].filter((g) => !held.has(g))) steps.push(call(`attach security group ${sg} to NIC ${nicId}`, "one.vm.attachsg", [ID, nicId, Number(sg)]));
   }
-  for (const d of [...attach].sort((a, b) => a - b)) {
+  for (const d of attach) {
     const nic = declared[d];
     if (!nic) continue;
     steps.push(call(`attach NIC #${d + 1}`, "one.vm.attachnic", [ID, serializeTemplate(machineAttributes({ nics: [nic] } as MachineSpec, ctx))]), settle());
