@@ -3,10 +3,11 @@
  */
 import { cpus, totalmem } from "node:os";
 import type { Scenario, ScenarioResult } from "./scenario";
+import { applyDagScenario, pollLoadScenario } from "./scenarios/apply";
 import { planScale } from "./scenarios/plan-scale";
 import { poolRead } from "./scenarios/pool-read";
 
-export const SCENARIOS: Scenario[] = [planScale, poolRead];
+export const SCENARIOS: Scenario[] = [planScale, applyDagScenario, poolRead, pollLoadScenario];
 
 export async function runBenchmarks(options: { only?: string[]; smoke: boolean }): Promise<ScenarioResult[]> {
   const chosen = options.only?.length ? SCENARIOS.filter((s) => options.only!.includes(s.name)) : SCENARIOS;

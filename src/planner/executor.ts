@@ -26,7 +26,7 @@ import type { PollIntervalOptions } from "./tracker";
 import { OperationTracker } from "./tracker";
 
 /** What the executor needs of a provider: starting a change and polling operations. */
-export type ApplyProvider = Pick<Provider, "start" | "poll" | "begin">;
+export type ApplyProvider = Pick<Provider, "start" | "poll" | "begin" | "pollInterval">;
 
 export const DEFAULT_PARALLELISM = 10;
 
@@ -191,7 +191,7 @@ export async function applyPlan(plan: Plan, provider: ApplyProvider, options: Ap
   await provider.begin?.(plan);
   const tracker = new OperationTracker(provider, {
     clock,
-    ...(options.pollInterval ? { pollInterval: options.pollInterval } : {}),
+    ...(options.pollInterval || provider.pollInterval ? { pollInterval: { ...provider.pollInterval, ...options.pollInterval } } : {}),
     ...(options.timeouts ? { timeouts: options.timeouts } : {}),
     ...(options.defaultTimeoutMs !== undefined ? { defaultTimeoutMs: options.defaultTimeoutMs } : {}),
     ...(options.maxPollFailures !== undefined ? { maxPollFailures: options.maxPollFailures } : {}),

@@ -67,6 +67,11 @@ export interface LiveReader {
 
 /** A backend that can also carry a plan out. */
 export interface Provider extends LiveReader {
+  /**
+   * How often this backend's objects are worth looking at while they move (the tracker's interval:
+   * the first and shortest, the longest, the growth while nothing moves). Unset: the tracker's defaults.
+   */
+  readonly pollInterval?: { initialMs?: number; maxMs?: number; factor?: number };
   /** Told the whole plan before the first start: ids and values of the objects it keeps. */
   begin?(plan: Plan): void | Promise<void>;
   /** Issues the first call of `change`; returns at once. */

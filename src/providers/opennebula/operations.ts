@@ -69,7 +69,7 @@ export class OpenNebulaOperations {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly maxAttempts: number;
-  private scanned = false;
+  private scan: Promise<void> | undefined;
 
   constructor(
     private readonly client: OneClient,
@@ -393,8 +393,14 @@ export class OpenNebulaOperations {
       }
     };
     walk(change.after);
-    if (this.scanned || [...refs].every((a) => this.ids.has(a))) return;
-    this.scanned = true;
+    if ([...refs].every((a) => this.ids.has(a))) return;
+    // One scan per apply, shared by the changes that start while it runs.
+    this.scan ??= this.scanOwned();
+    await this.scan;
+  }
+
+  /** Learns the ids (and VM values) of every object the stack owns, from one paged read per kind. */
+  private async scanOwned(): Promise<void> {
     for (const kind of Object.keys(POOL_OF) as OneKind[]) {
       const { records } = await readPool(this.client, POOL_OF[kind], { keep: ownedSlicePredicate(this.stack) });
       for (const r of records as Array<{ id: number; template: Template; userTemplate?: Template }>) {

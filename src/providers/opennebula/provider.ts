@@ -10,7 +10,14 @@ import { OpenNebulaReader, type OpenNebulaReaderOptions } from "./reader";
 
 export interface OpenNebulaProviderOptions extends OpenNebulaReaderOptions, OperationsOptions {}
 
+/**
+ * OpenNebula objects move in seconds (a VM is RUNNING 17–56 s after its allocate, an image copies for
+ * tens of seconds), so two looks a second at most are plenty: at most 2 calls per second per kind.
+ */
+export const ONE_POLL_INTERVAL = { initialMs: 500, maxMs: 5_000, factor: 1.5 };
+
 export class OpenNebulaProvider extends OpenNebulaReader implements Provider {
+  readonly pollInterval = ONE_POLL_INTERVAL;
   private operations: OpenNebulaOperations | undefined;
 
   constructor(private readonly options: OpenNebulaProviderOptions) {

@@ -310,4 +310,22 @@ describe("OpenNebula apply against the simulator", () => {
     expect(result.errors).toEqual([]);
     expect(await pending(next)).toEqual([]);
   });
+
+  it("learns the ids of objects a plan does not list once, for every change that starts meanwhile", async () => {
+    await converge(shop({ vms: 1 }));
+    // Only the new VMs, as a plan limited by hand would hold them: their template, network and image
+    // are in no change of the plan, and three changes start at once.
+    const full = await plan(shop({ vms: 4 }));
+    const creates = full.changes.filter((c) => c.action === "create").map((c) => ({ ...c, dependsOn: [] }));
+    expect(creates.map((c) => c.address)).toEqual(["shop/vm-2", "shop/vm-3", "shop/vm-4"]);
+    const fresh = createOpenNebulaProvider({ endpoint: sim.url, session: "oneadmin:opennebula" });
+    try {
+      sim.resetCallCounts();
+      const result = await applyPlan({ ...full, changes: creates }, fresh, { desired: shop({ vms: 4 }), ...fastPolls });
+      expect(result.errors).toEqual([]);
+      expect(sim.callCounts()["one.templatepool.info"]).toBe(1);
+    } finally {
+      await fresh.close();
+    }
+  });
 });
