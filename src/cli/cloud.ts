@@ -15,7 +15,7 @@ import type { Stack } from "../resources/stack";
 import { HyperplanError } from "../errors";
 import { resolveOneConfig } from "../providers/opennebula/config";
 import { createOpenNebulaProvider } from "../providers/opennebula/provider";
-import { startOneSimulator, type OneSimulatorOptions } from "../sim/opennebula/index";
+import { parseFaultRules, startOneSimulator, type FaultRule, type OneSimulatorOptions } from "../sim/opennebula/index";
 
 export interface CloudConnection {
   /** Reads the live state for a plan and carries a plan out. */
@@ -49,7 +49,16 @@ export async function connectCloud(options: ConnectOptions): Promise<CloudConnec
     if (!SIM_DELAYS.has(delays)) {
       throw new HyperplanError("SIM_DELAYS_INVALID", `HYPERPLAN_SIM_DELAYS must be instant, fast or realistic, got "${delays}"`);
     }
-    const sim = await startOneSimulator({ port: 0, stateFile, delays: delays as OneSimulatorOptions["delays"] });
+    // Faults to try a failing apply on the demo (`HYPERPLAN_SIM_FAULTS='{"type":"fail-state",…}'`).
+    let faults: FaultRule[] = [];
+    if (io.env.HYPERPLAN_SIM_FAULTS) {
+      try {
+        faults = parseFaultRules(io.env.HYPERPLAN_SIM_FAULTS);
+      } catch (error) {
+        throw new HyperplanError("SIM_FAULTS_INVALID", `HYPERPLAN_SIM_FAULTS: ${(error as Error).message}`);
+      }
+    }
+    const sim = await startOneSimulator({ port: 0, stateFile, delays: delays as OneSimulatorOptions["delays"], ...(faults.length > 0 ? { faults } : {}) });
     const provider = createOpenNebulaProvider({ endpoint: sim.url, session: "oneadmin:opennebula" });
     return {
       provider,

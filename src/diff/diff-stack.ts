@@ -171,6 +171,13 @@ function declaredAfter(d: DesiredResource): Record<string, unknown> {
   return { name: d.name, ...(d.props as unknown as Record<string, unknown>) };
 }
 
+/** The live object's values known only after apply (a VM's ip), for the stack's outputs. */
+function liveValues(l: LiveResource): { values?: Record<string, string | number> } {
+  const values: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(asRecord(l.values))) if (typeof v === "string" || typeof v === "number") values[k] = v;
+  return Object.keys(values).length > 0 ? { values } : {};
+}
+
 function liveBefore(l: LiveResource): Record<string, unknown> {
   return { name: l.name, ...asRecord(l.props) };
 }
@@ -238,7 +245,7 @@ function updateChange(
       effects: [`the live object is in ${status.state}${status.message ? ` (${status.message})` : ""}, which it cannot leave in place: it is replaced`],
     });
   }
-  const base = { address: d.address, kind: d.kind, id: displayText(l.id), before: liveBefore(l), after: declaredAfter(d), diff, dependsOn: [] };
+  const base = { address: d.address, kind: d.kind, id: displayText(l.id), before: liveBefore(l), after: declaredAfter(d), diff, dependsOn: [], ...liveValues(l) };
   if (diff.length === 0) return makeChange({ ...base, action: "noop", reason: withStatus("matches the declaration", status) });
 
   const worst = diff.map((x) => x.impact).reduce(worstImpact);

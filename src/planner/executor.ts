@@ -383,7 +383,7 @@ function attributeAfterApply(attr: string, change: ResourceChange | undefined, r
   if (!change) return undefined;
   const before = (): OutputValue | undefined => {
     if (attr === "id" && change.id !== undefined) return change.id;
-    const v = change.before?.[attr];
+    const v = change.values?.[attr] ?? change.before?.[attr];
     return typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? v : undefined;
   };
   if (change.action === "noop") return before();

@@ -50,6 +50,8 @@ export interface ResourceChange {
   after?: Record<string, unknown>;
   /** The backend's id of the live object, when there is one. */
   id?: string;
+  /** The live object's values known only after apply (a VM's `ip`, `mac`): what outputs read when it is kept. */
+  values?: Record<string, string | number>;
   diff: AttributeDiff[];
   /** Addresses this change waits for. */
   dependsOn: string[];

@@ -108,6 +108,22 @@ describe("hyperplan apply --simulate", () => {
     expect((await run(["output", "lab.ts", "nope", "--simulate"])).err).toContain('declares no output "nope"; it declares lab-1-ip');
   });
 
+  it("fails a VM that cannot boot with the cloud's message, finishes the rest, and replaces it on the next run", async () => {
+    const fault = JSON.stringify({ type: "fail-state", kind: "vm", match: "lab-2", state: "BOOT_FAILURE", message: "Could not create domain: cannot allocate hugepages" });
+    const io = captureIo({ cwd: dir, env: { HYPERPLAN_SIM_DELAYS: "fast", HYPERPLAN_SIM_FAULTS: fault } });
+    expect(await main(["apply", "lab.ts", "--simulate", "--auto-approve"], io)).toBe(1);
+    expect(io.out()).toMatch(/lab\/lab-2 +FAILED .*BOOT_FAILURE.*cannot allocate hugepages/);
+    expect(io.out()).toMatch(/apply finished in \S+: 7 done, 1 failed, 0 skipped/);
+    const rerun = await run(["apply", "lab.ts", "--simulate", "--auto-approve"]);
+    expect(rerun.code).toBe(0);
+    expect(rerun.out).toContain("0 to create, 0 to update, 1 to replace, 0 to delete.");
+    // lab-1 was kept as it is: its address is still the stack's output.
+    expect(rerun.out).toMatch(/output lab-1-ip = 10\.20\.0\.\d+/);
+    const bad = captureIo({ cwd: dir, env: { HYPERPLAN_SIM_FAULTS: "{nope" } });
+    expect(await main(["plan", "lab.ts", "--simulate"], bad)).toBe(1);
+    expect(bad.err()).toContain("HYPERPLAN_SIM_FAULTS: fault rules must be JSON");
+  }, 30_000);
+
   it("rejects bad options with a clear message", async () => {
     expect((await run(["apply", "lab.ts", "--parallelism", "0"])).err).toContain("--parallelism needs a whole number ≥ 1");
     expect((await run(["apply", "lab.ts", "--timeout", "VirtualMachine=soon"])).err).toContain("needs a duration like 90s");

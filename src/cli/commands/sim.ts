@@ -5,7 +5,7 @@
 import type { Command } from "../command";
 import type { CliIo } from "../io";
 import { UsageError } from "../usage-error";
-import { DEFAULT_AUTH, DEFAULT_PORT, startOneSimulator, type DelayPreset } from "../../sim/opennebula/index";
+import { DEFAULT_AUTH, DEFAULT_PORT, parseFaultRules, startOneSimulator, type DelayPreset, type FaultRule } from "../../sim/opennebula/index";
 
 const USAGE = `Usage: hyperplan sim opennebula [options]
 
@@ -20,7 +20,11 @@ Options:
   --seed N                 seed of the simulator's random choices (default 1)
   --delays PRESET          instant | fast | realistic (default fast: tens of ms per step)
   --database KIND          sqlite (default, as oned ships) | mysql: answer the JSON query of
-                           one.vmpool.info/infoextended as a MySQL-backed oned does`;
+                           one.vmpool.info/infoextended as a MySQL-backed oned does
+  --fault JSON             inject a fault (repeatable), e.g. a VM that fails to boot:
+                           '{"type":"fail-state","kind":"vm","match":"web-*","state":"BOOT_FAILURE"}'
+                           or calls that fail: '{"type":"error","method":"one.vm.*","code":"INTERNAL","count":1}'
+                           (SPEC.md lists every kind of fault)`;
 
 export interface SimArgs {
   backend: "opennebula";
@@ -31,6 +35,7 @@ export interface SimArgs {
   seed: number;
   delays: DelayPreset;
   database: "sqlite" | "mysql";
+  faults: FaultRule[];
 }
 
 const DELAYS: readonly DelayPreset[] = ["instant", "fast", "realistic"];
@@ -40,7 +45,7 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
   const [backend, ...rest] = argv;
   if (backend === undefined) throw new UsageError("missing the backend to simulate (only `opennebula` is available)");
   if (backend !== "opennebula") throw new UsageError(`unknown backend "${backend}" (only \`opennebula\` is available)`);
-  const args: SimArgs = { backend, port: DEFAULT_PORT, host: "127.0.0.1", auth: DEFAULT_AUTH, stateFile: undefined, seed: 1, delays: "fast", database: "sqlite" };
+  const args: SimArgs = { backend, port: DEFAULT_PORT, host: "127.0.0.1", auth: DEFAULT_AUTH, stateFile: undefined, seed: 1, delays: "fast", database: "sqlite", faults: [] };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i] as string;
     const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
@@ -88,6 +93,15 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
         args.database = v;
         break;
       }
+      case "--fault": {
+        const v = value();
+        try {
+          args.faults.push(...parseFaultRules(v));
+        } catch (error) {
+          throw new UsageError(`--fault: ${(error as Error).message}`);
+        }
+        break;
+      }
       case "--delays": {
         const v = value();
         if (!(DELAYS as readonly string[]).includes(v)) throw new UsageError(`--delays must be one of ${DELAYS.join(", ")}, got "${v}"`);
@@ -112,6 +126,7 @@ async function runSim(argv: string[], io: CliIo): Promise<number> {
     seed: args.seed,
     delays: args.delays,
     database: args.database,
+    ...(args.faults.length > 0 ? { faults: args.faults } : {}),
     ...(stateFile !== undefined ? { stateFile } : {}),
   });
   io.stdout.write(`${sim.url}\n`);

@@ -86,9 +86,7 @@ export class OpenNebulaOperations {
     for (const change of plan.changes) {
       if (change.id === undefined || change.action === "delete" || change.action === "replace") continue;
       this.ids.set(change.address, Number(change.id));
-      const nic = (change.before?.nics as Array<{ ip?: string; mac?: string }> | undefined)?.[0];
-      if (nic?.ip !== undefined) this.values.set(`${change.address}.ip`, nic.ip);
-      if (nic?.mac !== undefined) this.values.set(`${change.address}.mac`, nic.mac);
+      for (const [attr, value] of Object.entries(change.values ?? {})) this.values.set(`${change.address}.${attr}`, String(value));
     }
   }
 

@@ -136,3 +136,19 @@ export class FaultInjector {
     return null;
   }
 }
+
+/**
+ * Fault rules from text (a command-line flag, an environment variable): one JSON rule or a JSON
+ * array of rules, each checked. Throws a TypeError that says what is wrong.
+ */
+export function parseFaultRules(text: string): FaultRule[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new TypeError(`fault rules must be JSON (a rule or an array of rules): ${(error as Error).message}`);
+  }
+  const rules = (Array.isArray(value) ? value : [value]) as FaultRule[];
+  for (const rule of rules) validateFaultRule(rule);
+  return rules;
+}

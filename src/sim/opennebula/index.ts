@@ -13,6 +13,7 @@ import { World, type Clock } from "./world";
 
 export type { SimDelays, DelayPreset } from "./delays";
 export type { FaultRule } from "./faults";
+export { parseFaultRules } from "./faults";
 export type { HostSpec } from "./infrastructure";
 export type { SeedVmsOptions, SeedVmsResult } from "./bulk-seed";
 export { World, SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type WorldSnapshot, type Clock } from "./world";

@@ -30,11 +30,11 @@ async function until<T>(get: () => T | undefined, what: string): Promise<T> {
 
 describe("hyperplan sim arguments", () => {
   it("default to port 2633, loopback, oneadmin:opennebula and fast delays", () => {
-    expect(parseSimArgs(["opennebula"])).toEqual({ backend: "opennebula", port: 2633, host: "127.0.0.1", auth: "oneadmin:opennebula", stateFile: undefined, seed: 1, delays: "fast", database: "sqlite" });
+    expect(parseSimArgs(["opennebula"])).toEqual({ backend: "opennebula", port: 2633, host: "127.0.0.1", auth: "oneadmin:opennebula", stateFile: undefined, seed: 1, delays: "fast", database: "sqlite", faults: [] });
   });
 
   it("read every option, with a value after it or after =", () => {
-    expect(parseSimArgs(["opennebula", "--port", "0", "--host=::1", "--auth", "me:p:w", "--state", "s.json", "--seed", "9", "--delays=realistic", "--database", "mysql"])).toEqual({
+    expect(parseSimArgs(["opennebula", "--port", "0", "--host=::1", "--auth", "me:p:w", "--state", "s.json", "--seed", "9", "--delays=realistic", "--database", "mysql", "--fault", '{"type":"error","method":"one.vm.*","code":"LOCKED","count":1}'])).toEqual({
       backend: "opennebula",
       port: 0,
       host: "::1",
@@ -43,6 +43,7 @@ describe("hyperplan sim arguments", () => {
       seed: 9,
       delays: "realistic",
       database: "mysql",
+      faults: [{ type: "error", method: "one.vm.*", code: "LOCKED", count: 1 }],
     });
   });
 
@@ -55,6 +56,8 @@ describe("hyperplan sim arguments", () => {
     expect(() => parseSimArgs(["opennebula", "--delays", "slow"])).toThrow("--delays must be one of instant, fast, realistic");
     expect(() => parseSimArgs(["opennebula", "--verbose"])).toThrow('unknown option "--verbose"');
     expect(() => parseSimArgs(["opennebula", "--database", "postgres"])).toThrow("--database must be sqlite or mysql");
+    expect(() => parseSimArgs(["opennebula", "--fault", "{nope"])).toThrow("--fault: fault rules must be JSON");
+    expect(() => parseSimArgs(["opennebula", "--fault", '{"type":"error","method":"x","code":"INTERNAL","probability":2}'])).toThrow("probability must be between 0 and 1");
   });
 });
 
