@@ -124,6 +124,30 @@ describe("hyperplan apply --simulate", () => {
     expect(bad.err()).toContain("HYPERPLAN_SIM_FAULTS: fault rules must be JSON");
   }, 30_000);
 
+  it("applies only the targets and what they need", async () => {
+    const { code, out } = await run(["apply", "lab.ts", "--simulate", "--auto-approve", "--target", "lab/lab-small"]);
+    expect(code).toBe(0);
+    expect(out).toContain("Plan: 4 to create, 0 to update, 0 to replace, 0 to delete.");
+    const rest = await run(["plan", "lab.ts", "--simulate", "--json"]);
+    expect(parsePlan(rest.out).changes.filter((c) => c.action === "create").map((c) => c.address)).toEqual(["lab/lab-scratch", "lab/lab-1", "lab/lab-2", "lab/lab-3"]);
+  }, 30_000);
+
+  it("stops on Ctrl-C: in-flight changes are reported interrupted, exit 130, and a rerun picks up", async () => {
+    let stop!: (signal: string) => void;
+    const io = captureIo({ cwd: dir, env: { HYPERPLAN_SIM_DELAYS: "realistic" }, stopSignal: new Promise((resolve) => (stop = resolve)) });
+    const applying = main(["apply", "lab.ts", "--simulate", "--auto-approve"], io);
+    // The images copy for 20 s: interrupt while they do.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    stop("SIGINT");
+    expect(await applying).toBe(130);
+    expect(io.out()).toMatch(/lab\/debian-12 +INTERRUPTED/i);
+    const again = await run(["plan", "lab.ts", "--simulate", "--json"]);
+    const plan = parsePlan(again.out);
+    // What was allocated is the stack's (tags went in with the allocate): only the rest is left to create.
+    expect(plan.changes.find((c) => c.address === "lab/debian-12")?.action).toBe("noop");
+    expect(plan.changes.find((c) => c.address === "lab/lab-1")?.action).toBe("create");
+  }, 30_000);
+
   it("rejects bad options with a clear message", async () => {
     expect((await run(["apply", "lab.ts", "--parallelism", "0"])).err).toContain("--parallelism needs a whole number ≥ 1");
     expect((await run(["apply", "lab.ts", "--timeout", "VirtualMachine=soon"])).err).toContain("needs a duration like 90s");
