@@ -5,7 +5,7 @@
  * computes the change's steps (steps.ts), and runs its calls up to the first wait. `poll` reads every
  * object an in-flight operation waits on with one call per kind — `one.vmpool.infoset` for VMs, one
  * ranged pool read for images and one for networks — and moves each operation whose object arrived to
- * its next calls. Calls are retried on transient errors with backoff and jitter; an allocate is never
+ * its next calls (VMs are read in their short body: state, addresses, ERROR, SCHED_MESSAGE). Calls are retried on transient errors with backoff and jitter; an allocate is never
  * repeated before the object is looked for by its address tag, so a lost answer makes no duplicate.
  */
 import { effectiveProps } from "../../diff/effective";
@@ -124,7 +124,7 @@ export class OpenNebulaOperations {
         return step?.type === "wait" && until.includes(step.until) ? [this.target(op, step.on)] : [];
       });
     const [vms, images, vnets] = await Promise.all([
-      readVmsByIds(this.client, waiting(["vm-running", "vm-poweroff", "vm-gone"])),
+      readVmsByIds(this.client, waiting(["vm-running", "vm-poweroff", "vm-gone"]), { extended: false }),
       this.rangeRead("image", waiting(["image-ready", "image-gone"])),
       this.rangeRead("vnet", waiting(["vnet-ready", "vnet-gone"])),
     ]);
