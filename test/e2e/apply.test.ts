@@ -66,6 +66,10 @@ describe("hyperplan apply --simulate", () => {
     const refused = await run(["apply", "lab.ts", "--simulate"]);
     expect(refused.code).toBe(1);
     expect(refused.err).toContain("pass --auto-approve");
+    const tty = Object.assign(new PassThrough(), { isTTY: true });
+    const json = await run(["apply", "lab.ts", "--simulate", "--json"], { stdin: tty });
+    expect(json.code).toBe(1);
+    expect(json.err).toContain("pass --auto-approve with it");
     const stdin = Object.assign(new PassThrough(), { isTTY: true });
     stdin.end("no\n");
     const declined = await run(["apply", "lab.ts", "--simulate"], { stdin });

@@ -209,6 +209,10 @@ async function runApply(argv: string[], io: CliIo): Promise<number> {
     // Nothing to do: the text view said so; a JSON reader still gets its started and finished events.
     if (!hasChanges(plan) && !args.json) return 0;
     if (hasChanges(plan) && !args.autoApprove && !args.file?.endsWith(".json")) {
+      if (args.json) {
+        io.stderr.write("hyperplan apply: --json prints events for machines, so nobody can answer a prompt; pass --auto-approve with it\n");
+        return 1;
+      }
       if (!io.stdin.isTTY) {
         io.stderr.write("hyperplan apply: stdin is not a terminal, so there is nobody to confirm the plan; pass --auto-approve to apply it anyway\n");
         return 1;
