@@ -263,4 +263,39 @@ describe("OpenNebula apply against the simulator", () => {
       await fresh.close();
     }
   });
+
+  it("finishes a two-phase replacement stopped after its first phase: users move, the old one goes, the new one takes its name", async () => {
+    await converge(shop({ vms: 1 }));
+    const oldId = Number(idOf(await plan(shop({ vms: 1 })), "shop/net"));
+    // What a run killed after the first phase leaves: the new network under its temporary name.
+    await client.call(
+      "one.vn.allocate",
+      [
+        `NAME = "net-replacing-${oldId}"`,
+        'VN_MAD = "bridge"',
+        'BRIDGE = "br1"',
+        'DNS = "10.1.0.1"',
+        'GATEWAY = "10.1.0.1"',
+        'AR = [ TYPE = "IP4", IP = "10.1.0.10", SIZE = "20" ]',
+        'HYPERPLAN_STACK = "shop"',
+        'HYPERPLAN_ADDRESS = "shop/net"',
+        'HYPERPLAN_KIND = "VirtualNetwork"',
+        `HYPERPLAN_REPLACES = "${oldId}"`,
+      ].join("\n"),
+      -1,
+    );
+    const next = shop({ vms: 1, bridgeOfNet: "br1" });
+    const p = await plan(next);
+    expect(p.changes.filter((c) => c.action !== "noop").map((c) => `${c.action} ${c.address}`).sort()).toEqual([
+      "delete shop/net~replaced-" + oldId,
+      "update shop/net",
+      "update shop/small",
+      "update shop/vm-1",
+    ]);
+    const { result } = await converge(next);
+    expect(result.errors).toEqual([]);
+    expect(await pending(next)).toEqual([]);
+    const nets = String(await client.call("one.vnpool.info", -2, -1, -1));
+    expect([...nets.matchAll(/<NAME>(?:<!\[CDATA\[)?([^<\]]+)/g)].map((m) => m[1])).toEqual(["net"]);
+  });
 });
