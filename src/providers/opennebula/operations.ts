@@ -133,15 +133,12 @@ export class OpenNebulaOperations {
       image: new Map((images as ImageRecord[]).map((r) => [r.id, r])),
       vnet: new Map((vnets as VnetRecord[]).map((r) => [r.id, r])),
     };
-    const out: OperationStatus[] = [];
-    for (const op of operations) {
-      try {
-        out.push(await this.advance(op, looked));
-      } catch (error) {
-        out.push({ address: op.address, phase: "failed", state: op.steps[op.step] ?? "failed", error: asError(error) });
-      }
-    }
-    return out;
+    // Operations that arrived make their next calls side by side; each one's own calls stay in order.
+    return Promise.all(
+      operations.map((op) =>
+        this.advance(op, looked).catch((error: unknown): OperationStatus => ({ address: op.address, phase: "failed", state: op.steps[op.step] ?? "failed", error: asError(error) })),
+      ),
+    );
   }
 
   // ------------------------------------------------------------------------------- planning steps
