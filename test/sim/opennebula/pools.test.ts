@@ -63,6 +63,25 @@ describe("pool info methods", () => {
     });
   });
 
+  it("answer the JSON query as a MySQL-backed oned: KEY=VALUE terms, LIKE '%VALUE%' without case, before the page window", async () => {
+    await withSim({ delays: "instant", database: "mysql" }, async (one) => {
+      for (const [name, team] of [["web-1", "Web"], ["web-2", "webshop"], ["db-1", "db"], ["web-3", undefined]] as const) {
+        await one.id("one.vm.allocate", vmTemplate(name, null, null, team === undefined ? "" : `TEAM = "${team}"`));
+      }
+      const ids = async (...params: (number | string)[]) =>
+        ((parseDoc(await one.doc("one.vmpool.infoextended", ...params)).VM_POOL.VM ?? []) as { ID: string }[]).map((v) => Number(v.ID));
+      expect(await ids(-2, -1, -1, -1, "VM.USER_TEMPLATE.TEAM=web")).toEqual([0, 1]);
+      expect(await ids(-2, -1, -1, -1, "VM.USER_TEMPLATE.TEAM=web&VM.NAME=web-2")).toEqual([1]);
+      expect(await ids(-2, -1, -1, -1, "VM.USER_TEMPLATE.NOPE=web")).toEqual([]);
+      expect(await ids(-2, -1, -1, -1, "webshop")).toEqual([1]);
+      // An id range applies as ever; a page window counts the rows the query kept.
+      expect(await ids(-2, 1, -1, -1, "VM.NAME=web")).toEqual([1, 3]);
+      expect(await ids(-2, 1, -2, -1, "VM.NAME=web")).toEqual([1, 3]);
+      expect(await ids(-2, 0, -2, -1, "VM.NAME=web")).toEqual([0, 1]);
+      expect(await ids(-2, -1, -1, -1, "")).toEqual([0, 1, 2, 3]);
+    });
+  });
+
   it("filter VMs by state, DONE ones only with -2 or 6", async () => {
     await withSim({ delays: "instant" }, async (one) => {
       const a = await one.id("one.vm.allocate", vmTemplate("a", null, null));
