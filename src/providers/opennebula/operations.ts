@@ -52,6 +52,8 @@ interface OpData extends Record<string, unknown> {
   outputs?: Record<string, string | number>;
   /** The object's state at the last poll, shown while the next calls are made. */
   lastState?: string;
+  /** A VM's ERROR text when the change started: a hot-plug that fails writes a new one. */
+  error?: string;
 }
 
 export interface OperationsOptions {
@@ -93,8 +95,8 @@ export class OpenNebulaOperations {
   async start(change: ResourceChange, desired: DesiredState | undefined): Promise<Operation> {
     const kind = change.kind as OneKind;
     if (!(kind in POOL_OF)) throw new OperationError(change.address, `OpenNebula has no kind ${change.kind}`);
-    const plan = await this.stepsOf(change, kind, desired);
-    const data: OpData = { kind, plan };
+    const { plan, error } = await this.stepsOf(change, kind, desired);
+    const data: OpData = { kind, plan, ...(error !== undefined ? { error } : {}) };
     if (change.action === "delete" || change.action === "replace") data.old = this.liveIdOf(change);
     // The second phase of a two-phase replacement renames the object its first phase made.
     const made = change.phase === "finish" ? this.ids.get(change.address) : undefined;
@@ -143,10 +145,10 @@ export class OpenNebulaOperations {
 
   // ------------------------------------------------------------------------------- planning steps
 
-  private async stepsOf(change: ResourceChange, kind: OneKind, desired: DesiredState | undefined): Promise<Step[]> {
-    if (change.action === "noop") return [];
-    if (change.action === "delete") return deleteSteps(kind);
-    if (change.phase === "finish") return replacePhaseSteps(change, this.context(change), this.liveIdOf(change), "finish");
+  private async stepsOf(change: ResourceChange, kind: OneKind, desired: DesiredState | undefined): Promise<{ plan: Step[]; error?: string }> {
+    if (change.action === "noop") return { plan: [] };
+    if (change.action === "delete") return { plan: deleteSteps(kind) };
+    if (change.phase === "finish") return { plan: replacePhaseSteps(change, this.context(change), this.liveIdOf(change), "finish") };
     await this.learnReferences(change);
     const ctx = this.context(change);
     const after = change.after as Record<string, unknown> | undefined;
@@ -154,13 +156,14 @@ export class OpenNebulaOperations {
     else if (kind === "Image" && typeof after?.datastore === "number") ctx.datastoreId = after.datastore;
     switch (change.action) {
       case "create":
-        return createSteps(change, ctx);
+        return { plan: createSteps(change, ctx) };
       case "replace":
-        if (change.phase === "create") return replacePhaseSteps(change, ctx, this.liveIdOf(change), "create");
-        return replaceSteps(change, ctx, this.liveIdOf(change));
+        if (change.phase === "create") return { plan: replacePhaseSteps(change, ctx, this.liveIdOf(change), "create") };
+        return { plan: replaceSteps(change, ctx, this.liveIdOf(change)) };
       case "update": {
         const live = await this.info(change, kind);
-        return updateSteps(change, this.effective(change, desired), live, ctx);
+        const error = live.kind === "VirtualMachine" ? templateGet(live.record.userTemplate, "ERROR") : undefined;
+        return { plan: updateSteps(change, this.effective(change, desired), live, ctx), ...(error !== undefined ? { error } : {}) };
       }
     }
   }
@@ -257,6 +260,10 @@ export class OpenNebulaOperations {
         if (!vm) return failed("GONE", "the VM disappeared while apply waited for it");
         const state = vmStateName(vm.state, vm.lcmState);
         if (isVmFailure(vm.state, vm.lcmState) || vm.state === 6) return failed(state, templateGet(vm.userTemplate, "ERROR") ?? `the VM went to ${state}`);
+        const error = templateGet(vm.userTemplate, "ERROR");
+        if (step.hotplug && error !== undefined && error !== (op.data as OpData).error) {
+          return { address: op.address, phase: "failed", state, error: new OperationError(op.address, `${op.steps[op.step - 1] ?? "the hot-plug call"} failed`, error) };
+        }
         (op.data as OpData).outputs = vmOutputs(vm);
         this.rememberVm(op.address, vm);
         (op.data as OpData).lastState = state;

@@ -51,8 +51,11 @@ export type Step =
   | { type: "call"; label: string; method: string; params: Param[]; ignoreMissing?: boolean }
   /** An allocate: its answer is the new object's id. Never repeated before looking for the object by its tag. */
   | { type: "allocate"; label: string; method: string; params: Param[] }
-  /** Wait until the object (`id` or `old`) reaches a state. */
-  | { type: "wait"; label: string; until: WaitFor; on: "id" | "old" };
+  /**
+   * Wait until the object (`id` or `old`) reaches a state. `hotplug`: the wait follows a hot-plug call,
+   * whose failure leaves the VM as it was with a new ERROR message, which then ends the change.
+   */
+  | { type: "wait"; label: string; until: WaitFor; on: "id" | "old"; hotplug?: true };
 
 const ID: Param = { $: "id" };
 const OLD: Param = { $: "old" };
@@ -73,7 +76,7 @@ function call(label: string, method: string, params: Param[], ignoreMissing = fa
   return { type: "call", label, method, params, ...(ignoreMissing ? { ignoreMissing } : {}) };
 }
 
-function wait(until: WaitFor, on: "id" | "old" = "id"): Step {
+function wait(until: WaitFor, on: "id" | "old" = "id", hotplug = false): Extract<Step, { type: "wait" }> {
   const label: Record<WaitFor, string> = {
     "image-ready": "wait READY",
     "vnet-ready": "wait READY",
@@ -83,7 +86,7 @@ function wait(until: WaitFor, on: "id" | "old" = "id"): Step {
     "image-gone": "wait deleted",
     "vnet-gone": "wait deleted",
   };
-  return { type: "wait", label: label[until], until, on };
+  return { type: "wait", label: label[until], until, on, ...(hotplug ? { hotplug: true as const } : {}) };
 }
 
 function tagOf(ctx: StepContext, change: ResourceChange, replaces?: number): OwnershipTag & { replaces?: number } {
@@ -132,7 +135,7 @@ export function createSteps(change: ResourceChange, ctx: StepContext, replaces?:
             params: [ctx.idOf(spec.template.ref), after.name, false, serializeTemplate(template.filter((a) => a.name !== "NAME")), false],
           }
         : { type: "allocate", label: "allocate", method: "one.vm.allocate", params: [serializeTemplate(template), false] };
-      const steps = [allocate, wait("vm-running")];
+      const steps: Step[] = [allocate, wait("vm-running")];
       if (spec.powerState === "poweroff") steps.push(call("poweroff", "one.vm.action", ["poweroff", ID]), wait("vm-poweroff"));
       return steps;
     }
@@ -358,7 +361,7 @@ function vmUpdateSteps(change: ResourceChange, spec: VirtualMachineSpec, live: V
     steps.push(call("poweroff", "one.vm.action", ["poweroff", ID]), wait("vm-poweroff"));
     current = "POWEROFF";
   }
-  const settle = (): Step => wait(current === "RUNNING" ? "vm-running" : "vm-poweroff");
+  const settle = (): Step => wait(current === "RUNNING" ? "vm-running" : "vm-poweroff", "id", true);
   const needsStable = (what: string) => {
     if (current !== "RUNNING" && current !== "POWEROFF") {
       throw new StepPlanningError(change.address, `OpenNebula takes ${what} only from a RUNNING or POWEROFF VM, and this one is in ${state}; bring it to one of them and plan again`);

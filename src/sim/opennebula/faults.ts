@@ -8,6 +8,8 @@ import type { SeededRandom } from "./random";
 export type FaultRule =
   | { type: "fail-state"; kind: "vm"; match: string; state: "BOOT_FAILURE" | "PROLOG_FAILURE"; probability?: number; message?: string }
   | { type: "fail-state"; kind: "image" | "vnet"; match: string; state: "ERROR"; probability?: number; message?: string }
+  /** A hot-plug driver step (disk or NIC attach/detach, disk resize, live resize) fails on VMs named like `match`. */
+  | { type: "fail-hotplug"; match: string; probability?: number; message?: string }
   | { type: "error"; method: string; code: "INTERNAL" | "LOCKED"; probability?: number; count?: number; message?: string }
   | { type: "delay"; method: string; ms: number; probability?: number; count?: number }
   | { type: "drop"; method: string; probability?: number; count?: number };
@@ -66,6 +68,9 @@ export function validateFaultRule(rule: FaultRule): void {
         fail("kind must be vm, image or vnet");
       }
       return;
+    case "fail-hotplug":
+      if (typeof rule.match !== "string") fail("match must be a glob string");
+      return;
     case "error":
       if (typeof rule.method !== "string") fail("method must be a glob string");
       if (rule.code !== "INTERNAL" && rule.code !== "LOCKED") fail("code must be INTERNAL or LOCKED");
@@ -111,7 +116,7 @@ export class FaultInjector {
     const out: CallFaults = { delayMs: 0, drop: false, error: null };
     for (const active of this.rules) {
       const rule = active.rule;
-      if (rule.type === "fail-state" || active.remaining <= 0) continue;
+      if (rule.type === "fail-state" || rule.type === "fail-hotplug" || active.remaining <= 0) continue;
       if (!globMatch(rule.method, method)) continue;
       if (rule.type === "drop" && out.drop) continue;
       if (rule.type === "error" && out.error) continue;
@@ -122,6 +127,17 @@ export class FaultInjector {
       else out.error = { code: rule.code, message: rule.message };
     }
     return out;
+  }
+
+  /** The message a hot-plug step of the VM named `name` fails with, if a rule says it fails. */
+  hotplugFailureFor(name: string): string | null {
+    for (const active of this.rules) {
+      const rule = active.rule;
+      if (rule.type !== "fail-hotplug" || !globMatch(rule.match, name)) continue;
+      if (!this.random().chance(rule.probability)) continue;
+      return rule.message ?? "the hypervisor driver failed";
+    }
+    return null;
   }
 
   /** The failure an object of `kind` named `name` meets, decided once when its driver step starts. */

@@ -381,9 +381,18 @@ export function vmStep(world: World, ev: SimEvent): void {
           return;
       }
       return;
-    case "hotplug-done":
+    case "hotplug-done": {
+      // A failed driver step leaves the VM as it was, with the driver's message in ERROR (oned's
+      // VirtualMachineManagerDriver logs the failure with set_template_error_message).
+      const failure = world.faults.hotplugFailureFor(vm.name);
+      if (failure !== null) {
+        setError(world, vm, `Error ${vm.pending?.kind ?? "reconfiguring"}: ${failure}`);
+        rollbackPending(world, vm);
+        return;
+      }
       completePending(world, vm);
       return;
+    }
   }
 }
 

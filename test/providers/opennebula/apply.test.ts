@@ -298,4 +298,19 @@ describe("OpenNebula apply against the simulator", () => {
     const nets = String(await client.call("one.vnpool.info", -2, -1, -1));
     expect([...nets.matchAll(/<NAME>(?:<!\[CDATA\[)?([^<\]]+)/g)].map((m) => m[1])).toEqual(["net"]);
   });
+
+  it("fails a change whose hot-plug the driver refuses, with the driver's message, and plans it again", async () => {
+    await converge(shop({ vms: 1 }));
+    sim.faults.add({ type: "fail-hotplug", match: "vm-1", message: "device vdb busy" });
+    const next = shop({ vms: 1, extraDisk: true });
+    const { result } = await converge(next);
+    expect(result.errors.map((e) => e.address)).toEqual(["shop/vm-1"]);
+    expect(result.errors[0]!.message).toMatch(/attach disk #2 failed: .*device vdb busy/);
+    // The disk did not stay: the next plan attaches it again, and succeeds once the driver does.
+    sim.faults.clear();
+    expect(await pending(next)).toEqual(["update shop/vm-1 disks[1]"]);
+    const again = await converge(next);
+    expect(again.result.errors).toEqual([]);
+    expect(await pending(next)).toEqual([]);
+  });
 });

@@ -31,7 +31,7 @@ function lines(steps: Step[]): string[] {
       case "allocate":
         return `${s.label}: ${s.method}(${params(s.params)})`;
       case "wait":
-        return `${s.label} (${s.until} of <${s.on}>)`;
+        return `${s.label} (${s.until} of <${s.on}>${s.hotplug ? ", fails on a new ERROR" : ""})`;
     }
   });
 }
