@@ -152,6 +152,14 @@ describe("hyperplan apply --simulate", () => {
     expect(plan.changes.find((c) => c.address === "lab/lab-1")?.action).toBe("create");
   }, 30_000);
 
+  it.each(["web-app", "ci-runners"])("applies the %s example from empty and plans it clean afterwards", async (name) => {
+    copyFileSync(join(examples, `${name}.ts`), join(dir, `${name}.ts`));
+    const applied = await run(["apply", `${name}.ts`, "--simulate", "--auto-approve"]);
+    expect(applied.err).toBe("");
+    expect(applied.code).toBe(0);
+    expect((await run(["plan", `${name}.ts`, "--simulate", "--detailed-exitcode"])).code).toBe(0);
+  }, 30_000);
+
   it("rejects bad options with a clear message", async () => {
     expect((await run(["apply", "lab.ts", "--parallelism", "0"])).err).toContain("--parallelism needs a whole number ≥ 1");
     expect((await run(["apply", "lab.ts", "--timeout", "VirtualMachine=soon"])).err).toContain("needs a duration like 90s");
