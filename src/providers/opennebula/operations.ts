@@ -364,9 +364,14 @@ export class OpenNebulaOperations {
 
   // ----------------------------------------------------------------------------------- lookups
 
+  /**
+   * The objects of `ids` with one ranged pool read, or one per cluster of ids when they lie so far
+   * apart that a single range would carry thousands of objects nobody waits for.
+   */
   private async rangeRead(kind: "image" | "vnet", ids: number[]): Promise<Array<ImageRecord | VnetRecord>> {
-    if (ids.length === 0) return [];
-    return (await readPoolRange(this.client, kind, Math.min(...ids), Math.max(...ids))) as Array<ImageRecord | VnetRecord>;
+    const wanted = new Set(ids);
+    const reads = await Promise.all(idClusters(ids, RANGE_GAP).map(([first, last]) => readPoolRange(this.client, kind, first, last)));
+    return (reads.flat() as Array<ImageRecord | VnetRecord>).filter((r) => wanted.has(r.id));
   }
 
   /** The stack's object of `kind` carrying `address` (not `except`, the one a replacement removes). */
@@ -440,6 +445,21 @@ export class OpenNebulaOperations {
     if (!ds) throw new OperationError(address, `names the datastore "${name}", which does not exist`);
     return ds.id;
   }
+}
+
+/** Ids further apart than this start another range read. */
+const RANGE_GAP = 1000;
+
+/** Sorted ids cut into [first, last] ranges wherever two neighbours are more than `gap` apart. */
+export function idClusters(ids: readonly number[], gap: number): [number, number][] {
+  const sorted = [...new Set(ids)].sort((a, b) => a - b);
+  const out: [number, number][] = [];
+  for (const id of sorted) {
+    const last = out[out.length - 1];
+    if (last && id - last[1] <= gap) last[1] = id;
+    else out.push([id, id]);
+  }
+  return out;
 }
 
 function currentStep(op: Operation): Step | undefined {

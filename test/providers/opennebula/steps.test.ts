@@ -10,6 +10,7 @@ import { startOneSimulator, type RunningOneSimulator } from "../../../src/sim/op
 import { createOpenNebulaProvider, type OpenNebulaProvider } from "../../../src/providers/opennebula/provider";
 import { mergeTemplate, StepPlanningError, updateSteps, type Step } from "../../../src/providers/opennebula/steps";
 import { parseObject } from "../../../src/providers/opennebula/records";
+import { idClusters } from "../../../src/providers/opennebula/operations";
 import { OneClient } from "../../../src/providers/opennebula/client";
 import { buildPlan } from "../../../src/planner/plan-builder";
 import { applyPlan } from "../../../src/planner/executor";
@@ -132,6 +133,17 @@ describe("mergeTemplate", () => {
       { name: "DEV_PREFIX", value: "vd" },
       { name: "ERROR", value: "last driver error" },
       { name: "FEATURES", value: { ACPI: "YES" } },
+    ]);
+  });
+});
+
+describe("idClusters", () => {
+  it("reads close ids with one range and far ones with another", () => {
+    expect(idClusters([], 1000)).toEqual([]);
+    expect(idClusters([7, 3, 5, 3], 1000)).toEqual([[3, 7]]);
+    expect(idClusters([5, 40_000, 40_010, 900], 1000)).toEqual([
+      [5, 900],
+      [40_000, 40_010],
     ]);
   });
 });
