@@ -39,6 +39,7 @@ import { vmTemplateToTemplate } from "./map-vm-template";
 import { TAG_REPLACES, type OwnershipTag } from "./ownership";
 import type { ImageRecord, SecurityGroupRecord, VmRecord, VmTemplateRecord, VnetRecord } from "./records";
 import { vmStateName } from "./states";
+import { vmPowerState } from "./live-model";
 import { serializeTemplate, templateVectors, type Template, type TemplateAttribute } from "./template-syntax";
 
 /** A call parameter: a value, or the id of the object being made (`id`) or replaced/deleted (`old`). */
@@ -333,6 +334,13 @@ function networkUpdateSteps(change: ResourceChange, spec: VirtualNetworkSpec, li
 // VM updates
 
 const CAPACITY = ["cpu", "vcpu", "memory"] as const;
+/** States in which one.vm.resize changes the template only (FACTS.md §7). */
+const COLD_STATES = new Set(["INIT", "PENDING", "HOLD", "POWEROFF", "UNDEPLOYED", "CLONING", "CLONING_FAILURE"]);
+
+/** A VM heading for RUNNING by itself: counted as running by the declaration, but not there yet. */
+function goingUp(state: string): boolean {
+  return state !== "RUNNING" && vmPowerState(state) === "running";
+}
 const HOTPLUG_OPERATIONS = ["one.vm.attach", "one.vm.detach", "one.vm.detach+one.vm.attach", "one.vm.diskresize", "one.vm.attachnic", "one.vm.detachnic", "one.vm.detachnic+one.vm.attachnic", "one.vm.attachsg", "one.vm.detachsg", "one.vm.detachsg+one.vm.attachsg"];
 const UPDATECONF_SECTIONS = new Set(["OS", "FEATURES", "INPUT", "GRAPHICS", "VIDEO", "RAW", "CPU_MODEL", "BACKUP_CONFIG", "CONTEXT"]);
 
@@ -357,7 +365,14 @@ function vmUpdateSteps(change: ResourceChange, spec: VirtualMachineSpec, live: V
 
   // Where the VM stands while the machine changes are made.
   let current = state;
-  if (state === "RUNNING" && (wantsOff || (cycle && machineWork))) {
+  // A VM on its way up (PENDING, PROLOG, BOOT, a hot-plug in progress …) is let arrive first when the
+  // change needs it RUNNING or POWEROFF; only a template-only resize is made before it is placed.
+  const coldOnly = capacity.length > 0 && sections.length === 0 && hotplug.length === 0 && COLD_STATES.has(state);
+  if (goingUp(state) && (wantsOff || (machineWork && !coldOnly))) {
+    steps.push(wait("vm-running"));
+    current = "RUNNING";
+  }
+  if (current === "RUNNING" && (wantsOff || (cycle && machineWork))) {
     steps.push(call("poweroff", "one.vm.action", ["poweroff", ID]), wait("vm-poweroff"));
     current = "POWEROFF";
   }
@@ -369,7 +384,7 @@ function vmUpdateSteps(change: ResourceChange, spec: VirtualMachineSpec, live: V
   };
 
   if (capacity.length > 0) {
-    const cold = ["INIT", "PENDING", "HOLD", "POWEROFF", "UNDEPLOYED", "CLONING", "CLONING_FAILURE"].includes(current);
+    const cold = COLD_STATES.has(current);
     if (!cold) needsStable("a resize");
     const template: Template = capacity.map((key) => ({ name: key.toUpperCase(), value: String(spec[key]) }));
     steps.push(call(`resize ${capacity.join(", ")}`, "one.vm.resize", [ID, serializeTemplate(template), true]));
@@ -386,7 +401,9 @@ function vmUpdateSteps(change: ResourceChange, spec: VirtualMachineSpec, live: V
   }
 
   if (!wantsOff && current !== "RUNNING") {
-    steps.push(call(current === "HOLD" ? "release" : "resume", "one.vm.action", [current === "HOLD" ? "release" : "resume", ID]), wait("vm-running"));
+    // On its way up it needs no call; HOLD is left by release, every stopped state by resume.
+    if (!goingUp(current)) steps.push(call(current === "HOLD" ? "release" : "resume", "one.vm.action", [current === "HOLD" ? "release" : "resume", ID]));
+    steps.push(wait("vm-running"));
   }
   return steps;
 }

@@ -112,6 +112,39 @@ describe("OpenNebula apply steps", () => {
   });
 });
 
+describe("steps for a VM still on its way up", () => {
+  it("resizes a PENDING VM's template and waits for it to run; lets it arrive before powering it off", async () => {
+    // The scheduler does not come round during the test: the VM stays PENDING.
+    const sim = await startOneSimulator({ port: 0, delays: { schedulerPeriodMs: 3_600_000 } });
+    const client = new OneClient({ endpoint: sim.url, session: "oneadmin:opennebula" });
+    const provider = createOpenNebulaProvider({ endpoint: sim.url, session: "oneadmin:opennebula" });
+    try {
+      const desired = shop({ vms: 1 });
+      const plan = buildPlan({ desired, live: await provider.read(desired.stack, desired), rules: provider.rules, mode: "plan" });
+      // Create everything; the VM's create ends at its timeout, still PENDING.
+      await applyPlan(plan, provider, { desired, ...fastPolls, timeouts: { VirtualMachine: 50 } });
+      const stepsFor = async (shape: Shape) => {
+        const next = shop(shape);
+        const p = buildPlan({ desired: next, live: await provider.read(next.stack, next), rules: provider.rules, mode: "plan" });
+        const change = p.changes.find((c) => c.address === "shop/vm-1")!;
+        const live = parseObject("vm", String(await client.call("one.vm.info", Number(change.id))));
+        expect(live.state).toBe(1);
+        return lines(updateSteps(change, change.after!, { kind: "VirtualMachine", record: live }, { stack: "shop", idOf: () => 0, resolve: () => "" }));
+      };
+      expect(await stepsFor({ vms: 1, memory: 1024 })).toEqual(['resize memory: one.vm.resize(<id>, "MEMORY = \\"1024\\"\\n", true)', "wait RUNNING (vm-running of <id>)"]);
+      expect(await stepsFor({ vms: 1, powerOff: ["vm-1"] })).toEqual([
+        "wait RUNNING (vm-running of <id>)",
+        'poweroff: one.vm.action("poweroff", <id>)',
+        "wait POWEROFF (vm-poweroff of <id>)",
+      ]);
+    } finally {
+      await provider.close();
+      await client.close();
+      await sim.close();
+    }
+  });
+});
+
 describe("mergeTemplate", () => {
   const keepOnes = (a: TemplateAttribute) => (typeof a.value === "string" ? a.name === "DEV_PREFIX" || a.name === "ERROR" : a.name !== "RULE");
   it("keeps the declaration, what oned keeps there, and vectors the declaration does not manage; drops free attributes no longer declared", () => {
