@@ -246,7 +246,13 @@ function updateChange(
     });
   }
   const base = { address: d.address, kind: d.kind, id: displayText(l.id), before: liveBefore(l), after: declaredAfter(d), diff, dependsOn: [], ...liveValues(l) };
-  if (diff.length === 0) return makeChange({ ...base, action: "noop", reason: withStatus("matches the declaration", status) });
+  if (diff.length === 0) {
+    const arriving = kindRules.arriving?.(status.state, props);
+    if (arriving !== undefined) {
+      return makeChange({ ...base, action: "noop", arriving, reason: `matches the declaration; still on its way to ${arriving} (now ${status.state}): apply waits for it` });
+    }
+    return makeChange({ ...base, action: "noop", reason: withStatus("matches the declaration", status) });
+  }
 
   const worst = diff.map((x) => x.impact).reduce(worstImpact);
   if (worst !== "replace") {

@@ -80,6 +80,11 @@ export interface KindRules {
    * resource, so a rerun after a failed apply converges.
    */
   failedStates?: (state: string) => boolean;
+  /**
+   * For a live object that matches its declaration: the state it is still heading for by itself (a VM
+   * in PROLOG heading for RUNNING), or undefined when it is there.
+   */
+  arriving?: (state: string, declared: Record<string, unknown>) => string | undefined;
 }
 
 export interface DiffRules {

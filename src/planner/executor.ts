@@ -145,6 +145,11 @@ export function describeFailure(error: unknown): { code: string; message: string
   return { code: "PROVIDER_ERROR", message: String(error) };
 }
 
+/** A change apply carries out or waits for: every action but noop, and a noop still arriving. */
+function isWork(change: ResourceChange): boolean {
+  return change.action !== "noop" || change.arriving !== undefined;
+}
+
 /** Marks, inside the walk, a change that ended without reaching its state: walkGraph then skips its dependents. */
 const NOT_DONE = Symbol("not done");
 
@@ -225,7 +230,7 @@ export async function applyPlan(plan: Plan, provider: ApplyProvider, options: Ap
 
   const changes = new Map(plan.changes.map((c) => [c.address, c]));
   const results = new Map<string, ChangeResult>();
-  const toApply = plan.changes.filter((c) => c.action !== "noop");
+  const toApply = plan.changes.filter(isWork);
   const applyStartedAt = clock.now();
   emit({ type: "apply-started", at: applyStartedAt, stack: plan.stack, total: toApply.length, parallelism });
 
@@ -256,7 +261,7 @@ export async function applyPlan(plan: Plan, provider: ApplyProvider, options: Ap
     const finishing = !changes.has(node);
     const address = finishing ? node.slice(0, -"#finish".length) : node;
     const change = changes.get(address)!;
-    if (change.action === "noop") return;
+    if (!isWork(change)) return;
     if (signal?.aborted) {
       skip(change, "the apply was interrupted");
       throw NOT_DONE;
@@ -325,7 +330,7 @@ export async function applyPlan(plan: Plan, provider: ApplyProvider, options: Ap
       onSkip: (node, rootNode) => {
         const finishing = !changes.has(node);
         const change = changes.get(finishing ? node.slice(0, -"#finish".length) : node)!;
-        if (change.action === "noop" || results.has(change.address)) return;
+        if (!isWork(change) || results.has(change.address)) return;
         const root = changes.has(rootNode) ? rootNode : rootNode.slice(0, -"#finish".length);
         const rootOutcome = results.get(root)?.outcome;
         const cause = rootOutcome === "interrupted" ? `${root} was interrupted` : rootOutcome === "skipped" || rootOutcome === undefined ? "the apply was interrupted" : `${root} failed`;

@@ -68,6 +68,12 @@ export interface ResourceChange {
    * the new one given its name). Apply runs the second phase after every change listed here.
    */
   finishAfter?: string[];
+  /**
+   * A kept object still on its way to the state it is declared in (a VM booting after an apply that
+   * was stopped, an image still copying): the state it is heading for. Nothing is changed; apply waits
+   * until it arrives.
+   */
+  arriving?: string;
   /** Set by apply only, when it starts one phase of a two-phase replacement. Never in a plan document. */
   phase?: "create" | "finish";
 }
@@ -142,6 +148,7 @@ export function makeChange(change: ResourceChange): ResourceChange {
       break;
   }
   if (change.finishAfter !== undefined && action !== "replace") fail("cannot have a second phase");
+  if (change.arriving !== undefined && action !== "noop") fail("cannot be waited for as arriving");
   return {
     ...change,
     dependsOn: [...new Set(change.dependsOn)].sort(),
@@ -157,6 +164,11 @@ export function summarize(changes: readonly ResourceChange[]): PlanSummary {
 
 export function hasChanges(plan: Plan): boolean {
   return plan.changes.some((c) => c.action !== "noop");
+}
+
+/** True when apply has something to do: a change, or a kept object to wait for. */
+export function hasWork(plan: Plan): boolean {
+  return plan.changes.some((c) => c.action !== "noop" || c.arriving !== undefined);
 }
 
 /** Reads a saved plan, refusing another format version and naming both. */

@@ -216,6 +216,12 @@ export const GOLDEN_CASES: GoldenCase[] = [
     desired: base,
     live: editLive(baseLive, "lab/db", (r) => (r.status = { state: "BOOT_FAILURE", healthy: false, message: "Error deploying virtual machine: disk not found" })),
   },
+  // A VM still booting matches its declaration; the plan says apply waits for it to run.
+  {
+    name: "vm-booting-arriving",
+    desired: base,
+    live: editLive(baseLive, "lab/db", (r) => (r.status = { state: "PROLOG", healthy: true })),
+  },
   {
     name: "vm-unknown-noop",
     desired: base,

@@ -22,7 +22,7 @@ import { loadDesired, planWith, type LoadedStack } from "./plan";
 import { HyperplanError } from "../../errors";
 import { maskSecrets, RESOURCE_KINDS, type DesiredState } from "../../resources/desired-state";
 import { applyPlan, DEFAULT_PARALLELISM } from "../../planner/executor";
-import { hasChanges, parsePlan, type Plan } from "../../planner/plan";
+import { hasChanges, hasWork, parsePlan, type Plan } from "../../planner/plan";
 import { systemClock } from "../../providers/provider";
 
 const USAGE = `Usage: hyperplan apply [stack.ts | plan.json] [options]
@@ -207,7 +207,7 @@ async function runApply(argv: string[], io: CliIo): Promise<number> {
   try {
     if (!args.json) io.stdout.write(renderPlanText(maskSecrets(plan), { color }));
     // Nothing to do: the text view said so; a JSON reader still gets its started and finished events.
-    if (!hasChanges(plan) && !args.json) return 0;
+    if (!hasWork(plan) && !args.json) return 0;
     if (hasChanges(plan) && !args.autoApprove && !args.file?.endsWith(".json")) {
       if (args.json) {
         io.stderr.write("hyperplan apply: --json prints events for machines, so nobody can answer a prompt; pass --auto-approve with it\n");

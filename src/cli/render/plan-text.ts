@@ -22,10 +22,14 @@ export function renderPlanText(plan: Plan, options: RenderOptions = {}): string 
   lines.push(`Stack ${plan.stack}${plan.mode === "destroy" ? " (destroy)" : ""}`);
   lines.push("");
   const changes = plan.changes.filter((c) => isChange(c.action));
+  const arriving = plan.changes.filter((c) => c.arriving !== undefined);
+  const arrivingLines = arriving.map((c) => `  … ${c.address} (${c.kind}) still on its way to ${c.arriving}: apply waits for it`);
   if (changes.length === 0) {
     lines.push("No changes. The live objects match the declaration.");
+    if (arriving.length > 0) lines.push("", ...arrivingLines);
     return `${lines.join("\n")}\n`;
   }
+  if (arriving.length > 0) lines.push(...arrivingLines, "");
   for (const change of changes) {
     const symbol = actionSymbol(change.action);
     lines.push(paint(symbol, `${symbol.padStart(3)} ${change.address} (${change.kind})${headline(change)}`));

@@ -6,7 +6,7 @@ import type { ApplyEvent } from "../../planner/events";
 import { formatDuration, formatEventTime } from "../../planner/events";
 import { assertNever } from "../../errors";
 import type { ProgressOutput, ProgressRenderer } from "./progress-renderer";
-import { INTERRUPTED_ADVICE, fields, finishedSentence, outputPairs, pastTense, stepLabel } from "./progress-text";
+import { INTERRUPTED_ADVICE, actionName, fields, finishedSentence, outputPairs, pastTense, stepLabel } from "./progress-text";
 
 export class LinesProgress implements ProgressRenderer {
   /** Steps per change, to say `step 2/3` only where a change has several. */
@@ -26,17 +26,17 @@ export class LinesProgress implements ProgressRenderer {
         return [`apply ${event.stack}: ${event.total} ${event.total === 1 ? "change" : "changes"}, up to ${event.parallelism} at a time`];
       case "change-started":
         this.steps.set(event.address, event.steps.length);
-        return [fields(event.address, event.action, event.steps.length > 0 ? `started: ${event.steps.join(" → ")}` : "started")];
+        return [fields(event.address, actionName(event.action), event.steps.length > 0 ? `started: ${event.steps.join(" → ")}` : "started")];
       case "change-progress":
         return [fields(event.address, event.state, stepLabel(event.step, event.stepIndex, this.steps.get(event.address) ?? 1), event.detail)];
       case "change-done":
         return [fields(event.address, "DONE", `${pastTense(event.action)} in ${formatDuration(event.durationMs)}`, outputPairs(event.outputs, event.id))];
       case "change-failed":
-        return [fields(event.address, "FAILED", `${event.action} failed after ${formatDuration(event.durationMs)}`, `[${event.code}] ${event.message}`)];
+        return [fields(event.address, "FAILED", `${actionName(event.action)} failed after ${formatDuration(event.durationMs)}`, `[${event.code}] ${event.message}`)];
       case "change-skipped":
-        return [fields(event.address, "SKIPPED", `${event.action} not started: ${event.because}`)];
+        return [fields(event.address, "SKIPPED", `${actionName(event.action)} not started: ${event.because}`)];
       case "change-interrupted":
-        return [fields(event.address, "INTERRUPTED", `${event.action} left after ${formatDuration(event.durationMs)}`, event.state === undefined ? undefined : `last state ${event.state}`)];
+        return [fields(event.address, "INTERRUPTED", `${actionName(event.action)} left after ${formatDuration(event.durationMs)}`, event.state === undefined ? undefined : `last state ${event.state}`)];
       case "poll-retry":
         return [fields("poll", `RETRY ${event.failures}/${event.limit} in ${formatDuration(event.retryInMs)}`, event.message)];
       case "outputs":

@@ -7,6 +7,11 @@ import { formatDuration } from "../../planner/events";
 import type { Action } from "../../planner/action";
 import { assertNever } from "../../errors";
 
+/** How a change is named in progress lines: its action, or `arrival` for a kept object apply waits for. */
+export function actionName(action: Action): string {
+  return action === "noop" ? "arrival" : action;
+}
+
 /** `created`, `updated` …: what a finished change did. */
 export function pastTense(action: Action): string {
   switch (action) {
@@ -19,7 +24,7 @@ export function pastTense(action: Action): string {
     case "delete":
       return "deleted";
     case "noop":
-      return "unchanged";
+      return "arrived";
     default:
       return assertNever(action, "action");
   }

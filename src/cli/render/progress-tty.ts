@@ -12,7 +12,7 @@ import type { ApplyEvent, OutputsEvent } from "../../planner/events";
 import { formatDuration } from "../../planner/events";
 import { assertNever } from "../../errors";
 import type { ProgressOutput, ProgressRenderer } from "./progress-renderer";
-import { INTERRUPTED_ADVICE, fields, finishedSentence, outputPairs, pastTense, stepLabel } from "./progress-text";
+import { INTERRUPTED_ADVICE, actionName, fields, finishedSentence, outputPairs, pastTense, stepLabel } from "./progress-text";
 
 /** A repeating timer; the default is the process's own, unref'd so it never keeps Node alive. */
 export interface RefreshTimer {
@@ -122,7 +122,7 @@ export class TtyProgress implements ProgressRenderer {
         this.counts.failed++;
         const text = fields(event.address, `[${event.code}] ${event.message}`);
         this.failures.push(text);
-        this.pending.push(this.paint("red", "✗") + " " + fields(event.address, `${event.action} failed after ${formatDuration(event.durationMs)}`, `[${event.code}] ${event.message}`));
+        this.pending.push(this.paint("red", "✗") + " " + fields(event.address, `${actionName(event.action)} failed after ${formatDuration(event.durationMs)}`, `[${event.code}] ${event.message}`));
         break;
       }
       case "change-skipped":

@@ -29,7 +29,7 @@ import type { DesiredResource, VirtualMachineSpec } from "../../resources/desire
 import type { AttributeContext, AttributeRule, Claim, DiffRules, KindRules } from "../../diff/rules";
 import { pathSegments } from "../../diff/rules";
 import { asArray, asRecord, canonicalLower, canonicalNumber, refAddress } from "../../diff/values";
-import { guestIsUp, powerAction, resizeIsCold } from "./live-model";
+import { guestIsUp, powerAction, resizeIsCold, vmPowerState } from "./live-model";
 
 // ---------------------------------------------------------------------------------------------
 // VM helpers
@@ -372,8 +372,18 @@ function kind(
   deleteBlockedBy: KindRules["deleteBlockedBy"],
   claims?: KindRules["claims"],
   failedStates?: KindRules["failedStates"],
+  arriving?: KindRules["arriving"],
 ): KindRules {
-  return { attributes, replaceOrder: "create-before-destroy", createOperation, deleteOperation, deleteBlockedBy, ...(claims ? { claims } : {}), ...(failedStates ? { failedStates } : {}) };
+  return {
+    attributes,
+    replaceOrder: "create-before-destroy",
+    createOperation,
+    deleteOperation,
+    deleteBlockedBy,
+    ...(claims ? { claims } : {}),
+    ...(failedStates ? { failedStates } : {}),
+    ...(arriving ? { arriving } : {}),
+  };
 }
 
 /**
@@ -383,6 +393,13 @@ function kind(
 const vmFailed = (state: string) => state.endsWith("_FAILURE");
 /** An image or network in ERROR cannot be used or repaired through the API. */
 const inError = (state: string) => state === "ERROR";
+
+/** A VM declared running that is on its way there by itself (PENDING, PROLOG, BOOT, a hot-plug …). */
+const vmArriving = (state: string, declared: Record<string, unknown>) =>
+  state !== "RUNNING" && state !== "UNKNOWN" && declared.powerState !== "poweroff" && vmPowerState(state) === "running" ? "RUNNING" : undefined;
+/** An image being copied or cloned, a network being made. */
+const imageArriving = (state: string) => (state === "LOCKED" || state === "INIT" || state === "CLONE" ? "READY" : undefined);
+const networkArriving = (state: string) => (state === "LOCK_CREATE" || state === "INIT" ? "READY" : undefined);
 
 export const openNebulaDiffRules: DiffRules = {
   backend: "opennebula",
@@ -396,9 +413,10 @@ export const openNebulaDiffRules: DiffRules = {
       [],
       vmClaims,
       vmFailed,
+      vmArriving,
     ),
-    Image: kind(imageRules, "one.image.allocate", "one.image.delete", ["VirtualMachine"], nameClaim("Image", "image"), inError),
-    VirtualNetwork: kind(networkRules, "one.vn.allocate", "one.vn.delete", ["VirtualMachine"], nameClaim("VirtualNetwork", "network"), inError),
+    Image: kind(imageRules, "one.image.allocate", "one.image.delete", ["VirtualMachine"], nameClaim("Image", "image"), inError, imageArriving),
+    VirtualNetwork: kind(networkRules, "one.vn.allocate", "one.vn.delete", ["VirtualMachine"], nameClaim("VirtualNetwork", "network"), inError, networkArriving),
     SecurityGroup: kind(securityGroupRules, "one.secgroup.allocate", "one.secgroup.delete", ["VirtualMachine"], nameClaim("SecurityGroup", "security group")),
     VmTemplate: kind(templateRules, "one.template.allocate", "one.template.delete", []),
   },

@@ -22,7 +22,7 @@ import type { OneKind } from "./map-common";
 import { ownedSlicePredicate, readOwnershipTag, TAG_REPLACES } from "./ownership";
 import { readPool, readPoolRange, readVmsByIds } from "./pools";
 import { parseObject, type ImageRecord, type PoolKind, type VmRecord, type VnetRecord } from "./records";
-import { createSteps, deleteSteps, replacePhaseSteps, replaceSteps, updateSteps, type LiveRecord, type Param, type Step, type StepContext, type WaitFor } from "./steps";
+import { arrivalSteps, createSteps, deleteSteps, replacePhaseSteps, replaceSteps, updateSteps, type LiveRecord, type Param, type Step, type StepContext, type WaitFor } from "./steps";
 import { imageStateName, isVmFailure, vmStateName, vnetStateName } from "./states";
 import { templateGet, templateVectors, type Template } from "./template-syntax";
 
@@ -105,7 +105,7 @@ export class OpenNebulaOperations {
       address: change.address,
       kind: change.kind,
       action: change.action,
-      ...(change.action === "update" ? { id: String(this.liveIdOf(change)) } : {}),
+      ...(change.action === "update" || change.action === "noop" ? { id: String(this.liveIdOf(change)) } : {}),
       ...(change.action === "delete" ? { id: String(data.old) } : {}),
       ...(made !== undefined ? { id: String(made) } : {}),
       steps: plan.map((s) => s.label),
@@ -146,7 +146,7 @@ export class OpenNebulaOperations {
   // ------------------------------------------------------------------------------- planning steps
 
   private async stepsOf(change: ResourceChange, kind: OneKind, desired: DesiredState | undefined): Promise<{ plan: Step[]; error?: string }> {
-    if (change.action === "noop") return { plan: [] };
+    if (change.action === "noop") return { plan: arrivalSteps(kind, change.arriving) };
     if (change.action === "delete") return { plan: deleteSteps(kind) };
     if (change.phase === "finish") return { plan: replacePhaseSteps(change, this.context(change), this.liveIdOf(change), "finish") };
     await this.learnReferences(change);

@@ -192,6 +192,21 @@ export function replacePhaseSteps(change: ResourceChange, ctx: StepContext, oldI
   return [...deleteSteps(kind), ...(unique ? [call(`rename to ${name}`, RENAME[kind], [ID, name])] : [])];
 }
 
+/** For a kept object still on its way (`arriving`): only the wait for the state it is heading for. */
+export function arrivalSteps(kind: OneKind, arriving: string | undefined): Step[] {
+  if (arriving === undefined) return [];
+  switch (kind) {
+    case "VirtualMachine":
+      return [wait("vm-running")];
+    case "Image":
+      return [wait("image-ready")];
+    case "VirtualNetwork":
+      return [wait("vnet-ready")];
+    default:
+      return [];
+  }
+}
+
 /** A replacement in the order the plan chose. */
 export function replaceSteps(change: ResourceChange, ctx: StepContext, oldId: number): Step[] {
   const kind = change.kind as OneKind;

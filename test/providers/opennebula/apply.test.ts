@@ -313,4 +313,24 @@ describe("OpenNebula apply against the simulator", () => {
     expect(again.result.errors).toEqual([]);
     expect(await pending(next)).toEqual([]);
   });
+
+  it("waits for a kept VM still on its way to RUNNING, without changing anything", async () => {
+    await provider.close();
+    await sim.close();
+    sim = await startOneSimulator({ port: 0, delays: { schedulerPeriodMs: 1500, prologMs: 50, bootMs: 50 } });
+    provider = createOpenNebulaProvider({ endpoint: sim.url, session: "oneadmin:opennebula" });
+    const desired = shop({ vms: 1 });
+    // An apply that gave up on the VM while it waited for the scheduler (as a killed one would).
+    const first = await applyPlan(await plan(desired), provider, { desired, ...fastPolls, timeouts: { VirtualMachine: 100 } });
+    expect(first.errors.map((e) => e.code)).toEqual(["OPERATION_TIMEOUT"]);
+    const p = await plan(desired);
+    expect(p.summary).toEqual({ create: 0, update: 0, replace: 0, delete: 0 });
+    const vm = p.changes.find((c) => c.address === "shop/vm-1")!;
+    expect(vm).toMatchObject({ action: "noop", arriving: "RUNNING" });
+    const result = await applyPlan(p, provider, { desired, ...fastPolls });
+    expect(result.errors).toEqual([]);
+    expect(result.changes.map((c) => `${c.action} ${c.address} ${c.outcome}`)).toEqual(["noop shop/vm-1 done"]);
+    const after = await plan(desired);
+    expect(after.changes.find((c) => c.address === "shop/vm-1")?.arriving).toBeUndefined();
+  }, 20_000);
 });
