@@ -140,8 +140,11 @@ describe("hyperplan apply --simulate", () => {
     let stop!: (signal: string) => void;
     const io = captureIo({ cwd: dir, env: { HYPERPLAN_SIM_DELAYS: "realistic" }, stopSignal: new Promise((resolve) => (stop = resolve)) });
     const applying = main(["apply", "lab.ts", "--simulate", "--auto-approve"], io);
-    // The images copy for 20 s: interrupt while they do.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // The images copy for 20 s: interrupt once their copy has started.
+    for (let waited = 0; !/lab\/debian-12 +create +started/.test(io.out()); waited += 50) {
+      if (waited > 20_000) throw new Error(`the apply did not start the image:\n${io.out()}${io.err()}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     stop("SIGINT");
     expect(await applying).toBe(130);
     expect(io.out()).toMatch(/lab\/debian-12 +INTERRUPTED/i);
