@@ -317,7 +317,9 @@ describe("OpenNebula apply against the simulator", () => {
   it("waits for a kept VM still on its way to RUNNING, without changing anything", async () => {
     await provider.close();
     await sim.close();
-    sim = await startOneSimulator({ port: 0, delays: { schedulerPeriodMs: 1500, prologMs: 50, bootMs: 50 } });
+    // The cloud's time stands still until the test moves it: the VM waits for the scheduler meanwhile.
+    let cloudTime = Date.UTC(2026, 10, 24);
+    sim = await startOneSimulator({ port: 0, clock: { now: () => cloudTime }, delays: { schedulerPeriodMs: 1000, prologMs: 500, bootMs: 500, imageCopyMs: 0, vnetCreateMs: 0 } });
     provider = createOpenNebulaProvider({ endpoint: sim.url, session: "oneadmin:opennebula" });
     const desired = shop({ vms: 1 });
     // An apply that gave up on the VM while it waited for the scheduler (as a killed one would).
@@ -327,7 +329,10 @@ describe("OpenNebula apply against the simulator", () => {
     expect(p.summary).toEqual({ create: 0, update: 0, replace: 0, delete: 0 });
     const vm = p.changes.find((c) => c.address === "shop/vm-1")!;
     expect(vm).toMatchObject({ action: "noop", arriving: "RUNNING" });
-    const result = await applyPlan(p, provider, { desired, ...fastPolls });
+    const waiting = applyPlan(p, provider, { desired, ...fastPolls });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    cloudTime += 10_000;
+    const result = await waiting;
     expect(result.errors).toEqual([]);
     expect(result.changes.map((c) => `${c.action} ${c.address} ${c.outcome}`)).toEqual(["noop shop/vm-1 done"]);
     const after = await plan(desired);
