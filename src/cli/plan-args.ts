@@ -21,6 +21,16 @@ export interface PlanArgs {
   color: boolean | undefined;
 }
 
+/** The options every command that computes a plan takes (plan, destroy, apply). */
+export const PLAN_OPTIONS = {
+  stack: { type: "string" },
+  simulate: { type: "boolean" },
+  json: { type: "boolean" },
+  target: { type: "string", multiple: true },
+  color: { type: "boolean" },
+  "no-color": { type: "boolean" },
+} as const;
+
 export function parsePlanArgs(argv: string[]): PlanArgs {
   let parsed;
   try {
@@ -29,14 +39,9 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
       allowPositionals: true,
       strict: true,
       options: {
-        stack: { type: "string" },
-        simulate: { type: "boolean" },
-        json: { type: "boolean" },
+        ...PLAN_OPTIONS,
         out: { type: "string" },
         "detailed-exitcode": { type: "boolean" },
-        target: { type: "string", multiple: true },
-        color: { type: "boolean" },
-        "no-color": { type: "boolean" },
       },
     });
   } catch (error) {

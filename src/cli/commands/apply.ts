@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import type { Command } from "../command";
 import type { CliIo } from "../io";
 import { connectCloud, type CloudConnection } from "../cloud";
-import { colorOf, targetsOf, useColor } from "../plan-args";
+import { colorOf, PLAN_OPTIONS, targetsOf, useColor } from "../plan-args";
 import { renderPlanText } from "../render/plan-text";
 import { chooseProgressMode, createProgressRenderer } from "../render/progress-renderer";
 import { STACK_FILE_HELP } from "../stack-args";
@@ -84,16 +84,11 @@ export function parseApplyArgs(argv: string[]): ApplyArgs {
       allowPositionals: true,
       strict: true,
       options: {
-        stack: { type: "string" },
-        simulate: { type: "boolean" },
+        ...PLAN_OPTIONS,
         "auto-approve": { type: "boolean" },
         destroy: { type: "boolean" },
-        target: { type: "string", multiple: true },
         parallelism: { type: "string" },
         timeout: { type: "string", multiple: true },
-        json: { type: "boolean" },
-        color: { type: "boolean" },
-        "no-color": { type: "boolean" },
       },
     });
   } catch (error) {
