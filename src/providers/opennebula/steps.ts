@@ -484,10 +484,11 @@ function elementChanges(
   diff: readonly AttributeDiff[],
   collection: string,
   operations: { detach: string; attach: string; inPlace: (operation: string) => boolean },
-): { detach: number[]; attach: number[]; inPlace: Map<number, number> } {
+): { detach: number[]; attach: number[]; inPlace: Map<number, number>; reattach: Map<number, number> } {
   const detach = new Set<number>();
   const attach = new Set<number>();
   const inPlace = new Map<number, number>();
+  const reattach = new Map<number, number>();
   for (const d of diff) {
     const index = indexOf(d.path, collection);
     if (index === undefined) continue;
@@ -496,11 +497,12 @@ function elementChanges(
     else if (d.operation === `${operations.detach}+${operations.attach}`) {
       detach.add(d.liveIndex ?? index);
       attach.add(index);
+      reattach.set(d.liveIndex ?? index, index);
     } else if (operations.inPlace(d.operation)) inPlace.set(d.liveIndex ?? index, index);
   }
   for (const l of detach) inPlace.delete(l);
   // Detached from the last, so the ids of the others do not matter; attached in declared order.
-  return { detach: [...detach].sort((a, b) => b - a), attach: [...attach].sort((a, b) => a - b), inPlace };
+  return { detach: [...detach].sort((a, b) => b - a), attach: [...attach].sort((a, b) => a - b), inPlace, reattach };
 }
 
 function diskSteps(change: ResourceChange, spec: VirtualMachineSpec, live: VmRecord, ctx: StepContext, settle: () => Step): Step[] {
@@ -529,16 +531,31 @@ function diskSteps(change: ResourceChange, spec: VirtualMachineSpec, live: VmRec
 function nicSteps(change: ResourceChange, spec: VirtualMachineSpec, live: VmRecord, ctx: StepContext, settle: () => Step): Step[] {
   const nics = templateVectors(live.template, "NIC");
   const declared = spec.nics ?? [];
-  const { detach, attach, inPlace } = elementChanges(change.diff, "nics", {
+  const { detach, attach, inPlace, reattach } = elementChanges(change.diff, "nics", {
     detach: "one.vm.detachnic",
     attach: "one.vm.attachnic",
     inPlace: (op) => op === "one.vm.attachsg" || op === "one.vm.detachsg" || op === "one.vm.detachsg+one.vm.attachsg",
   });
+  // A NIC that moves to another network gets its new NIC before the old one goes, so the guest is
+  // never cut off; on the same network the old one goes first (it may hold the address the new one takes).
+  const moves = [...reattach].filter(([l, d]) => {
+    const nic = declared[d];
+    return nic !== undefined && nics[l] !== undefined && nics[l]!.NETWORK_ID !== String(ctx.idOf(nic.network.ref));
+  });
+  const attachFirst = new Set(moves.map(([, d]) => d));
+  const detachLater = new Set(moves.map(([l]) => l));
   const steps: Step[] = [];
-  for (const l of detach) {
+  const attachNic = (d: number) => {
+    const nic = declared[d];
+    if (nic) steps.push(call(`attach NIC #${d + 1}`, "one.vm.attachnic", [ID, serializeTemplate(machineAttributes({ nics: [nic] } as MachineSpec, ctx))]), settle());
+  };
+  const detachNic = (l: number) => {
     const id = liveId(nics, l, "NIC_ID", change.address, "NIC");
     steps.push(call(`detach NIC ${id}`, "one.vm.detachnic", [ID, Number(id)]), settle());
-  }
+  };
+  for (const d of [...attachFirst].sort((a, b) => a - b)) attachNic(d);
+  for (const l of detach) if (!detachLater.has(l)) detachNic(l);
+  for (const l of detach) if (detachLater.has(l)) detachNic(l);
   for (const [l, d] of inPlace) {
     const nicId = Number(liveId(nics, l, "NIC_ID", change.address, "NIC"));
     const held = new Set((nics[l]!.SECURITY_GROUPS ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "" && s !== "0"));
@@ -546,10 +563,6 @@ function nicSteps(change: ResourceChange, spec: VirtualMachineSpec, live: VmReco
     for (const sg of [...held].filter((g) => !wanted.has(g))) steps.push(call(`detach security group ${sg} from NIC ${nicId}`, "one.vm.detachsg", [ID, nicId, Number(sg)]));
     for (const sg of [...wanted].filter((g) => !held.has(g))) steps.push(call(`attach security group ${sg} to NIC ${nicId}`, "one.vm.attachsg", [ID, nicId, Number(sg)]));
   }
-  for (const d of attach) {
-    const nic = declared[d];
-    if (!nic) continue;
-    steps.push(call(`attach NIC #${d + 1}`, "one.vm.attachnic", [ID, serializeTemplate(machineAttributes({ nics: [nic] } as MachineSpec, ctx))]), settle());
-  }
+  for (const d of attach) if (!attachFirst.has(d)) attachNic(d);
   return steps;
 }
