@@ -83,6 +83,11 @@ function nextBootEffects(ctx: AttributeContext): string[] {
 const REATTACH_NIC = "one.vm.detachnic+one.vm.attachnic";
 const NIC_IDENTITY_KEYS = new Set(["network", "ip", "mac", "model"]);
 
+/** The NIC moves to another network (or to the new object of its network): apply attaches before it detaches. */
+function nicMoves(ctx: AttributeContext): boolean {
+  return ctx.renewed || (ctx.element?.changedKeys ?? []).includes("network");
+}
+
 function nicReattached(ctx: AttributeContext): boolean {
   return (ctx.element?.changedKeys ?? []).some((k) => NIC_IDENTITY_KEYS.has(k));
 }
@@ -241,7 +246,9 @@ const vmRules: AttributeRule[] = [
     impact: "in-place",
     operation: REATTACH_NIC,
     effects: (ctx) => [
-      ...UNDER_GUEST(ctx, "the NIC is detached and attached again under the running guest", "the NIC is detached and attached again"),
+      ...(nicMoves(ctx)
+        ? UNDER_GUEST(ctx, "a NIC on the new network is hot-plugged first, then the old one unplugged: the guest stays reachable", "a NIC on the new network is attached, then the old one detached")
+        : UNDER_GUEST(ctx, "the NIC is detached and attached again under the running guest", "the NIC is detached and attached again")),
       "the VM's IP address on this NIC changes",
       ...(ctx.renewed ? ["the NIC is attached to the new network"] : []),
     ],
