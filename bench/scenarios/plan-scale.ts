@@ -8,19 +8,25 @@
  * the VM pool for the stack's tag).
  *
  * Beside it, the same plan done the per-object way (one info call per declared resource at
- * parallelism 10, each answer parsed, as a refresh-per-resource tool does), for `speedup` and
- * `callRatio`.
+ * parallelism 10, each answer parsed, then the same mapping, diff and ordering, as a refresh-per-resource
+ * tool does), for `speedup` and `callRatio`.
+ *
+ * The simulator runs in a process of its own (sim-process.ts), as oned runs on another machine: the
+ * figures are the client's time and the client's memory.
  */
 import { performance } from "node:perf_hooks";
 import { App, Image, Stack, VirtualMachine, VirtualNetwork, VmTemplate } from "../../src/index";
 import { analyseStack } from "../../src/resources/synthesis";
 import type { DesiredState } from "../../src/resources/desired-state";
 import { OneClient, parseObject } from "../../src/providers/opennebula/index";
-import { createOpenNebulaReader } from "../../src/providers/opennebula/reader";
+import { collectOwned, createOpenNebulaReader, toLiveState, type RecordsByPool } from "../../src/providers/opennebula/reader";
+import type { PoolKind } from "../../src/providers/opennebula/records";
 import { buildPlan } from "../../src/planner/plan-builder";
-import { startOneSimulator } from "../../src/sim/opennebula/index";
+import type { Plan } from "../../src/planner/plan";
 import { writeDesired } from "../../test/support/one-writer";
+import { openRssWindow } from "../rss";
 import { round, timed, type Scenario, type ScenarioResult } from "../scenario";
+import { startSimProcess } from "../sim-process";
 
 const SESSION = "oneadmin:opennebula";
 const LATENCY_MS = 2;
@@ -50,107 +56,125 @@ function bigStack(total: number): DesiredState {
 
 const SWEEP_MS = [10, 30];
 
+/** How the per-object way reads each kind: its info call and the pool its records belong to. */
+const INFO: Record<string, [string, keyof RecordsByPool]> = {
+  VirtualMachine: ["one.vm.info", "vm"],
+  Image: ["one.image.info", "image"],
+  VirtualNetwork: ["one.vn.info", "vnet"],
+  VmTemplate: ["one.template.info", "template"],
+  SecurityGroup: ["one.secgroup.info", "secgroup"],
+};
+
 async function run(declared: number, poolSize: number, database: "sqlite" | "mysql", smoke: boolean): Promise<ScenarioResult> {
-  const sim = await startOneSimulator({ port: 0, delays: "instant", seed: 1, database, hosts: [{ name: "big-1", cpu: 1e7, memoryMb: 1e9 }] });
+  const sim = await startSimProcess({ port: 0, delays: "instant", seed: 1, database, hosts: [{ name: "big-1", cpu: 1e7, memoryMb: 1e9 }] });
   const client = new OneClient({ endpoint: sim.url, session: SESSION });
-  const desired = bigStack(declared);
-  const ids = await writeDesired(client, desired);
-  // Objects of nobody and of another stack fill the rest of the pool.
-  const others = poolSize - declared;
-  sim.world.seedVms(Math.round(others * 0.8), { namePrefix: "nobody" });
-  sim.world.seedVms(others - Math.round(others * 0.8), { namePrefix: "other", userTemplate: { HYPERPLAN_STACK: "other", HYPERPLAN_ADDRESS: "other/vm", HYPERPLAN_KIND: "VirtualMachine" } });
-  // 1% drift: VMs resized by hand.
-  const vmAddresses = desired.resources.filter((r) => r.kind === "VirtualMachine").map((r) => r.address);
-  const drifted = vmAddresses.filter((_, i) => i % 100 === 0);
-  for (const address of drifted) await client.call("one.vm.resize", ids.get(address)!, "MEMORY = 4096", false);
-  await client.call("one.system.version");
-  sim.faults.add({ type: "delay", method: "*", ms: LATENCY_MS });
-  // Warm the simulator's document caches so both ways pay the same serving cost.
-  for (const method of ["one.vmpool.infoextended", "one.imagepool.info", "one.vnpool.info", "one.templatepool.info"]) {
-    await client.call(method, -2, -1, -1, ...(method === "one.vmpool.infoextended" ? [-1] : []));
-  }
-
   const reader = createOpenNebulaReader({ endpoint: sim.url, session: SESSION });
-  // What the reader learns on its first read of a cloud (whether oned searches the VM pool) is
-  // learnt once per process; the measured plan is a plan after that, as in CI's second run on.
-  reader.search.supported = database === "mysql";
-  const rssBefore = process.resourceUsage().maxRSS;
-  sim.resetCallCounts();
-  let readMs = 0;
-  const ours = await timed(async () => {
-    const t0 = performance.now();
-    const live = await reader.read(desired.stack, desired);
-    readMs = performance.now() - t0;
-    return buildPlan({ desired, live, rules: reader.rules, mode: "plan" });
-  });
-  const calls = sim.callCounts();
-  const ourCalls = Object.values(calls).reduce((a, b) => a + b, 0);
-  const parsedBytes = Object.values(reader.lastStats).reduce((a, s) => a + s.parsedBytes, 0);
-  const responseBytes = Object.values(reader.lastStats).reduce((a, s) => a + s.responseBytes, 0);
-  const updates = ours.value.changes.filter((c) => c.action === "update").length;
+  try {
+    const desired = bigStack(declared);
+    const ids = await writeDesired(client, desired);
+    // Objects of nobody and of another stack fill the rest of the pool.
+    const others = poolSize - declared;
+    await sim.seedVms(Math.round(others * 0.8), { namePrefix: "nobody" });
+    await sim.seedVms(others - Math.round(others * 0.8), { namePrefix: "other", userTemplate: { HYPERPLAN_STACK: "other", HYPERPLAN_ADDRESS: "other/vm", HYPERPLAN_KIND: "VirtualMachine" } });
+    // 1% drift: VMs resized by hand.
+    const vmAddresses = desired.resources.filter((r) => r.kind === "VirtualMachine").map((r) => r.address);
+    const drifted = vmAddresses.filter((_, i) => i % 100 === 0);
+    for (const address of drifted) await client.call("one.vm.resize", ids.get(address)!, "MEMORY = 4096", false);
+    await sim.addFault({ type: "delay", method: "*", ms: LATENCY_MS });
+    // Warm the simulator's document caches so both ways pay the same serving cost.
+    for (const method of ["one.vmpool.infoextended", "one.imagepool.info", "one.vnpool.info", "one.templatepool.info"]) {
+      await client.call(method, -2, -1, -1, ...(method === "one.vmpool.infoextended" ? [-1] : []));
+    }
 
-  // The per-object way: one info call per declared resource, ten at a time, each answer parsed.
-  sim.resetCallCounts();
-  const INFO: Record<string, [string, "vm" | "image" | "vnet" | "template"]> = {
-    VirtualMachine: ["one.vm.info", "vm"],
-    Image: ["one.image.info", "image"],
-    VirtualNetwork: ["one.vn.info", "vnet"],
-    VmTemplate: ["one.template.info", "template"],
-  };
-  const perObject = () =>
-    timed(async () => {
+    // What the reader learns on its first read of a cloud (whether oned searches the VM pool) is
+    // learnt once per process; the measured plan is a plan after that, as in CI's second run on.
+    reader.search.supported = database === "mysql";
+    let readMs = 0;
+    const ourPlan = async () => {
+      const t0 = performance.now();
+      const live = await reader.read(desired.stack, desired);
+      readMs = performance.now() - t0;
+      return buildPlan({ desired, live, rules: reader.rules, mode: "plan" });
+    };
+    // The per-object way: one info call per declared resource, ten at a time, each answer parsed;
+    // then the same ownership check, mapping, diff and ordering.
+    const perObjectPlan = async () => {
+      const records: RecordsByPool = { vnet: [], image: [], secgroup: [], template: [], vm: [] };
       const queue = desired.resources.map((r) => [INFO[r.kind]!, ids.get(r.address)!] as const);
       const workers = Array.from({ length: 10 }, async () => {
         for (let next = queue.shift(); next; next = queue.shift()) {
-          const [[method, kind], id] = next;
-          parseObject(kind, (await client.call(method, id)) as string);
+          const [[method, pool], id] = next;
+          (records[pool] as unknown[]).push(parseObject(pool as PoolKind, (await client.call(method, id)) as string));
         }
       });
       await Promise.all(workers);
-    });
-  const baseline = await perObject();
-  const baselineCalls = Object.values(sim.callCounts()).reduce((a, b) => a + b, 0);
+      const { owned, addresses } = collectOwned(desired.stack, records);
+      return buildPlan({ desired, live: toLiveState(desired.stack, reader.endpoint, owned, addresses, desired), rules: reader.rules, mode: "plan" });
+    };
+    const updatesOf = (plan: Plan) => plan.changes.filter((c) => c.action === "update").length;
 
-  // The same two ways at the per-call costs a real oned has (one.vm.info takes 10–60 ms,
-  // CLIENT-PERFORMANCE.md); the first entry is the run above.
-  const sweep: Record<string, number> = { [LATENCY_MS]: round(baseline.ms / ours.ms, 1) };
-  const sweepWall: Record<string, number> = { [LATENCY_MS]: round(ours.ms, 0) };
-  const sweepBaseline: Record<string, number> = { [LATENCY_MS]: round(baseline.ms, 0) };
-  for (const latency of smoke ? [] : SWEEP_MS) {
-    sim.faults.clear();
-    sim.faults.add({ type: "delay", method: "*", ms: latency });
-    const plan = await timed(async () => buildPlan({ desired, live: await reader.read(desired.stack, desired), rules: reader.rules, mode: "plan" }));
-    const slow = await perObject();
-    sweep[latency] = round(slow.ms / plan.ms, 1);
-    sweepWall[latency] = round(plan.ms, 0);
-    sweepBaseline[latency] = round(slow.ms, 0);
+    await sim.resetCallCounts();
+    const oursRss = openRssWindow();
+    const ours = await timed(ourPlan);
+    const oursPeakRss = oursRss.peakMB();
+    await oursRss.close();
+    const calls = await sim.callCounts();
+    const ourCalls = Object.values(calls).reduce((a, b) => a + b, 0);
+    const parsedBytes = Object.values(reader.lastStats).reduce((a, s) => a + s.parsedBytes, 0);
+    const responseBytes = Object.values(reader.lastStats).reduce((a, s) => a + s.responseBytes, 0);
+
+    await sim.resetCallCounts();
+    const baselineRss = openRssWindow();
+    const baseline = await timed(perObjectPlan);
+    const baselinePeakRss = baselineRss.peakMB();
+    await baselineRss.close();
+    const baselineCalls = Object.values(await sim.callCounts()).reduce((a, b) => a + b, 0);
+
+    // The same two ways at the per-call costs a real oned has (one.vm.info takes 10–60 ms,
+    // CLIENT-PERFORMANCE.md); the first entry is the run above.
+    const sweep: Record<string, number> = { [LATENCY_MS]: round(baseline.ms / ours.ms, 1) };
+    const sweepWall: Record<string, number> = { [LATENCY_MS]: round(ours.ms, 0) };
+    const sweepBaseline: Record<string, number> = { [LATENCY_MS]: round(baseline.ms, 0) };
+    for (const latency of smoke ? [] : SWEEP_MS) {
+      await sim.clearFaults();
+      await sim.addFault({ type: "delay", method: "*", ms: latency });
+      const plan = await timed(ourPlan);
+      const slow = await timed(perObjectPlan);
+      sweep[latency] = round(slow.ms / plan.ms, 1);
+      sweepWall[latency] = round(plan.ms, 0);
+      sweepBaseline[latency] = round(slow.ms, 0);
+    }
+    return {
+      name: "plan-scale",
+      params: { declared, poolSize, driftPercent: 1, latencyMs: LATENCY_MS, database },
+      metrics: {
+        wallMs: round(ours.ms, 0),
+        readMs: round(readMs, 0),
+        diffAndOrderMs: round(ours.ms - readMs, 0),
+        apiCalls: ourCalls,
+        callsByMethod: calls,
+        responseMB: round(responseBytes / 1e6, 1),
+        parsedMB: round(parsedBytes / 1e6, 1),
+        peakRssMB: oursPeakRss,
+        updatesFound: updatesOf(ours.value),
+        driftedVms: drifted.length,
+        baselineWallMs: round(baseline.ms, 0),
+        baselineCalls,
+        baselineUpdatesFound: updatesOf(baseline.value),
+        baselinePeakRssMB: baselinePeakRss,
+        simulatorPeakRssMB: await sim.peakRssMB(),
+        speedup: round(baseline.ms / ours.ms, 1),
+        callRatio: round(baselineCalls / ourCalls, 1),
+        speedupByLatencyMs: sweep,
+        wallMsByLatencyMs: sweepWall,
+        baselineWallMsByLatencyMs: sweepBaseline,
+      },
+    };
+  } finally {
+    await reader.close();
+    await client.close();
+    await sim.close();
   }
-  await reader.close();
-  await client.close();
-  await sim.close();
-  return {
-    name: "plan-scale",
-    params: { declared, poolSize, driftPercent: 1, latencyMs: LATENCY_MS, database },
-    metrics: {
-      wallMs: round(ours.ms, 0),
-      readMs: round(readMs, 0),
-      diffAndOrderMs: round(ours.ms - readMs, 0),
-      apiCalls: ourCalls,
-      callsByMethod: calls,
-      responseMB: round(responseBytes / 1e6, 1),
-      parsedMB: round(parsedBytes / 1e6, 1),
-      peakRssMB: Math.round(Math.max(rssBefore, process.resourceUsage().maxRSS) / 1024),
-      updatesFound: updates,
-      driftedVms: drifted.length,
-      baselineWallMs: round(baseline.ms, 0),
-      baselineCalls,
-      speedup: round(baseline.ms / ours.ms, 1),
-      callRatio: round(baselineCalls / ourCalls, 1),
-      speedupByLatencyMs: sweep,
-      wallMsByLatencyMs: sweepWall,
-      baselineWallMsByLatencyMs: sweepBaseline,
-    },
-  };
 }
 
 export const planScale: Scenario = {

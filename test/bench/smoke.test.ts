@@ -9,6 +9,11 @@ describe("benchmark smoke run", () => {
     for (const r of results) expect(Object.keys(r.metrics).length).toBeGreaterThan(0);
     const poolRead = results.find((r) => r.name === "pool-read")!;
     expect(poolRead.metrics.ownedRecords).toBe(poolRead.metrics.baselineOwnedRecords);
+    // Both ways of planning find exactly the drift the scenario made.
+    for (const plan of results.filter((r) => r.name === "plan-scale")) {
+      expect(plan.metrics.updatesFound).toBe(plan.metrics.driftedVms);
+      expect(plan.metrics.baselineUpdatesFound).toBe(plan.metrics.driftedVms);
+    }
     expect(formatTable(results)).toContain("pool-read");
   }, 120_000);
 });

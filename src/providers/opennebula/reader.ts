@@ -32,7 +32,7 @@ export interface OpenNebulaReaderOptions extends OneClientOptions {
 }
 
 /** Which pool holds each kind, and where its ownership tag is. */
-const POOLS: { kind: OneKind; pool: PoolKind }[] = [
+const POOLS: { kind: OneKind; pool: keyof RecordsByPool }[] = [
   { kind: "VirtualNetwork", pool: "vnet" },
   { kind: "Image", pool: "image" },
   { kind: "SecurityGroup", pool: "secgroup" },
@@ -105,15 +105,26 @@ export async function readOwned(
 ): Promise<{ owned: OwnedObjects; addresses: Map<string, string>; stats: Record<string, PoolReadStats> }> {
   const keep = ownedSlicePredicate(stack);
   const stats: Record<string, PoolReadStats> = {};
-  const owned = { VirtualNetwork: [], Image: [], SecurityGroup: [], VmTemplate: [], VirtualMachine: [] } as unknown as OwnedObjects;
-  const addresses = new Map<string, string>();
   const options = { keep, ...(pageSize ? { pageSize } : {}) };
   const results = await Promise.all(POOLS.map(({ pool }) => (pool === "vm" ? readVmPool(client, stack, options, search) : readPool(client, pool, options))));
-  POOLS.forEach(({ kind, pool }, i) => {
-    const { records, stats: s } = results[i]!;
-    stats[pool] = s;
+  POOLS.forEach(({ pool }, i) => (stats[pool] = results[i]!.stats));
+  const records = Object.fromEntries(POOLS.map(({ pool }, i) => [pool, results[i]!.records])) as unknown as RecordsByPool;
+  return { ...collectOwned(stack, records), stats };
+}
+
+/** Records of the pools the stack's kinds live in, however they were read. */
+export type RecordsByPool = { [P in "vnet" | "image" | "secgroup" | "template" | "vm"]: RecordOf<P>[] };
+
+/**
+ * The stack's objects among `records`: those whose ownership tag names this stack and the kind of the
+ * pool they came from, with the address each one is the stack's object for.
+ */
+export function collectOwned(stack: string, records: RecordsByPool): { owned: OwnedObjects; addresses: Map<string, string> } {
+  const owned = { VirtualNetwork: [], Image: [], SecurityGroup: [], VmTemplate: [], VirtualMachine: [] } as unknown as OwnedObjects;
+  const addresses = new Map<string, string>();
+  for (const { kind, pool } of POOLS) {
     const byAddress = new Map<string, { id: number; replaces?: number }[]>();
-    for (const record of records as Array<{ id: number; template: Template; userTemplate?: Template }>) {
+    for (const record of records[pool] as Array<{ id: number; template: Template; userTemplate?: Template }>) {
       const template = tagTemplate(kind, record);
       const tag = readOwnershipTag(template);
       if (!tag || tag.stack !== stack || tag.kind !== kind) continue;
@@ -133,8 +144,8 @@ export async function readOwned(
         addresses.set(`${kind}#${newer.replaces}`, leftoverAddress(address, newer.replaces));
       }
     }
-  });
-  return { owned, addresses, stats };
+  }
+  return { owned, addresses };
 }
 
 /** The address under which a plan deletes the old object of an unfinished replacement. */
