@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { escapeXml } from "../../../src/xmlrpc/index";
+import { escapeXml, type XmlRpcValue } from "../../../src/xmlrpc/index";
 import {
   OneClient,
   parseObject,
@@ -112,12 +112,31 @@ describe("paged pool reads against the simulator", () => {
     sim.resetCallCounts();
     const all = await readPool(client, "image", { pageSize: 3 });
     expect(all.records.map((r) => r.name)).toEqual(["img-0", "img-1", "img-2", "img-3", "img-4", "img-5", "img-6"]);
-    expect(all.stats.calls).toBe(3);
-    expect(sim.callCounts()["one.imagepool.info"]).toBe(3);
+    // Three pages, and one asked for ahead once the pool proved long (two full pages): it comes back empty.
+    expect(all.stats.calls).toBe(4);
+    expect(sim.callCounts()["one.imagepool.info"]).toBe(4);
+    sim.resetCallCounts();
+    // A pool of at most two pages costs no call more than its pages.
+    expect((await readPool(client, "image", { pageSize: 4 })).records).toHaveLength(7);
+    expect((await readPool(client, "image", { pageSize: 7 })).records).toHaveLength(7);
+    expect(sim.callCounts()["one.imagepool.info"]).toBe(4);
     const owned = await readPool(client, "image", { pageSize: 3, keep: ownedSlicePredicate("lab") });
     expect(owned.records.map((r) => r.name)).toEqual(["img-0", "img-3", "img-6"]);
     expect(owned.stats.slices).toBe(7);
     expect(owned.stats.parsedSlices).toBe(3);
+  });
+
+  it("fails the read when a page asked for ahead fails, leaving no request unheard", async () => {
+    // Pages from the fifth object on fail; the sixth-object page, asked for ahead, is in flight then.
+    const asked: number[] = [];
+    const failing = {
+      callEscaped: (method: string, ...params: XmlRpcValue[]) => {
+        asked.push(params[1] as number);
+        return (params[1] as number) >= 4 ? Promise.reject(new Error("db locked")) : client.callEscaped(method, ...params);
+      },
+    } as unknown as OneClient;
+    await expect(readPool(failing, "image", { pageSize: 2 })).rejects.toThrow(/db locked/);
+    expect(asked).toEqual([0, 2, 4, 6]);
   });
 
   it("reads VMs by id with one infoset call", async () => {
