@@ -3,6 +3,7 @@
  * objects — for pools of realistic VMs (5–8 KB each, as oned prints them) where the stack owns 10%.
  * Beside it, the same read through the `xmlrpc` package and fast-xml-parser (parse everything, then
  * filter), and the raw loopback transfer of the same response, the limit a read can approach.
+ * The simulator serves from a process of its own (sim-process.ts), as oned would.
  */
 import http from "node:http";
 import { createRequire } from "node:module";
@@ -10,8 +11,8 @@ import { XMLParser } from "fast-xml-parser";
 import { encodeCall } from "../../src/xmlrpc/index";
 import { OneClient, readPool } from "../../src/providers/opennebula/index";
 import { ownedSlicePredicate } from "../../src/providers/opennebula/ownership";
-import { startOneSimulator } from "../../src/sim/opennebula/index";
 import { round, timed, type Scenario, type ScenarioResult } from "../scenario";
+import { startSimProcess } from "../sim-process";
 
 const SESSION = "oneadmin:opennebula";
 const STACK = "bench";
@@ -21,10 +22,10 @@ interface XmlRpcClient {
 }
 
 async function onePool(vms: number, baseline: boolean): Promise<ScenarioResult> {
-  const sim = await startOneSimulator({ port: 0, delays: "instant", seed: 1 });
+  const sim = await startSimProcess({ port: 0, delays: "instant", seed: 1 });
   const owned = Math.round(vms / 10);
-  sim.world.seedVms(vms - owned, { namePrefix: "other" });
-  sim.world.seedVms(owned, { namePrefix: "mine", userTemplate: { HYPERPLAN_STACK: STACK, HYPERPLAN_ADDRESS: `${STACK}/vm`, HYPERPLAN_KIND: "VirtualMachine" } });
+  await sim.seedVms(vms - owned, { namePrefix: "other" });
+  await sim.seedVms(owned, { namePrefix: "mine", userTemplate: { HYPERPLAN_STACK: STACK, HYPERPLAN_ADDRESS: `${STACK}/vm`, HYPERPLAN_KIND: "VirtualMachine" } });
   const client = new OneClient({ endpoint: sim.url, session: SESSION });
   const params = [-2, 0, -(vms + 1), -1];
   try {
@@ -32,7 +33,10 @@ async function onePool(vms: number, baseline: boolean): Promise<ScenarioResult> 
     await readPool(client, "vm", { pageSize: vms + 1, keep: () => false });
 
     const transfer = await timed(() => rawTransfer(sim.url, encodeCall("one.vmpool.infoextended", [SESSION, ...params])));
+    const cpuBefore = process.cpuUsage();
     const ours = await timed(() => readPool(client, "vm", { pageSize: vms + 1, keep: ownedSlicePredicate(STACK) }));
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     const bytes = transfer.value;
     const mb = bytes / 1e6;
     const metrics: ScenarioResult["metrics"] = {
@@ -43,6 +47,9 @@ async function onePool(vms: number, baseline: boolean): Promise<ScenarioResult> 
       transferMbPerSec: round(mb / (transfer.ms / 1000), 0),
       wallMs: round(ours.ms, 0),
       mbPerSec: round(mb / (ours.ms / 1000), 1),
+      // The client's own work: what the read would approach against an infinitely fast server.
+      clientCpuMs: round(cpuMs, 0),
+      clientCpuMbPerSec: round(mb / (cpuMs / 1000), 1),
       parsedMB: round(ours.value.stats.parsedBytes / 1e6, 1),
     };
     if (baseline) {
