@@ -39,6 +39,36 @@ export class OneClient {
     return this.invoke(method, params, true);
   }
 
+  /**
+   * For calls whose result is one big string (a pool document): resolves with that string's bytes as
+   * they stood on the wire, still XML-escaped, without decoding the response into a string at all.
+   * The envelope around it is decoded as usual (with the big string taken out), so faults and oned's
+   * errors are reported as by `call`; any envelope this shortcut cannot read is decoded in full.
+   */
+  async callEscapedBytes(method: string, ...params: XmlRpcValue[]): Promise<Buffer> {
+    const body = encodeCall(method, [this.#session, ...params]);
+    const bytes = await this.transport.postBytes(method, body);
+    // A string value holds no "<", so the first "</string>" after "<string>" ends it.
+    const open = bytes.indexOf(STRING_OPEN);
+    const close = open < 0 ? -1 : bytes.indexOf(STRING_CLOSE, open);
+    if (close >= 0) {
+      const start = open + STRING_OPEN.length;
+      let value: XmlRpcValue | undefined;
+      try {
+        value = this.decode(method, bytes.toString("utf8", 0, start) + bytes.toString("utf8", close), true);
+      } catch {
+        // A fault (its message was the string taken out) or a broken envelope: decoded whole below.
+      }
+      // Only a success whose value is the string taken out takes the shortcut; oned's errors carry
+      // their message in that first string and are decoded whole.
+      if (Array.isArray(value) && value[0] === true && value[1] instanceof EscapedString && value[1].raw === "") return bytes.subarray(start, close);
+    }
+    const value = interpretResult(method, this.decode(method, bytes.toString("utf8"), true));
+    if (value instanceof EscapedString) return Buffer.from(value.raw, "utf8");
+    if (typeof value === "string") return Buffer.from(EscapedString.escape(value).raw, "utf8");
+    throw new OneProtocolError(method, `expected a string result, got ${describeShape(value)}`);
+  }
+
   async close(): Promise<void> {
     this.transport.close();
   }
@@ -46,6 +76,11 @@ export class OneClient {
   private async invoke(method: string, params: XmlRpcValue[], keepEscaped: boolean): Promise<XmlRpcValue> {
     const body = encodeCall(method, [this.#session, ...params]);
     const text = await this.transport.post(method, body);
+    return interpretResult(method, this.decode(method, text, keepEscaped));
+  }
+
+  /** The decoded value of a response, before oned's result array is looked into; faults throw. */
+  private decode(method: string, text: string, keepEscaped: boolean): XmlRpcValue {
     let decoded;
     try {
       decoded = decodeResponse(text, { keepEscaped });
@@ -56,9 +91,12 @@ export class OneClient {
       throw error;
     }
     if (decoded.fault) throw new XmlRpcFaultError(method, decoded.code, decoded.message);
-    return interpretResult(method, decoded.value);
+    return decoded.value;
   }
 }
+
+const STRING_OPEN = new TextEncoder().encode("<string>");
+const STRING_CLOSE = new TextEncoder().encode("</string>");
 
 /** Turns oned's result array into the value, or throws the error it carries. */
 export function interpretResult(method: string, value: XmlRpcValue): XmlRpcValue {

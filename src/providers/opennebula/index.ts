@@ -2,7 +2,7 @@
 export { OneClient, interpretResult, resultId, resultText, type OneClientOptions } from "./client";
 export { DEFAULT_ENDPOINT, OneConfigError, resolveOneConfig, type OneConfig, type OneConfigInput } from "./config";
 export { ONE_ERROR_CODES, OneApiError, OneProtocolError, OneTransportError, XmlRpcFaultError, oneErrorCodeName, printableEndpoint } from "./errors";
-export { readPool, readVmsByIds, sliceEscapedPool, type PoolReadOptions, type PoolReadResult, type PoolReadStats } from "./pools";
+export { readPool, readVmsByIds, sliceEscapedPool, sliceEscapedPoolBytes, type PoolReadOptions, type PoolReadResult, type PoolReadStats } from "./pools";
 export * from "./records";
 export * from "./states";
 export * from "./template-syntax";

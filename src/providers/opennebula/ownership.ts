@@ -59,9 +59,12 @@ export function readOwnershipTag(template: Template): OwnershipTag | undefined {
  * not the stack's (the parsed tag is checked afterwards) but never no to one that is. oned has printed
  * template values both entity-escaped and in CDATA sections, so both spellings are looked for.
  */
-export function ownedSlicePredicate(stack: string): (escapedSlice: string) => boolean {
+export function ownedSlicePredicate(stack: string): (escapedSlice: string | Buffer) => boolean {
   const open = escapeXml(`<${TAG_STACK}>`);
   const plain = `${open}${escapeXml(escapeXml(stack))}${escapeXml("</")}`;
   const cdata = `${open}${escapeXml(`<![CDATA[${stack}]]>`)}`;
-  return (slice) => slice.includes(plain) || slice.includes(cdata);
+  // A slice of a pool read is its UTF-8 bytes (pools.ts); the same spellings, encoded once.
+  const plainBytes = Buffer.from(plain, "utf8");
+  const cdataBytes = Buffer.from(cdata, "utf8");
+  return (slice) => (typeof slice === "string" ? slice.includes(plain) || slice.includes(cdata) : slice.includes(plainBytes) || slice.includes(cdataBytes));
 }

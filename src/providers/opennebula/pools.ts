@@ -20,8 +20,11 @@ import { parseXmlDocument } from "./xml-node";
 export interface PoolReadOptions {
   /** Objects per page (default 2000). */
   pageSize?: number;
-  /** Decides on each object's slice, still XML-escaped, whether to parse it. Default: every object. */
-  keep?: (escapedSlice: string) => boolean;
+  /**
+   * Decides on each object's slice, still XML-escaped (its UTF-8 bytes in a pool read, a string where
+   * the document was decoded), whether to parse it. Default: every object.
+   */
+  keep?: (escapedSlice: string | Buffer) => boolean;
   /**
    * VM pool only: oned's JSON search (`KEY=VALUE`, the 5th parameter), answered by a MySQL-backed
    * oned only; others fail the call with INTERNAL (see `isJsonQueryUnsupported`).
@@ -62,18 +65,17 @@ export async function readPool<K extends PoolKind>(client: OneClient, kind: K, o
   const call = PAGED[kind];
   const stats: PoolReadStats = { calls: 0, responseBytes: 0, slices: 0, parsedSlices: 0, parsedBytes: 0 };
   const byId = new Map<number, RecordOf<K>>();
-  const slicesOf = (value: XmlRpcValue) => {
-    const raw = escapedText(call.method, value);
+  const slicesOf = (bytes: Buffer) => {
     stats.calls++;
-    stats.responseBytes += raw.length;
-    const slices = sliceEscapedPool(raw, spec.pool, spec.element);
+    stats.responseBytes += bytes.length;
+    const slices = sliceEscapedPoolBytes(bytes, spec.pool, spec.element);
     stats.slices += slices.length;
     return slices;
   };
-  const take = (slices: string[]) => {
+  const take = (slices: Buffer[]) => {
     for (const slice of slices) {
       if (options.keep && !options.keep(slice)) continue;
-      const xml = unescapeXml(slice);
+      const xml = unescapeXml(slice.toString("utf8"));
       stats.parsedSlices++;
       stats.parsedBytes += xml.length;
       let record: RecordOf<K>;
@@ -86,10 +88,10 @@ export async function readPool<K extends PoolKind>(client: OneClient, kind: K, o
     }
   };
   if ("unpaged" in call) {
-    take(slicesOf(await client.callEscaped(call.method)));
+    take(slicesOf(await client.callEscapedBytes(call.method)));
   } else {
     const extra = options.query !== undefined && kind === "vm" ? [...call.extra, options.query] : call.extra;
-    const page = (offset: number) => client.callEscaped(call.method, -2, offset, -pageSize, ...extra);
+    const page = (offset: number) => client.callEscapedBytes(call.method, -2, offset, -pageSize, ...extra);
     const pages = [page(0)];
     const abandon = (from: number) => pages.slice(from).forEach((p) => p.catch(() => undefined));
     for (let k = 0; k < pages.length; k++) {
@@ -153,16 +155,71 @@ function escapedText(method: string, value: XmlRpcValue): string {
  * sections are skipped, since a value inside one may read like a tag.
  */
 export function sliceEscapedPool(escaped: string, poolName: string, element: string): string[] {
-  const rootOpen = `&lt;${poolName}&gt;`;
-  const rootEmpty = `&lt;${poolName}/&gt;`;
-  const open = `&lt;${element}&gt;`;
-  const close = `&lt;/${element}&gt;`;
-  const start = escaped.indexOf(rootOpen);
+  const bounds = sliceBounds(escaped, needlesOf(poolName, element).text, poolName, element);
+  const slices: string[] = [];
+  for (let k = 0; k < bounds.length; k += 2) slices.push(escaped.slice(bounds[k], bounds[k + 1]));
+  return slices;
+}
+
+/**
+ * `sliceEscapedPool` over the document's UTF-8 bytes (as `OneClient.callEscapedBytes` gives them):
+ * views into `bytes`, so a pool is cut without ever being decoded into a string. The markup searched
+ * for is ASCII, and no byte of a multi-byte UTF-8 character is ASCII, so byte offsets cut exactly
+ * where character offsets would.
+ */
+export function sliceEscapedPoolBytes(bytes: Buffer, poolName: string, element: string): Buffer[] {
+  const bounds = sliceBounds(bytes as Haystack<Uint8Array>, needlesOf(poolName, element).bytes, poolName, element);
+  const slices: Buffer[] = [];
+  for (let k = 0; k < bounds.length; k += 2) slices.push(bytes.subarray(bounds[k], bounds[k + 1]));
+  return slices;
+}
+
+/** What the slicer searches: a string or a Buffer, whose indexOf/lastIndexOf mean the same. */
+interface Haystack<N> {
+  indexOf(needle: N, from: number): number;
+  lastIndexOf(needle: N, from: number): number;
+}
+
+interface Needles<N extends { length: number }> {
+  rootOpen: N;
+  rootEmpty: N;
+  open: N;
+  close: N;
+  cdataOpen: N;
+  cdataClose: N;
+}
+
+const NEEDLES = new Map<string, { text: Needles<string>; bytes: Needles<Uint8Array> }>();
+
+function needlesOf(poolName: string, element: string) {
+  const key = `${poolName}/${element}`;
+  let needles = NEEDLES.get(key);
+  if (!needles) {
+    const text: Needles<string> = {
+      rootOpen: `&lt;${poolName}&gt;`,
+      rootEmpty: `&lt;${poolName}/&gt;`,
+      open: `&lt;${element}&gt;`,
+      close: `&lt;/${element}&gt;`,
+      cdataOpen: "&lt;![CDATA[",
+      cdataClose: "]]&gt;",
+    };
+    const encoder = new TextEncoder();
+    const bytes = Object.fromEntries(Object.entries(text).map(([k, v]) => [k, encoder.encode(v)])) as unknown as Needles<Uint8Array>;
+    needles = { text, bytes };
+    NEEDLES.set(key, needles);
+  }
+  return needles;
+}
+
+/** The [start, end) offsets of every object's slice, flat: [s0, e0, s1, e1, …]. */
+function sliceBounds<N extends { length: number }>(escaped: Haystack<N>, needles: Needles<N>, poolName: string, element: string): number[] {
+  const { rootOpen, rootEmpty, open, close } = needles;
+  const start = escaped.indexOf(rootOpen, 0);
   if (start < 0) {
-    if (escaped.includes(rootEmpty)) return [];
+    if (escaped.indexOf(rootEmpty, 0) >= 0) return [];
     throw new Error(`expected a <${poolName}> document`);
   }
-  const slices: string[] = [];
+  const bounds: number[] = [];
   let i = start + rootOpen.length;
   let depth = 0;
   let sliceStart = -1;
@@ -177,7 +234,7 @@ export function sliceEscapedPool(escaped: string, poolName: string, element: str
     const at = isOpen ? nextOpen : nextClose;
     // Documents hold many CDATA sections; only the one that would contain this tag matters, so look
     // back for it instead of stepping through every section.
-    const cdataEnd = enclosingCdataEnd(escaped, at, i);
+    const cdataEnd = enclosingCdataEnd(escaped, needles, at, i);
     if (cdataEnd >= 0) {
       i = cdataEnd;
       continue;
@@ -190,21 +247,18 @@ export function sliceEscapedPool(escaped: string, poolName: string, element: str
       depth--;
       if (depth < 0) throw new Error(`an unbalanced </${element}> in the <${poolName}> document`);
       i = at + close.length;
-      if (depth === 0) slices.push(escaped.slice(sliceStart, i));
+      if (depth === 0) bounds.push(sliceStart, i);
     }
   }
   if (depth !== 0) throw new Error(`the <${poolName}> document ends inside an object`);
-  return slices;
+  return bounds;
 }
 
-const CDATA_OPEN = "&lt;![CDATA[";
-const CDATA_CLOSE = "]]&gt;";
-
 /** When `at` lies inside a CDATA section that starts at or after `from`, the index just past its end; else -1. */
-function enclosingCdataEnd(escaped: string, at: number, from: number): number {
-  const cdata = escaped.lastIndexOf(CDATA_OPEN, at);
+function enclosingCdataEnd<N extends { length: number }>(escaped: Haystack<N>, needles: Needles<N>, at: number, from: number): number {
+  const cdata = escaped.lastIndexOf(needles.cdataOpen, at);
   if (cdata < from) return -1;
-  const end = escaped.indexOf(CDATA_CLOSE, cdata + CDATA_OPEN.length);
+  const end = escaped.indexOf(needles.cdataClose, cdata + needles.cdataOpen.length);
   if (end < 0) throw new Error("an unterminated CDATA section in the pool document");
-  return end >= at ? end + CDATA_CLOSE.length : -1;
+  return end >= at ? end + needles.cdataClose.length : -1;
 }

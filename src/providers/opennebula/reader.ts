@@ -73,7 +73,7 @@ export function stackQuery(stack: string): string | undefined {
  * and if that finds any, this cloud's search is not used again. A search that misses VMs would make
  * the plan create them twice; this way it can only make a plan slower.
  */
-async function readVmPool(client: OneClient, stack: string, options: { keep: (slice: string) => boolean; pageSize?: number }, search: JsonSearch) {
+async function readVmPool(client: OneClient, stack: string, options: { keep: (slice: string | Buffer) => boolean; pageSize?: number }, search: JsonSearch) {
   const query = stackQuery(stack);
   if (query !== undefined && search.supported !== false) {
     try {

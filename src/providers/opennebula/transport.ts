@@ -41,6 +41,11 @@ export class Transport {
 
   /** Sends `body`; resolves with the response text of a 2xx answer. `method` only names the call in errors. */
   async post(method: string, body: string): Promise<string> {
+    return (await this.postBytes(method, body)).toString("utf8");
+  }
+
+  /** Like `post`, with the response's bytes as they came. */
+  async postBytes(method: string, body: string): Promise<Buffer> {
     try {
       return await this.once(method, body);
     } catch (error) {
@@ -53,10 +58,10 @@ export class Transport {
     this.agent.destroy();
   }
 
-  private once(method: string, body: string, fresh = false): Promise<string> {
+  private once(method: string, body: string, fresh = false): Promise<Buffer> {
     const payload = Buffer.from(body, "utf8");
     const lib = this.url.protocol === "https:" ? https : http;
-    return new Promise<string>((resolve, reject) => {
+    return new Promise<Buffer>((resolve, reject) => {
       let settled = false;
       const fail = (reason: TransportFailure, summary: string, extra: { status?: number; cause?: unknown } = {}) => {
         if (settled) return;
@@ -90,7 +95,7 @@ export class Transport {
             }
             settled = true;
             clearTimeout(timer);
-            resolve(Buffer.concat(chunks as unknown as Uint8Array[]).toString("utf8"));
+            resolve(Buffer.concat(chunks as unknown as Uint8Array[]));
           });
         },
       );

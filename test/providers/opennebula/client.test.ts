@@ -101,6 +101,28 @@ describe("OneClient envelopes", () => {
   });
 });
 
+describe("OneClient.callEscapedBytes", () => {
+  const pool = "<VM_POOL><VM><ID>1</ID><NAME>café 服务器 &amp; co</NAME></VM></VM_POOL>";
+  const escapedBytes = (text: string) => Buffer.from(text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"), "utf8");
+  const call = async (body: string) => new OneClient({ endpoint: await serve(answer(body)), session: SECRET }).callEscapedBytes("one.vmpool.info", -2, -1, -1);
+
+  it("gives the result string's bytes as they stood on the wire, still escaped", async () => {
+    expect((await call(encodeResponse([true, pool, 0]))).toString("latin1")).toBe(escapedBytes(pool).toString("latin1"));
+    // XML-RPC's untyped <value> is a string too: decoded in full, same bytes.
+    const untyped = encodeResponse([true, "", 0]).replace("<value><string></string></value>", `<value>${escapedBytes(pool).toString()}</value>`);
+    expect((await call(untyped)).toString("latin1")).toBe(escapedBytes(pool).toString("latin1"));
+  });
+
+  it("reports oned's failures and faults as a call does", async () => {
+    const e = (await failure(call(encodeResponse([false, "[one.vmpool.info] User couldn't be authenticated, aborting call.", 0x100, -1, new XmlRpcI8(0)])))) as OneApiError;
+    expect([e.codeName, e.serverMessage]).toEqual(["AUTHENTICATION", "[one.vmpool.info] User couldn't be authenticated, aborting call."]);
+    const fault = (await failure(call(encodeFault(-501, "Parameter that is supposed to be integer is not")))) as XmlRpcFaultError;
+    expect([fault.constructor, fault.faultString]).toEqual([XmlRpcFaultError, "Parameter that is supposed to be integer is not"]);
+    expect(await failure(call(encodeResponse([true, 42, 0])))).toBeInstanceOf(OneProtocolError);
+    expect(await failure(call("<methodResponse><params><param><value><string>cut"))).toBeInstanceOf(OneTransportError);
+  });
+});
+
 describe("OneClient transport failures", () => {
   it("names a refused connection, transient", async () => {
     const url = await serve(() => undefined);

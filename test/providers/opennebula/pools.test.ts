@@ -10,6 +10,7 @@ import {
   readPool,
   readVmsByIds,
   sliceEscapedPool,
+  sliceEscapedPoolBytes,
   templateGet,
   templateVectors,
   vmStateName,
@@ -76,6 +77,20 @@ describe("sliceEscapedPool", () => {
     expect(slices[1]).toContain(escapeXml("<ID>2</ID>"));
   });
 
+  it("cuts a document's UTF-8 bytes exactly where it cuts its text", () => {
+    const xml =
+      "<VM_POOL><VM><ID>1</ID><NAME>café-ünïcødé-服务器</NAME><USER_TEMPLATE><VM><![CDATA[nested]]></VM></USER_TEMPLATE></VM>" +
+      "<VM><ID>2</ID><USER_TEMPLATE><NOTE><![CDATA[</VM><VM> 😀]]></NOTE><HYPERPLAN_STACK>lab</HYPERPLAN_STACK></USER_TEMPLATE></VM>" +
+      "<VM><ID>3</ID><USER_TEMPLATE><HYPERPLAN_STACK><![CDATA[lab]]></HYPERPLAN_STACK><X>a &amp; b</X></USER_TEMPLATE></VM></VM_POOL>";
+    const text = escaped(xml);
+    const bytes = sliceEscapedPoolBytes(Buffer.from(text, "utf8"), "VM_POOL", "VM");
+    expect(bytes.map((b) => b.toString("utf8"))).toEqual(sliceEscapedPool(text, "VM_POOL", "VM"));
+    const keep = ownedSlicePredicate("lab");
+    expect(bytes.map((b) => keep(b))).toEqual([false, true, true]);
+    expect(sliceEscapedPoolBytes(Buffer.from(escaped("<VM_POOL/>")), "VM_POOL", "VM")).toEqual([]);
+    expect(() => sliceEscapedPoolBytes(Buffer.from(escaped("<VM_POOL><VM>")), "VM_POOL", "VM")).toThrow("ends inside an object");
+  });
+
   it("reads an empty pool, and refuses a truncated one", () => {
     expect(sliceEscapedPool(escaped("<VM_POOL></VM_POOL>"), "VM_POOL", "VM")).toEqual([]);
     expect(sliceEscapedPool(escaped("<VM_POOL/>"), "VM_POOL", "VM")).toEqual([]);
@@ -130,9 +145,9 @@ describe("paged pool reads against the simulator", () => {
     // Pages from the fifth object on fail; the sixth-object page, asked for ahead, is in flight then.
     const asked: number[] = [];
     const failing = {
-      callEscaped: (method: string, ...params: XmlRpcValue[]) => {
+      callEscapedBytes: (method: string, ...params: XmlRpcValue[]) => {
         asked.push(params[1] as number);
-        return (params[1] as number) >= 4 ? Promise.reject(new Error("db locked")) : client.callEscaped(method, ...params);
+        return (params[1] as number) >= 4 ? Promise.reject(new Error("db locked")) : client.callEscapedBytes(method, ...params);
       },
     } as unknown as OneClient;
     await expect(readPool(failing, "image", { pageSize: 2 })).rejects.toThrow(/db locked/);

@@ -146,9 +146,9 @@ describe("OpenNebula reader", () => {
     // An oned whose search answers (MySQL) but matches nothing: the query path means something else there.
     const blind = new Proxy(client, {
       get(target, prop, receiver) {
-        if (prop === "callEscaped") {
+        if (prop === "callEscapedBytes") {
           return (method: string, ...params: unknown[]) =>
-            params.length === 5 ? Promise.resolve("<VM_POOL></VM_POOL>") : (target.callEscaped as (...a: unknown[]) => Promise<unknown>)(method, ...params);
+            params.length === 5 ? Promise.resolve(Buffer.from("&lt;VM_POOL&gt;&lt;/VM_POOL&gt;")) : (target.callEscapedBytes as (...a: unknown[]) => Promise<unknown>).call(target, method, ...params);
         }
         return Reflect.get(target, prop, receiver) as unknown;
       },
