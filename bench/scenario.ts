@@ -34,3 +34,15 @@ export function round(value: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
+
+/**
+ * Runs `fn` `runs` times and reports the median wall time, every run's time and the median run's
+ * value: one run of a few seconds on a 2-core machine can be a garbage collection away from the next.
+ */
+export async function medianOf<T>(runs: number, fn: () => Promise<T>): Promise<{ ms: number; value: T; runsMs: number[] }> {
+  const results: { ms: number; value: T }[] = [];
+  for (let i = 0; i < runs; i++) results.push(await timed(fn));
+  const sorted = [...results].sort((a, b) => a.ms - b.ms);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  return { ms: median.ms, value: median.value, runsMs: results.map((r) => round(r.ms, 0)) };
+}

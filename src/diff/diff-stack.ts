@@ -85,16 +85,23 @@ export function analyseStack(desired: DesiredState, live: LiveState, rules: Diff
     return typeof value === "string" || typeof value === "number" ? { state: "known", value } : { state: "unreported" };
   };
 
+  // Each declared resource's effective props and the addresses it uses, worked out once.
+  const effective = new Map<string, { props: Record<string, unknown>; uses: string[] }>();
+  for (const [address, d] of desiredByAddress) {
+    const props = effectiveProps(d, desiredByAddress, rules.keyCase);
+    effective.set(address, { props, uses: usesOf(d, props) });
+  }
+
   const entries: DiffEntry[] = [];
-  for (const address of dependencyOrder(desiredByAddress, rules.keyCase)) {
+  for (const address of dependencyOrder(effective)) {
     const d = desiredByAddress.get(address)!;
     const l = liveByAddress.get(address);
     const kindRules = rules.kinds[d.kind];
-    const props = effectiveProps(d, desiredByAddress, rules.keyCase);
+    const { props, uses } = effective.get(address)!;
     const desiredClaims = claimsOf(kindRules, d.name, props);
     if (!l) {
       renewed.add(address);
-      entries.push({ change: createChange(d, props, rules, resolve, renewed), desired: d, uses: usesOf(d, props), claims: { desired: desiredClaims, live: [] } });
+      entries.push({ change: createChange(d, props, rules, resolve, renewed), desired: d, uses, claims: { desired: desiredClaims, live: [] } });
       continue;
     }
     if (l.kind !== d.kind) {
@@ -102,7 +109,7 @@ export function analyseStack(desired: DesiredState, live: LiveState, rules: Diff
     }
     const change = updateChange(d, props, l, rules, options, resolve, renewed);
     if (change.action === "replace") renewed.add(address);
-    entries.push({ change, desired: d, live: l, uses: usesOf(d, props), claims: { desired: desiredClaims, live: claimsOf(kindRules, l.name, l.props) } });
+    entries.push({ change, desired: d, live: l, uses, claims: { desired: desiredClaims, live: claimsOf(kindRules, l.name, l.props) } });
   }
   for (const [address, l] of liveByAddress) {
     if (desiredByAddress.has(address)) continue;
@@ -120,10 +127,10 @@ export function analyseStack(desired: DesiredState, live: LiveState, rules: Diff
  * Declared addresses, each after the ones it uses: its `dependsOn` and the references in its effective
  * props (so the order holds even for a document whose `dependsOn` lists less than it refers to).
  */
-function dependencyOrder(byAddress: ReadonlyMap<string, DesiredResource>, keyCase: DiffRules["keyCase"]): string[] {
-  const graph = new Graph(byAddress.keys());
-  for (const r of byAddress.values()) {
-    for (const dep of usesOf(r, effectiveProps(r, byAddress, keyCase))) if (byAddress.has(dep)) graph.addEdge(r.address, dep);
+function dependencyOrder(effective: ReadonlyMap<string, { uses: string[] }>): string[] {
+  const graph = new Graph(effective.keys());
+  for (const [address, { uses }] of effective) {
+    for (const dep of uses) if (effective.has(dep)) graph.addEdge(address, dep);
   }
   return graph.topologicalOrder();
 }

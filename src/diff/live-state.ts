@@ -118,15 +118,34 @@ export function fingerprintLive(resources: readonly LiveResource[]): string {
 }
 
 function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
-  if (typeof value === "object" && value !== null) {
-    const entries = Object.keys(value)
-      .sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`);
-    return `{${entries.join(",")}}`;
+  const out: string[] = [];
+  writeStableJson(value, out);
+  return out.join("");
+}
+
+/** JSON with object keys sorted and undefined members left out, appended piece by piece. */
+function writeStableJson(value: unknown, out: string[]): void {
+  if (Array.isArray(value)) {
+    out.push("[");
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out.push(",");
+      writeStableJson(value[i], out);
+    }
+    out.push("]");
+  } else if (typeof value === "object" && value !== null) {
+    const record = value as Record<string, unknown>;
+    out.push("{");
+    let first = true;
+    for (const k of Object.keys(record).sort()) {
+      if (record[k] === undefined) continue;
+      out.push(first ? JSON.stringify(k) : `,${JSON.stringify(k)}`, ":");
+      first = false;
+      writeStableJson(record[k], out);
+    }
+    out.push("}");
+  } else {
+    out.push(JSON.stringify(value) ?? "null");
   }
-  return JSON.stringify(value) ?? "null";
 }
 
 /**
