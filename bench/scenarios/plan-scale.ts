@@ -93,10 +93,13 @@ async function run(declared: number, poolSize: number, database: "sqlite" | "mys
     // learnt once per process; the measured plan is a plan after that, as in CI's second run on.
     reader.search.supported = database === "mysql";
     const ourPlan = async () => {
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const live = await reader.read(desired.stack, desired);
       const readMs = performance.now() - t0;
-      return { plan: buildPlan({ desired, live, rules: reader.rules, mode: "plan" }), readMs };
+      const plan = buildPlan({ desired, live, rules: reader.rules, mode: "plan" });
+      const cpu = process.cpuUsage(cpu0);
+      return { plan, readMs, cpuMs: (cpu.user + cpu.system) / 1000 };
     };
     // The per-object way: one info call per declared resource, ten at a time, each answer parsed;
     // then the same ownership check, mapping, diff and ordering.
@@ -160,6 +163,8 @@ async function run(declared: number, poolSize: number, database: "sqlite" | "mys
         wallMsRuns: ours.runsMs.join(" "),
         readMs: round(ours.value.readMs, 0),
         diffAndOrderMs: round(ours.ms - ours.value.readMs, 0),
+        // The client's own work in that run; the rest of the wall time it waited for the server.
+        clientCpuMs: round(ours.value.cpuMs, 0),
         apiCalls: ourCalls,
         callsByMethod: calls,
         responseMB: round(responseBytes / 1e6, 1),
