@@ -125,11 +125,13 @@ describe("diffStack", () => {
     expect(c.diff.map((d) => [d.path, d.operation])).toEqual([["raw.opennebula.FILTER_IP_SPOOFING", "one.vn.update"]]);
   });
 
-  it("removes a context that is no longer declared, masking it when it held secrets", () => {
+  it("replaces a VM whose context is no longer declared (OpenNebula cannot remove one), masking it when it held secrets", () => {
     const noContext = withResource(desired, "lab/db", (r) => delete (r.props as { context?: unknown }).context);
-    const line = change(noContext, live, "lab/db").diff.find((d) => d.path === "context")!;
-    expect(line).toMatchObject({ before: MASKED_SECRET, sensitive: true, operation: "one.vm.updateconf" });
+    const c = change(noContext, live, "lab/db");
+    const line = c.diff.find((d) => d.path === "context")!;
+    expect(line).toMatchObject({ before: MASKED_SECRET, sensitive: true, operation: "replace", impact: "replace" });
     expect(line.after).toBeUndefined();
+    expect([c.action, c.forcedBy]).toEqual(["replace", ["context"]]);
   });
 
   it("leaves values the declaration gives to the backend alone", () => {

@@ -20,6 +20,12 @@ export interface Shape {
   contextVar?: string;
   dataSize?: number;
   bootFromData?: boolean;
+  /** The template gives its VMs a VNC console. */
+  console?: boolean;
+  /** The template's firmware (an OS section). */
+  firmware?: "bios" | "uefi";
+  /** The template declares no context. */
+  noContext?: boolean;
 }
 
 /** The stack `shop` in the given shape. */
@@ -41,7 +47,9 @@ export function shop(shape: Shape = {}): DesiredState {
     memory: 512,
     disks: [{ image: os }],
     nics: [{ network: net, securityGroups: [ssh] }],
-    context: { sshKeys: [], vars: shape.contextVar ? { ROLE: shape.contextVar } : {} },
+    ...(shape.noContext ? {} : { context: { sshKeys: [], vars: shape.contextVar ? { ROLE: shape.contextVar } : {} } }),
+    ...(shape.console ? { graphics: { type: "vnc" as const, listen: "0.0.0.0" } } : {}),
+    ...(shape.firmware ? { os: { firmware: shape.firmware, boot: ["disk0"] } } : {}),
   });
   const vms: VirtualMachine[] = [];
   for (let i = 1; i <= (shape.vms ?? 2); i++) {

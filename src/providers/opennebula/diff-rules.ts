@@ -165,7 +165,18 @@ const vmRules: AttributeRule[] = [
     effects: (ctx) =>
       up(ctx) ? ["applied to the running guest: OpenNebula re-runs its contextualization live"] : ["read by the guest at its next boot"],
   },
-  { path: "context", impact: "in-place", operation: "one.vm.updateconf" },
+  // oned's updateconf neither adds a CONTEXT to a VM that has none nor removes one (FACTS.md §7).
+  {
+    path: "context",
+    impact: (ctx) => (ctx.change === "modify" ? "in-place" : "replace"),
+    operation: (ctx) => (ctx.change === "modify" ? "one.vm.updateconf" : "replace"),
+    effects: (ctx) =>
+      ctx.change === "add"
+        ? ["OpenNebula cannot add a context to a VM created without one: the VM is replaced"]
+        : ctx.change === "remove"
+          ? ["OpenNebula cannot remove a VM's context: the VM is replaced (keep the context declared to keep the VM)"]
+          : [],
+  },
   { path: "graphics", impact: nextBootImpact, operation: "one.vm.updateconf", effects: nextBootEffects },
   { path: "graphics.**", impact: nextBootImpact, operation: "one.vm.updateconf", effects: nextBootEffects },
   { path: "os.**", impact: nextBootImpact, operation: "one.vm.updateconf", effects: nextBootEffects },

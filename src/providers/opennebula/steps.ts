@@ -15,7 +15,8 @@
  *   declaration does not name). A free attribute the declaration dropped is removed.
  * - A VM update: rename and user attributes first; then, when any change needs a power cycle or the
  *   VM is declared powered off, a poweroff; resize (only the capacity attributes that changed, in one
- *   call); updateconf (only the sections that changed); detaches before attaches; security groups
+ *   call); one updateconf setting the sections that changed and carrying the others the VM keeps
+ *   (oned's replace erases the ones left out); detaches before attaches; security groups
  *   through attachsg/detachsg; finally the power state the declaration asks for. Every hot-plug call
  *   is followed by a wait until the VM is back in the state it was in.
  */
@@ -373,16 +374,16 @@ function vmUpdateSteps(change: ResourceChange, spec: VirtualMachineSpec, live: V
   }
 
   const capacity = CAPACITY.filter((key) => diff.some((d) => d.path === key));
-  const sections = updateconfSections(diff, spec, ctx);
+  const conf = updateconfSections(diff, spec, live, ctx);
   const hotplug = diff.filter((d) => HOTPLUG_OPERATIONS.includes(d.operation));
   const cycle = diff.some((d) => d.impact === "in-place-with-power-cycle");
-  const machineWork = capacity.length > 0 || sections.length > 0 || hotplug.length > 0;
+  const machineWork = capacity.length > 0 || conf.changed.length > 0 || hotplug.length > 0;
 
   // Where the VM stands while the machine changes are made.
   let current = state;
   // A VM on its way up (PENDING, PROLOG, BOOT, a hot-plug in progress …) is let arrive first when the
   // change needs it RUNNING or POWEROFF; only a template-only resize is made before it is placed.
-  const coldOnly = capacity.length > 0 && sections.length === 0 && hotplug.length === 0 && COLD_STATES.has(state);
+  const coldOnly = capacity.length > 0 && conf.changed.length === 0 && hotplug.length === 0 && COLD_STATES.has(state);
   if (goingUp(state) && (wantsOff || (machineWork && !coldOnly))) {
     steps.push(wait("vm-running"));
     current = "RUNNING";
@@ -405,9 +406,9 @@ function vmUpdateSteps(change: ResourceChange, spec: VirtualMachineSpec, live: V
     steps.push(call(`resize ${capacity.join(", ")}`, "one.vm.resize", [ID, serializeTemplate(template), true]));
     if (current === "RUNNING") steps.push(settle());
   }
-  if (sections.length > 0) {
-    steps.push(call(`updateconf ${sections.map((s) => s.name).join(", ")}`, "one.vm.updateconf", [ID, serializeTemplate(sections), 0]));
-    if (current === "RUNNING" && sections.some((s) => s.name === "CONTEXT")) steps.push(settle());
+  if (conf.changed.length > 0) {
+    steps.push(call(conf.label, "one.vm.updateconf", [ID, serializeTemplate(conf.template), 0]));
+    if (current === "RUNNING" && conf.changed.includes("CONTEXT")) steps.push(settle());
   }
 
   if (hotplug.length > 0) {
@@ -433,31 +434,64 @@ function schedulingOf(spec: VirtualMachineSpec): Template {
   return t;
 }
 
-/** The updateconf sections whose attributes the diff changes, each whole as declared. */
-function updateconfSections(diff: readonly AttributeDiff[], spec: VirtualMachineSpec, ctx: StepContext): Template {
-  const names = new Set<string>();
+/**
+ * The sections oned's replace (`one.vm.updateconf` type 0) erases when the template leaves them out, and
+ * in a section it gives, it erases the sub-attributes left out (FACTS.md §7; `replace_vector_values` in
+ * oned's `VirtualMachine::updateconf`). CONTEXT and BACKUP_CONFIG are kept when left out.
+ */
+const ERASED_WHEN_ABSENT = ["OS", "FEATURES", "INPUT", "GRAPHICS", "VIDEO", "RAW", "CPU_MODEL"] as const;
+
+/**
+ * The template of the update's one `one.vm.updateconf` call, empty when the diff changes no updateconf
+ * section. oned's replace erases every replaceable section the template leaves out, so the template
+ * carries each one the VM keeps: the sections this change sets, as declared (over the live attributes
+ * the declaration leaves to the cloud); every other one as it stands on the VM. A console no longer
+ * declared is left out, and so removed. CONTEXT goes only when it changed (left out, oned keeps it).
+ */
+function updateconfSections(
+  diff: readonly AttributeDiff[],
+  spec: VirtualMachineSpec,
+  live: VmRecord,
+  ctx: StepContext,
+): { template: Template; changed: string[]; label: string } {
+  const changed = new Set<string>();
   for (const d of diff) {
     if (d.operation !== "one.vm.updateconf") continue;
     const head = d.path.split(/[.[]/)[0]!;
-    if (head === "context" && spec.context) names.add("CONTEXT");
-    else if (head === "graphics" && spec.graphics) names.add("GRAPHICS");
-    else if (head === "os" && spec.os) names.add("OS");
-    else if (head === "raw") {
-      const section = (d.path.split(".")[2] ?? "").toUpperCase();
-      if (UPDATECONF_SECTIONS.has(section)) names.add(`raw:${section}`);
-    }
+    if (head === "raw") changed.add(`raw:${(d.path.split(".")[2] ?? "").toUpperCase()}`);
+    else changed.add(head.toUpperCase());
   }
-  const out: Template = [];
-  if (names.has("CONTEXT")) out.push({ name: "CONTEXT", value: contextVector(spec.context!, ctx.resolve) });
-  if (names.has("GRAPHICS")) out.push({ name: "GRAPHICS", value: graphicsVector(spec.graphics!) });
-  if (names.has("OS")) out.push({ name: "OS", value: osVector(spec.os!) });
+  if (changed.size === 0) return { template: [], changed: [], label: "" };
+  const liveSection = (name: string) => templateVectors(live.template, name)[0] ?? templateVectors(live.userTemplate, name)[0];
   const raw = spec.raw?.opennebula ?? {};
-  for (const key of Object.keys(raw)) {
-    if (!names.has(`raw:${key.toUpperCase()}`)) continue;
-    const section = machineRaw(key, raw[key]);
-    out.push(...section);
+  const declaredRaw = new Map(Object.keys(raw).map((key) => [key.toUpperCase(), machineRaw(key, raw[key])[0]?.value]));
+  const out: Template = [];
+  if (changed.has("CONTEXT") && spec.context) out.push({ name: "CONTEXT", value: contextVector(spec.context, ctx.resolve) });
+  for (const name of ERASED_WHEN_ABSENT) {
+    const current = liveSection(name);
+    let value: Record<string, string> | undefined;
+    if (name === "GRAPHICS") {
+      // Attributes the declaration cannot leave to the cloud (a password) go when undeclared.
+      const { PASSWD: _password, ...kept } = current ?? {};
+      if (spec.graphics) value = changed.has("GRAPHICS") || !current ? { ...kept, ...graphicsVector(spec.graphics) } : current;
+    } else if (name === "OS" && spec.os && changed.has("OS")) {
+      const { KERNEL_CMD: _cmd, ...kept } = current ?? {};
+      value = { ...kept, ...osVector(spec.os) };
+    } else if (changed.has(`raw:${name}`) && declaredRaw.get(name) !== undefined) {
+      value = declaredRaw.get(name) as Record<string, string>;
+    } else {
+      value = current;
+    }
+    if (value !== undefined && Object.keys(value).length > 0) out.push({ name, value });
   }
-  return out;
+  // The step names what it changes; the sections sent as they stand only keep what is there.
+  const names = [...changed].map((c) => c.replace(/^raw:/, ""));
+  const sent = new Set(out.map((a) => a.name));
+  const set = names.filter((n) => sent.has(n));
+  const removed = names.filter((n) => !sent.has(n));
+  const kept = out.map((a) => a.name).filter((n) => !names.includes(n));
+  const parts = [...(set.length > 0 ? [`sets ${set.join(", ")}`] : []), ...(removed.length > 0 ? [`removes ${removed.join(", ")}`] : []), ...(kept.length > 0 ? [`keeps ${kept.join(", ")}`] : [])];
+  return { template: out, changed: names, label: `updateconf (${parts.join("; ")})` };
 }
 
 function machineRaw(key: string, value: unknown): Template {

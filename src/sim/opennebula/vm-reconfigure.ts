@@ -11,7 +11,7 @@ import { hostFits, rechargeHost, vmCapacity } from "./infrastructure";
 import { parseTemplateParam } from "./context";
 import type { VmPending, VmRecord } from "./records";
 import { syncVmSecurityGroups } from "./secgroup";
-import { tGet, tSet, tVectors, type Template, type TemplateAttribute, type TemplateVector } from "./template-ops";
+import { tGet, tRemove, tSet, tVectors, type Template, type TemplateAttribute, type TemplateVector } from "./template-ops";
 import { BuildError, DEFAULT_DEVICE_PREFIX, buildDisk, buildNic, nextTarget, rollback, usedTargets, withNetworkContext, type Acquired } from "./vm-build";
 import { BACKUP_CONFIG_KEYS } from "./vm-document";
 import { HistoryAction, Lcm, VmState, stateName } from "./vm-states";
@@ -442,6 +442,14 @@ const UPDATECONF_ATTRS: Record<string, readonly string[] | "any"> = {
   CONTEXT: "any",
 };
 
+/**
+ * The sections a replace (type 0) erases when the new template leaves them out: oned runs each through
+ * `replace_vector_values(…, append=false)`, which erases an absent section (`VirtualMachine::updateconf`,
+ * `src/vm/VirtualMachine.cc`: OS, FEATURES, INPUT, GRAPHICS, RAW, CPU_MODEL; VIDEO, a 7.x section, is
+ * taken to go the same way). An absent CONTEXT is kept; BACKUP_CONFIG is kept too.
+ */
+const ERASED_WHEN_ABSENT = new Set(["OS", "FEATURES", "INPUT", "GRAPHICS", "VIDEO", "RAW", "CPU_MODEL"]);
+
 const UPDATECONF_LCM = new Set<number>([
   Lcm.LCM_INIT,
   Lcm.PROLOG,
@@ -497,7 +505,13 @@ export function updateConf(world: World, vm: VmRecord, text: string, type: numbe
   let contextChanged = false;
   for (const [section, allowed] of Object.entries(UPDATECONF_ATTRS)) {
     const input = t.find((a) => a.name === section);
-    if (!input) continue;
+    if (!input) {
+      if (replace && ERASED_WHEN_ABSENT.has(section)) {
+        if (section === "CPU_MODEL") user = tRemove(user, section);
+        else template = tRemove(template, section);
+      }
+      continue;
+    }
     if (typeof input.value === "string") throw internalError(`Wrong format for ${section} attribute.`, vm.id);
     if (section === "CONTEXT") {
       const ctx = tVectors(template, "CONTEXT")[0];

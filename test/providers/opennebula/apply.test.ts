@@ -80,6 +80,38 @@ describe("OpenNebula apply against the simulator", () => {
     expect(await pending(shop({ memory: 1024 }))).toEqual([]);
   });
 
+  it("keeps a VM's firmware and console when only its context changes, and removes a console no longer declared", async () => {
+    // oned's updateconf replace erases every OS/GRAPHICS/FEATURES… section its template leaves out.
+    await converge(shop({ vms: 1, console: true, firmware: "uefi" }));
+    const { plan: p, result } = await converge(shop({ vms: 1, console: true, firmware: "uefi", contextVar: "web" }));
+    expect(result.errors).toEqual([]);
+    const after = await vm(idOf(p, "shop/vm-1"));
+    expect(templateVectors(after.template, "CONTEXT")[0]).toMatchObject({ ROLE: "web" });
+    expect(templateVectors(after.template, "OS")[0]).toMatchObject({ FIRMWARE: "UEFI", BOOT: "disk0" });
+    expect(templateVectors(after.template, "GRAPHICS")[0]).toMatchObject({ TYPE: "VNC", LISTEN: "0.0.0.0" });
+    expect(await pending(shop({ vms: 1, console: true, firmware: "uefi", contextVar: "web" }))).toEqual([]);
+
+    const removal = await converge(shop({ vms: 1, firmware: "uefi", contextVar: "web" }));
+    expect(removal.result.errors).toEqual([]);
+    expect(removal.plan.changes.find((c) => c.address === "shop/vm-1")!.diff.map((d) => d.path)).toEqual(["graphics"]);
+    const unplugged = await vm(idOf(p, "shop/vm-1"));
+    expect(templateVectors(unplugged.template, "GRAPHICS")).toEqual([]);
+    expect(templateVectors(unplugged.template, "OS")[0]).toMatchObject({ FIRMWARE: "UEFI" });
+    expect(await pending(shop({ vms: 1, firmware: "uefi", contextVar: "web" }))).toEqual([]);
+  });
+
+  it("replaces a VM whose context is no longer declared, since OpenNebula cannot remove one", async () => {
+    await converge(shop({ vms: 1 }));
+    const { plan: p, result } = await converge(shop({ vms: 1, noContext: true }));
+    expect(result.errors).toEqual([]);
+    const change = p.changes.find((c) => c.address === "shop/vm-1")!;
+    expect([change.action, change.forcedBy]).toEqual(["replace", ["context"]]);
+    const now = (await provider.read("shop", shop({ vms: 1, noContext: true }))).resources.find((r) => r.address === "shop/vm-1")!;
+    expect(now.id).not.toBe(change.id);
+    expect(templateVectors((await vm(now.id)).template, "CONTEXT")).toEqual([]);
+    expect(await pending(shop({ vms: 1, noContext: true }))).toEqual([]);
+  });
+
   it("removes a VM from the stack: only it is deleted", async () => {
     const { plan: before } = await converge(shop({ vms: 3 }));
     const { plan: p, result } = await converge(shop({ vms: 2 }));

@@ -73,6 +73,8 @@ describe("OpenNebula apply steps", () => {
     ["vm-memory-on-running", { vms: 1 }, { vms: 1, memory: 1024 }],
     ["vm-cpu-on-poweroff", { vms: 1, powerOff: ["vm-1"] }, { vms: 1, powerOff: ["vm-1"], cpu: 2 }],
     ["vm-context-on-running", { vms: 1 }, { vms: 1, contextVar: "web" }],
+    ["vm-context-keeps-os-and-console", { vms: 1, console: true, firmware: "uefi" }, { vms: 1, console: true, firmware: "uefi", contextVar: "web" }],
+    ["vm-console-removed", { vms: 1, console: true, firmware: "uefi" }, { vms: 1, firmware: "uefi" }],
     ["vm-power-off-and-on", { vms: 2, powerOff: ["vm-2"] }, { vms: 2, powerOff: ["vm-1"] }],
     ["disk-attach-rules-range-size", { vms: 1 }, { vms: 1, extraDisk: true, sshPort: 2222, arSize: 40 }],
     ["disk-detach", { vms: 1, extraDisk: true }, { vms: 1 }],

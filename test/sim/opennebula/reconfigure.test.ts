@@ -187,6 +187,13 @@ describe("VM reconfiguration", () => {
       expect((await one.vm(id)).TEMPLATE.OS).toEqual({ ARCH: "aarch64", BOOT: "disk0" });
       await one.ok("one.vm.updateconf", id, 'OS = [ MACHINE = "q35" ]', 0);
       expect((await one.vm(id)).TEMPLATE.OS).toEqual({ MACHINE: "q35" });
+      // A replace erases the replaceable sections it leaves out; a merge keeps them; CONTEXT stays.
+      await one.ok("one.vm.updateconf", id, 'GRAPHICS = [ TYPE = "VNC", LISTEN = "0.0.0.0" ]\nFEATURES = [ ACPI = "yes" ]', 1);
+      expect((await one.vm(id)).TEMPLATE).toMatchObject({ OS: { MACHINE: "q35" }, GRAPHICS: { TYPE: "VNC" }, FEATURES: { ACPI: "yes" } });
+      await one.ok("one.vm.updateconf", id, 'FEATURES = [ ACPI = "no" ]', 0);
+      const replaced = (await one.vm(id)).TEMPLATE;
+      expect([replaced.OS, replaced.GRAPHICS, replaced.FEATURES]).toEqual([undefined, undefined, { ACPI: "no" }]);
+      expect(replaced.CONTEXT).toMatchObject({ SSH_PUBLIC_KEY: "new-key" });
       expect((await one.fail("one.vm.updateconf", id, 'CONTEXT = [ ETH0_IP = "1.2.3.4" ]', 1)).code).toBe(0x2000);
       expect((await one.fail("one.vm.updateconf", id, "", 3)).code).toBe(0x1000);
       await one.ok("one.vm.action", "suspend", id);
