@@ -97,10 +97,13 @@ export async function readPool<K extends PoolKind>(client: OneClient, kind: K, o
     for (let k = 0; k < pages.length; k++) {
       try {
         const slices = slicesOf(await pages[k]!);
-        // A long pool: from its second full page on, one more page is kept in flight, so oned prepares
-        // and sends it while the client cuts and parses this one. The last page asked for is then
-        // usually empty: one call more than the pages, for a read a quarter faster (BENCHMARKS.md).
-        if (slices.length >= pageSize) while (pages.length <= k + (k === 0 ? 1 : 2)) pages.push(page(pages.length * pageSize));
+        // A full page: the next one is asked for before this one is parsed. A long pool read whole: from
+        // its second full page on, one more page is kept in flight, so oned prepares and sends it while
+        // the client cuts and parses this one; the last page asked for is then usually empty, one call
+        // more than the pages for a read a quarter faster (BENCHMARKS.md). Not for a search: each of its
+        // pages costs oned a scan of the whole pool.
+        const ahead = k === 0 || options.query !== undefined ? 1 : 2;
+        if (slices.length >= pageSize) while (pages.length <= k + ahead) pages.push(page(pages.length * pageSize));
         take(slices);
       } catch (error) {
         abandon(k + 1);

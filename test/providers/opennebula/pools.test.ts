@@ -141,6 +141,22 @@ describe("paged pool reads against the simulator", () => {
     expect(owned.stats.parsedSlices).toBe(3);
   });
 
+  it("asks for no page ahead of need in a search, each page of which costs oned a scan of the pool", async () => {
+    const mysql = await startOneSimulator({ port: 0, delays: "instant", database: "mysql" });
+    const c = new OneClient({ endpoint: mysql.url, session: "oneadmin:opennebula" });
+    try {
+      mysql.world.seedVms(5, { userTemplate: { HYPERPLAN_STACK: "lab" } });
+      mysql.world.seedVms(3);
+      mysql.resetCallCounts();
+      const found = await readPool(c, "vm", { pageSize: 2, query: "VM.USER_TEMPLATE.HYPERPLAN_STACK=lab" });
+      expect(found.records).toHaveLength(5);
+      expect(mysql.callCounts()["one.vmpool.infoextended"]).toBe(3);
+    } finally {
+      await c.close();
+      await mysql.close();
+    }
+  });
+
   it("fails the read when a page asked for ahead fails, leaving no request unheard", async () => {
     // Pages from the fifth object on fail; the sixth-object page, asked for ahead, is in flight then.
     const asked: number[] = [];
