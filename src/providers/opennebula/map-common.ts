@@ -90,6 +90,8 @@ export function readCommon(
   template: Template,
   known: ReadonlySet<string>,
   declaredRaw: { [backend: string]: { [k: string]: RawValue } } | undefined,
+  /** Where else a declared raw attribute may stand: a VM's TEMPLATE, into which oned moves the ones it parses. */
+  rawAlsoIn?: Template,
 ): { description?: string; attributes: { [k: string]: string }; raw?: { opennebula: { [k: string]: RawValue } } } {
   const rawDeclared = declaredRaw?.opennebula ?? {};
   const rawUpper = new Map(Object.keys(rawDeclared).map((k) => [k.toUpperCase(), k] as const));
@@ -109,6 +111,9 @@ export function readCommon(
     }
     if (known.has(attr.name) || typeof attr.value !== "string") continue;
     attributes[attr.name] = attr.value;
+  }
+  for (const [name, declaredKey] of rawUpper) {
+    if (raw[declaredKey] === undefined && rawAlsoIn?.some((a) => a.name === name)) raw[declaredKey] = readRawBack(rawDeclared[declaredKey]!, rawAlsoIn, name);
   }
   const out: { description?: string; attributes: { [k: string]: string }; raw?: { opennebula: { [k: string]: RawValue } } } = { attributes };
   if (description !== undefined) out.description = description;

@@ -42,7 +42,9 @@ export interface LiveVm {
 export function vmToSpec(record: VmRecord, declared: VirtualMachineSpec | undefined, refs: RefMap): LiveVm {
   const state = vmStateName(record.state, record.lcmState);
   const machine = readMachine(record.template, refs);
-  const common = readCommon(record.userTemplate, KNOWN_USER, declared?.raw);
+  // oned keeps what a VM's allocate gave it apart: the attributes it parses (FEATURES, INPUT, RAW …) in
+  // TEMPLATE, the rest in USER_TEMPLATE; a declared raw attribute is looked for in both.
+  const common = readCommon(record.userTemplate, KNOWN_USER, declared?.raw, record.template);
   const labels = (single(record.userTemplate, "LABELS") ?? "")
     .split(",")
     .map((l) => l.trim())

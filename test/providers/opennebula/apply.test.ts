@@ -10,6 +10,7 @@ import { analyseStack } from "../../../src/resources/synthesis";
 import type { DesiredState } from "../../../src/resources/desired-state";
 import type { Plan } from "../../../src/planner/plan";
 import { shop } from "../../support/shop-stack";
+import { App, Image, Stack, VirtualMachine, VirtualNetwork } from "../../../src/index";
 import lab from "../../../examples/stacks/lab";
 
 const fastPolls = { pollInterval: { initialMs: 5, maxMs: 20, factor: 1.5 } };
@@ -98,6 +99,23 @@ describe("OpenNebula apply against the simulator", () => {
     expect(templateVectors(unplugged.template, "GRAPHICS")).toEqual([]);
     expect(templateVectors(unplugged.template, "OS")[0]).toMatchObject({ FIRMWARE: "UEFI" });
     expect(await pending(shop({ vms: 1, firmware: "uefi", contextVar: "web" }))).toEqual([]);
+  });
+
+  it("reads a VM's raw FEATURES back where oned keeps it (TEMPLATE), and changes it in place", async () => {
+    const withFeatures = (acpi: string): DesiredState => {
+      const stack = new Stack(new App(), "raw");
+      const net = new VirtualNetwork(stack, "net", { bridge: "br0", addressRanges: [{ type: "ipv4", start: "10.1.0.10", size: 20 }] });
+      const os = new Image(stack, "os", { type: "os", path: "/var/tmp/os.qcow2", format: "qcow2" });
+      new VirtualMachine(stack, "vm", { cpu: 1, memory: 256, disks: [{ image: os }], nics: [{ network: net }], raw: { opennebula: { FEATURES: { ACPI: acpi } } } });
+      return analyseStack(stack).state!;
+    };
+    expect((await converge(withFeatures("yes"))).result.errors).toEqual([]);
+    expect(await pending(withFeatures("yes"))).toEqual([]);
+    const { plan: p, result } = await converge(withFeatures("no"));
+    expect(result.errors).toEqual([]);
+    expect(p.changes.find((c) => c.address === "raw/vm")!.diff.map((d) => [d.path, d.operation])).toEqual([["raw.opennebula.FEATURES", "one.vm.updateconf"]]);
+    expect(templateVectors((await vm(idOf(p, "raw/vm"))).template, "FEATURES")[0]).toEqual({ ACPI: "no" });
+    expect(await pending(withFeatures("no"))).toEqual([]);
   });
 
   it("replaces a VM whose context is no longer declared, since OpenNebula cannot remove one", async () => {
