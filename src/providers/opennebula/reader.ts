@@ -9,7 +9,8 @@
  */
 import type { LiveResource, LiveState } from "../../diff/live-state";
 import { fingerprintLive } from "../../diff/live-state";
-import type { DesiredResource, DesiredState, ResourceKind } from "../../resources/desired-state";
+import { effectiveProps } from "../../diff/effective";
+import type { DesiredResource, DesiredState, ResourceKind, VirtualMachineSpec } from "../../resources/desired-state";
 import type { LiveReader } from "../provider";
 import { OneClient, type OneClientOptions } from "./client";
 import { openNebulaDiffRules } from "./diff-rules";
@@ -210,7 +211,10 @@ export function toLiveState(stack: string, endpoint: string, owned: OwnedObjects
   }
   for (const r of owned.VirtualMachine) {
     const address = addressOf(addresses, "VirtualMachine", r.id);
-    const vm = vmToSpec(r, props(address, "VirtualMachine"), refs);
+    // A VM is compared with its template folded in (effective.ts), so raw attributes it inherits are
+    // read back as the template declares them.
+    const declaredVm = declared.get(address);
+    const vm = vmToSpec(r, declaredVm?.kind === "VirtualMachine" ? (effectiveProps(declaredVm, declared, openNebulaDiffRules.keyCase) as unknown as VirtualMachineSpec) : undefined, refs);
     resources.push({
       address,
       kind: "VirtualMachine",

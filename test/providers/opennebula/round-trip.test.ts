@@ -6,6 +6,8 @@ import { createOpenNebulaReader, type OpenNebulaReader } from "../../../src/prov
 import { buildPlan } from "../../../src/planner/plan-builder";
 import { startOneSimulator, type RunningOneSimulator } from "../../../src/sim/opennebula/index";
 import { writeDesired } from "../../support/one-writer";
+import { createOpenNebulaProvider } from "../../../src/providers/opennebula/provider";
+import { applyPlan } from "../../../src/planner/executor";
 
 /** One of every shape the declaration allows, written as apply writes it and read back. */
 function everyShape() {
@@ -52,6 +54,7 @@ function everyShape() {
     graphics: { type: "vnc", listen: "0.0.0.0", keymap: "fr", password: "vncpass1" },
     os: { arch: "x86_64", boot: ["disk0", "nic0"], firmware: "uefi", machine: "q35" },
     scheduling: { requirements: 'HYPERVISOR = "kvm"', rank: "FREE_CPU" },
+    raw: { opennebula: { FEATURES: { APIC: "yes" } } },
   });
   const a = new VirtualMachine(s, "a", {
     template: tmpl,
@@ -68,6 +71,7 @@ function everyShape() {
     context: { network: true, vars: { A_IP: a.ipAddress } },
     powerState: "running",
     description: "inline machine",
+    raw: { opennebula: { FEATURES: { ACPI: "yes", GUEST_AGENT: "yes" }, INPUT: { TYPE: "tablet", BUS: "usb" }, NOTES: "raw free text" } },
   });
   const analysis = analyseStack(s);
   if (!analysis.state) throw new Error(analysis.issues.map((i) => `${i.address}: ${i.path}: ${i.message}`).join("\n"));
@@ -99,5 +103,24 @@ describe("OpenNebula mapping round trip", () => {
       .filter((c) => c.action !== "noop")
       .map((c) => `${c.address} ${c.action}: ${c.diff.map((d) => `${d.path} ${JSON.stringify(d.before)} → ${JSON.stringify(d.after)}`).join("; ")}`);
     expect(changes).toEqual([]);
+  });
+
+  it("applies every declared shape and plans it back as no change", async () => {
+    const fresh = await startOneSimulator({ port: 0, delays: "fast" });
+    const provider = createOpenNebulaProvider({ endpoint: fresh.url, session: "oneadmin:opennebula" });
+    try {
+      const desired = everyShape();
+      const first = buildPlan({ desired, live: await provider.read(desired.stack, desired), rules: provider.rules, mode: "plan" });
+      const result = await applyPlan(first, provider, { desired, pollInterval: { initialMs: 5, maxMs: 20, factor: 1.5 } });
+      expect(result.errors).toEqual([]);
+      const plan = buildPlan({ desired, live: await provider.read(desired.stack, desired), rules: provider.rules, mode: "plan" });
+      const changes = plan.changes
+        .filter((c) => c.action !== "noop")
+        .map((c) => `${c.address} ${c.action}: ${c.diff.map((d) => `${d.path} ${JSON.stringify(d.before)} → ${JSON.stringify(d.after)}`).join("; ")}`);
+      expect(changes).toEqual([]);
+    } finally {
+      await provider.close();
+      await fresh.close();
+    }
   });
 });
