@@ -5,9 +5,12 @@
  *
  * The override rule (desired-state.ts: "given on the VM override the template's"):
  * - `cpu`, `vcpu`, `memory`: the VM's when given, else the template's.
- * - `context`, `graphics`, `os`, `scheduling`: whole sections; the VM's section, when given, replaces the
- *   template's (a backend merges an instantiate's extra template attribute by attribute name, and each
- *   of these is one attribute).
+ * - `context`, `graphics`, `os`: whole sections; the VM's section, when given, replaces the template's
+ *   (a backend merges an instantiate's extra template attribute by attribute name, and each of these
+ *   is one attribute).
+ * - `scheduling`: field by field, the VM's fields winning: its fields are separate attributes to a
+ *   backend (OpenNebula's SCHED_REQUIREMENTS, SCHED_RANK, SCHED_DS_REQUIREMENTS), so a VM created from
+ *   the template keeps the template's fields it does not give.
  * - `disks`, `nics`: the VM's list, when given, replaces the template's.
  * - `description`: the VM's, else the template's (the backend copies it into the VM).
  * - `attributes` and each backend's `raw`: key by key, the VM's keys winning (the backend copies a
@@ -17,7 +20,7 @@
 import type { DesiredResource } from "../resources/desired-state";
 import { asRecord, isPlainObject, keyMap } from "./values";
 
-const OVERRIDDEN = ["cpu", "vcpu", "memory", "context", "graphics", "os", "scheduling", "disks", "nics", "description"] as const;
+const OVERRIDDEN = ["cpu", "vcpu", "memory", "context", "graphics", "os", "disks", "nics", "description"] as const;
 
 export function effectiveProps(
   resource: DesiredResource,
@@ -33,6 +36,7 @@ export function effectiveProps(
   for (const key of OVERRIDDEN) {
     if (own[key] === undefined && base[key] !== undefined) out[key] = base[key];
   }
+  if (isPlainObject(base.scheduling) || isPlainObject(own.scheduling)) out.scheduling = { ...asRecord(base.scheduling), ...definedOf(asRecord(own.scheduling)) };
   out.attributes = mergeKeys(base.attributes, own.attributes, keyCase);
   if (isPlainObject(base.raw) || isPlainObject(own.raw)) {
     const raw: Record<string, unknown> = {};
@@ -55,4 +59,8 @@ function mergeKeys(base: unknown, over: unknown, keyCase: "exact" | "insensitive
   }
   for (const [k, v] of Object.entries(asRecord(over))) out[k] = v;
   return out;
+}
+
+function definedOf(record: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined));
 }

@@ -270,7 +270,8 @@ export type PowerState = "running" | "poweroff";
 /**
  * A VM. Without `template`, `disks` and `nics` are always present. With a `template`, an absent
  * `disks` (or `nics`) means "the template's", a present one replaces the template's list; CPU,
- * memory, context, graphics, OS and scheduling given on the VM override the template's.
+ * memory, context, graphics and OS given on the VM override the template's, and each scheduling field
+ * given on the VM overrides the template's one.
  */
 export interface VirtualMachineSpec extends CommonSpec, MachineSpec {
   template?: Ref;

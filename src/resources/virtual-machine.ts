@@ -23,8 +23,9 @@ export const POWER_STATES: readonly PowerState[] = ["running", "poweroff"];
 
 export interface VirtualMachineProps extends ResourceProps, MachineProps {
   /**
-   * The template the VM is created from. Capacity, context, graphics, OS and scheduling given on
-   * the VM override the template's; `disks` and `nics` given on the VM replace the template's lists.
+   * The template the VM is created from. Capacity, context, graphics and OS given on the VM override
+   * the template's, each scheduling field given on the VM the template's one; `disks` and `nics`
+   * given on the VM replace the template's lists.
    * @default none: `cpu` and `memory` are then required
    */
   template?: VmTemplate;

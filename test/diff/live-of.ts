@@ -163,9 +163,11 @@ function machineOf(r: DesiredResource, byAddress: Map<string, DesiredResource>):
   if (t?.kind !== "VmTemplate") return own;
   const base = clone(t.props) as unknown as Machine;
   const out: Machine = { ...own };
-  for (const key of ["cpu", "vcpu", "memory", "disks", "nics", "context", "graphics", "os", "scheduling", "description"] as const) {
+  for (const key of ["cpu", "vcpu", "memory", "disks", "nics", "context", "graphics", "os", "description"] as const) {
     if (own[key] === undefined && base[key] !== undefined) (out as unknown as Json)[key] = base[key];
   }
+  // Scheduling fields are separate attributes: the VM keeps the template's it does not give.
+  if (base.scheduling || own.scheduling) out.scheduling = { ...(base.scheduling as object), ...(own.scheduling as object) };
   // The backend copies the template's attributes into the VM; the VM's own win.
   out.attributes = { ...base.attributes, ...own.attributes };
   if (base.raw || own.raw) {

@@ -73,6 +73,23 @@ function everyShape() {
     description: "inline machine",
     raw: { opennebula: { FEATURES: { ACPI: "yes", GUEST_AGENT: "yes" }, INPUT: { TYPE: "tablet", BUS: "usb" }, NOTES: "raw free text" } },
   });
+  new VirtualMachine(s, "c", {
+    template: tmpl,
+    memory: 1024,
+    disks: [{ image: os, target: "vda" }, { size: 128, type: "fs", target: "vdb" }],
+    nics: [{ network: v4, mac: "02:00:0a:01:00:65", securityGroups: [sg] }],
+    graphics: { type: "spice", port: 5999 },
+    os: { arch: "x86_64", kernelCmd: "console=ttyS0" },
+    scheduling: { datastoreRequirements: 'NAME = "default"' },
+    powerState: "poweroff",
+    raw: { opennebula: { FEATURES: { ACPI: "no" } } },
+  });
+  new Image(s, "tagged", { type: "datablock", size: 64, datastore: "default", raw: { opennebula: { NOTES: "kept as given" } } });
+  new VirtualNetwork(s, "filtered", {
+    bridge: "br-f",
+    addressRanges: [{ type: "ipv4", start: "10.2.0.10", size: 4 }],
+    raw: { opennebula: { FILTER_IP_SPOOFING: "YES", FILTER_MAC_SPOOFING: "YES" } },
+  });
   const analysis = analyseStack(s);
   if (!analysis.state) throw new Error(analysis.issues.map((i) => `${i.address}: ${i.path}: ${i.message}`).join("\n"));
   return analysis.state;
@@ -95,7 +112,12 @@ describe("OpenNebula mapping round trip", () => {
 
   it("reads every declared shape back as no change", async () => {
     const desired = everyShape();
-    await writeDesired(client, desired);
+    const ids = await writeDesired(client, desired);
+    await client.call("one.system.version");
+    // The writer makes the calls of a create; the poweroff a VM declared powered off gets after it:
+    for (const r of desired.resources) {
+      if (r.kind === "VirtualMachine" && r.props.powerState === "poweroff") await client.call("one.vm.action", "poweroff", ids.get(r.address)!);
+    }
     await client.call("one.system.version");
     const live = await reader.read(desired.stack, desired);
     const plan = buildPlan({ desired, live, rules: reader.rules, mode: "plan" });
