@@ -134,6 +134,12 @@ describe("diffStack", () => {
     expect([c.action, c.forcedBy]).toEqual(["replace", ["context"]]);
   });
 
+  it("replaces a VM whose console port changes, since updateconf drops PORT", () => {
+    const moved = withResource(desired, "lab/db", (r) => ((r.props as { graphics: { port?: number } }).graphics.port = 5999));
+    const c = change(moved, live, "lab/db");
+    expect([c.action, c.forcedBy]).toEqual(["replace", ["graphics.port"]]);
+  });
+
   it("leaves values the declaration gives to the backend alone", () => {
     const chosen = editLive(live, "lab/db", (r) => {
       r.props.vcpu = 4;

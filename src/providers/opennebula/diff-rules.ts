@@ -177,6 +177,8 @@ const vmRules: AttributeRule[] = [
           ? ["OpenNebula cannot remove a VM's context: the VM is replaced (keep the context declared to keep the VM)"]
           : [],
   },
+  // updateconf takes a console's TYPE, LISTEN, PASSWD and KEYMAP, not its PORT (FACTS.md §7).
+  { path: "graphics.port", impact: "replace", operation: "replace", effects: ["OpenNebula cannot change the console port of an existing VM (one.vm.updateconf drops PORT)"] },
   { path: "graphics", impact: nextBootImpact, operation: "one.vm.updateconf", effects: nextBootEffects },
   { path: "graphics.**", impact: nextBootImpact, operation: "one.vm.updateconf", effects: nextBootEffects },
   { path: "os.**", impact: nextBootImpact, operation: "one.vm.updateconf", effects: nextBootEffects },

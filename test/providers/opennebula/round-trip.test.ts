@@ -9,21 +9,25 @@ import { writeDesired } from "../../support/one-writer";
 import { createOpenNebulaProvider } from "../../../src/providers/opennebula/provider";
 import { applyPlan } from "../../../src/planner/executor";
 
-/** One of every shape the declaration allows, written as apply writes it and read back. */
-function everyShape() {
+/**
+ * One of every shape the declaration allows, written as apply writes it and read back. `edited`: the
+ * same stack with every attribute an update can change changed.
+ */
+function everyShape(edited = false) {
+  const e = <T,>(before: T, after: T): T => (edited ? after : before);
   const app = new App();
   const s = new Stack(app, "shapes");
   const v4 = new VirtualNetwork(s, "v4", {
     driver: "bridge",
     bridge: "br-v4",
-    mtu: 9000,
-    addressRanges: [{ type: "ipv4", start: "10.1.0.10", size: 20, mac: "02:00:0a:01:00:0a" }, { type: "ipv4", start: "10.1.0.100", size: 5 }],
-    dns: ["10.1.0.1", "9.9.9.9"],
+    mtu: e(9000, 1500),
+    addressRanges: [{ type: "ipv4", start: "10.1.0.10", size: e(20, 30), mac: "02:00:0a:01:00:0a" }, { type: "ipv4", start: "10.1.0.100", size: 5 }],
+    dns: e(["10.1.0.1", "9.9.9.9"], ["10.1.0.1", "1.1.1.1"]),
     gateway: "10.1.0.1",
     networkMask: "255.255.255.0",
     networkAddress: "10.1.0.0",
-    attributes: { OWNER_TEAM: "platform" },
-    description: "dual ranges, fixed MAC prefix",
+    attributes: { OWNER_TEAM: e("platform", "infra") },
+    description: e("dual ranges, fixed MAC prefix", "dual ranges, fixed MAC prefix, wider"),
   });
   const v6 = new VirtualNetwork(s, "v6", {
     driver: "802.1Q",
@@ -31,13 +35,13 @@ function everyShape() {
     vlanId: 42,
     addressRanges: [{ type: "ipv6", size: 16, globalPrefix: "2001:db8:0:1::", ulaPrefix: "fd00:0:0:1::" }, { type: "ethernet", size: 8 }],
   });
-  const os = new Image(s, "os", { type: "os", path: "/var/images/alpine.qcow2", format: "qcow2", devicePrefix: "vd", attributes: { DISTRO: "alpine" } });
+  const os = new Image(s, "os", { type: "os", path: "/var/images/alpine.qcow2", format: "qcow2", devicePrefix: "vd", attributes: { DISTRO: e("alpine", "alpine-3.20") } });
   const data = new Image(s, "data", { type: "datablock", size: 512, persistent: true, format: "raw" });
   const iso = new Image(s, "iso", { type: "cdrom", path: "/var/images/tools.iso" });
   const sg = new SecurityGroup(s, "sg", {
-    description: "every rule shape",
+    description: e("every rule shape", "every rule shape, ssh moved"),
     rules: [
-      { protocol: "tcp", direction: "inbound", ports: [22, { from: 8000, to: 8100 }], cidr: "192.168.10.0/24" },
+      { protocol: "tcp", direction: "inbound", ports: [e(22, 2222), { from: 8000, to: 8100 }], cidr: "192.168.10.0/24" },
       { protocol: "udp", direction: "inbound", ports: [53], addressRange: { start: "10.1.0.5", size: 3 } },
       { protocol: "icmp", direction: "inbound", icmpType: 8 },
       { protocol: "tcp", direction: "inbound", ports: [5432], network: v4 },
@@ -47,31 +51,31 @@ function everyShape() {
   const tmpl = new VmTemplate(s, "tmpl", {
     cpu: 0.25,
     vcpu: 2,
-    memory: 768,
+    memory: e(768, 1024),
     disks: [{ image: os, size: 4096, devicePrefix: "vd" }, { size: 1024, type: "swap" }],
     nics: [{ network: v4, securityGroups: [sg], model: "virtio" }],
-    context: { network: true, sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtest admin@x"], startScript: "#!/bin/sh\necho 'hi \"there\"' > /etc/motd\n", vars: { ROLE: "worker" } },
-    graphics: { type: "vnc", listen: "0.0.0.0", keymap: "fr", password: "vncpass1" },
-    os: { arch: "x86_64", boot: ["disk0", "nic0"], firmware: "uefi", machine: "q35" },
-    scheduling: { requirements: 'HYPERVISOR = "kvm"', rank: "FREE_CPU" },
-    raw: { opennebula: { FEATURES: { APIC: "yes" } } },
+    context: { network: true, sshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtest admin@x"], startScript: "#!/bin/sh\necho 'hi \"there\"' > /etc/motd\n", vars: { ROLE: e("worker", "db") } },
+    graphics: { type: "vnc", listen: "0.0.0.0", keymap: e("fr", "de"), password: "vncpass1" },
+    os: { arch: "x86_64", boot: e(["disk0", "nic0"], ["nic0", "disk0"]), firmware: "uefi", machine: "q35" },
+    scheduling: { requirements: 'HYPERVISOR = "kvm"', rank: e("FREE_CPU", "-RUNNING_VMS") },
+    raw: { opennebula: { FEATURES: { APIC: e("yes", "no") } } },
   });
   const a = new VirtualMachine(s, "a", {
     template: tmpl,
-    labels: ["web", "prod"],
-    attributes: { COST_CENTER: "42" },
-    context: { network: true, hostname: "a.example", password: "root-pw", secretVars: { TOKEN: "t0ken" }, vars: { PEER: "none" } },
+    labels: e(["web", "prod"], ["web", "prod", "blue"]),
+    attributes: { COST_CENTER: e("42", "43") },
+    context: { network: true, hostname: e("a.example", "a2.example"), password: "root-pw", secretVars: { TOKEN: e("t0ken", "t0ken-2") }, vars: { PEER: e("none", "b") } },
   });
   new VirtualMachine(s, "b", {
     cpu: 1,
     vcpu: 1,
-    memory: 512,
+    memory: e(512, 768),
     disks: [{ image: os }, { image: data, readOnly: false }, { image: iso, readOnly: true }, { size: 256, type: "fs", format: "raw" }],
     nics: [{ network: v4, ip: "10.1.0.20" }, { network: v6 }],
-    context: { network: true, vars: { A_IP: a.ipAddress } },
+    context: { network: true, vars: { A_IP: a.ipAddress, ...(edited ? { X: "1" } : {}) } },
     powerState: "running",
-    description: "inline machine",
-    raw: { opennebula: { FEATURES: { ACPI: "yes", GUEST_AGENT: "yes" }, INPUT: { TYPE: "tablet", BUS: "usb" }, NOTES: "raw free text" } },
+    description: e("inline machine", "inline machine, bigger"),
+    raw: { opennebula: { FEATURES: { ACPI: e("yes", "no"), GUEST_AGENT: "yes" }, INPUT: { TYPE: e("tablet", "mouse"), BUS: "usb" }, NOTES: e("raw free text", "raw text, edited") } },
   });
   new VirtualMachine(s, "c", {
     template: tmpl,
@@ -79,16 +83,16 @@ function everyShape() {
     disks: [{ image: os, target: "vda" }, { size: 128, type: "fs", target: "vdb" }],
     nics: [{ network: v4, mac: "02:00:0a:01:00:65", securityGroups: [sg] }],
     graphics: { type: "spice", port: 5999 },
-    os: { arch: "x86_64", kernelCmd: "console=ttyS0" },
-    scheduling: { datastoreRequirements: 'NAME = "default"' },
-    powerState: "poweroff",
-    raw: { opennebula: { FEATURES: { ACPI: "no" } } },
+    os: { arch: "x86_64", kernelCmd: e("console=ttyS0", "console=ttyS0 quiet") },
+    scheduling: { datastoreRequirements: e('NAME = "default"', 'ID = "1"') },
+    powerState: e("poweroff", "running"),
+    raw: { opennebula: { FEATURES: { ACPI: e("no", "yes") } } },
   });
-  new Image(s, "tagged", { type: "datablock", size: 64, datastore: "default", raw: { opennebula: { NOTES: "kept as given" } } });
+  new Image(s, "tagged", { type: "datablock", size: 64, datastore: "default", raw: { opennebula: { NOTES: e("kept as given", "given again") } } });
   new VirtualNetwork(s, "filtered", {
     bridge: "br-f",
     addressRanges: [{ type: "ipv4", start: "10.2.0.10", size: 4 }],
-    raw: { opennebula: { FILTER_IP_SPOOFING: "YES", FILTER_MAC_SPOOFING: "YES" } },
+    raw: { opennebula: { FILTER_IP_SPOOFING: "YES", FILTER_MAC_SPOOFING: e("YES", "NO") } },
   });
   const analysis = analyseStack(s);
   if (!analysis.state) throw new Error(analysis.issues.map((i) => `${i.address}: ${i.path}: ${i.message}`).join("\n"));
@@ -140,6 +144,26 @@ describe("OpenNebula mapping round trip", () => {
         .filter((c) => c.action !== "noop")
         .map((c) => `${c.address} ${c.action}: ${c.diff.map((d) => `${d.path} ${JSON.stringify(d.before)} → ${JSON.stringify(d.after)}`).join("; ")}`);
       expect(changes).toEqual([]);
+    } finally {
+      await provider.close();
+      await fresh.close();
+    }
+  });
+
+  it("applies a change of every attribute an update can change, and plans it back as no change", async () => {
+    const fresh = await startOneSimulator({ port: 0, delays: "fast" });
+    const provider = createOpenNebulaProvider({ endpoint: fresh.url, session: "oneadmin:opennebula" });
+    const planOf = async (desired: ReturnType<typeof everyShape>) => buildPlan({ desired, live: await provider.read(desired.stack, desired), rules: provider.rules, mode: "plan" });
+    const describe = (p: Awaited<ReturnType<typeof planOf>>) =>
+      p.changes.filter((c) => c.action !== "noop").map((c) => `${c.address} ${c.action}: ${c.diff.map((d) => `${d.path} ${JSON.stringify(d.before)} → ${JSON.stringify(d.after)}`).join("; ")}`);
+    try {
+      const before = everyShape();
+      expect((await applyPlan(await planOf(before), provider, { desired: before, pollInterval: { initialMs: 5, maxMs: 20, factor: 1.5 } })).errors).toEqual([]);
+      const after = everyShape(true);
+      const change = await planOf(after);
+      const result = await applyPlan(change, provider, { desired: after, pollInterval: { initialMs: 5, maxMs: 20, factor: 1.5 } });
+      expect(result.errors.map((e) => `${e.address}: ${(e.error as Error).message}`)).toEqual([]);
+      expect(describe(await planOf(after))).toEqual([]);
     } finally {
       await provider.close();
       await fresh.close();
