@@ -150,7 +150,7 @@ describe("OpenNebula mapping round trip", () => {
     }
   });
 
-  it("applies a change of every attribute an update can change, and plans it back as no change", async () => {
+  it("applies a change of every attribute an update can change, plans it back as no change, and destroys it all", async () => {
     const fresh = await startOneSimulator({ port: 0, delays: "fast" });
     const provider = createOpenNebulaProvider({ endpoint: fresh.url, session: "oneadmin:opennebula" });
     const planOf = async (desired: ReturnType<typeof everyShape>) => buildPlan({ desired, live: await provider.read(desired.stack, desired), rules: provider.rules, mode: "plan" });
@@ -164,6 +164,11 @@ describe("OpenNebula mapping round trip", () => {
       const result = await applyPlan(change, provider, { desired: after, pollInterval: { initialMs: 5, maxMs: 20, factor: 1.5 } });
       expect(result.errors.map((e) => `${e.address}: ${(e.error as Error).message}`)).toEqual([]);
       expect(describe(await planOf(after))).toEqual([]);
+      // And every shape goes again.
+      const live = await provider.read(after.stack, after);
+      const destroy = buildPlan({ desired: after, live, rules: provider.rules, mode: "destroy" });
+      expect((await applyPlan(destroy, provider, { desired: after, pollInterval: { initialMs: 5, maxMs: 20, factor: 1.5 } })).errors).toEqual([]);
+      expect((await provider.read(after.stack, after)).resources).toEqual([]);
     } finally {
       await provider.close();
       await fresh.close();
