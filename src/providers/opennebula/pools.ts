@@ -2,14 +2,15 @@
  * Reading whole pools, page by page, parsing only what the caller keeps.
  *
  * A 10,000-VM pool is 70–110 MB of XML-RPC, and generic XML parsers run at 5–30 MB/s here, so the
- * reader never parses a pool whole: it takes the pool document while it is still XML-escaped inside
- * the XML-RPC string (`callEscaped`), cuts it into one slice per object at the object elements one
- * level below the pool root, asks `keep` about each escaped slice (an ownership check is a substring
- * test), and unescapes and parses only the slices kept.
+ * reader never parses a pool whole: it takes the pool document's bytes while they are still
+ * XML-escaped inside the XML-RPC string (`callEscapedBytes`, no string of the whole response is ever
+ * made), cuts them into one slice per object at the object elements one level below the pool root,
+ * asks `keep` about each escaped slice (an ownership check is a byte search), and decodes, unescapes
+ * and parses only the slices kept.
  *
  * Paging (FACTS.md §4): `(filter -2, offset, -pageSize)` orders by id and returns one page; a page
- * shorter than the page size is the last. Pages are asked for ahead of need (see `readPool`). A pool that changes while it is read can shift objects
- * between pages: an object seen twice is kept once.
+ * shorter than the page size is the last. Pages are asked for ahead of need (see `readPool`). A pool
+ * that changes while it is read can shift objects between pages: an object seen twice is kept once.
  */
 import { EscapedString, unescapeXml, type XmlRpcValue } from "../../xmlrpc/index";
 import type { OneClient } from "./client";
