@@ -8,13 +8,16 @@ import type { SimRequest, SimReply } from "./sim-process";
 
 const send = (message: SimReply | { ready: string }) => process.send!(message);
 
+// The parent gone (finished, killed, crashed), nothing is left to serve.
+process.on("disconnect", () => process.exit(0));
+
 process.once("message", async (options: OneSimulatorOptions) => {
   const sim = await startOneSimulator(options);
   process.on("message", async (request: SimRequest) => {
     try {
       const value = await handle(request);
-      send({ id: request.id, value });
-      if (request.op === "close") process.disconnect();
+      // After "close", the process ends once its answer is out.
+      process.send!({ id: request.id, value } satisfies SimReply, request.op === "close" ? () => process.exit(0) : undefined);
     } catch (error) {
       send({ id: request.id, error: (error as Error).stack ?? String(error) });
     }

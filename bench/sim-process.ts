@@ -80,7 +80,8 @@ export async function startSimProcess(options: Omit<OneSimulatorOptions, "clock"
     async close() {
       if (exited) return;
       const ended = new Promise((resolve) => child.once("exit", resolve));
-      await request("close");
+      // The child ends right after its answer; whichever the parent hears first, it is gone.
+      await request("close").catch(() => undefined);
       await ended;
     },
   };
