@@ -9,6 +9,7 @@
  * two variants are written out separately so each loop sees one array type and stays monomorphic.
  */
 import { entity, readEntity } from "./entities";
+import { XmlRpcParseError } from "./errors";
 
 // Local copies, not imports: TurboFan folds a module's own constants, while every read of an
 // imported binding stays a load with a hole check (it cost these loops half their speed).
@@ -191,4 +192,69 @@ function utf16Units(text: string): Uint16Array {
   const units = new Uint16Array(text.length);
   Buffer.from(units.buffer).write(text, "utf16le");
   return units;
+}
+
+/**
+ * Unescapes escaped text given as its UTF-8 bytes (a slice of a response, as it came off the wire)
+ * into a string, in one pass: no string of the escaped text is made first. A character reference is
+ * written as its UTF-8 bytes; every entity is at least as long as the bytes it stands for, so the
+ * output never outgrows the input.
+ */
+export function unescapeUtf8(input: Buffer): string {
+  const length = input.length;
+  const first = input.indexOf(AMP);
+  const output = Buffer.allocUnsafe(length);
+  if (first < 0) {
+    output.set(input);
+    return output.toString("utf8", 0, length);
+  }
+  output.set(input.subarray(0, first));
+  let w = first;
+  for (let i = first; i < length; i++) {
+    const c = input[i]!;
+    if (c !== AMP) {
+      output[w++] = c;
+      continue;
+    }
+    const d = input[i + 1];
+    if (d === 0x6c /* l */ && input[i + 2] === 0x74 && input[i + 3] === SEMICOLON) {
+      output[w++] = LT;
+      i += 3;
+    } else if (d === 0x67 /* g */ && input[i + 2] === 0x74 && input[i + 3] === SEMICOLON) {
+      output[w++] = GT;
+      i += 3;
+    } else if (d === 0x61 /* a */ && input[i + 2] === 0x6d && input[i + 3] === 0x70 && input[i + 4] === SEMICOLON) {
+      output[w++] = AMP;
+      i += 4;
+    } else {
+      // The rarer ones (&quot; &apos; &#N; &#xH;) through the string reader, on the entity's bytes
+      // (ASCII when well formed; at most "&#x10FFFF;" long, leading zeros aside, so 40 bytes suffice).
+      const text = Buffer.from(input.buffer, input.byteOffset + i, Math.min(40, length - i)).toString("latin1");
+      try {
+        readEntity(text, 0);
+      } catch (error) {
+        // Located in the whole text, not in the excerpt.
+        if (error instanceof XmlRpcParseError) throw new XmlRpcParseError(error.problem, { index: input.toString("utf8", 0, i).length, text: input.toString("utf8") });
+        throw error;
+      }
+      const code = entity.code;
+      if (code < 0x80) {
+        output[w++] = code;
+      } else if (code < 0x800) {
+        output[w++] = 0xc0 | (code >> 6);
+        output[w++] = 0x80 | (code & 0x3f);
+      } else if (code < 0x10000) {
+        output[w++] = 0xe0 | (code >> 12);
+        output[w++] = 0x80 | ((code >> 6) & 0x3f);
+        output[w++] = 0x80 | (code & 0x3f);
+      } else {
+        output[w++] = 0xf0 | (code >> 18);
+        output[w++] = 0x80 | ((code >> 12) & 0x3f);
+        output[w++] = 0x80 | ((code >> 6) & 0x3f);
+        output[w++] = 0x80 | (code & 0x3f);
+      }
+      i += entity.end - 1;
+    }
+  }
+  return output.toString("utf8", 0, w);
 }

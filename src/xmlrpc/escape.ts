@@ -9,6 +9,8 @@
 import { XmlRpcEncodeError } from "./errors";
 import { entity, readEntity } from "./entities";
 import { escapeLatin1, escapeUtf16, unescapeLatin1, unescapeUtf16 } from "./code-unit-loops";
+
+export { unescapeUtf8 } from "./code-unit-loops";
 import { StringBuilder } from "./string-builder";
 
 /** Characters XML 1.0 forbids anywhere in a document (`u` flag: only unpaired surrogates match). */

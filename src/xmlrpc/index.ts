@@ -8,7 +8,7 @@ export {
   type XmlRpcStruct,
   type XmlRpcValue,
 } from "./values";
-export { escapeXml, normalizeLineEnds, unescapeXml } from "./escape";
+export { escapeXml, normalizeLineEnds, unescapeUtf8, unescapeXml } from "./escape";
 export { encodeCall, encodeFault, encodeResponse } from "./encode";
 export { decodeCall, decodeResponse, type DecodeOptions, type DecodedResponse } from "./decode";
 export {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { hasErrorCode } from "../../src/errors";
-import { escapeXml, normalizeLineEnds, unescapeXml } from "../../src/xmlrpc/escape";
+import { escapeXml, normalizeLineEnds, unescapeUtf8, unescapeXml } from "../../src/xmlrpc/escape";
 import type { XmlRpcEncodeError, XmlRpcParseError } from "../../src/xmlrpc/errors";
 import { xmlText } from "./arbitraries";
 
@@ -142,3 +142,37 @@ describe("normalizeLineEnds", () => {
     expect(normalizeLineEnds("none")).toBe("none");
   });
 });
+
+describe("unescapeUtf8", () => {
+  const bytes = (text: string) => Buffer.from(text, "utf8");
+
+  it("unescapes the UTF-8 bytes of escaped text as unescapeXml does the text", () => {
+    expect(unescapeUtf8(bytes("&amp;&lt;&gt;&quot;&apos;"))).toBe(`&<>"'`);
+    expect(unescapeUtf8(bytes("&#65;&#x42;&#x63;&#13;&#x0d;&#10;&#233;&#x2603;&#x1F600;"))).toBe("ABc\r\r\né☃😀");
+    expect(unescapeUtf8(bytes("café ☃ 😀 &amp;lt; no change"))).toBe("café ☃ 😀 &lt; no change");
+    expect(unescapeUtf8(bytes(""))).toBe("");
+    fc.assert(
+      fc.property(fc.array(xmlText(), { maxLength: 40 }), (parts) => {
+        const text = parts.join("");
+        expect(unescapeUtf8(bytes(escapeXml(text)))).toBe(text);
+        const referenced = [...text].map((ch, i) => (i % 3 === 0 ? `&#${ch.codePointAt(0)};` : i % 3 === 1 ? `&#x${ch.codePointAt(0)!.toString(16)};` : escapeXml(ch))).join("");
+        expect(unescapeUtf8(bytes(referenced))).toBe(unescapeXml(referenced));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("reads a slice of a larger buffer without looking outside it", () => {
+    const whole = bytes("xx&lt;VM&gt;é&amp;yy");
+    expect(unescapeUtf8(whole.subarray(2, whole.length - 2))).toBe("<VM>é&");
+  });
+
+  it("refuses malformed entities where unescapeXml does, located in the whole text", () => {
+    for (const text of ["a&nbsp;b", "a&amp", "é☃&bad; tail", "&#0;", "ok&#x8;", "&#xD800;"]) {
+      const expected = parseErrorOf(() => unescapeXml(text));
+      const error = parseErrorOf(() => unescapeUtf8(bytes(text)));
+      expect([error.index, error.offset, error.problem], text).toEqual([expected.index, expected.offset, expected.problem]);
+    }
+  });
+});
+

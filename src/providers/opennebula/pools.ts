@@ -12,7 +12,7 @@
  * shorter than the page size is the last. Pages are asked for ahead of need (see `readPool`). A pool
  * that changes while it is read can shift objects between pages: an object seen twice is kept once.
  */
-import { EscapedString, unescapeXml, type XmlRpcValue } from "../../xmlrpc/index";
+import { EscapedString, unescapeUtf8, unescapeXml, type XmlRpcValue } from "../../xmlrpc/index";
 import type { OneClient } from "./client";
 import { OneApiError, OneProtocolError } from "./errors";
 import { KINDS, type PoolKind, type RecordOf } from "./records";
@@ -76,7 +76,7 @@ export async function readPool<K extends PoolKind>(client: OneClient, kind: K, o
   const take = (slices: Buffer[]) => {
     for (const slice of slices) {
       if (options.keep && !options.keep(slice)) continue;
-      const xml = unescapeXml(slice.toString("utf8"));
+      const xml = unescapeUtf8(slice);
       stats.parsedSlices++;
       stats.parsedBytes += xml.length;
       let record: RecordOf<K>;
