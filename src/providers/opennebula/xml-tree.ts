@@ -14,14 +14,16 @@ import type { XmlNode } from "./xml-node";
 
 export class XmlTreeError extends Error {}
 
+// Module level, not a closure per call: a parse runs once per object of a pool page.
+function fail(what: string, at: number): never {
+  throw new XmlTreeError(`${what} at offset ${at}`);
+}
+
 export function parseXmlTree(xml: string): XmlNode {
   const root: XmlNode = {};
   const stack: { node: XmlNode; name: string }[] = [{ node: root, name: "" }];
   let pos = 0;
   const n = xml.length;
-  const fail = (what: string, at: number): never => {
-    throw new XmlTreeError(`${what} at offset ${at}`);
-  };
   while (pos < n) {
     const lt = xml.indexOf("<", pos);
     const end = lt < 0 ? n : lt;
