@@ -113,6 +113,15 @@ describe("OneClient.callEscapedBytes", () => {
     expect((await call(untyped)).toString("latin1")).toBe(escapedBytes(pool).toString("latin1"));
   });
 
+  it("reads the envelope as xmlrpc-c prints it: a declaration, line breaks between the elements", async () => {
+    const escaped = escapedBytes(pool).toString("utf8");
+    const body =
+      '<?xml version="1.0" encoding="UTF-8"?>\r\n<methodResponse>\r\n<params>\r\n<param><value><array><data>\r\n' +
+      `<value><boolean>1</boolean></value>\r\n<value><string>${escaped}</string></value>\r\n<value><i4>0</i4></value>\r\n` +
+      "</data></array></value></param>\r\n</params>\r\n</methodResponse>\r\n";
+    expect((await call(body)).toString("utf8")).toBe(escaped);
+  });
+
   it("reports oned's failures and faults as a call does", async () => {
     const e = (await failure(call(encodeResponse([false, "[one.vmpool.info] User couldn't be authenticated, aborting call.", 0x100, -1, new XmlRpcI8(0)])))) as OneApiError;
     expect([e.codeName, e.serverMessage]).toEqual(["AUTHENTICATION", "[one.vmpool.info] User couldn't be authenticated, aborting call."]);
