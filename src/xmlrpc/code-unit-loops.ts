@@ -117,6 +117,13 @@ export function escapeUtf16(text: string): string {
   return bytes.toString("utf16le", 0, 2 * w);
 }
 
+/** `<` or `>` when `&lt;` or `&gt;` starts at `i` of `input` (the entities of nearly every escape), else 0. */
+function ltOrGt(input: Buffer, i: number): number {
+  const d = input[i + 1];
+  if ((d === 0x6c /* l */ || d === 0x67) /* g */ && input[i + 2] === 0x74 /* t */ && input[i + 3] === SEMICOLON) return d === 0x6c ? LT : GT;
+  return 0;
+}
+
 /**
  * Unescapes a Latin-1 `text` whose first `&` is at `first`. Returns undefined when a character
  * reference leaves Latin-1 (e.g. `&#x2603;`): the caller then takes the UTF-16 loop.
@@ -133,12 +140,9 @@ export function unescapeLatin1(text: string, first: number): string | undefined 
       output[w++] = c;
       continue;
     }
-    const d = input[i + 1];
-    if (d === 0x6c /* l */ && input[i + 2] === 0x74 && input[i + 3] === SEMICOLON) {
-      output[w++] = LT;
-      i += 3;
-    } else if (d === 0x67 /* g */ && input[i + 2] === 0x74 && input[i + 3] === SEMICOLON) {
-      output[w++] = GT;
+    const named = ltOrGt(input, i);
+    if (named !== 0) {
+      output[w++] = named;
       i += 3;
     } else {
       readEntity(text, i);
@@ -216,14 +220,11 @@ export function unescapeUtf8(input: Buffer): string {
       output[w++] = c;
       continue;
     }
-    const d = input[i + 1];
-    if (d === 0x6c /* l */ && input[i + 2] === 0x74 && input[i + 3] === SEMICOLON) {
-      output[w++] = LT;
+    const named = ltOrGt(input, i);
+    if (named !== 0) {
+      output[w++] = named;
       i += 3;
-    } else if (d === 0x67 /* g */ && input[i + 2] === 0x74 && input[i + 3] === SEMICOLON) {
-      output[w++] = GT;
-      i += 3;
-    } else if (d === 0x61 /* a */ && input[i + 2] === 0x6d && input[i + 3] === 0x70 && input[i + 4] === SEMICOLON) {
+    } else if (input[i + 1] === 0x61 /* a */ && input[i + 2] === 0x6d && input[i + 3] === 0x70 && input[i + 4] === SEMICOLON) {
       output[w++] = AMP;
       i += 4;
     } else {
