@@ -117,41 +117,12 @@ export function escapeUtf16(text: string): string {
   return bytes.toString("utf16le", 0, 2 * w);
 }
 
-/** `<` or `>` when `&lt;` or `&gt;` starts at `i` of `input` (the entities of nearly every escape), else 0. */
-function ltOrGt(input: Buffer, i: number): number {
-  const d = input[i + 1];
-  if ((d === 0x6c /* l */ || d === 0x67) /* g */ && input[i + 2] === 0x74 /* t */ && input[i + 3] === SEMICOLON) return d === 0x6c ? LT : GT;
-  return 0;
-}
-
 /**
  * Unescapes a Latin-1 `text` whose first `&` is at `first`. Returns undefined when a character
  * reference leaves Latin-1 (e.g. `&#x2603;`): the caller then takes the UTF-16 loop.
  */
 export function unescapeLatin1(text: string, first: number): string | undefined {
-  const input = Buffer.from(text, "latin1");
-  const output = Buffer.allocUnsafe(input.length);
-  output.set(input.subarray(0, first));
-  let w = first;
-  const length = input.length;
-  for (let i = first; i < length; i++) {
-    const c = input[i]!;
-    if (c !== AMP) {
-      output[w++] = c;
-      continue;
-    }
-    const named = ltOrGt(input, i);
-    if (named !== 0) {
-      output[w++] = named;
-      i += 3;
-    } else {
-      readEntity(text, i);
-      if (entity.code > 0xff) return undefined;
-      output[w++] = entity.code;
-      i = entity.end - 1;
-    }
-  }
-  return output.toString("latin1", 0, w);
+  return unescapeBytes(Buffer.from(text, "latin1"), first, false);
 }
 
 /** Unescapes `text`, whose first `&` is at `first`, through UTF-16 code units. */
@@ -200,18 +171,22 @@ function utf16Units(text: string): Uint16Array {
 
 /**
  * Unescapes escaped text given as its UTF-8 bytes (a slice of a response, as it came off the wire)
- * into a string, in one pass: no string of the escaped text is made first. A character reference is
- * written as its UTF-8 bytes; every entity is at least as long as the bytes it stands for, so the
- * output never outgrows the input.
+ * into a string, in one pass: no string of the escaped text is made first.
  */
 export function unescapeUtf8(input: Buffer): string {
-  const length = input.length;
   const first = input.indexOf(AMP);
+  return first < 0 ? input.toString("utf8") : unescapeBytes(input, first, true)!;
+}
+
+/**
+ * The byte loop of both: `input` holds Latin-1 (one byte a character) or UTF-8 bytes, its first `&`
+ * at `first`. A character reference is written as its Latin-1 byte (undefined when it has none) or
+ * its UTF-8 bytes; every entity is at least as long as what it stands for, so the output never
+ * outgrows the input.
+ */
+function unescapeBytes(input: Buffer, first: number, utf8: boolean): string | undefined {
+  const length = input.length;
   const output = Buffer.allocUnsafe(length);
-  if (first < 0) {
-    output.set(input);
-    return output.toString("utf8", 0, length);
-  }
   output.set(input.subarray(0, first));
   let w = first;
   for (let i = first; i < length; i++) {
@@ -220,26 +195,20 @@ export function unescapeUtf8(input: Buffer): string {
       output[w++] = c;
       continue;
     }
-    const named = ltOrGt(input, i);
-    if (named !== 0) {
-      output[w++] = named;
+    const d = input[i + 1];
+    if ((d === 0x6c /* l */ || d === 0x67) /* g */ && input[i + 2] === 0x74 /* t */ && input[i + 3] === SEMICOLON) {
+      output[w++] = d === 0x6c ? LT : GT;
       i += 3;
-    } else if (input[i + 1] === 0x61 /* a */ && input[i + 2] === 0x6d && input[i + 3] === 0x70 && input[i + 4] === SEMICOLON) {
+    } else if (d === 0x61 /* a */ && input[i + 2] === 0x6d && input[i + 3] === 0x70 && input[i + 4] === SEMICOLON) {
       output[w++] = AMP;
       i += 4;
     } else {
-      // The rarer ones (&quot; &apos; &#N; &#xH;) through the string reader, on the entity's bytes
-      // (ASCII when well formed; at most "&#x10FFFF;" long, leading zeros aside, so 40 bytes suffice).
-      const text = Buffer.from(input.buffer, input.byteOffset + i, Math.min(40, length - i)).toString("latin1");
-      try {
-        readEntity(text, 0);
-      } catch (error) {
-        // Located in the whole text, not in the excerpt.
-        if (error instanceof XmlRpcParseError) throw new XmlRpcParseError(error.problem, { index: input.toString("utf8", 0, i).length, text: input.toString("utf8") });
-        throw error;
-      }
+      readEntityAt(input, i, utf8);
       const code = entity.code;
       if (code < 0x80) {
+        output[w++] = code;
+      } else if (!utf8) {
+        if (code > 0xff) return undefined;
         output[w++] = code;
       } else if (code < 0x800) {
         output[w++] = 0xc0 | (code >> 6);
@@ -257,5 +226,20 @@ export function unescapeUtf8(input: Buffer): string {
       i += entity.end - 1;
     }
   }
-  return output.toString("utf8", 0, w);
+  return output.toString(utf8 ? "utf8" : "latin1", 0, w);
+}
+
+/**
+ * Reads the entity at byte `i` into `entity` (`entity.end` counted from `i`), through the string
+ * reader on the entity's own bytes (ASCII when well formed; at most "&#x10FFFF;" long, leading zeros
+ * aside, so 40 suffice). A malformed one is reported where it stands in the whole text.
+ */
+function readEntityAt(input: Buffer, i: number, utf8: boolean): void {
+  try {
+    readEntity(input.toString("latin1", i, Math.min(i + 40, input.length)), 0);
+  } catch (error) {
+    if (!(error instanceof XmlRpcParseError)) throw error;
+    const encoding = utf8 ? "utf8" : "latin1";
+    throw new XmlRpcParseError(error.problem, { index: input.toString(encoding, 0, i).length, text: input.toString(encoding) });
+  }
 }
