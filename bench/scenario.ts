@@ -3,6 +3,21 @@
  * `npm run bench` runs every scenario in one process with fixed seeds and prints a table;
  * `-- --json` prints one JSON document `{ machine, scenarios: [{ name, params, metrics }] }`.
  */
+import v8 from "node:v8";
+import vm from "node:vm";
+
+// A full collection on demand, without starting node with --expose-gc.
+v8.setFlagsFromString("--expose-gc");
+const gc = vm.runInNewContext("gc") as () => void;
+
+/**
+ * Collects the garbage earlier runs left: one `hyperplan plan` is a process of its own and never
+ * carries another plan's heap, so neither should a measured run.
+ */
+export function collectGarbage(): void {
+  gc();
+}
+
 export type Metrics = Record<string, number | string | Record<string, number>>;
 
 export interface ScenarioResult {
@@ -41,7 +56,10 @@ export function round(value: number, digits = 2): number {
  */
 export async function medianOf<T>(runs: number, fn: () => Promise<T>): Promise<{ ms: number; value: T; runsMs: number[] }> {
   const results: { ms: number; value: T }[] = [];
-  for (let i = 0; i < runs; i++) results.push(await timed(fn));
+  for (let i = 0; i < runs; i++) {
+    collectGarbage();
+    results.push(await timed(fn));
+  }
   const sorted = [...results].sort((a, b) => a.ms - b.ms);
   const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
   return { ms: median.ms, value: median.value, runsMs: results.map((r) => round(r.ms, 0)) };

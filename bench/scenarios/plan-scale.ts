@@ -25,7 +25,7 @@ import { buildPlan } from "../../src/planner/plan-builder";
 import type { Plan } from "../../src/planner/plan";
 import { writeDesired } from "../../test/support/one-writer";
 import { openRssWindow } from "../rss";
-import { medianOf, round, timed, type Scenario, type ScenarioResult } from "../scenario";
+import { collectGarbage, medianOf, round, timed, type Scenario, type ScenarioResult } from "../scenario";
 import { startSimProcess } from "../sim-process";
 
 const SESSION = "oneadmin:opennebula";
@@ -121,6 +121,7 @@ async function run(declared: number, poolSize: number, database: "sqlite" | "mys
     // One plan each way first (not counted), then the median of RUNS.
     const runs = smoke ? 1 : RUNS;
     // The first plan of this process is what one `hyperplan plan` is: nothing compiled yet.
+    collectGarbage();
     const cold = await timed(ourPlan);
     await perObjectPlan();
 
@@ -149,7 +150,9 @@ async function run(declared: number, poolSize: number, database: "sqlite" | "mys
     for (const latency of smoke ? [] : SWEEP_MS) {
       await sim.clearFaults();
       await sim.addFault({ type: "delay", method: "*", ms: latency });
+      collectGarbage();
       const plan = await timed(ourPlan);
+      collectGarbage();
       const slow = await timed(perObjectPlan);
       sweep[latency] = round(slow.ms / plan.ms, 1);
       // (one run each: at these latencies the calls, not the client, set the time)

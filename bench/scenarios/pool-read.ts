@@ -11,7 +11,7 @@ import { XMLParser } from "fast-xml-parser";
 import { encodeCall } from "../../src/xmlrpc/index";
 import { OneClient, readPool } from "../../src/providers/opennebula/index";
 import { ownedSlicePredicate } from "../../src/providers/opennebula/ownership";
-import { round, timed, type Scenario, type ScenarioResult } from "../scenario";
+import { collectGarbage, round, timed, type Scenario, type ScenarioResult } from "../scenario";
 import { startSimProcess } from "../sim-process";
 
 const SESSION = "oneadmin:opennebula";
@@ -33,6 +33,7 @@ async function onePool(vms: number, baseline: boolean): Promise<ScenarioResult> 
     await readPool(client, "vm", { pageSize: vms + 1, keep: () => false });
 
     const transfer = await timed(() => rawTransfer(sim.url, encodeCall("one.vmpool.infoextended", [SESSION, ...params])));
+    collectGarbage();
     const cpuBefore = process.cpuUsage();
     const ours = await timed(() => readPool(client, "vm", { pageSize: vms + 1, keep: ownedSlicePredicate(STACK) }));
     const cpu = process.cpuUsage(cpuBefore);
@@ -53,6 +54,7 @@ async function onePool(vms: number, baseline: boolean): Promise<ScenarioResult> 
       parsedMB: round(ours.value.stats.parsedBytes / 1e6, 1),
     };
     if (baseline) {
+      collectGarbage();
       const base = await timed(() => xmlrpcPackageRead(sim.url, params));
       metrics.baselineWallMs = round(base.ms, 0);
       metrics.baselineMbPerSec = round(mb / (base.ms / 1000), 1);
