@@ -31,7 +31,7 @@ import type { CompareEnv, RawDiff, Resolution } from "./compare";
 import { compareResource } from "./compare-kinds";
 import { effectiveProps } from "./effective";
 import { LiveStateError, indexLiveState, liveStatusOf, type LiveResource, type LiveState, type LiveStatus } from "./live-state";
-import { classify, type AttributeContext, type Claim, type DiffRules, type KindRules } from "./rules";
+import { classify, type AttributeContext, type Claim, type ClaimLookup, type DiffRules, type KindRules } from "./rules";
 import { asRecord, displayText } from "./values";
 
 export interface DiffOptions {
@@ -85,6 +85,9 @@ export function analyseStack(desired: DesiredState, live: LiveState, rules: Diff
     return typeof value === "string" || typeof value === "number" ? { state: "known", value } : { state: "unreported" };
   };
 
+  const declaredLookup: ClaimLookup = (address) => desiredByAddress.get(address);
+  const liveLookup: ClaimLookup = (address) => liveByAddress.get(address);
+
   // Each declared resource's effective props and the addresses it uses, worked out once.
   const effective = new Map<string, { props: Record<string, unknown>; uses: string[] }>();
   for (const [address, d] of desiredByAddress) {
@@ -98,7 +101,7 @@ export function analyseStack(desired: DesiredState, live: LiveState, rules: Diff
     const l = liveByAddress.get(address);
     const kindRules = rules.kinds[d.kind];
     const { props, uses } = effective.get(address)!;
-    const desiredClaims = claimsOf(kindRules, d.name, props);
+    const desiredClaims = claimsOf(kindRules, d.name, props, declaredLookup);
     if (!l) {
       renewed.add(address);
       entries.push({ change: createChange(d, props, rules, resolve, renewed), desired: d, uses, claims: { desired: desiredClaims, live: [] } });
@@ -107,9 +110,10 @@ export function analyseStack(desired: DesiredState, live: LiveState, rules: Diff
     if (l.kind !== d.kind) {
       throw new LiveStateError(`is declared as ${d.kind} but the live object with this address (id ${displayText(l.id)}) is ${displayText(l.kind)}`, address);
     }
-    const change = updateChange(d, props, l, rules, options, resolve, renewed);
+    const liveClaims = claimsOf(kindRules, l.name, l.props, liveLookup);
+    const change = updateChange(d, props, l, rules, options, resolve, renewed, { desired: desiredClaims, live: liveClaims });
     if (change.action === "replace") renewed.add(address);
-    entries.push({ change, desired: d, live: l, uses, claims: { desired: desiredClaims, live: claimsOf(kindRules, l.name, l.props) } });
+    entries.push({ change, desired: d, live: l, uses, claims: { desired: desiredClaims, live: liveClaims } });
   }
   for (const [address, l] of liveByAddress) {
     if (desiredByAddress.has(address)) continue;
@@ -117,7 +121,7 @@ export function analyseStack(desired: DesiredState, live: LiveState, rules: Diff
       change: deleteChange(l, rules, `no longer declared: deleted through ${rules.kinds[l.kind].deleteOperation}`),
       live: l,
       uses: [],
-      claims: { desired: [], live: claimsOf(rules.kinds[l.kind], l.name, l.props) },
+      claims: { desired: [], live: claimsOf(rules.kinds[l.kind], l.name, l.props, liveLookup) },
     });
   }
   return entries.sort((a, b) => (a.change.address < b.change.address ? -1 : a.change.address > b.change.address ? 1 : 0));
@@ -150,9 +154,9 @@ function usesOf(d: DesiredResource, props: Record<string, unknown>): string[] {
   return [...found].sort();
 }
 
-function claimsOf(rules: KindRules, name: unknown, props: unknown): Claim[] {
+function claimsOf(rules: KindRules, name: unknown, props: unknown, lookup: ClaimLookup): Claim[] {
   if (!rules.claims) return [];
-  return rules.claims({ name: displayText(name), props });
+  return rules.claims({ name: displayText(name), props }, lookup);
 }
 
 function compareEnv(rules: DiffRules, mode: "create" | "update", resolve: (r: AttributeRef) => Resolution, renewed: Set<string>, live?: LiveResource): CompareEnv {
@@ -218,6 +222,7 @@ function updateChange(
   options: DiffOptions,
   resolve: (r: AttributeRef) => Resolution,
   renewed: Set<string>,
+  claims: { desired: Claim[]; live: Claim[] },
 ): ResourceChange {
   const kindRules = rules.kinds[d.kind];
   const status = liveStatusOf(l);
@@ -278,7 +283,7 @@ function updateChange(
     const { effects: _effects, ...rest } = x;
     return { ...rest, impact: "replace", operation: "replace" };
   });
-  const order = decideReplaceOrder(kindRules, d, props, l, options.replaceOrders?.[d.address]);
+  const order = decideReplaceOrder(kindRules, d, claims, options.replaceOrders?.[d.address]);
   const orderText = order.order === "create-before-destroy" ? "the new object is created before the old one is deleted" : "the old object is deleted before the new one is created";
   return makeChange({
     ...base,
@@ -306,9 +311,8 @@ interface OrderDecision {
   why: string;
 }
 
-function decideReplaceOrder(kindRules: KindRules, d: DesiredResource, props: Record<string, unknown>, l: LiveResource, user: ReplaceOrder | undefined): OrderDecision {
-  const held = claimsOf(kindRules, l.name, l.props);
-  const overlap = claimsOf(kindRules, d.name, props).filter((c) => held.some((h) => h.key === c.key));
+function decideReplaceOrder(kindRules: KindRules, d: DesiredResource, claims: { desired: Claim[]; live: Claim[] }, user: ReplaceOrder | undefined): OrderDecision {
+  const overlap = claims.desired.filter((c) => claims.live.some((h) => h.key === c.key));
   const first = overlap[0];
   if (user !== undefined) {
     if (user === "create-before-destroy" && first) {

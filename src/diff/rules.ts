@@ -58,6 +58,9 @@ export interface Claim {
   source: Exclude<ReplaceOrderSource, "user">;
 }
 
+/** Another object, declared or live, by address. */
+export type ClaimLookup = (address: string) => { kind: ResourceKind; props: unknown } | undefined;
+
 export interface KindRules {
   /** The ranked table; an attribute no rule names forces a replacement (the safe reading). */
   attributes: AttributeRule[];
@@ -72,8 +75,12 @@ export interface KindRules {
    * delete it (an image under a running VM). Users of other kinds only order the plan by convention.
    */
   deleteBlockedBy: readonly ResourceKind[];
-  /** What the object holds exclusively; two objects holding the same claim cannot exist together. */
-  claims?: (resource: { name: string; props: unknown }) => Claim[];
+  /**
+   * What the object holds exclusively; two objects holding the same claim cannot exist together.
+   * `lookup` finds another object of the same side (declared, or live) by address: what a VM holds can
+   * depend on what it uses (a persistent image).
+   */
+  claims?: (resource: { name: string; props: unknown }, lookup: ClaimLookup) => Claim[];
   /**
    * States in which a live object cannot be brought to its declaration in place (a VM in
    * BOOT_FAILURE, an image in ERROR): the plan replaces it, the way Terraform replaces a tainted

@@ -243,7 +243,9 @@ export const GOLDEN_CASES: GoldenCase[] = [
     ),
     live: baseLive,
   },
-  { name: "image-persistent", desired: props(base, "lab/os", (p) => (p.persistent = true)), live: baseLive },
+  { name: "image-persistent", desired: props(base, "lab/data", (p) => (p.persistent = false)), live: baseLive },
+  // Two VMs use lab/os: a persistent image is one VM's at a time, so the plan refuses it.
+  { name: "image-persistent-shared-refused", desired: props(base, "lab/os", (p) => (p.persistent = true)), live: baseLive },
   { name: "image-chtype", desired: props(base, "lab/data", (p) => (p.type = "os")), live: baseLive },
   { name: "image-size-replace", desired: props(scratch, "lab/scratch", (p) => (p.size = 2048)), live: liveOf(scratch) },
   {

@@ -141,18 +141,30 @@ describe("OpenNebula rules of the other kinds", () => {
     expect(ctx("VmTemplate", "name").operation).toBe("one.template.rename");
   });
 
-  it("claims unique names, and a VM's fixed addresses on their network", () => {
-    const claims = openNebulaDiffRules.kinds.Image.claims!({ name: "debian", props: {} });
+  it("claims unique names, a VM's fixed addresses on their network and the persistent images it uses", () => {
+    const images: Record<string, { kind: "Image"; props: unknown }> = {
+      "lab/data": { kind: "Image", props: { persistent: true } },
+      "lab/os": { kind: "Image", props: { persistent: false } },
+    };
+    const lookup = (address: string) => images[address];
+    const claims = openNebulaDiffRules.kinds.Image.claims!({ name: "debian", props: {} }, lookup);
     expect(claims.map((c) => c.key)).toEqual(["name:Image:debian"]);
-    const vmClaims = openNebulaDiffRules.kinds.VirtualMachine.claims!({
-      name: "web",
-      props: { nics: [{ network: { ref: "lab/net" }, ip: "10.0.0.5", mac: "02:00:0A:00:00:05" }, { network: { ref: "lab/net" } }, "junk"] },
-    });
+    const vmClaims = openNebulaDiffRules.kinds.VirtualMachine.claims!(
+      {
+        name: "web",
+        props: {
+          disks: [{ image: { ref: "lab/os" } }, { image: { ref: "lab/data" } }, { size: 10, type: "fs" }, { image: { ref: "lab/unknown" } }],
+          nics: [{ network: { ref: "lab/net" }, ip: "10.0.0.5", mac: "02:00:0A:00:00:05" }, { network: { ref: "lab/net" } }, "junk"],
+        },
+      },
+      lookup,
+    );
     expect(vmClaims.map((c) => [c.key, c.source])).toEqual([
       ["lease:lab/net:10.0.0.5", "dependency"],
       ["lease:lab/net:02:00:0a:00:00:05", "dependency"],
+      ["persistent-image:lab/data", "dependency"],
     ]);
-    expect(openNebulaDiffRules.kinds.VirtualMachine.claims!({ name: "x", props: "junk" })).toEqual([]);
+    expect(openNebulaDiffRules.kinds.VirtualMachine.claims!({ name: "x", props: "junk" }, lookup)).toEqual([]);
   });
 });
 

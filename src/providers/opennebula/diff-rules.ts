@@ -26,7 +26,7 @@
  */
 import type { Impact } from "../../planner/action";
 import type { DesiredResource, VirtualMachineSpec } from "../../resources/desired-state";
-import type { AttributeContext, AttributeRule, Claim, DiffRules, KindRules } from "../../diff/rules";
+import type { AttributeContext, AttributeRule, Claim, ClaimLookup, DiffRules, KindRules } from "../../diff/rules";
 import { pathSegments } from "../../diff/rules";
 import { asArray, asRecord, canonicalLower, canonicalNumber, refAddress } from "../../diff/values";
 import { guestIsUp, powerAction, resizeIsCold, vmPowerState } from "./live-model";
@@ -369,7 +369,7 @@ function nameClaim(kind: string, noun: string): (r: { name: string }) => Claim[]
 }
 
 /** A VM's fixed IPs and MACs: a network leases each to one VM at a time. */
-function vmClaims(r: { props: unknown }): Claim[] {
+function vmClaims(r: { props: unknown }, lookup: ClaimLookup): Claim[] {
   const claims: Claim[] = [];
   for (const nic of asArray(asRecord(r.props).nics)) {
     const n = asRecord(nic);
@@ -381,6 +381,14 @@ function vmClaims(r: { props: unknown }): Claim[] {
       const noun = key === "ip" ? "address" : "MAC";
       claims.push({ key: `lease:${network}:${value}`, what: `the ${noun} ${value} on ${network}`, source: "dependency" });
     }
+  }
+  // A persistent image is attached to one VM at a time (oned: "Cannot acquire image N, it is
+  // persistent and already in use"): a VM replaced while it keeps one goes before its successor.
+  for (const disk of asArray(asRecord(r.props).disks)) {
+    const image = refAddress(asRecord(disk).image);
+    const target = image === undefined ? undefined : lookup(image);
+    if (target?.kind !== "Image" || asRecord(target.props).persistent !== true) continue;
+    claims.push({ key: `persistent-image:${image}`, what: `the persistent image ${image}`, source: "dependency" });
   }
   return claims;
 }
