@@ -33,7 +33,7 @@ function everyShape(edited = false) {
     driver: "802.1Q",
     physicalDevice: "eth1",
     vlanId: 42,
-    addressRanges: [{ type: "ipv6", size: 16, globalPrefix: "2001:db8:0:1::", ulaPrefix: "fd00:0:0:1::" }, { type: "ethernet", size: 8 }],
+    addressRanges: [{ type: "ipv6", size: e(16, 24), globalPrefix: "2001:db8:0:1::", ulaPrefix: "fd00:0:0:1::" }, { type: "ethernet", size: 8 }],
   });
   const os = new Image(s, "os", { type: "os", path: "/var/images/alpine.qcow2", format: "qcow2", devicePrefix: "vd", attributes: { DISTRO: e("alpine", "alpine-3.20") } });
   const data = new Image(s, "data", { type: "datablock", size: 512, persistent: true, format: "raw" });
@@ -46,6 +46,7 @@ function everyShape(edited = false) {
       { protocol: "icmp", direction: "inbound", icmpType: 8 },
       { protocol: "tcp", direction: "inbound", ports: [5432], network: v4 },
       { protocol: "all", direction: "outbound" },
+      ...(edited ? [{ protocol: "udp" as const, direction: "inbound" as const, ports: [{ from: 60000, to: 61000 }] }] : []),
     ],
   });
   const tmpl = new VmTemplate(s, "tmpl", {
@@ -58,12 +59,14 @@ function everyShape(edited = false) {
     graphics: { type: "vnc", listen: "0.0.0.0", keymap: e("fr", "de"), password: "vncpass1" },
     os: { arch: "x86_64", boot: e(["disk0", "nic0"], ["nic0", "disk0"]), firmware: "uefi", machine: "q35" },
     scheduling: { requirements: 'HYPERVISOR = "kvm"', rank: e("FREE_CPU", "-RUNNING_VMS") },
+    description: e("the small machine", "the small machine, renamed"),
+    attributes: { TIER: e("silver", "gold") },
     raw: { opennebula: { FEATURES: { APIC: e("yes", "no") } } },
   });
   const a = new VirtualMachine(s, "a", {
     template: tmpl,
-    labels: e(["web", "prod"], ["web", "prod", "blue"]),
-    attributes: { COST_CENTER: e("42", "43") },
+    labels: e(["web", "prod"], ["web", "blue"]),
+    attributes: edited ? { TEAM: "infra" } : { COST_CENTER: "42" },
     context: { network: true, hostname: e("a.example", "a2.example"), password: "root-pw", secretVars: { TOKEN: e("t0ken", "t0ken-2") }, vars: { PEER: e("none", "b") } },
   });
   new VirtualMachine(s, "b", {
