@@ -140,8 +140,8 @@ describe("OpenNebula mapping round trip", () => {
     expect(changes).toEqual([]);
   });
 
-  it("applies every declared shape and plans it back as no change", async () => {
-    const fresh = await startOneSimulator({ port: 0, delays: "fast" });
+  it.each(["sqlite", "mysql"] as const)("applies every declared shape and plans it back as no change (oned on %s)", async (database) => {
+    const fresh = await startOneSimulator({ port: 0, delays: "fast", database });
     const provider = createOpenNebulaProvider({ endpoint: fresh.url, session: "oneadmin:opennebula" });
     try {
       const desired = everyShape();
