@@ -43,8 +43,11 @@ export function vmToSpec(record: VmRecord, declared: VirtualMachineSpec | undefi
   const state = vmStateName(record.state, record.lcmState);
   const machine = readMachine(record.template, refs);
   // oned keeps what a VM's allocate gave it apart: the attributes it parses (FEATURES, INPUT, RAW …) in
-  // TEMPLATE, the rest in USER_TEMPLATE; a declared raw attribute is looked for in both.
-  const common = readCommon(record.userTemplate, KNOWN_USER, declared?.raw, record.template);
+  // TEMPLATE, BACKUP_CONFIG under BACKUPS, the rest in USER_TEMPLATE; a declared raw attribute is
+  // looked for in all of them.
+  const backup = record.backupConfig.filter((a): a is { name: string; value: string } => typeof a.value === "string");
+  const placed = backup.length > 0 ? [...record.template, { name: "BACKUP_CONFIG", value: Object.fromEntries(backup.map((a) => [a.name, a.value])) }] : record.template;
+  const common = readCommon(record.userTemplate, KNOWN_USER, declared?.raw, placed);
   const labels = (single(record.userTemplate, "LABELS") ?? "")
     .split(",")
     .map((l) => l.trim())

@@ -56,6 +56,8 @@ export interface VmRecord extends Owned {
   monitoring: Template;
   template: Template;
   userTemplate: Template;
+  /** The attributes of BACKUPS/BACKUP_CONFIG, empty when the document has none. */
+  backupConfig: Template;
   /** The history records the document carries (the pool bodies carry only the last one). */
   history: HistoryRecord[];
 }
@@ -245,6 +247,8 @@ export function vmFromNode(node: XmlNode): VmRecord {
     monitoring: templateOf(child(node, "MONITORING")),
     template: templateOf(child(node, "TEMPLATE")),
     userTemplate: templateOf(child(node, "USER_TEMPLATE")),
+    // BACKUPS/BACKUP_CONFIG (oned 6.x on): what updateconf's BACKUP_CONFIG section sets.
+    backupConfig: templateOf(child(child(node, "BACKUPS") ?? {}, "BACKUP_CONFIG")),
     history,
   };
   maybe(record, "prevState", optNum(node, "PREV_STATE"));

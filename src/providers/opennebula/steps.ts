@@ -484,6 +484,13 @@ function updateconfSections(
     }
     if (value !== undefined && Object.keys(value).length > 0) out.push({ name, value });
   }
+  // Raw sections oned keeps when left out (BACKUP_CONFIG): sent only when they changed.
+  for (const c of changed) {
+    const name = c.replace(/^raw:/, "");
+    if (c === name || (ERASED_WHEN_ABSENT as readonly string[]).includes(name) || out.some((a) => a.name === name)) continue;
+    const value = declaredRaw.get(name);
+    if (value !== undefined) out.push({ name, value: value as Record<string, string> });
+  }
   // The step names what it changes; the sections sent as they stand only keep what is there.
   const names = [...changed].map((c) => c.replace(/^raw:/, ""));
   const sent = new Set(out.map((a) => a.name));

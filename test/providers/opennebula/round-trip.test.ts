@@ -84,7 +84,14 @@ function everyShape(edited = false) {
     context: { network: true, vars: { A_IP: a.ipAddress, ...(edited ? { X: "1" } : {}) } },
     powerState: "running",
     description: e("inline machine", "inline machine, bigger"),
-    raw: { opennebula: { FEATURES: { ACPI: e("yes", "no"), GUEST_AGENT: "yes" }, INPUT: { TYPE: e("tablet", "mouse"), BUS: "usb" }, NOTES: e("raw free text", "raw text, edited") } },
+    raw: {
+      opennebula: {
+        FEATURES: { ACPI: e("yes", "no"), GUEST_AGENT: "yes" },
+        INPUT: { TYPE: e("tablet", "mouse"), BUS: "usb" },
+        BACKUP_CONFIG: { KEEP_LAST: e("3", "4") },
+        NOTES: e("raw free text", "raw text, edited"),
+      },
+    },
   });
   new VirtualMachine(s, "c", {
     template: tmpl,
