@@ -358,7 +358,6 @@ function goingUp(state: string): boolean {
   return state !== "RUNNING" && vmPowerState(state) === "running";
 }
 const HOTPLUG_OPERATIONS = ["one.vm.attach", "one.vm.detach", "one.vm.detach+one.vm.attach", "one.vm.diskresize", "one.vm.attachnic", "one.vm.detachnic", "one.vm.detachnic+one.vm.attachnic", "one.vm.attachsg", "one.vm.detachsg", "one.vm.detachsg+one.vm.attachsg"];
-const UPDATECONF_SECTIONS = new Set(["OS", "FEATURES", "INPUT", "GRAPHICS", "VIDEO", "RAW", "CPU_MODEL", "BACKUP_CONFIG", "CONTEXT"]);
 
 function vmUpdateSteps(change: ResourceChange, spec: VirtualMachineSpec, live: VmRecord, ctx: StepContext, tag: OwnershipTag): Step[] {
   const steps: Step[] = [];
