@@ -101,21 +101,32 @@ describe("OpenNebula apply against the simulator", () => {
     expect(await pending(shop({ vms: 1, firmware: "uefi", contextVar: "web" }))).toEqual([]);
   });
 
-  it("reads a VM's raw FEATURES back where oned keeps it (TEMPLATE), and changes it in place", async () => {
-    const withFeatures = (acpi: string): DesiredState => {
+  it("reads a VM's raw FEATURES and BACKUP_CONFIG back where oned keeps them, and changes them in place", async () => {
+    const withRaw = (acpi: string, keepLast: string): DesiredState => {
       const stack = new Stack(new App(), "raw");
       const net = new VirtualNetwork(stack, "net", { bridge: "br0", addressRanges: [{ type: "ipv4", start: "10.1.0.10", size: 20 }] });
       const os = new Image(stack, "os", { type: "os", path: "/var/tmp/os.qcow2", format: "qcow2" });
-      new VirtualMachine(stack, "vm", { cpu: 1, memory: 256, disks: [{ image: os }], nics: [{ network: net }], raw: { opennebula: { FEATURES: { ACPI: acpi } } } });
+      new VirtualMachine(stack, "vm", {
+        cpu: 1,
+        memory: 256,
+        disks: [{ image: os }],
+        nics: [{ network: net }],
+        raw: { opennebula: { FEATURES: { ACPI: acpi }, BACKUP_CONFIG: { KEEP_LAST: keepLast } } },
+      });
       return analyseStack(stack).state!;
     };
-    expect((await converge(withFeatures("yes"))).result.errors).toEqual([]);
-    expect(await pending(withFeatures("yes"))).toEqual([]);
-    const { plan: p, result } = await converge(withFeatures("no"));
+    expect((await converge(withRaw("yes", "3"))).result.errors).toEqual([]);
+    expect(await pending(withRaw("yes", "3"))).toEqual([]);
+    const { plan: p, result } = await converge(withRaw("no", "4"));
     expect(result.errors).toEqual([]);
-    expect(p.changes.find((c) => c.address === "raw/vm")!.diff.map((d) => [d.path, d.operation])).toEqual([["raw.opennebula.FEATURES", "one.vm.updateconf"]]);
-    expect(templateVectors((await vm(idOf(p, "raw/vm"))).template, "FEATURES")[0]).toEqual({ ACPI: "no" });
-    expect(await pending(withFeatures("no"))).toEqual([]);
+    expect(p.changes.find((c) => c.address === "raw/vm")!.diff.map((d) => [d.path, d.operation])).toEqual([
+      ["raw.opennebula.BACKUP_CONFIG", "one.vm.updateconf"],
+      ["raw.opennebula.FEATURES", "one.vm.updateconf"],
+    ]);
+    const after = await vm(idOf(p, "raw/vm"));
+    expect(templateVectors(after.template, "FEATURES")[0]).toEqual({ ACPI: "no" });
+    expect(templateGet(after.backupConfig, "KEEP_LAST")).toBe("4");
+    expect(await pending(withRaw("no", "4"))).toEqual([]);
   });
 
   it("replaces a VM whose context is no longer declared, since OpenNebula cannot remove one", async () => {
