@@ -118,9 +118,9 @@ async function run(declared: number, poolSize: number, database: "sqlite" | "mys
     };
     const updatesOf = (plan: Plan) => plan.changes.filter((c) => c.action === "update").length;
 
-    // One plan each way first (not counted), then the median of RUNS.
+    // One plan each way first (ours reported as the cold plan: one `hyperplan plan` is a process's first
+    // plan, nothing compiled yet), then the median of RUNS each way.
     const runs = smoke ? 1 : RUNS;
-    // The first plan of this process is what one `hyperplan plan` is: nothing compiled yet.
     collectGarbage();
     const cold = await timed(ourPlan);
     await perObjectPlan();
@@ -143,7 +143,8 @@ async function run(declared: number, poolSize: number, database: "sqlite" | "mys
     const baselineCalls = Object.values(await sim.callCounts()).reduce((a, b) => a + b, 0) / runs;
 
     // The same two ways at the per-call costs a real oned has (one.vm.info takes 10–60 ms,
-    // CLIENT-PERFORMANCE.md); the first entry is the run above.
+    // CLIENT-PERFORMANCE.md), one run each: there the calls, not the client, set the time. The first
+    // entry is the median above.
     const sweep: Record<string, number> = { [LATENCY_MS]: round(baseline.ms / ours.ms, 1) };
     const sweepWall: Record<string, number> = { [LATENCY_MS]: round(ours.ms, 0) };
     const sweepBaseline: Record<string, number> = { [LATENCY_MS]: round(baseline.ms, 0) };
@@ -155,7 +156,6 @@ async function run(declared: number, poolSize: number, database: "sqlite" | "mys
       collectGarbage();
       const slow = await timed(perObjectPlan);
       sweep[latency] = round(slow.ms / plan.ms, 1);
-      // (one run each: at these latencies the calls, not the client, set the time)
       sweepWall[latency] = round(plan.ms, 0);
       sweepBaseline[latency] = round(slow.ms, 0);
     }
