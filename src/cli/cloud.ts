@@ -11,7 +11,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import type { CliIo } from "./io";
 import type { Provider } from "../providers/provider";
-import type { Stack } from "../resources/stack";
+import type { ProviderSettings } from "../resources/stack";
 import { HyperplanError } from "../errors";
 import { resolveOneConfig } from "../providers/opennebula/config";
 import { createOpenNebulaProvider } from "../providers/opennebula/provider";
@@ -26,7 +26,8 @@ export interface CloudConnection {
 }
 
 export interface ConnectOptions {
-  stack: Stack;
+  /** The stack's provider settings (from the stack file, or saved in a plan). */
+  settings: ProviderSettings;
   stackFile: string;
   simulate: boolean;
   io: CliIo;
@@ -69,7 +70,7 @@ export async function connectCloud(options: ConnectOptions): Promise<CloudConnec
       },
     };
   }
-  const settings = options.stack.providerSettings.opennebula ?? {};
+  const settings = options.settings.opennebula ?? {};
   const config = resolveOneConfig({
     env: io.env,
     ...(settings.endpoint !== undefined ? { endpoint: settings.endpoint } : {}),

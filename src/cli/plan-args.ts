@@ -18,6 +18,8 @@ export interface PlanArgs {
   detailedExitCode: boolean;
   /** Limit the plan to these addresses and what they depend on. */
   targets: string[];
+  /** Replace these objects whatever the diff says. */
+  replace: string[];
   color: boolean | undefined;
 }
 
@@ -27,6 +29,7 @@ export const PLAN_OPTIONS = {
   simulate: { type: "boolean" },
   json: { type: "boolean" },
   target: { type: "string", multiple: true },
+  replace: { type: "string", multiple: true },
   color: { type: "boolean" },
   "no-color": { type: "boolean" },
 } as const;
@@ -59,15 +62,21 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
     out: v.out,
     detailedExitCode: v["detailed-exitcode"] === true,
     targets: targetsOf(v.target),
+    replace: addressesOf("--replace", v.replace),
     color: colorOf(v),
   };
 }
 
 /** `--target` values, checked, without repeats, sorted. */
 export function targetsOf(values: string[] | undefined): string[] {
-  const targets = (values ?? []).map((t) => t.trim());
-  for (const t of targets) if (t === "" || !t.includes("/")) throw new UsageError(`--target needs a resource address like lab/web-1, got "${t}"`);
-  return [...new Set(targets)].sort();
+  return addressesOf("--target", values);
+}
+
+/** Values of an option that takes resource addresses, checked, without repeats, sorted. */
+export function addressesOf(option: string, values: string[] | undefined): string[] {
+  const addresses = (values ?? []).map((t) => t.trim());
+  for (const t of addresses) if (t === "" || !t.includes("/")) throw new UsageError(`${option} needs a resource address like lab/web-1, got "${t}"`);
+  return [...new Set(addresses)].sort();
 }
 
 /** `--color` / `--no-color`: forced on, forced off, or undefined for the default. */

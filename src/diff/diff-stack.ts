@@ -37,6 +37,8 @@ import { asRecord, displayText } from "./values";
 export interface DiffOptions {
   /** Replacement orders asked for by the user, by address (source `user`). */
   replaceOrders?: { [address: string]: ReplaceOrder };
+  /** Addresses whose live object is replaced whatever the diff says (`--replace`, Terraform's `-replace`). */
+  replace?: readonly string[];
 }
 
 export class DiffError extends HyperplanError {
@@ -258,7 +260,8 @@ function updateChange(
     });
   }
   const base = { address: d.address, kind: d.kind, id: displayText(l.id), before: liveBefore(l), after: declaredAfter(d), diff, dependsOn: [], ...liveValues(l) };
-  if (diff.length === 0) {
+  const requested = options.replace?.includes(d.address) === true;
+  if (diff.length === 0 && !requested) {
     const arriving = kindRules.arriving?.(status.state, props);
     if (arriving !== undefined) {
       return makeChange({ ...base, action: "noop", arriving, reason: `matches the declaration; still on its way to ${arriving} (now ${status.state}): apply waits for it` });
@@ -266,7 +269,7 @@ function updateChange(
     return makeChange({ ...base, action: "noop", reason: withStatus("matches the declaration", status) });
   }
 
-  const worst = diff.map((x) => x.impact).reduce(worstImpact);
+  const worst = requested ? "replace" : diff.map((x) => x.impact).reduce(worstImpact);
   if (worst !== "replace") {
     const cycled = unique(diff.filter((x) => x.impact === "in-place-with-power-cycle").map((x) => x.path));
     const paths = unique(diff.map((x) => x.path));
@@ -275,7 +278,7 @@ function updateChange(
     }`;
     return makeChange({ ...base, action: "update", reason: withStatus(reason, status) });
   }
-  const forcedBy = unique(diff.filter((x) => x.impact === "replace").map((x) => x.path));
+  const forcedBy = unique([...(requested ? [REPLACE_REQUESTED] : []), ...diff.filter((x) => x.impact === "replace").map((x) => x.path)]);
   // In a replacement every line is carried out by creating the new object: the in-place operations
   // and their side effects (a resize's power cycle) do not happen. `forcedBy` keeps which lines force it.
   const replaced = diff.map((x): AttributeDiff => {
@@ -292,9 +295,15 @@ function updateChange(
     forcedBy,
     replaceOrder: order.order,
     replaceOrderSource: order.source,
-    reason: withStatus(`${forcedBy.join(", ")} cannot change in place; ${orderText} (${order.why})`, status),
+    reason: withStatus(
+      `${requested ? `replaced as asked with ${REPLACE_REQUESTED}${forcedBy.length > 1 ? `; ${forcedBy.slice(1).join(", ")} cannot change in place either` : ""}` : `${forcedBy.join(", ")} cannot change in place`}; ${orderText} (${order.why})`,
+      status,
+    ),
   });
 }
+
+/** What `forcedBy` names for a replacement asked for with `--replace`. */
+export const REPLACE_REQUESTED = "--replace";
 
 function unique(list: string[]): string[] {
   return [...new Set(list)];

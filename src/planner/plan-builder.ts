@@ -46,6 +46,8 @@ export interface BuildPlanInput {
   targets?: string[];
   /** Replacement orders the user asked for, by address. */
   replaceOrders?: { [address: string]: ReplaceOrder };
+  /** Addresses to replace whatever the diff says (`--replace`); each must be a live object of the stack. */
+  replace?: string[];
 }
 
 export class PlanBuildError extends HyperplanError {
@@ -66,6 +68,8 @@ export function buildPlan(input: BuildPlanInput): Plan {
     endpoint: live.endpoint,
     liveFingerprint: live.fingerprint,
     mode,
+    ...(input.targets && input.targets.length > 0 ? { targets: [...input.targets].sort() } : {}),
+    ...(input.replace && input.replace.length > 0 ? { replace: [...new Set(input.replace)].sort() } : {}),
     changes,
     summary: summarize(changes),
   };
@@ -131,7 +135,17 @@ class WaitEdges {
 }
 
 function planChanges(input: BuildPlanInput): ResourceChange[] {
-  const entries = analyseStack(input.desired, input.live, input.rules, input.replaceOrders ? { replaceOrders: input.replaceOrders } : {});
+  const entries = analyseStack(input.desired, input.live, input.rules, {
+    ...(input.replaceOrders ? { replaceOrders: input.replaceOrders } : {}),
+    ...(input.replace ? { replace: input.replace } : {}),
+  });
+  for (const address of input.replace ?? []) {
+    const entry = entries.find((e) => e.change.address === address);
+    if (!entry || !entry.live || !entry.desired) {
+      const why = !entry ? "matches no declared or live resource of the stack" : !entry.live ? "has no live object yet: it is created anyway" : "is no longer declared: it is deleted anyway";
+      throw new PlanBuildError("UNKNOWN_REPLACE", `--replace ${address}: ${why}`, address);
+    }
+  }
   const byAddress = new Map(entries.map((e) => [e.change.address, e]));
   const scope = planScope(input.targets, byAddress);
   const inScope = (address: string) => scope.has(address);

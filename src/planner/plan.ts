@@ -7,8 +7,13 @@ import type { Action, Impact, ReplaceOrder, ReplaceOrderSource } from "./action"
 import { isAction } from "./action";
 import { sortKeys } from "../resources/canonical-json";
 import type { DesiredState } from "../resources/desired-state";
+import type { ProviderSettings } from "../resources/stack";
 
-export const PLAN_FORMAT_VERSION = 1;
+/**
+ * 2: a saved plan is applied from the declaration it carries (re-planned and compared change for
+ * change), so it records what it was limited to (`targets`, `replace`) and which cloud (`settings`).
+ */
+export const PLAN_FORMAT_VERSION = 2;
 
 /** A value that exists only after apply (a VM's IP, an image's id). */
 export interface UnknownValue {
@@ -85,22 +90,41 @@ export interface PlanSummary {
   delete: number;
 }
 
+/** Something a person should know before approving that is not a change (a name a foreign object holds). */
+export interface PlanWarning {
+  address: string;
+  message: string;
+}
+
 export interface Plan {
   formatVersion: typeof PLAN_FORMAT_VERSION;
   stack: string;
   /** The endpoint the live state was read from. */
   endpoint: string;
-  /** Fingerprint of the live objects the plan was computed from (stale-plan check). */
+  /**
+   * Fingerprint of the live objects the plan was computed from. For people and tools comparing two
+   * plans; a saved plan is checked by planning again and comparing the changes, which, unlike this
+   * digest, lets objects that were on their way (a VM booting) arrive in the meantime.
+   */
   liveFingerprint: string;
   /** `plan` for a normal plan, `destroy` for a plan that removes everything the stack owns. */
   mode: "plan" | "destroy";
+  /** The `--target` addresses the plan was limited to (planning again for apply uses them too). */
+  targets?: string[];
+  /** The addresses `--replace` forced to be replaced. */
+  replace?: string[];
   changes: ResourceChange[];
   summary: PlanSummary;
+  /** What a person should read before approving, beside the changes. */
+  warnings?: PlanWarning[];
   /**
-   * In a saved plan (`--out`): the declaration it was computed from, which apply needs for values
-   * known after apply and for the stack's outputs, and the stack file relative to the plan file.
+   * In a saved plan (`--out`): the declaration it was computed from, from which apply plans again and
+   * which gives the values known after apply and the stack's outputs; the stack's provider settings
+   * (which cloud, as the stack file said when the plan was made); and the stack file relative to the
+   * plan file (where `--simulate` keeps its world).
    */
   desired?: DesiredState;
+  settings?: ProviderSettings;
   stackFile?: string;
 }
 
@@ -183,7 +207,7 @@ export function parsePlan(text: string, source = "plan file"): Plan {
   const doc = value as Partial<Plan>;
   if (doc.formatVersion !== PLAN_FORMAT_VERSION) {
     throw new PlanFormatError(
-      `${source} has plan format version ${JSON.stringify(doc.formatVersion)}; this hyperplan reads version ${PLAN_FORMAT_VERSION}`,
+      `${source} has plan format version ${JSON.stringify(doc.formatVersion)}; this hyperplan reads version ${PLAN_FORMAT_VERSION}: make the plan again with \`hyperplan plan --out\``,
     );
   }
   if (typeof doc.stack !== "string" || typeof doc.endpoint !== "string" || typeof doc.liveFingerprint !== "string") {

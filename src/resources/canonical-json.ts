@@ -20,3 +20,23 @@ export function sortKeys(value: unknown): unknown {
   }
   return value;
 }
+
+/** The JSON path where two values first differ, or undefined when they are equal. */
+export function firstDifference(a: unknown, b: unknown, path = ""): string | undefined {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      const d = firstDifference(a[i], b[i], `${path}[${i}]`);
+      if (d !== undefined) return d;
+    }
+    return undefined;
+  }
+  if (typeof a === "object" && a !== null && typeof b === "object" && b !== null && !Array.isArray(a) && !Array.isArray(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    for (const k of keys) {
+      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path === "" ? k : `${path}.${k}`);
+      if (d !== undefined) return d;
+    }
+    return undefined;
+  }
+  return canonicalJson(a) === canonicalJson(b) ? undefined : path === "" ? "the top" : path;
+}

@@ -12,7 +12,7 @@
  */
 import { Construct, type IConstruct } from "constructs";
 import { Attribute } from "./attribute";
-import { canonicalJson } from "./canonical-json";
+import { firstDifference } from "./canonical-json";
 import { RESOURCE_KINDS, isAttributeRef, isRef, isSecretValue, type DesiredState, type ResourceKind } from "./desired-state";
 import { imageDefinition } from "./image";
 import type { KindDefinition } from "./kind-definition";
@@ -187,24 +187,4 @@ export function analyseSavedDeclaration(value: unknown, source: string): StackAn
     return fail(`the saved declaration is not as hyperplan writes it: it differs at ${difference}; save the plan again with \`hyperplan plan --out\``);
   }
   return analysis;
-}
-
-/** The JSON path where two values first differ, or undefined when they are equal. */
-export function firstDifference(a: unknown, b: unknown, path: string): string | undefined {
-  if (Array.isArray(a) && Array.isArray(b)) {
-    for (let i = 0; i < Math.max(a.length, b.length); i++) {
-      const d = firstDifference(a[i], b[i], `${path}[${i}]`);
-      if (d !== undefined) return d;
-    }
-    return undefined;
-  }
-  if (typeof a === "object" && a !== null && typeof b === "object" && b !== null && !Array.isArray(a) && !Array.isArray(b)) {
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-    for (const k of keys) {
-      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path === "" ? k : `${path}.${k}`);
-      if (d !== undefined) return d;
-    }
-    return undefined;
-  }
-  return canonicalJson(a) === canonicalJson(b) ? undefined : path === "" ? "the top" : path;
 }

@@ -22,13 +22,14 @@ describe("plan arguments", () => {
       out: undefined,
       detailedExitCode: false,
       targets: [],
+      replace: [],
       color: undefined,
     });
   });
 
   it("read every option, targets repeated, deduplicated and sorted", () => {
     expect(
-      parsePlanArgs(["lab.ts", "--stack", "lab", "--simulate", "--json", "--out", "p.json", "--detailed-exitcode", "--target", "lab/web-2", "--target", "lab/web-1", "--target", "lab/web-2", "--no-color"]),
+      parsePlanArgs(["lab.ts", "--stack", "lab", "--simulate", "--json", "--out", "p.json", "--detailed-exitcode", "--target", "lab/web-2", "--target", "lab/web-1", "--target", "lab/web-2", "--replace", "lab/db", "--no-color"]),
     ).toEqual({
       file: "lab.ts",
       stack: "lab",
@@ -37,6 +38,7 @@ describe("plan arguments", () => {
       out: "p.json",
       detailedExitCode: true,
       targets: ["lab/web-1", "lab/web-2"],
+      replace: ["lab/db"],
       color: false,
     });
   });

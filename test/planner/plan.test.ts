@@ -44,8 +44,8 @@ describe("the plan document", () => {
   });
 
   it("refuses another format version, naming both", () => {
-    const text = JSON.stringify({ ...plan([]), formatVersion: 2 });
-    expect(() => parsePlan(text, "old.json")).toThrow(`old.json has plan format version 2; this hyperplan reads version ${PLAN_FORMAT_VERSION}`);
+    const text = JSON.stringify({ ...plan([]), formatVersion: 1 });
+    expect(() => parsePlan(text, "old.json")).toThrow(`old.json has plan format version 1; this hyperplan reads version ${PLAN_FORMAT_VERSION}: make the plan again`);
   });
 
   it("refuses what is not a plan", () => {

@@ -13,16 +13,19 @@ import { parseArgs } from "node:util";
 import type { Command } from "../command";
 import type { CliIo } from "../io";
 import { connectCloud, type CloudConnection } from "../cloud";
-import { colorOf, PLAN_OPTIONS, targetsOf, useColor } from "../plan-args";
+import { addressesOf, colorOf, PLAN_OPTIONS, targetsOf, useColor } from "../plan-args";
 import { renderPlanText } from "../render/plan-text";
 import { chooseProgressMode, createProgressRenderer } from "../render/progress-renderer";
 import { STACK_FILE_HELP } from "../stack-args";
 import { UsageError } from "../usage-error";
-import { loadDesired, planWith, type LoadedStack } from "./plan";
+import { issuesText } from "../stack-report";
+import { loadDesired, planWith } from "./plan";
 import { HyperplanError } from "../../errors";
 import { maskSecrets, RESOURCE_KINDS, type DesiredState } from "../../resources/desired-state";
+import { analyseSavedDeclaration } from "../../resources/saved-declaration";
 import { applyPlan, DEFAULT_PARALLELISM } from "../../planner/executor";
 import { hasChanges, hasWork, parsePlan, type Plan } from "../../planner/plan";
+import { planDifference } from "../../planner/saved-plan";
 import { systemClock } from "../../providers/provider";
 
 const USAGE = `Usage: hyperplan apply [stack.ts | plan.json] [options]
@@ -32,8 +35,10 @@ object reaches its declared state (a VM RUNNING, an image READY …) or fails wi
 Dependents of a failed change are skipped; independent changes go on.
 
 With a stack file (or none: the default files), apply plans first, prints the plan and asks for
-confirmation. With a plan saved by \`hyperplan plan --out plan.json\`, it carries out exactly that plan,
-after checking that the live objects did not change since it was made.
+confirmation. With a plan saved by \`hyperplan plan --out plan.json\`, it carries out exactly that plan:
+it plans again from the declaration saved in the file and the live objects as they are now, and
+refuses, before any call, unless that gives the saved changes (objects still on their way may have
+arrived meanwhile); the saved declaration is validated like a stack file.
 
 Options:
   --stack NAME          the stack to apply when the file declares several
@@ -42,6 +47,7 @@ Options:
   --auto-approve        do not ask for confirmation (needed when stdin is not a terminal)
   --destroy             carry out the removal of everything the stack owns
   --target ADDRESS      limit the plan to this resource and what it depends on (repeatable)
+  --replace ADDRESS     replace this object even though it matches its declaration (repeatable)
   --parallelism N       changes in flight at once (default ${DEFAULT_PARALLELISM})
   --timeout KIND=TIME   how long one change of a kind may take, e.g. VirtualMachine=20m, Image=2h
                         (repeatable; default 30m for every kind)
@@ -61,6 +67,7 @@ export interface ApplyArgs {
   autoApprove: boolean;
   destroy: boolean;
   targets: string[];
+  replace: string[];
   parallelism: number;
   timeouts: Record<string, number>;
   json: boolean;
@@ -115,6 +122,7 @@ export function parseApplyArgs(argv: string[]): ApplyArgs {
     autoApprove: v["auto-approve"] === true,
     destroy: v.destroy === true,
     targets: targetsOf(v.target),
+    replace: addressesOf("--replace", v.replace),
     parallelism,
     timeouts,
     json: v.json === true,
@@ -123,8 +131,8 @@ export function parseApplyArgs(argv: string[]): ApplyArgs {
 }
 
 export class StalePlanError extends HyperplanError {
-  constructor(summary: string) {
-    super("STALE_PLAN", summary);
+  constructor(summary: string, address?: string) {
+    super("STALE_PLAN", summary, address === undefined ? {} : { address });
   }
 }
 
@@ -145,10 +153,13 @@ interface Prepared {
   cloud: CloudConnection;
 }
 
-/** A saved plan: the cloud it was made against, unchanged since. */
+/**
+ * A saved plan: its declaration validated like a stack file, then planned again against the live
+ * objects; carried out only when that gives exactly the saved changes.
+ */
 async function fromSavedPlan(args: ApplyArgs, path: string, io: CliIo): Promise<Prepared | number> {
-  if (args.destroy || args.targets.length > 0 || args.stack !== undefined) {
-    throw new UsageError("--destroy, --target and --stack belong to the plan; a saved plan is carried out as it was made");
+  if (args.destroy || args.targets.length > 0 || args.replace.length > 0 || args.stack !== undefined) {
+    throw new UsageError("--destroy, --target, --replace and --stack belong to the plan; a saved plan is carried out as it was made");
   }
   let text: string;
   try {
@@ -160,20 +171,28 @@ async function fromSavedPlan(args: ApplyArgs, path: string, io: CliIo): Promise<
   if (!plan.desired || plan.stackFile === undefined) {
     throw new HyperplanError("PLAN_FILE_INCOMPLETE", `${args.file} is a plan document without the declaration it was made from; save plans with \`hyperplan plan --out FILE\``);
   }
-  const loaded: LoadedStack | number = await loadDesired({ file: resolve(dirname(path), plan.stackFile), stack: plan.stack }, io);
-  if (typeof loaded === "number") return loaded;
-  const cloud = await connectCloud({ stack: loaded.stack, stackFile: loaded.file, simulate: args.simulate, io });
+  const analysis = analyseSavedDeclaration(plan.desired, args.file ?? "the plan file");
+  if (!analysis.state) {
+    io.stderr.write(`hyperplan apply: the declaration saved in ${args.file} is not valid; nothing was changed\n${issuesText([analysis])}`);
+    return 1;
+  }
+  if (analysis.state.stack !== plan.stack) {
+    throw new StalePlanError(`${args.file} is a plan for stack "${plan.stack}" but carries the declaration of stack "${analysis.state.stack}"; nothing was changed`);
+  }
+  const cloud = await connectCloud({ settings: plan.settings ?? {}, stackFile: resolve(dirname(path), plan.stackFile), simulate: args.simulate, io });
   try {
     if (!args.simulate && plan.endpoint !== cloud.label) {
       throw new StalePlanError(`the plan was made against ${plan.endpoint}, but this apply would talk to ${cloud.label}`);
     }
-    const live = await cloud.provider.read(plan.stack, plan.desired);
-    if (live.fingerprint !== plan.liveFingerprint) {
+    const fresh = await planWith(cloud, analysis.state, plan.mode, { targets: plan.targets ?? [], replace: plan.replace ?? [] });
+    const difference = planDifference(plan, fresh);
+    if (difference) {
       throw new StalePlanError(
-        `the live objects of stack "${plan.stack}" changed since the plan was made (someone applied, or changed them by hand); run \`hyperplan plan\` again and apply the new plan`,
+        `refusing ${args.file}: ${difference.summary}; nothing was changed. The file was edited, or the live objects of stack "${plan.stack}" changed since the plan was made: run \`hyperplan plan --out\` again and apply the new plan`,
+        difference.address,
       );
     }
-    return { plan, desired: plan.desired, cloud };
+    return { plan: fresh, desired: analysis.state, cloud };
   } catch (error) {
     await cloud.close();
     throw error;
@@ -189,9 +208,9 @@ async function runApply(argv: string[], io: CliIo): Promise<number> {
   } else {
     const loaded = await loadDesired(args, io);
     if (typeof loaded === "number") return loaded;
-    const cloud = await connectCloud({ stack: loaded.stack, stackFile: loaded.file, simulate: args.simulate, io });
+    const cloud = await connectCloud({ settings: loaded.stack.providerSettings, stackFile: loaded.file, simulate: args.simulate, io });
     try {
-      prepared = { plan: await planWith(cloud, loaded.desired, args.destroy ? "destroy" : "plan", args.targets), desired: loaded.desired, cloud };
+      prepared = { plan: await planWith(cloud, loaded.desired, args.destroy ? "destroy" : "plan", args), desired: loaded.desired, cloud };
     } catch (error) {
       await cloud.close();
       throw error;

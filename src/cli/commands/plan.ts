@@ -17,7 +17,7 @@ import { analyseStack } from "../../resources/synthesis";
 import { maskSecrets, type DesiredState } from "../../resources/desired-state";
 import type { Stack } from "../../resources/stack";
 import { buildPlan } from "../../planner/plan-builder";
-import { hasChanges, serializePlan, type Plan } from "../../planner/plan";
+import { hasWork, serializePlan, type Plan } from "../../planner/plan";
 import { UsageError } from "../usage-error";
 
 const COMMON_OPTIONS = `Options:
@@ -28,7 +28,10 @@ const COMMON_OPTIONS = `Options:
   --out FILE            also save the plan document (JSON, secrets kept, readable by you only);
                         \`hyperplan apply FILE\` carries it out, \`hyperplan show FILE\` prints it
   --target ADDRESS      limit the plan to this resource and what it depends on (repeatable)
-  --detailed-exitcode   exit 0 when there is nothing to do, 2 when there are changes, 1 on error
+  --replace ADDRESS     replace this object even though it matches its declaration, e.g. a VM that
+                        never leaves PENDING (repeatable; not with destroy)
+  --detailed-exitcode   exit 0 when there is nothing to do, 2 when there are changes or objects
+                        apply would wait for (still on their way), 1 on error
   --color, --no-color   force colours on or off (default: on for a terminal, unless NO_COLOR is set)
 
 Which cloud: the stack's provider settings (new Stack(app, "lab", { provider: { opennebula: {...} } })),
@@ -77,19 +80,33 @@ export async function loadDesired(args: { file: string | undefined; stack: strin
   return { stack, file, desired: analysis.state! };
 }
 
+/** What a plan is limited to or told to do beyond the diff (`--target`, `--replace`). */
+export interface PlanScope {
+  targets: readonly string[];
+  replace: readonly string[];
+}
+
 /** Reads the live state through an open connection and builds the plan. */
-export async function planWith(cloud: CloudConnection, desired: DesiredState, mode: "plan" | "destroy", targets: string[]): Promise<Plan> {
+export async function planWith(cloud: CloudConnection, desired: DesiredState, mode: "plan" | "destroy", scope: PlanScope): Promise<Plan> {
+  if (mode === "destroy" && scope.replace.length > 0) throw new UsageError("--replace belongs to a plan that keeps the stack; a destroy deletes every object anyway");
   const live = await cloud.provider.read(desired.stack, desired);
-  return buildPlan({ desired, live: { ...live, endpoint: cloud.label }, rules: cloud.provider.rules, mode, ...(targets.length > 0 ? { targets } : {}) });
+  return buildPlan({
+    desired,
+    live: { ...live, endpoint: cloud.label },
+    rules: cloud.provider.rules,
+    mode,
+    ...(scope.targets.length > 0 ? { targets: [...scope.targets] } : {}),
+    ...(scope.replace.length > 0 ? { replace: [...scope.replace] } : {}),
+  });
 }
 
 /** Loads the stack, reads the live state and builds the plan; shared by plan and destroy. */
 export async function computePlan(args: PlanArgs, mode: "plan" | "destroy", io: CliIo): Promise<{ plan: Plan; loaded: LoadedStack } | number> {
   const loaded = await loadDesired(args, io);
   if (typeof loaded === "number") return loaded;
-  const cloud = await connectCloud({ stack: loaded.stack, stackFile: loaded.file, simulate: args.simulate, io });
+  const cloud = await connectCloud({ settings: loaded.stack.providerSettings, stackFile: loaded.file, simulate: args.simulate, io });
   try {
-    return { plan: await planWith(cloud, loaded.desired, mode, args.targets), loaded };
+    return { plan: await planWith(cloud, loaded.desired, mode, args), loaded };
   } finally {
     await cloud.close();
   }
@@ -104,7 +121,8 @@ async function runPlanCommand(argv: string[], io: CliIo, mode: "plan" | "destroy
   if (args.json) io.stdout.write(serializePlan(maskSecrets(plan)));
   else io.stdout.write(renderPlanText(maskSecrets(plan), { color: useColor(args.color, io.stdout.isTTY, io.env) }));
   if (args.out !== undefined && !args.json) io.stdout.write(`\nSaved the plan to ${args.out}; \`hyperplan apply ${args.out}\` carries it out, \`hyperplan show ${args.out}\` prints it again.\n`);
-  if (args.detailedExitCode) return hasChanges(plan) ? 2 : 0;
+  // Objects still on their way are work too: apply would wait for them.
+  if (args.detailedExitCode) return hasWork(plan) ? 2 : 0;
   return 0;
 }
 
@@ -114,7 +132,7 @@ async function runPlanCommand(argv: string[], io: CliIo, mode: "plan" | "destroy
  * It keeps secret values (carrying it out sets passwords), so only its owner may read it.
  */
 export async function savePlan(path: string, plan: Plan, loaded: LoadedStack): Promise<void> {
-  const saved: Plan = { ...plan, desired: loaded.desired, stackFile: relative(dirname(path), loaded.file) || loaded.file };
+  const saved: Plan = { ...plan, desired: loaded.desired, settings: loaded.stack.providerSettings, stackFile: relative(dirname(path), loaded.file) || loaded.file };
   await writeFile(path, serializePlan(saved), { mode: 0o600 });
 }
 
