@@ -5,7 +5,8 @@
  */
 import { parseTemplate, templateMerge } from "../../providers/opennebula/template-syntax";
 import type { XmlRpcValue } from "../../xmlrpc/index";
-import { ErrorCode, OBJECT_TYPE_STR, OneFailure, apiError, actionError, internalError, notFound, type ObjectKind } from "./failure";
+import { ErrorCode, OBJECT_NAMES, OneFailure, apiError, actionError, internalError, notFound, type ObjectKind } from "./failure";
+import { AuthOp, checkLock } from "./lock-check";
 import type { Params } from "./params";
 import type { Pool, PoolWindow } from "./pool";
 import type { OwnedRecord } from "./records";
@@ -103,12 +104,18 @@ export function nameError(name: string): string | null {
   return null;
 }
 
-/** one.*.chmod: nine bits after the id, -1 keeps a bit; a bit must be 0 or 1. */
-export function applyChmod(record: OwnedRecord, p: Params): void {
+/**
+ * one.*.chmod (`SharedAPI::chmod`): nine bits after the id, -1 keeps a bit. The call needs ADMIN on
+ * the object when it changes an ADMIN bit, MANAGE otherwise (so an ADMIN lock blocks only the
+ * former); a bit other than -1, 0 or 1 is INTERNAL (`PoolObjectSQL::set_permissions`).
+ */
+export function applyChmod(record: OwnedRecord, p: Params, kind: ObjectKind): void {
   const bits: number[] = [];
   for (let i = 0; i < 9; i++) bits.push(p.int(2 + i));
+  const changesAdmin = [2, 5, 8].some((i) => bits[i] !== -1 && bits[i] !== record.perms[i]);
+  checkLock(record, kind, changesAdmin ? AuthOp.ADMIN : AuthOp.MANAGE);
   for (const b of bits) {
-    if (b < -1 || b > 1) throw new OneFailure(ErrorCode.ACTION, "Wrong permission bits", record.id);
+    if (b < -1 || b > 1) throw new OneFailure(ErrorCode.INTERNAL, "New permission values must be -1, 0 or 1", record.id);
   }
   bits.forEach((b, i) => {
     if (b !== -1) record.perms[i] = b;
@@ -129,10 +136,12 @@ export function applyChown(world: World, record: OwnedRecord, uid: number, gid: 
     if (n === undefined) throw notFound("group", gid);
     gname = n;
   }
+  checkLock(record, kind, AuthOp.MANAGE);
+  // `SharedAPI::check_name_unique`: the new owner may not own another object of the name.
   if (uid > -1 && uniqueNames && uid !== record.uid) {
     const clash = uniqueNames.findByName(record.name, uid);
     if (clash) {
-      throw actionError(`Cannot chown ${OBJECT_TYPE_STR[kind]} ${record.id}: user ${uid} already has a ${OBJECT_TYPE_STR[kind]} named ${record.name} (${clash.id})`, record.id);
+      throw new OneFailure(ErrorCode.INTERNAL, `user [${uid}] already owns ${OBJECT_NAMES[kind]} [${clash.id}] with NAME ${record.name}`, -1);
     }
   }
   if (uid > -1) {
@@ -145,18 +154,23 @@ export function applyChown(world: World, record: OwnedRecord, uid: number, gid: 
   }
 }
 
-/** one.*.rename: same name is a no-op; kinds with UNIQUE(name,uid) refuse a collision (`RequestManagerRename`). */
+/**
+ * one.*.rename (`SharedAPI::rename`): the same name is a no-op (before authorization, so even on a
+ * locked object); then the MANAGE authorization (lock check); kinds whose names are unique per owner
+ * refuse a name the owner already uses; then `PoolObjectSQL::name_is_valid`.
+ */
 export function applyRename(record: OwnedRecord, newName: string, kind: ObjectKind, uniqueNames: Pool<OwnedRecord> | null): boolean {
   if (record.name === newName) return false;
+  checkLock(record, kind, AuthOp.MANAGE);
   if (uniqueNames) {
     const clash = uniqueNames.findByName(newName, record.uid);
     if (clash && clash.id !== record.id) {
-      const t = OBJECT_TYPE_STR[kind];
-      throw actionError(`${t} cannot be renamed to ${newName} because it collides with ${t} ${clash.id}`, record.id);
+      const what = OBJECT_NAMES[kind];
+      throw actionError(`${what} cannot be renamed to ${newName} because it collides with ${what} ${clash.id}`, -1);
     }
   }
   const invalid = nameError(newName);
-  if (invalid) throw actionError(invalid, record.id);
+  if (invalid) throw actionError(invalid, -1);
   record.name = newName;
   return true;
 }
@@ -179,7 +193,7 @@ export function ownerMethods<R extends OwnedRecord>(
   return {
     [`one.${object}.chmod`]: writer(({ world }, p) => {
       const record = must(pool(world), kind, p.int(1));
-      applyChmod(record, p);
+      applyChmod(record, p, kind);
       pool(world).touch(record.id);
       return record.id;
     }),

@@ -17,6 +17,7 @@ import {
   type ObjectKind,
 } from "./failure";
 import type { CallFaults } from "./faults";
+import { documentMethods } from "./document";
 import { imageMethods } from "./image";
 import { infrastructureMethods } from "./infrastructure";
 import { Params } from "./params";
@@ -34,6 +35,7 @@ export const METHODS: MethodTable = {
   ...imageMethods,
   ...vnetMethods,
   ...secgroupMethods,
+  ...documentMethods,
   ...infrastructureMethods,
 };
 
@@ -76,6 +78,8 @@ function objectKindOf(method: string): ObjectKind | null {
     vnpool: "vnet",
     secgroup: "secgroup",
     secgrouppool: "secgroup",
+    document: "document",
+    documentpool: "document",
     datastore: "datastore",
     datastorepool: "datastore",
     host: "host",

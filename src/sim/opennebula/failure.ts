@@ -52,7 +52,7 @@ export const XMLRPC_NO_SUCH_METHOD_ERROR = -506;
 /**
  * Object names as `src/rm/RequestLogger.cc` prints them in messages ("Error getting virtual machine [7].").
  */
-export type ObjectKind = "vm" | "image" | "vnet" | "template" | "secgroup" | "datastore" | "host" | "cluster" | "user" | "group";
+export type ObjectKind = "vm" | "image" | "vnet" | "template" | "secgroup" | "document" | "datastore" | "host" | "cluster" | "user" | "group";
 
 export const OBJECT_NAMES: Record<ObjectKind, string> = {
   vm: "virtual machine",
@@ -60,6 +60,7 @@ export const OBJECT_NAMES: Record<ObjectKind, string> = {
   vnet: "virtual network",
   template: "virtual machine template",
   secgroup: "security group",
+  document: "document",
   datastore: "datastore",
   host: "host",
   cluster: "cluster",
@@ -67,13 +68,17 @@ export const OBJECT_NAMES: Record<ObjectKind, string> = {
   group: "group",
 };
 
-/** `PoolObjectSQL::type_to_str`, used in rename collisions and duplicate-name messages. */
+/**
+ * `PoolObjectSQL::type_to_str` (`include/PoolObjectSQL.h`), used in chown collisions and in the
+ * authorization messages of locked objects ("VM is locked. [3]").
+ */
 export const OBJECT_TYPE_STR: Record<ObjectKind, string> = {
   vm: "VM",
   image: "IMAGE",
   vnet: "NET",
-  template: "VMTEMPLATE",
+  template: "TEMPLATE",
   secgroup: "SECGROUP",
+  document: "DOCUMENT",
   datastore: "DATASTORE",
   host: "HOST",
   cluster: "CLUSTER",

@@ -20,6 +20,8 @@ import {
   writer,
 } from "./context";
 import { ErrorCode, OneFailure, actionError, allocateError, deleteError, notFound } from "./failure";
+import { AuthOp, checkLock } from "./lock-check";
+import { lockMethods } from "./locks";
 import { lowerBound, sortedInsert, sortedRemove, type Pool } from "./pool";
 import type { DatastoreRecord, ImageRecord, OwnedRecord } from "./records";
 import { tGet, tRemove, tSet, type Template, type TemplateVector } from "./template-ops";
@@ -59,8 +61,11 @@ function setState(world: World, img: ImageRecord, state: number): void {
   if (img.state !== state) {
     img.prevState = img.state;
     img.state = state;
+    // `Image::set_state` (`src/image/Image.cc`) calls `unlock_db(-1, -1)` for every state but
+    // LOCKED: a lock taken with one.image.lock is gone once the image changes state (oned does it
+    // on every set_state call; here on a change of state).
+    if (state !== ImageState.LOCKED) img.lock = null;
   }
-  if (state !== ImageState.LOCKED && img.lock?.owner === -1) img.lock = null;
   img.modtime = world.nowSec();
   world.images.touch(img.id);
   world.datastores.touch(img.datastoreId);
@@ -270,11 +275,6 @@ export function findDiskImage(world: World, disk: TemplateVector): { image: Imag
 
 const uniqueNames = (world: World) => world.images as unknown as Pool<OwnedRecord>;
 
-/** The lock oned puts on an image while its driver works on it (`Image::set_state`: LOCKED takes a USE lock). */
-function driverLock(world: World): ImageRecord["lock"] {
-  return { locked: 1, owner: -1, time: world.nowSec(), reqId: -1 };
-}
-
 /** one.image.allocate (`ImageAllocate`, `Image::insert`, `ImagePool::allocate`). */
 function allocate(world: World, text: string, dsId: number): number {
   const t = parseTemplateParam(text);
@@ -324,7 +324,9 @@ function allocate(world: World, text: string, dsId: number): number {
     ...ownerFields(world),
     name,
     perms: defaultPermissions(),
-    lock: driverLock(world),
+    // No LOCK while the driver copies: `Image::set_state` takes a lock only when an image already
+    // LOCKED is set to LOCKED again, and a new image goes INIT → LOCKED.
+    lock: null,
     type,
     diskType: 0,
     // Files are never persistent (`Image::insert`).
@@ -371,8 +373,19 @@ function remove(world: World, img: ImageRecord): number {
   return img.id;
 }
 
+/**
+ * The image a manage call acts on, checked against its lock. Every image call but info is a MANAGE
+ * one (the request classes' default `auth_op`, `RequestManagerImage.cc` 6.10, `ImageAPI` 7.x).
+ */
+function mustImage(world: World, id: number): ImageRecord {
+  const img = must(world.images, "image", id);
+  checkLock(img, "image", AuthOp.MANAGE);
+  return img;
+}
+
 export const imageMethods: MethodTable = {
   ...ownerMethods("image", "image", (world) => world.images, uniqueNames),
+  ...lockMethods("image", "image", (world) => world.images),
   "one.image.allocate": writer(({ world }, p) => {
     const text = p.str(1);
     const dsId = p.int(2);
@@ -380,7 +393,7 @@ export const imageMethods: MethodTable = {
     return allocate(world, text, dsId);
   }),
   "one.image.delete": writer(({ world }, p) => {
-    const img = must(world.images, "image", p.int(1));
+    const img = mustImage(world, p.int(1));
     p.optBool(2, false);
     return remove(world, img);
   }),
@@ -390,7 +403,7 @@ export const imageMethods: MethodTable = {
     return escapedDoc(imageXml(img));
   }),
   "one.image.update": writer(({ world }, p) => {
-    const img = must(world.images, "image", p.int(1));
+    const img = mustImage(world, p.int(1));
     img.template = updatedTemplate(img.template, p.str(2), p.optInt(3, 0));
     img.modtime = world.nowSec();
     world.images.touch(img.id);
@@ -402,7 +415,7 @@ export const imageMethods: MethodTable = {
     return img.id;
   }),
   "one.image.persistent": writer(({ world }, p) => {
-    const img = must(world.images, "image", p.int(1));
+    const img = mustImage(world, p.int(1));
     const persistent = p.bool(2);
     if (img.vms.length > 0 || img.state === ImageState.USED || img.state === ImageState.USED_PERS) {
       throw actionError("Cannot change persistent state of an image in use.", img.id);
@@ -415,7 +428,7 @@ export const imageMethods: MethodTable = {
     return img.id;
   }),
   "one.image.chtype": writer(({ world }, p) => {
-    const img = must(world.images, "image", p.int(1));
+    const img = mustImage(world, p.int(1));
     const typeText = p.str(2);
     const type = parseType(typeText);
     if (type < 0) throw new OneFailure(ErrorCode.INTERNAL, `Unknown image type ${typeText}.`, img.id);
@@ -431,7 +444,7 @@ export const imageMethods: MethodTable = {
     return img.id;
   }),
   "one.image.enable": writer(({ world }, p) => {
-    const img = must(world.images, "image", p.int(1));
+    const img = mustImage(world, p.int(1));
     const enable = p.bool(2);
     if (img.type === 6) throw new OneFailure(ErrorCode.INTERNAL, "Backup images cannot be enabled or disabled.", img.id);
     const wrong = () => new OneFailure(ErrorCode.INTERNAL, `Could not enable image: Image cannot be in state ${IMAGE_STATE_NAMES[img.state]}.`, img.id);

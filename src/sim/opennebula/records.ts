@@ -138,6 +138,13 @@ export interface SecGroupRecord extends OwnedRecord {
   vms: number[];
 }
 
+/** A generic document (`src/document/Document.cc`): an application's TYPE and a free TEMPLATE. */
+export interface DocumentRecord extends OwnedRecord {
+  /** The application's document type (OneFlow uses its own numbers), chosen at allocate. */
+  type: number;
+  template: Template;
+}
+
 export interface DatastoreRecord extends OwnedRecord {
   dsMad: string;
   tmMad: string;

@@ -1,8 +1,9 @@
 /**
- * VM templates (`src/vm_template/VMTemplate.cc`, vmtemplate.xsd): no STATE, names may repeat
- * (no UNIQUE constraint in template_pool, FACTS §7). one.template.instantiate merges the extra
- * template into the stored one (`Template::merge`: an attribute given in the extra template
- * replaces every attribute of that name) and allocates a VM from it.
+ * VM templates (`src/vm_template/VMTemplate.cc`, vmtemplate.xsd): no STATE; names unique per owner,
+ * checked in code (`VMTemplatePool::allocate`, FACTS §7) at allocate, clone and rename.
+ * one.template.instantiate merges the extra template into the stored one (`Template::merge`: an
+ * attribute given in the extra template replaces every attribute of that name) and allocates a VM
+ * from it.
  */
 import { templateMerge } from "../../providers/opennebula/template-syntax";
 import {
@@ -22,7 +23,10 @@ import {
 } from "./context";
 import { allocateError, ErrorCode, OneFailure } from "./failure";
 import { ImageState } from "./image";
-import type { VmTemplateRecord } from "./records";
+import { AuthOp, checkLock } from "./lock-check";
+import { lockMethods } from "./locks";
+import type { Pool } from "./pool";
+import type { OwnedRecord, VmTemplateRecord } from "./records";
 import { tClone, tGet, tRemove, tSet, type Template } from "./template-ops";
 import { createVm } from "./vm";
 import { defaultPermissions, el, escapedDoc, escapedPool, escapePiece, lockXml, permissionsXml, templateXml } from "./xml";
@@ -51,7 +55,18 @@ function extendedBody(world: World, t: VmTemplateRecord): Template {
   });
 }
 
+/** The pool, seen as one whose names are unique per owner (for rename and chown). */
+const uniqueNames = (world: World) => world.templates as unknown as Pool<OwnedRecord>;
+
+/**
+ * `VMTemplatePool::allocate` (`src/vm_template/VMTemplatePool.cc`): the name must be valid and not
+ * taken by another template of the owner (FACTS §7), else ALLOCATE.
+ */
 function create(world: World, name: string, body: Template): number {
+  const invalid = nameError(name);
+  if (invalid) throw allocateError("template", invalid);
+  const clash = world.templates.findByName(name, 0);
+  if (clash) throw allocateError("template", `NAME is already taken by TEMPLATE ${clash.id}.`);
   const id = world.templates.allocateId();
   world.templates.insert({ id, ...ownerFields(world), name, perms: defaultPermissions(), lock: null, regtime: world.nowSec(), template: body });
   return id;
@@ -72,25 +87,24 @@ function diskImageIds(world: World, body: Template): number[] {
 }
 
 export const templateMethods: MethodTable = {
-  ...ownerMethods("template", "template", (world) => world.templates, null),
+  ...ownerMethods("template", "template", (world) => world.templates, uniqueNames),
+  ...lockMethods("template", "template", (world) => world.templates),
   "one.template.allocate": writer(({ world }, p) => {
     const t = parseTemplateParam(p.str(1));
-    const name = tGet(t, "NAME") ?? "";
-    const invalid = nameError(name);
-    if (invalid) throw allocateError("template", invalid);
-    return create(world, name, tRemove(t, "NAME"));
+    return create(world, tGet(t, "NAME") ?? "", tRemove(t, "NAME"));
   }),
   "one.template.clone": writer(({ world }, p) => {
     const src = must(world.templates, "template", p.int(1));
     const name = p.str(2);
     p.optBool(3, false);
-    const invalid = nameError(name);
-    if (invalid) throw allocateError("template", invalid);
+    // Cloning needs USE on the source (`RequestManagerClone`, 6.10).
+    checkLock(src, "template", AuthOp.USE);
     return create(world, name, tClone(src.template));
   }),
   "one.template.delete": writer(({ world }, p) => {
     const t = must(world.templates, "template", p.int(1));
     const withImages = p.optBool(2, false);
+    checkLock(t, "template", AuthOp.MANAGE);
     if (withImages) {
       for (const id of diskImageIds(world, t.template)) {
         const img = world.images.get(id);
@@ -113,19 +127,22 @@ export const templateMethods: MethodTable = {
   }),
   "one.template.update": writer(({ world }, p) => {
     const t = must(world.templates, "template", p.int(1));
+    checkLock(t, "template", AuthOp.MANAGE);
     t.template = tRemove(updatedTemplate(t.template, p.str(2), p.optInt(3, 0)), "NAME");
     world.templates.touch(t.id);
     return t.id;
   }),
   "one.template.rename": writer(({ world }, p) => {
     const t = must(world.templates, "template", p.int(1));
-    if (applyRename(t, p.str(2), "template", null)) world.templates.touch(t.id);
+    if (applyRename(t, p.str(2), "template", uniqueNames(world))) world.templates.touch(t.id);
     return t.id;
   }),
   "one.template.instantiate": writer(({ world }, p) => {
     const t = must(world.templates, "template", p.int(1));
     const name = p.str(2);
     const hold = p.optBool(3, false);
+    // Instantiating needs USE on the template: any lock level blocks it.
+    checkLock(t, "template", AuthOp.USE);
     const extraText = p.optStr(4, "");
     const persistent = p.optBool(5, false);
     let body = tClone(t.template);

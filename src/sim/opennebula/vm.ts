@@ -18,6 +18,8 @@ import {
   type MethodTable,
 } from "./context";
 import { allocateError, apiError, internalError } from "./failure";
+import { AuthOp, checkLock, type AuthOpLevel } from "./lock-check";
+import { lockMethods } from "./locks";
 import type { VmRecord } from "./records";
 import { syncVmSecurityGroups } from "./secgroup";
 import { tGet, tVectors, type Template } from "./template-ops";
@@ -108,8 +110,23 @@ export function createVm(world: World, input: Template, hold: boolean): number {
   return id;
 }
 
-function vmOf(world: World, id: number): VmRecord {
-  return must(world.vms, "vm", id);
+/**
+ * The VM a call acts on, checked against its lock for the operation level the call needs: oned.conf's
+ * VM_ADMIN_OPERATIONS (migrate, delete, recover, retry, deploy, resched, backup) and
+ * VM_MANAGE_OPERATIONS (undeploy, hold, release, stop, suspend, resume, reboot, poweroff,
+ * disk-attach, nic-attach, disk-snapshot, terminate, disk-resize, snapshot, updateconf, rename, resize,
+ * update, disk-saveas, sched-action, sg-attach) defaults (oned.conf reference, "Virtual Machine
+ * Operations Permissions"; `RequestAttributes::set_auth_op`).
+ */
+function vmOf(world: World, id: number, op: AuthOpLevel): VmRecord {
+  const vm = must(world.vms, "vm", id);
+  checkLock(vm, "vm", op);
+  return vm;
+}
+
+/** The level one.vm.action needs: resched/unresched are admin operations, every other action manage. */
+function actionOp(action: string): AuthOpLevel {
+  return action === "resched" || action === "unresched" ? AuthOp.ADMIN : AuthOp.MANAGE;
 }
 
 function touched<T>(world: World, vm: VmRecord, result: T): T {
@@ -188,44 +205,45 @@ function parseIds(text: string): number[] {
 }
 
 export const vmMethods: MethodTable = {
+  ...lockMethods("vm", "vm", (world) => world.vms),
   "one.vm.allocate": writer(({ world }, p) => {
     const text = p.str(1);
     const hold = p.optBool(2, false);
     return createVm(world, parseTemplateParam(text), hold);
   }),
   "one.vm.info": reader(({ world }, p) => {
-    const vm = vmOf(world, p.int(1));
+    const vm = must(world.vms, "vm", p.int(1));
     p.optBool(2, false);
     return escapedDoc(vmFullXml(vm, true));
   }),
   "one.vm.update": writer(({ world }, p) => {
-    const vm = vmOf(world, p.int(1));
+    const vm = vmOf(world, p.int(1), AuthOp.MANAGE);
     vm.userTemplate = updatedTemplate(vm.userTemplate, p.str(2), p.optInt(3, 0));
     return touched(world, vm, vm.id);
   }),
   "one.vm.rename": writer(({ world }, p) => {
-    const vm = vmOf(world, p.int(1));
+    const vm = must(world.vms, "vm", p.int(1));
     applyRename(vm, p.str(2), "vm", null);
     return touched(world, vm, vm.id);
   }),
   "one.vm.chmod": writer(({ world }, p) => {
-    const vm = vmOf(world, p.int(1));
-    applyChmod(vm, p);
+    const vm = must(world.vms, "vm", p.int(1));
+    applyChmod(vm, p, "vm");
     return touched(world, vm, vm.id);
   }),
   "one.vm.chown": writer(({ world }, p) => {
-    const vm = vmOf(world, p.int(1));
+    const vm = must(world.vms, "vm", p.int(1));
     applyChown(world, vm, p.int(2), p.int(3), "vm", null);
     return touched(world, vm, vm.id);
   }),
   "one.vm.action": writer(({ world }, p) => {
     const action = p.str(1);
-    const vm = vmOf(world, p.int(2));
+    const vm = vmOf(world, p.int(2), actionOp(action));
     vmAction(world, vm, action);
     return vm.id;
   }),
   "one.vm.deploy": writer(({ world }, p) => {
-    const vm = vmOf(world, p.int(1));
+    const vm = vmOf(world, p.int(1), AuthOp.ADMIN);
     const host = p.int(2);
     const enforce = p.optBool(3, false);
     const ds = p.optInt(4, -1);
@@ -234,55 +252,55 @@ export const vmMethods: MethodTable = {
     return vm.id;
   }),
   "one.vm.recover": writer(({ world }, p) => {
-    const vm = vmOf(world, p.int(1));
+    const vm = vmOf(world, p.int(1), AuthOp.ADMIN);
     vmRecover(world, vm, p.int(2));
     return vm.id;
   }),
   "one.vm.resize": writer(({ world }, p) => {
-    const vm = vmOf(world, p.int(1));
+    const vm = vmOf(world, p.int(1), AuthOp.MANAGE);
     const text = p.str(2);
     resizeVm(world, vm, text, p.optBool(3, true));
     return vm.id;
   }),
   "one.vm.updateconf": writer(({ world }, p) => {
-    const vm = vmOf(world, p.int(1));
+    const vm = vmOf(world, p.int(1), AuthOp.MANAGE);
     updateConf(world, vm, p.str(2), p.optInt(3, 0));
     return vm.id;
   }),
   "one.vm.attach": writer(({ world }, p) => {
-    const vm = vmOf(world, p.int(1));
+    const vm = vmOf(world, p.int(1), AuthOp.MANAGE);
     attachDisk(world, vm, p.str(2));
     return vm.id;
   }),
   "one.vm.detach": writer(({ world }, p) => {
-    const vm = vmOf(world, p.int(1));
+    const vm = vmOf(world, p.int(1), AuthOp.MANAGE);
     detachDisk(world, vm, p.int(2));
     return vm.id;
   }),
   "one.vm.diskresize": writer(({ world }, p) => {
-    const vm = vmOf(world, p.int(1));
+    const vm = vmOf(world, p.int(1), AuthOp.MANAGE);
     const disk = p.int(2);
     resizeDisk(world, vm, disk, p.str(3));
     return vm.id;
   }),
   "one.vm.attachnic": writer(({ world }, p) => {
-    const vm = vmOf(world, p.int(1));
+    const vm = vmOf(world, p.int(1), AuthOp.MANAGE);
     attachNic(world, vm, p.str(2));
     return vm.id;
   }),
   "one.vm.detachnic": writer(({ world }, p) => {
-    const vm = vmOf(world, p.int(1));
+    const vm = vmOf(world, p.int(1), AuthOp.MANAGE);
     detachNic(world, vm, p.int(2));
     return vm.id;
   }),
   "one.vm.attachsg": writer(({ world }, p) => {
-    const vm = vmOf(world, p.int(1));
+    const vm = vmOf(world, p.int(1), AuthOp.MANAGE);
     const nic = p.int(2);
     attachSecurityGroup(world, vm, nic, p.int(3));
     return vm.id;
   }),
   "one.vm.detachsg": writer(({ world }, p) => {
-    const vm = vmOf(world, p.int(1));
+    const vm = vmOf(world, p.int(1), AuthOp.MANAGE);
     const nic = p.int(2);
     detachSecurityGroup(world, vm, nic, p.int(3));
     return vm.id;

@@ -30,6 +30,8 @@ import {
 } from "./context";
 import { ErrorCode, OneFailure, actionError, allocateError, deleteError, notFound } from "./failure";
 import { logTime } from "./image";
+import { AuthOp, checkLock, type AuthOpLevel } from "./lock-check";
+import { lockMethods } from "./locks";
 import type { Pool } from "./pool";
 import type { AddressRange, OwnedRecord, VnetRecord } from "./records";
 import { tGet, tRemove, tSet, tVectors, type Template, type TemplateVector } from "./template-ops";
@@ -354,15 +356,27 @@ function arFrom(p: string): TemplateVector {
   return ars[0] as TemplateVector;
 }
 
+/**
+ * The network a call acts on, checked against its lock: MANAGE by default (`VirtualNetworkAPI`'s
+ * `auth_op`), ADMIN for add_ar and rm_ar (`VirtualNetworkAPI::add_ar`, `VirtualNetworkRmARAPI`,
+ * `src/rm/api/VirtualNetworkAPI.{h,cc}`).
+ */
+function mustVnet(world: World, id: number, op: AuthOpLevel): VnetRecord {
+  const vn = must(world.vnets, "vnet", id);
+  checkLock(vn, "vnet", op);
+  return vn;
+}
+
 export const vnetMethods: MethodTable = {
   ...ownerMethods("vn", "vnet", (world) => world.vnets, uniqueNames),
+  ...lockMethods("vn", "vnet", (world) => world.vnets),
   "one.vn.allocate": writer(({ world }, p) => {
     const text = p.str(1);
     const cluster = p.int(2);
     return allocate(world, text, cluster);
   }),
   "one.vn.delete": writer(({ world }, p) => {
-    const vn = must(world.vnets, "vnet", p.int(1));
+    const vn = mustVnet(world, p.int(1), AuthOp.MANAGE);
     if (usedLeases(vn) > 0) throw deleteError("vnet", "Can not remove a virtual network with leases in use", vn.id);
     vn.op++;
     setState(world, vn, VnetState.LOCK_DELETE);
@@ -375,7 +389,7 @@ export const vnetMethods: MethodTable = {
     return escapedDoc(vnetXml(vn, true));
   }),
   "one.vn.update": writer(({ world }, p) => {
-    const vn = must(world.vnets, "vnet", p.int(1));
+    const vn = mustVnet(world, p.int(1), AuthOp.MANAGE);
     let t = updatedTemplate(vn.template, p.str(2), p.optInt(3, 0));
     t = tRemove(t, "AR");
     const sgs = new Set((tGet(t, "SECURITY_GROUPS") ?? "").split(",").map((s) => s.trim()).filter((s) => s !== ""));
@@ -405,7 +419,7 @@ export const vnetMethods: MethodTable = {
     return vn.id;
   }),
   "one.vn.add_ar": writer(({ world }, p) => {
-    const vn = must(world.vnets, "vnet", p.int(1));
+    const vn = mustVnet(world, p.int(1), AuthOp.ADMIN);
     const built = buildAddressRange(vn.nextArId, arFrom(p.str(2)), world.random);
     if (typeof built === "string") throw new OneFailure(ErrorCode.ACTION, built, vn.id);
     vn.nextArId++;
@@ -414,7 +428,7 @@ export const vnetMethods: MethodTable = {
     return vn.id;
   }),
   "one.vn.rm_ar": writer(({ world }, p) => {
-    const vn = must(world.vnets, "vnet", p.int(1));
+    const vn = mustVnet(world, p.int(1), AuthOp.ADMIN);
     const arId = p.int(2);
     const force = p.optBool(3, false);
     const ar = vn.ars.find((a) => a.id === arId);
@@ -425,7 +439,7 @@ export const vnetMethods: MethodTable = {
     return vn.id;
   }),
   "one.vn.update_ar": writer(({ world }, p) => {
-    const vn = must(world.vnets, "vnet", p.int(1));
+    const vn = mustVnet(world, p.int(1), AuthOp.MANAGE);
     const update = arFrom(p.str(2));
     const arId = Number(update.AR_ID);
     const ar = vn.ars.find((a) => a.id === arId);
@@ -450,7 +464,7 @@ export const vnetMethods: MethodTable = {
     return vn.id;
   }),
   "one.vn.recover": writer(({ world }, p) => {
-    const vn = must(world.vnets, "vnet", p.int(1));
+    const vn = mustVnet(world, p.int(1), AuthOp.MANAGE);
     const op = p.int(2);
     const stuck = vn.state === VnetState.LOCK_CREATE || vn.state === VnetState.LOCK_DELETE || vn.state === VnetState.ERROR || vn.state === VnetState.UPDATE_FAILURE;
     if (!stuck) throw actionError("Could not perform 'recover' on virtual network, wrong state", vn.id);

@@ -15,6 +15,7 @@ import { SeededRandom } from "./random";
 import type {
   ClusterRecord,
   DatastoreRecord,
+  DocumentRecord,
   HostRecord,
   ImageRecord,
   SecGroupRecord,
@@ -80,6 +81,8 @@ export interface WorldSnapshot {
     vnets: PoolSnapshot<VnetRecord>;
     templates: PoolSnapshot<VmTemplateRecord>;
     secgroups: PoolSnapshot<SecGroupRecord>;
+    /** Absent in files written before documents were simulated: read as an empty pool. */
+    documents?: PoolSnapshot<DocumentRecord>;
     datastores: PoolSnapshot<DatastoreRecord>;
     hosts: PoolSnapshot<HostRecord>;
     clusters: PoolSnapshot<ClusterRecord>;
@@ -146,6 +149,7 @@ export class World {
   readonly vnets = new Pool<VnetRecord>();
   readonly templates = new Pool<VmTemplateRecord>();
   readonly secgroups = new Pool<SecGroupRecord>();
+  readonly documents = new Pool<DocumentRecord>();
   readonly datastores = new Pool<DatastoreRecord>();
   readonly hosts = new Pool<HostRecord>();
   readonly clusters = new Pool<ClusterRecord>();
@@ -332,6 +336,7 @@ export class World {
         vnets: pool(this.vnets),
         templates: pool(this.templates),
         secgroups: pool(this.secgroups),
+        documents: pool(this.documents),
         datastores: pool(this.datastores),
         hosts: pool(this.hosts),
         clusters: pool(this.clusters),
@@ -357,6 +362,7 @@ export class World {
     load(world.vnets, snapshot.pools.vnets);
     load(world.templates, snapshot.pools.templates);
     load(world.secgroups, snapshot.pools.secgroups);
+    if (snapshot.pools.documents) load(world.documents, snapshot.pools.documents);
     load(world.datastores, snapshot.pools.datastores);
     load(world.hosts, snapshot.pools.hosts);
     load(world.clusters, snapshot.pools.clusters);
@@ -390,6 +396,11 @@ function checkSnapshot(snapshot: WorldSnapshot): void {
     if (!p || !Array.isArray(p.records) || typeof p.nextId !== "number") {
       throw new SnapshotFormatError(`simulator state is damaged: pool "${name}" is missing or malformed`);
     }
+  }
+  // The document pool came later in the same version: optional, but checked when present.
+  const documents = pools?.documents as { records?: unknown; nextId?: unknown } | undefined;
+  if (documents !== undefined && (!Array.isArray(documents.records) || typeof documents.nextId !== "number")) {
+    throw new SnapshotFormatError('simulator state is damaged: pool "documents" is malformed');
   }
   if (!Array.isArray(snapshot.queue)) throw new SnapshotFormatError("simulator state is damaged: queue is missing");
 }

@@ -250,7 +250,8 @@ describe("VM lifecycle", () => {
     const clock = fakeClock();
     await withSim({ clock, delays: { ...DELAYS, imageCopyMs: 5000 }, faults: [{ type: "fail-state", kind: "image", match: "bad", state: "ERROR" }] }, async (one) => {
       const img = await one.id("one.image.allocate", IMAGE_TEMPLATE, 1);
-      expect((await one.image(img)).LOCK).toMatchObject({ LOCKED: "1" });
+      // LOCKED is a state, not a lock: `Image::set_state` leaves no LOCK on a new image.
+      expect((await one.image(img)).LOCK).toBeUndefined();
       const vm = await one.id("one.vm.allocate", vmTemplate("early", img, null));
       const held = await one.id("one.vm.allocate", vmTemplate("early-held", img, null), true);
       expect(await one.vmState(vm)).toEqual([VmState.CLONING, 0]);

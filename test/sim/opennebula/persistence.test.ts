@@ -100,4 +100,46 @@ describe("the state file", () => {
     expect(copy.liveVmIds).toEqual(world.liveVmIds);
     expect(copy.random.seed).toBe(world.random.seed);
   });
+
+  it("keeps documents and locks across a restart, and loads a file written before documents existed", async () => {
+    const file = join(dir, "locks.json");
+    const first = await startOneSimulator({ port: 0, delays: "instant", stateFile: file });
+    let lockXml: string;
+    try {
+      const one = new One(first);
+      const doc = await one.id("one.document.allocate", 'NAME="stack-lock"\nRUN="r-1"', 1207);
+      await one.ok("one.document.lock", doc, 2);
+      const vm = await one.id("one.vm.allocate", vmTemplate("web-1", null, null), true);
+      await one.ok("one.vm.lock", vm, 1);
+      lockXml = /<LOCK>.*<\/LOCK>/.exec(await one.doc("one.document.info", doc))![0];
+    } finally {
+      await first.close();
+    }
+    const saved = JSON.parse(await readFile(file, "utf8"));
+    expect(saved.version).toBe(SNAPSHOT_VERSION);
+    expect(saved.pools.documents.records).toHaveLength(1);
+
+    const second = await startOneSimulator({ port: 0, delays: "instant", stateFile: file });
+    try {
+      const again = new One(second);
+      expect(/<LOCK>.*<\/LOCK>/.exec(await again.doc("one.document.info", 0))![0]).toBe(lockXml);
+      expect((await again.fail("one.document.update", 0, 'RUN="r-2"')).code).toBe(0x200);
+      expect((await again.fail("one.vm.action", "release", 0)).message).toBe("[one.vm.action] User [0] : VM is locked. [0].");
+      expect(await again.id("one.document.allocate", 'NAME="next"', 1207)).toBe(1);
+    } finally {
+      await second.close();
+    }
+
+    // A file saved before the document pool was added (same version, no "documents"): an empty pool.
+    delete saved.pools.documents;
+    await writeFile(file, JSON.stringify(saved));
+    const third = await startOneSimulator({ port: 0, delays: "instant", stateFile: file });
+    try {
+      const old = new One(third);
+      expect(await old.doc("one.documentpool.info", -2, -1, -1, 1207)).toBe("<DOCUMENT_POOL></DOCUMENT_POOL>");
+      expect(await old.id("one.document.allocate", 'NAME="first"', 1207)).toBe(0);
+    } finally {
+      await third.close();
+    }
+  });
 });

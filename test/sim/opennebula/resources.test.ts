@@ -80,7 +80,7 @@ describe("images", () => {
       expect((await one.image(id)).TEMPLATE.DEV_PREFIX).toBeUndefined();
       const other = await one.id("one.image.allocate", 'NAME="other"\nSIZE="10"', 1);
       expect((await one.fail("one.image.rename", other, "renamed")).message).toBe(
-        `[one.image.rename] IMAGE cannot be renamed to renamed because it collides with IMAGE ${id}`,
+        `[one.image.rename] image cannot be renamed to renamed because it collides with image ${id}`,
       );
     });
   });
@@ -219,16 +219,29 @@ describe("VM templates", () => {
     });
   });
 
-  it("allow repeated names, clone, rename, update and delete", async () => {
+  it("refuse a name the owner already uses at allocate, clone and rename; clone, rename, update and delete", async () => {
     await withSim({ delays: "instant" }, async (one) => {
       const a = await one.id("one.template.allocate", 'NAME="same"\nCPU="1"');
-      const b = await one.id("one.template.allocate", 'NAME="same"\nCPU="2"');
+      expect(await one.fail("one.template.allocate", 'NAME="same"\nCPU="2"')).toMatchObject({
+        message: `[one.template.allocate] Error allocating a new virtual machine template. NAME is already taken by TEMPLATE ${a}.`,
+        code: 0x4000,
+        id: -1,
+      });
+      expect((await one.fail("one.template.clone", a, "same")).message).toBe(
+        `[one.template.clone] Error allocating a new virtual machine template. NAME is already taken by TEMPLATE ${a}.`,
+      );
+      const b = await one.id("one.template.allocate", 'NAME="other"\nCPU="2"');
       expect(b).toBe(a + 1);
       const c = await one.id("one.template.clone", a, "copy");
-      await one.ok("one.template.rename", c, "same");
+      expect(await one.fail("one.template.rename", c, "same")).toMatchObject({
+        message: `[one.template.rename] virtual machine template cannot be renamed to same because it collides with virtual machine template ${a}`,
+        code: 0x800,
+      });
+      await one.ok("one.template.rename", c, "copy");
+      await one.ok("one.template.rename", c, "renamed");
       await one.ok("one.template.update", c, 'MEMORY="64"', 1);
       const pool = parseDoc(await one.doc("one.templatepool.info", -2, -1, -1)).VMTEMPLATE_POOL.VMTEMPLATE;
-      expect(pool.map((t: any) => t.NAME)).toEqual(["same", "same", "same"]);
+      expect(pool.map((t: any) => t.NAME)).toEqual(["same", "other", "renamed"]);
       expect(pool[2].TEMPLATE).toEqual({ CPU: "1", MEMORY: "64" });
       await one.ok("one.template.delete", a);
       expect((await one.fail("one.template.info", a)).message).toBe(`[one.template.info] Error getting virtual machine template [${a}].`);
