@@ -1,6 +1,6 @@
 /**
  * Fault injection: objects that end in a failure state, method calls that fail with INTERNAL or
- * LOCKED, answer late, or lose their connection. Probabilities draw from the world's seeded PRNG,
+ * LOCKED, answer late, or lose their connection before or after they are performed. Probabilities draw from the world's seeded PRNG,
  * so a run with the same seed and calls fails the same way.
  */
 import type { SeededRandom } from "./random";
@@ -12,12 +12,19 @@ export type FaultRule =
   | { type: "fail-hotplug"; match: string; probability?: number; message?: string }
   | { type: "error"; method: string; code: "INTERNAL" | "LOCKED"; probability?: number; count?: number; message?: string }
   | { type: "delay"; method: string; ms: number; probability?: number; count?: number }
-  | { type: "drop"; method: string; probability?: number; count?: number };
+  | { type: "drop"; method: string; probability?: number; count?: number }
+  /**
+   * The call is served in full (the world changes) and then the connection is destroyed without the
+   * answer, as when the network breaks after oned acted.
+   */
+  | { type: "reset-after"; method: string; probability?: number; count?: number };
 
 /** What the faults decide for one call. */
 export interface CallFaults {
   delayMs: number;
   drop: boolean;
+  /** Serve the call, then destroy the connection instead of answering. */
+  resetAfter: boolean;
   error: { code: "INTERNAL" | "LOCKED"; message: string | undefined } | null;
 }
 
@@ -80,6 +87,7 @@ export function validateFaultRule(rule: FaultRule): void {
       if (typeof rule.ms !== "number" || !(rule.ms >= 0)) fail("ms must be a number >= 0");
       return;
     case "drop":
+    case "reset-after":
       if (typeof rule.method !== "string") fail("method must be a glob string");
       return;
     default:
@@ -113,17 +121,19 @@ export class FaultInjector {
 
   /** Decides the call-level faults for one call of `method`; counts are consumed only when a rule fires. */
   forCall(method: string): CallFaults {
-    const out: CallFaults = { delayMs: 0, drop: false, error: null };
+    const out: CallFaults = { delayMs: 0, drop: false, resetAfter: false, error: null };
     for (const active of this.rules) {
       const rule = active.rule;
       if (rule.type === "fail-state" || rule.type === "fail-hotplug" || active.remaining <= 0) continue;
       if (!globMatch(rule.method, method)) continue;
       if (rule.type === "drop" && out.drop) continue;
+      if (rule.type === "reset-after" && out.resetAfter) continue;
       if (rule.type === "error" && out.error) continue;
       if (!this.random().chance(rule.probability)) continue;
       active.remaining--;
       if (rule.type === "delay") out.delayMs += rule.ms;
       else if (rule.type === "drop") out.drop = true;
+      else if (rule.type === "reset-after") out.resetAfter = true;
       else out.error = { code: rule.code, message: rule.message };
     }
     return out;

@@ -1,7 +1,8 @@
 /**
  * The HTTP side: POST on /RPC2 only, with a Content-Length (as oned's xmlrpc-c Abyss server), keep-alive with oned's
  * 15 s idle timeout, call counting by method, and the call-level faults (slow answers, dropped
- * connections) that cannot be expressed inside an XML-RPC response.
+ * connections, before or after the call is performed) that cannot be expressed inside an XML-RPC
+ * response.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
@@ -97,6 +98,12 @@ export class SimServer {
         return;
       }
       const result = dispatch(this.world, this.account, body, faults);
+      if (faults?.resetAfter) {
+        // The call was performed (and is saved like any other); the answer is lost on the way back.
+        this.hooks.onMutation();
+        req.socket.destroy();
+        return;
+      }
       const payload = Buffer.from(result.body, "utf8");
       res.writeHead(200, { "Content-Type": "text/xml; charset=utf-8", "Content-Length": payload.length });
       res.end(payload);

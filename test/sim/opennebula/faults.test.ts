@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { encodeCall } from "../../../src/xmlrpc/index";
 import { VnetState } from "../../../src/sim/opennebula/index";
-import { globMatch } from "../../../src/sim/opennebula/faults";
-import { NET_TEMPLATE, SESSION, post, vmTemplate, withSim } from "./helpers";
+import { globMatch, parseFaultRules } from "../../../src/sim/opennebula/faults";
+import { NET_TEMPLATE, SESSION, parseDoc, post, vmTemplate, withSim } from "./helpers";
 
 describe("fault injection", () => {
   it("matches names and methods with globs", () => {
@@ -56,6 +56,33 @@ describe("fault injection", () => {
     });
   });
 
+  it("reset-after: performs the call, then destroys the connection without the answer", async () => {
+    await withSim({ delays: "instant", faults: [{ type: "reset-after", method: "one.vm.allocate", count: 1 }] }, async (one, sim) => {
+      // A raw HTTP client: the request went out, the answer never comes back.
+      await expect(post(sim.url, encodeCall("one.vm.allocate", [SESSION, vmTemplate("lost-answer", null, null)]))).rejects.toThrow(/socket hang up|ECONNRESET/);
+      // oned acted all the same: the VM exists and the next call sees it.
+      const vm = await one.vm(0);
+      expect(vm.NAME).toBe("lost-answer");
+      expect(await one.id("one.vm.allocate", vmTemplate("second", null, null))).toBe(1);
+      expect(sim.callCounts()["one.vm.allocate"]).toBe(2);
+      // A failed call (here an unknown image) changes nothing and still loses its answer.
+      sim.faults.add({ type: "reset-after", method: "one.image.delete" });
+      await expect(post(sim.url, encodeCall("one.image.delete", [SESSION, 7]))).rejects.toThrow(/socket hang up|ECONNRESET/);
+      sim.faults.clear();
+      expect((await one.fail("one.image.delete", 7)).code).toBe(0x400);
+    });
+  });
+
+  it("reset-after: a lock taken before the connection broke is there, and a test-and-set retry is refused", async () => {
+    await withSim({ delays: "instant" }, async (one, sim) => {
+      const doc = await one.id("one.document.allocate", 'NAME="lock"', 1207);
+      sim.faults.add({ type: "reset-after", method: "one.document.lock", count: 1 });
+      await expect(post(sim.url, encodeCall("one.document.lock", [SESSION, doc, 4, true]))).rejects.toThrow(/socket hang up|ECONNRESET/);
+      expect((await one.fail("one.document.lock", doc, 4, true)).code).toBe(0x800);
+      expect(parseDoc(await one.doc("one.document.info", doc)).DOCUMENT[0].LOCK.LOCKED).toBe("1");
+    });
+  });
+
   it("leaves a matching network in ERROR with the driver's message", async () => {
     await withSim({ delays: "instant", faults: [{ type: "fail-state", kind: "vnet", match: "lan", state: "ERROR" }] }, async (one) => {
       const net = await one.id("one.vn.allocate", NET_TEMPLATE, -1);
@@ -72,6 +99,9 @@ describe("fault injection", () => {
       expect(() => sim.faults.add({ type: "error", method: "*", code: "OOPS" as "INTERNAL" })).toThrow(/INTERNAL or LOCKED/);
       expect(() => sim.faults.add({ type: "drop", method: "*", probability: 2 })).toThrow(/probability/);
       expect(() => sim.faults.add({ type: "fail-state", kind: "vm", match: "*", state: "ERROR" as "BOOT_FAILURE" })).toThrow(/BOOT_FAILURE or PROLOG_FAILURE/);
+      expect(() => sim.faults.add({ type: "reset-after", method: 3 as unknown as string })).toThrow(/method must be a glob string/);
+      expect(() => sim.faults.add({ type: "reset-after", method: "*", count: -1 })).toThrow(/count must be a whole number/);
+      expect(() => parseFaultRules('{"type":"reset-after","method":"one.vm.*","probability":0.5,"count":2}')).not.toThrow();
     });
   });
 });
