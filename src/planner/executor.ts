@@ -8,6 +8,10 @@
  * `provider.start` and then one entry in the shared tracker, whose single loop polls every in-flight
  * operation in one call per tick.
  *
+ * Before a change alters or deletes an existing object, the object's ownership tag is read from the
+ * cloud and must name the plan's stack and the change's address (ownership-check.ts); otherwise the
+ * change fails without a call.
+ *
  * A failed change skips only its dependents; independent changes go on. An abort stops starting new
  * changes and reports the in-flight ones as interrupted. The executor reports everything through the
  * event sink and the returned ApplyResult, and throws only for programming errors (a cycle in the
@@ -22,11 +26,12 @@ import type { ApplyEvent, EventSink, OutputValue } from "./events";
 import { nullSink } from "./events";
 import { Graph, walkGraph } from "./graph";
 import type { Plan, ResourceChange } from "./plan";
+import { ownershipProblem, touchesExisting } from "./ownership-check";
 import type { PollIntervalOptions } from "./tracker";
 import { OperationTracker } from "./tracker";
 
-/** What the executor needs of a provider: starting a change and polling operations. */
-export type ApplyProvider = Pick<Provider, "start" | "poll" | "begin" | "pollInterval">;
+/** What the executor needs of a provider: proving ownership, starting a change and polling operations. */
+export type ApplyProvider = Pick<Provider, "readOwnership" | "start" | "poll" | "begin" | "pollInterval">;
 
 export const DEFAULT_PARALLELISM = 10;
 
@@ -270,6 +275,11 @@ export async function applyPlan(plan: Plan, provider: ApplyProvider, options: Ap
     const phase = change.finishAfter ? (finishing ? "finish" : "create") : undefined;
     let operation: Operation | undefined;
     try {
+      // The object must carry the stack's tag for this address, read from it now, whatever the plan says.
+      if (touchesExisting(change)) {
+        const problem = ownershipProblem(plan.stack, change, await provider.readOwnership(change.kind, change.id!));
+        if (problem) throw problem;
+      }
       operation = await provider.start(phase ? { ...change, phase } : change, options.desired);
     } catch (error) {
       fail(change, error, startedAt, undefined);

@@ -52,6 +52,21 @@ export type OperationStatus =
   | { address: string; phase: "done"; state: string; id?: string; outputs?: Record<string, string | number> }
   | { address: string; phase: "failed"; state: string; error: Error };
 
+/** Which stack and address an object says it belongs to, as the backend stores it on the object. */
+export interface OwnershipTag {
+  stack: string;
+  address: string;
+  kind: string;
+}
+
+/** What a backend finds on an existing object, read right before apply changes or deletes it. */
+export type OwnershipReading =
+  | { state: "tagged"; tag: OwnershipTag }
+  /** The object exists and carries no complete hyperplan tag. */
+  | { state: "untagged" }
+  /** No such object (or, for a VM, one that reached its final state). */
+  | { state: "gone" };
+
 /** The read side of a backend: enough to plan. */
 export interface LiveReader {
   /** `opennebula`, `xenapi` … */
@@ -74,6 +89,13 @@ export interface Provider extends LiveReader {
   readonly pollInterval?: { initialMs?: number; maxMs?: number; factor?: number };
   /** Told the whole plan before the first start: ids and values of the objects it keeps. */
   begin?(plan: Plan): void | Promise<void>;
+  /**
+   * Reads the ownership tags the object `id` of `kind` carries now. The executor calls it before every
+   * change that alters or deletes an existing object and starts the change only when the tag names the
+   * change's stack, address and kind (src/planner/ownership-check.ts): a plan, however it was made,
+   * never touches an object the stack does not own.
+   */
+  readOwnership(kind: string, id: string): Promise<OwnershipReading>;
   /** Issues the first call of `change`; returns at once. */
   start(change: ResourceChange, desired: DesiredState | undefined): Promise<Operation>;
   /** One batched look at the operations in flight; advances those whose step finished. */

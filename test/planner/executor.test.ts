@@ -334,9 +334,43 @@ describe("applyPlan", () => {
     const provider = {
       start: async (change: Parameters<FakeProvider["start"]>[0]) => ({ ...(await inner.start(change, undefined)), address: "lab/other" }),
       poll: (ops: Parameters<FakeProvider["poll"]>[0]) => inner.poll(ops),
+      readOwnership: (kind: string, id: string) => inner.readOwnership(kind, id),
     };
     const r = await clock.run(applyPlan(fakePlan([{ address: "lab/vm" }]), provider, { clock }));
     expect(r.errors[0]).toMatchObject({ address: "lab/vm", code: "PROVIDER_CONTRACT", message: "the provider's start returned an operation for lab/other" });
+  });
+
+  it("reads the ownership tag of every existing object it changes or deletes, and touches only the stack's own", async () => {
+    const plan = fakePlan([
+      { address: "lab/create" },
+      { address: "lab/update", action: "update", id: "1" },
+      { address: "lab/untagged", action: "delete", id: "2" },
+      { address: "lab/elsewhere", action: "update", id: "3" },
+      { address: "lab/moved", action: "delete", id: "4" },
+      { address: "lab/img~replaced-5", kind: "Image", action: "delete", id: "5" },
+      { address: "lab/gone", action: "delete", id: "6" },
+      { address: "lab/vanished", action: "update", id: "7" },
+      { address: "lab/user", action: "update", id: "8", dependsOn: ["lab/untagged"] },
+    ]);
+    const clock = new FakeClock();
+    const provider = new FakeProvider(clock);
+    const sink = new RecordingSink();
+    provider.ownership.set("2", { state: "untagged" });
+    provider.ownership.set("3", { state: "tagged", tag: { stack: "prod", address: "lab/elsewhere", kind: "VirtualMachine" } });
+    provider.ownership.set("4", { state: "tagged", tag: { stack: "lab", address: "lab/other", kind: "VirtualMachine" } });
+    provider.ownership.set("5", { state: "tagged", tag: { stack: "lab", address: "lab/img", kind: "Image" } });
+    provider.ownership.set("6", { state: "gone" });
+    provider.ownership.set("7", { state: "gone" });
+    const r = await clock.run(applyPlan(plan, provider, { clock, sink, random: () => 0.5 }));
+    expect([...provider.ownershipReads].sort()).toEqual(["Image#5", "VirtualMachine#1", "VirtualMachine#2", "VirtualMachine#3", "VirtualMachine#4", "VirtualMachine#6", "VirtualMachine#7"]);
+    expect([...provider.starts].sort()).toEqual(["lab/create", "lab/gone", "lab/img~replaced-5", "lab/update"]);
+    expect(r.errors.map((e) => `${e.address} ${e.code}: ${e.message}`)).toEqual([
+      'lab/untagged NOT_OWNED: the live VirtualMachine id=2 carries no hyperplan ownership tag, so it is not stack "lab"\'s: it is left alone; nothing was changed. Plan again',
+      'lab/elsewhere NOT_OWNED: the live VirtualMachine id=3 carries the tag of VirtualMachine lab/elsewhere in stack "prod", not of VirtualMachine lab/elsewhere in stack "lab": it is left alone; nothing was changed. Plan again',
+      'lab/moved NOT_OWNED: the live VirtualMachine id=4 carries the tag of VirtualMachine lab/other in stack "lab", not of VirtualMachine lab/moved in stack "lab": it is left alone; nothing was changed. Plan again',
+      "lab/vanished NOT_OWNED: the live VirtualMachine id=7 no longer exists; it is left alone; nothing was changed. Plan again",
+    ]);
+    expect(r.changes.find((c) => c.address === "lab/user")).toMatchObject({ outcome: "skipped", because: "lab/untagged failed" });
   });
 
   it("applies an empty plan at once", async () => {

@@ -7,8 +7,9 @@
  * (for timeouts). Polls can be made to throw (transient or not). The provider counts its calls and
  * records when each change started and finished, on the fake clock.
  */
-import type { Clock, Operation, OperationStatus, Provider } from "../../src/providers/provider";
+import type { Clock, Operation, OperationStatus, OwnershipReading, Provider } from "../../src/providers/provider";
 import type { Plan, ResourceChange } from "../../src/planner/plan";
+import { taggedAddress } from "../../src/planner/ownership-check";
 import { PLAN_FORMAT_VERSION, summarize } from "../../src/planner/plan";
 import type { DesiredState } from "../../src/resources/desired-state";
 
@@ -152,7 +153,7 @@ export interface ChangeTiming {
   finishedAt?: number;
 }
 
-export class FakeProvider implements Pick<Provider, "name" | "endpoint" | "start" | "poll" | "close"> {
+export class FakeProvider implements Pick<Provider, "name" | "endpoint" | "begin" | "readOwnership" | "start" | "poll" | "close"> {
   readonly name = "fake";
   readonly endpoint = "memory://fake";
   /** Every poll call: when, and which addresses it carried. */
@@ -161,6 +162,12 @@ export class FakeProvider implements Pick<Provider, "name" | "endpoint" | "start
   readonly timings = new Map<string, ChangeTiming>();
   /** The desired state each start received. */
   readonly desiredSeen: (DesiredState | undefined)[] = [];
+  /** What the fake cloud's objects carry, by id, where a test says otherwise than the plan's own tags. */
+  readonly ownership = new Map<string, OwnershipReading>();
+  /** Every ownership read, as `kind#id`. */
+  readonly ownershipReads: string[] = [];
+  /** The tag each object of the plan carries unless `ownership` says otherwise. */
+  private readonly tags = new Map<string, OwnershipReading>();
   private readonly pollErrors: (Error | undefined)[] = [];
   private readonly inFlight = new Set<string>();
   private peak = 0;
@@ -187,6 +194,17 @@ export class FakeProvider implements Pick<Provider, "name" | "endpoint" | "start
 
   private scriptFor(change: ResourceChange): FakeScript {
     return typeof this.scripts === "function" ? this.scripts(change) : (this.scripts[change.address] ?? {});
+  }
+
+  begin(plan: Plan): void {
+    for (const c of plan.changes) {
+      if (c.id !== undefined) this.tags.set(c.id, { state: "tagged", tag: { stack: plan.stack, address: taggedAddress(c), kind: c.kind } });
+    }
+  }
+
+  async readOwnership(kind: string, id: string): Promise<OwnershipReading> {
+    this.ownershipReads.push(`${kind}#${id}`);
+    return this.ownership.get(id) ?? this.tags.get(id) ?? { state: "gone" };
   }
 
   async start(change: ResourceChange, desired: DesiredState | undefined): Promise<Operation> {

@@ -13,7 +13,7 @@ import { HyperplanError } from "../../errors";
 import type { Plan, ResourceChange } from "../../planner/plan";
 import { withRetry } from "../../planner/retry";
 import type { AttributeRef, DesiredResource, DesiredState } from "../../resources/desired-state";
-import type { Clock, Operation, OperationStatus } from "../provider";
+import type { Clock, Operation, OperationStatus, OwnershipReading } from "../provider";
 import { systemClock } from "../provider";
 import type { OneClient } from "./client";
 import { resultId } from "./client";
@@ -23,7 +23,7 @@ import { ownedSlicePredicate, readOwnershipTag, TAG_REPLACES } from "./ownership
 import { readPool, readPoolRange, readVmsByIds } from "./pools";
 import { parseObject, type ImageRecord, type PoolKind, type VmRecord, type VnetRecord } from "./records";
 import { arrivalSteps, createSteps, deleteSteps, replacePhaseSteps, replaceSteps, updateSteps, type LiveRecord, type Param, type Step, type StepContext, type WaitFor } from "./steps";
-import { imageStateName, isVmFailure, vmStateName, vnetStateName } from "./states";
+import { imageStateName, isVmFailure, VM_STATE, vmStateName, vnetStateName } from "./states";
 import { templateGet, templateVectors, type Template } from "./template-syntax";
 
 /** A change that did not reach its declared state, with OpenNebula's own message. */
@@ -72,6 +72,11 @@ export class OpenNebulaOperations {
   private readonly random: () => number;
   private readonly maxAttempts: number;
   private scan: Promise<void> | undefined;
+  /**
+   * Objects read by `readOwnership` for the change about to start, by `kind#id`: an update's start
+   * needs the same document, so it takes it from here instead of reading it twice.
+   */
+  private readonly justRead = new Map<string, LiveRecord>();
 
   constructor(
     private readonly client: OneClient,
@@ -92,10 +97,30 @@ export class OpenNebulaOperations {
     }
   }
 
+  /** The ownership tag the object carries now (`one.<kind>.info`); a VM in DONE counts as gone. */
+  async readOwnership(kind: string, id: string): Promise<OwnershipReading> {
+    if (!(kind in POOL_OF)) throw new OperationError(`${kind}#${id}`, `OpenNebula has no kind ${kind}`);
+    const numeric = Number(id);
+    if (!Number.isInteger(numeric) || numeric < 0) throw new OperationError(`${kind}#${id}`, `"${id}" is not an OpenNebula object id`);
+    let xml: unknown;
+    try {
+      xml = await this.callWithRetry(INFO_OF[kind as OneKind], [numeric]);
+    } catch (error) {
+      if (error instanceof OneApiError && error.codeName === "NO_EXISTS") return { state: "gone" };
+      throw error;
+    }
+    const live = { kind, record: parseObject(POOL_OF[kind as OneKind], String(xml)) } as LiveRecord;
+    if (live.kind === "VirtualMachine" && live.record.state === VM_STATE.DONE) return { state: "gone" };
+    this.justRead.set(`${kind}#${numeric}`, live);
+    const tag = readOwnershipTag(live.kind === "VirtualMachine" ? live.record.userTemplate : live.record.template);
+    return tag ? { state: "tagged", tag } : { state: "untagged" };
+  }
+
   async start(change: ResourceChange, desired: DesiredState | undefined): Promise<Operation> {
     const kind = change.kind as OneKind;
     if (!(kind in POOL_OF)) throw new OperationError(change.address, `OpenNebula has no kind ${change.kind}`);
     const { plan, error } = await this.stepsOf(change, kind, desired);
+    if (change.id !== undefined) this.justRead.delete(`${kind}#${change.id}`);
     const data: OpData = { kind, plan, ...(error !== undefined ? { error } : {}) };
     if (change.action === "delete" || change.action === "replace") data.old = this.liveIdOf(change);
     // The second phase of a two-phase replacement renames the object its first phase made.
@@ -184,6 +209,11 @@ export class OpenNebulaOperations {
 
   private async info(change: ResourceChange, kind: OneKind): Promise<LiveRecord> {
     const id = this.liveIdOf(change);
+    const read = this.justRead.get(`${kind}#${id}`);
+    if (read) {
+      this.justRead.delete(`${kind}#${id}`);
+      return read;
+    }
     const xml = await this.callWithRetry(INFO_OF[kind], [id]);
     const record = parseObject(POOL_OF[kind], String(xml));
     return { kind, record } as LiveRecord;

@@ -4,7 +4,7 @@
  */
 import type { Plan, ResourceChange } from "../../planner/plan";
 import type { DesiredState } from "../../resources/desired-state";
-import type { Operation, OperationStatus, Provider } from "../provider";
+import type { Operation, OperationStatus, OwnershipReading, Provider } from "../provider";
 import { OpenNebulaOperations, OperationError, type OperationsOptions } from "./operations";
 import { OpenNebulaReader, type OpenNebulaReaderOptions } from "./reader";
 
@@ -27,6 +27,11 @@ export class OpenNebulaProvider extends OpenNebulaReader implements Provider {
   begin(plan: Plan): void {
     this.operations = new OpenNebulaOperations(this.client, plan.stack, this.options);
     this.operations.begin(plan);
+  }
+
+  async readOwnership(kind: string, id: string): Promise<OwnershipReading> {
+    if (!this.operations) throw new OperationError(`${kind}#${id}`, "apply read an object's ownership before the provider was told the plan");
+    return this.operations.readOwnership(kind, id);
   }
 
   async start(change: ResourceChange, desired: DesiredState | undefined): Promise<Operation> {

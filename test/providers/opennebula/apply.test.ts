@@ -67,6 +67,25 @@ describe("OpenNebula apply against the simulator", () => {
     expect(await pending(desired)).toEqual([]);
   });
 
+  it("reads each object's tag before touching it: a plan pointed at a foreign VM or another stack's leaves them alone", async () => {
+    await converge(shop());
+    const foreign = Number(await client.call("one.vm.allocate", 'NAME="payroll"\nCPU="0.1"\nMEMORY="64"', false));
+    // A plan edited by hand: the update of vm-2 names vm-1's id, and a delete of the foreign VM is added.
+    const p = await plan(shop({ memory: 1024 }));
+    const vm1 = idOf(p, "shop/vm-1");
+    const edited: Plan = {
+      ...p,
+      changes: p.changes.map((c) => (c.address === "shop/vm-2" ? { ...c, id: vm1 } : c)),
+    };
+    edited.changes.push({ address: "shop/payroll", kind: "VirtualMachine", action: "delete", id: String(foreign), before: {}, diff: [], dependsOn: [], reason: "edited in" });
+    sim.resetCallCounts();
+    const result = await applyPlan(edited, provider, { desired: shop({ memory: 1024 }), ...fastPolls });
+    expect(result.errors.map((e) => `${e.address} ${e.code}`).sort()).toEqual(["shop/payroll NOT_OWNED", "shop/vm-2 NOT_OWNED"]);
+    expect(result.errors.find((e) => e.address === "shop/vm-2")!.message).toContain("carries the tag of VirtualMachine shop/vm-1");
+    expect((await vm(foreign)).state).not.toBe(6);
+    expect(sim.callCounts()["one.vm.action"] ?? 0).toBe(2); // vm-1's own power cycle: poweroff and resume
+  });
+
   it("resizes memory in place with a power cycle and brings the VM back to RUNNING", async () => {
     await converge(shop());
     const { plan: p, result } = await converge(shop({ memory: 1024 }));
