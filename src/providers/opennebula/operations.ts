@@ -54,6 +54,13 @@ interface OpData extends Record<string, unknown> {
   lastState?: string;
   /** A VM's ERROR text when the change started: a hot-plug that fails writes a new one. */
   error?: string;
+  /**
+   * Steps that put a power-cycled VM back in the power state it had: armed once the VM is powered
+   * off for the cycle, dropped by the call that brings it back.
+   */
+  restore?: Step[];
+  /** Set while those steps run after a failure: what failed, reported once the VM is back. */
+  restoring?: { state: string; message: string };
 }
 
 export interface OperationsOptions {
@@ -162,10 +169,39 @@ export class OpenNebulaOperations {
     };
     // Operations that arrived make their next calls side by side; each one's own calls stay in order.
     return Promise.all(
-      operations.map((op) =>
-        this.advance(op, looked).catch((error: unknown): OperationStatus => ({ address: op.address, phase: "failed", state: op.steps[op.step] ?? "failed", error: asError(error) })),
-      ),
+      operations.map(async (op): Promise<OperationStatus> => {
+        let status: OperationStatus;
+        try {
+          status = await this.advance(op, looked);
+        } catch (error) {
+          status = { address: op.address, phase: "failed", state: op.steps[op.step] ?? "failed", error: asError(error) };
+        }
+        return status.phase === "failed" ? this.failOrRestore(op, status) : status;
+      }),
     );
+  }
+
+  /**
+   * A change that failed half way through a power cycle first puts the VM back in the power state it
+   * had (the plan said "powers off, then resumes"), then reports the failure and that it did so.
+   */
+  private async failOrRestore(op: Operation, failure: Extract<OperationStatus, { phase: "failed" }>): Promise<OperationStatus> {
+    const data = op.data as OpData;
+    if (data.restoring) {
+      const error = new OperationError(op.address, `${data.restoring.message}; powering the VM on again failed too, so it is left as it is (${failure.state})`, describe(failure.error), failure.error);
+      return { ...failure, error };
+    }
+    if (!data.restore) return failure;
+    data.restoring = { state: failure.state, message: describe(failure.error) };
+    data.plan = data.restore;
+    delete data.restore;
+    op.steps = data.plan.map((s) => `${s.label} (after the failure)`);
+    op.step = 0;
+    try {
+      return await this.run(op);
+    } catch (error) {
+      return this.failOrRestore(op, { address: op.address, phase: "failed", state: op.steps[op.step] ?? "resume", error: asError(error) });
+    }
   }
 
   // ------------------------------------------------------------------------------- planning steps
@@ -241,6 +277,7 @@ export class OpenNebulaOperations {
             throw new OperationError(op.address, `${step.label} failed`, describe(error), error);
           }
         }
+        if (step.endsCycle) delete data.restore;
       }
       op.step++;
     }
@@ -248,6 +285,14 @@ export class OpenNebulaOperations {
 
   private done(op: Operation): OperationStatus {
     const data = op.data as OpData;
+    if (data.restoring) {
+      return {
+        address: op.address,
+        phase: "failed",
+        state: data.restoring.state,
+        error: new OperationError(op.address, `${data.restoring.message}; the VM was powered on again, as it was before the change`),
+      };
+    }
     if (op.action === "delete") {
       this.ids.delete(op.address);
       return { address: op.address, phase: "done", state: "DELETED" };
@@ -341,6 +386,7 @@ export class OpenNebulaOperations {
       }
     }
     if (!arrived) return running(step.label);
+    if (step.restore) (op.data as OpData).restore = step.restore;
     op.step++;
     return this.run(op);
   }

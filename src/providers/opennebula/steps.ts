@@ -49,15 +49,20 @@ export type Param = string | number | boolean | { $: "id" | "old" };
 export type WaitFor = "image-ready" | "vnet-ready" | "vm-running" | "vm-poweroff" | "vm-gone" | "image-gone" | "vnet-gone";
 
 export type Step =
-  /** One XML-RPC call. `ignoreMissing`: NO_EXISTS means the wanted state is there already (a delete). */
-  | { type: "call"; label: string; method: string; params: Param[]; ignoreMissing?: boolean }
+  /**
+   * One XML-RPC call. `ignoreMissing`: NO_EXISTS means the wanted state is there already (a delete).
+   * `endsCycle`: the call that brings a power-cycled VM back, after which a failure needs no restore.
+   */
+  | { type: "call"; label: string; method: string; params: Param[]; ignoreMissing?: boolean; endsCycle?: true }
   /** An allocate: its answer is the new object's id. Never repeated before looking for the object by its tag. */
   | { type: "allocate"; label: string; method: string; params: Param[] }
   /**
    * Wait until the object (`id` or `old`) reaches a state. `hotplug`: the wait follows a hot-plug call,
    * whose failure leaves the VM as it was with a new ERROR message, which then ends the change.
+   * `restore`: once this state is reached (a VM powered off for a power cycle), a failure before the
+   * step that ends the cycle runs these steps, which put the VM back in the power state it had.
    */
-  | { type: "wait"; label: string; until: WaitFor; on: "id" | "old"; hotplug?: true };
+  | { type: "wait"; label: string; until: WaitFor; on: "id" | "old"; hotplug?: true; restore?: Step[] };
 
 const ID: Param = { $: "id" };
 const OLD: Param = { $: "old" };
@@ -387,8 +392,11 @@ function vmUpdateSteps(change: ResourceChange, spec: VirtualMachineSpec, live: V
     steps.push(wait("vm-running"));
     current = "RUNNING";
   }
+  // A power cycle the declaration ends RUNNING: a failure on the way resumes the VM before it is reported.
+  const cycled = current === "RUNNING" && !wantsOff && cycle && machineWork;
   if (current === "RUNNING" && (wantsOff || (cycle && machineWork))) {
-    steps.push(call("poweroff", "one.vm.action", ["poweroff", ID]), wait("vm-poweroff"));
+    const off = wait("vm-poweroff");
+    steps.push(call("poweroff", "one.vm.action", ["poweroff", ID]), cycled ? { ...off, restore: [endCycle("resume"), wait("vm-running")] } : off);
     current = "POWEROFF";
   }
   const settle = (): Step => wait(current === "RUNNING" ? "vm-running" : "vm-poweroff", "id", true);
@@ -417,10 +425,18 @@ function vmUpdateSteps(change: ResourceChange, spec: VirtualMachineSpec, live: V
 
   if (!wantsOff && current !== "RUNNING") {
     // On its way up it needs no call; HOLD is left by release, every stopped state by resume.
-    if (!goingUp(current)) steps.push(call(current === "HOLD" ? "release" : "resume", "one.vm.action", [current === "HOLD" ? "release" : "resume", ID]));
+    if (!goingUp(current)) {
+      const action = current === "HOLD" ? "release" : "resume";
+      steps.push(cycled ? endCycle(action) : call(action, "one.vm.action", [action, ID]));
+    }
     steps.push(wait("vm-running"));
   }
   return steps;
+}
+
+/** The call that brings a power-cycled VM back up. */
+function endCycle(action: "resume" | "release"): Step {
+  return { type: "call", label: action, method: "one.vm.action", params: [action, ID], endsCycle: true };
 }
 
 function schedulingOf(spec: VirtualMachineSpec): Template {

@@ -86,6 +86,19 @@ describe("OpenNebula apply against the simulator", () => {
     expect(sim.callCounts()["one.vm.action"] ?? 0).toBe(2); // vm-1's own power cycle: poweroff and resume
   });
 
+  it("puts a VM back in the power state it had when a call fails half way through its power cycle, and says so", async () => {
+    const { plan: made } = await converge(shop());
+    const ids = (await plan(shop())).changes.filter((c) => c.kind === "VirtualMachine").map((c) => c.id!);
+    // More memory than any host has: oned refuses the cold resize of the powered-off VM (FACTS.md §7).
+    const { result } = await converge(shop({ memory: 4 * 1024 * 1024 }));
+    expect(made.summary.create).toBeGreaterThan(0);
+    expect(result.errors.length).toBe(ids.length);
+    for (const e of result.errors) {
+      expect(e.message).toMatch(/resize memory failed: .*does not have enough free capacity; the VM was powered on again, as it was before the change/);
+    }
+    for (const id of ids) expect(await vm(id)).toMatchObject({ state: 3, lcmState: 3 });
+  });
+
   it("resizes memory in place with a power cycle and brings the VM back to RUNNING", async () => {
     await converge(shop());
     const { plan: p, result } = await converge(shop({ memory: 1024 }));

@@ -24,15 +24,18 @@ const fastPolls = { pollInterval: { initialMs: 5, maxMs: 20, factor: 1.5 } };
 
 /** Steps as one line each: `call one.vm.resize [ID, "MEMORY=\"1024\"", true]`. */
 function lines(steps: Step[]): string[] {
-  return steps.map((s) => {
+  return steps.flatMap((s) => {
     const params = (p: unknown[]) => p.map((x) => (typeof x === "object" && x !== null ? `<${(x as { $: string }).$}>` : JSON.stringify(x))).join(", ");
     switch (s.type) {
       case "call":
-        return `${s.label}: ${s.method}(${params(s.params)})${s.ignoreMissing ? " [gone is fine]" : ""}`;
+        return [`${s.label}: ${s.method}(${params(s.params)})${s.ignoreMissing ? " [gone is fine]" : ""}${s.endsCycle ? " [ends the power cycle]" : ""}`];
       case "allocate":
-        return `${s.label}: ${s.method}(${params(s.params)})`;
+        return [`${s.label}: ${s.method}(${params(s.params)})`];
       case "wait":
-        return `${s.label} (${s.until} of <${s.on}>${s.hotplug ? ", fails on a new ERROR" : ""})`;
+        return [
+          `${s.label} (${s.until} of <${s.on}>${s.hotplug ? ", fails on a new ERROR" : ""})`,
+          ...(s.restore ? lines(s.restore).map((l) => `    on a failure from here: ${l}`) : []),
+        ];
     }
   });
 }
