@@ -5,7 +5,7 @@
 import type { Command } from "../command";
 import type { CliIo } from "../io";
 import { UsageError } from "../usage-error";
-import { DEFAULT_AUTH, DEFAULT_PORT, parseFaultRules, startOneSimulator, type DelayPreset, type FaultRule } from "../../sim/opennebula/index";
+import { DEFAULT_AUTH, DEFAULT_PORT, parseDelays, parseFaultRules, startOneSimulator, type DelayOverrides, type DelayPreset, type FaultRule } from "../../sim/opennebula/index";
 
 const USAGE = `Usage: hyperplan sim opennebula [options]
 
@@ -18,12 +18,17 @@ Options:
   --auth USER:PASSWORD     the account sessions must use (default ${DEFAULT_AUTH})
   --state FILE             load the world from FILE at start, save it after every change and on stop
   --seed N                 seed of the simulator's random choices (default 1)
-  --delays PRESET          instant | fast | realistic (default fast: tens of ms per step)
+  --delays PRESET|JSON     instant | fast | realistic (default fast: tens of ms per step), or a
+                           JSON object of per-step delays in ms laid over fast, e.g. VMs that
+                           stay in EPILOG for 3 s: '{"epilog":3000}'. Steps: schedulerPeriod,
+                           schedulerMaxPerHost (VMs per host per cycle), prolog, boot, shutdown,
+                           epilog, hotplug, imageCopy, imageDelete, vnetCreate, vnetDelete
   --database KIND          sqlite (default, as oned ships) | mysql: answer the JSON query of
                            one.vmpool.info/infoextended as a MySQL-backed oned does
   --fault JSON             inject a fault (repeatable), e.g. a VM that fails to boot:
                            '{"type":"fail-state","kind":"vm","match":"web-*","state":"BOOT_FAILURE"}'
                            or calls that fail: '{"type":"error","method":"one.vm.*","code":"INTERNAL","count":1}'
+                           or a call done whose answer is lost: '{"type":"reset-after","method":"one.vm.allocate","count":1}'
                            (SPEC.md lists every kind of fault)`;
 
 export interface SimArgs {
@@ -33,7 +38,8 @@ export interface SimArgs {
   auth: string;
   stateFile: string | undefined;
   seed: number;
-  delays: DelayPreset;
+  /** A preset, or per-step delays over the fast preset. */
+  delays: DelayPreset | DelayOverrides;
   database: "sqlite" | "mysql";
   faults: FaultRule[];
 }
@@ -104,8 +110,16 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
       }
       case "--delays": {
         const v = value();
-        if (!(DELAYS as readonly string[]).includes(v)) throw new UsageError(`--delays must be one of ${DELAYS.join(", ")}, got "${v}"`);
-        args.delays = v as DelayPreset;
+        if ((DELAYS as readonly string[]).includes(v)) {
+          args.delays = v as DelayPreset;
+          break;
+        }
+        if (!v.trim().startsWith("{")) throw new UsageError(`--delays must be one of ${DELAYS.join(", ")} or a JSON object of per-step delays, got "${v}"`);
+        try {
+          args.delays = parseDelays(v);
+        } catch (error) {
+          throw new UsageError(`--delays: ${(error as Error).message}`);
+        }
         break;
       }
       default:
@@ -131,7 +145,7 @@ async function runSim(argv: string[], io: CliIo): Promise<number> {
   });
   io.stdout.write(`${sim.url}\n`);
   io.stderr.write(
-    `OpenNebula simulator listening (account ${args.auth.slice(0, args.auth.indexOf(":"))}, delays ${args.delays}${stateFile ? `, state ${stateFile}` : ""}); Ctrl-C stops it.\n`,
+    `OpenNebula simulator listening (account ${args.auth.slice(0, args.auth.indexOf(":"))}, delays ${typeof args.delays === "string" ? args.delays : `fast with ${JSON.stringify(args.delays)}`}${stateFile ? `, state ${stateFile}` : ""}); Ctrl-C stops it.\n`,
   );
   const signal = await io.stopSignal;
   await sim.close();

@@ -74,23 +74,70 @@ const PRESETS: Record<DelayPreset, SimDelays> = {
   },
 };
 
-export function resolveDelays(spec: DelayPreset | Partial<SimDelays> | undefined): SimDelays {
+/**
+ * The short name of each step's delay, as `--delays '{"epilog":3000}'` writes it: the SimDelays key
+ * without its `Ms` suffix (`schedulerMaxPerHost` is a count and keeps its name).
+ */
+const STEP_NAMES: Record<string, keyof SimDelays> = {
+  schedulerPeriod: "schedulerPeriodMs",
+  schedulerMaxPerHost: "schedulerMaxPerHost",
+  prolog: "prologMs",
+  boot: "bootMs",
+  shutdown: "shutdownMs",
+  epilog: "epilogMs",
+  hotplug: "hotplugMs",
+  imageCopy: "imageCopyMs",
+  imageDelete: "imageDeleteMs",
+  vnetCreate: "vnetCreateMs",
+  vnetDelete: "vnetDeleteMs",
+};
+
+/** Per-step delays laid over the `fast` preset: SimDelays keys (`epilogMs`) or step names (`epilog`). */
+export type DelayOverrides = Partial<SimDelays> & { [step: string]: number | undefined };
+
+/** The step names and SimDelays keys a delays object may use, for messages. */
+export const DELAY_STEP_NAMES: readonly string[] = Object.keys(STEP_NAMES);
+
+export function resolveDelays(spec: DelayPreset | DelayOverrides | undefined): SimDelays {
   if (spec === undefined) return { ...PRESETS.fast };
   if (typeof spec === "string") {
     const preset = PRESETS[spec];
     if (!preset) throw new TypeError(`unknown delay preset "${String(spec)}" (expected instant, fast or realistic)`);
     return { ...preset };
   }
+  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) {
+    throw new TypeError("delays must be a preset name (instant, fast, realistic) or an object of per-step delays");
+  }
   const merged: SimDelays = { ...PRESETS.fast };
-  for (const [key, value] of Object.entries(spec) as [keyof SimDelays, number | undefined][]) {
+  for (const [name, value] of Object.entries(spec)) {
     if (value === undefined) continue;
-    if (!(key in merged)) throw new TypeError(`unknown delay setting "${key}"`);
+    const key = (name in merged ? name : STEP_NAMES[name]) as keyof SimDelays | undefined;
+    if (key === undefined) throw new TypeError(`unknown delay setting "${name}" (expected one of ${DELAY_STEP_NAMES.join(", ")})`);
     if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-      throw new TypeError(`delay setting "${key}" must be a finite number >= 0, got ${String(value)}`);
+      throw new TypeError(`delay setting "${name}" must be a finite number >= 0, got ${JSON.stringify(value)}`);
     }
     merged[key] = value;
   }
   return merged;
+}
+
+/**
+ * Delays from command-line text: a preset name, or a JSON object of per-step delays in ms over the
+ * `fast` preset (`{"epilog":3000}`). Throws a TypeError that says what is wrong.
+ */
+export function parseDelays(text: string): DelayPreset | DelayOverrides {
+  if (isDelayPreset(text)) return text;
+  if (!text.trim().startsWith("{")) throw new TypeError(`must be one of instant, fast, realistic or a JSON object of per-step delays, got "${text}"`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new TypeError(`per-step delays must be a JSON object: ${(error as Error).message}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new TypeError("per-step delays must be a JSON object");
+  const overrides = value as DelayOverrides;
+  resolveDelays(overrides);
+  return overrides;
 }
 
 export function isDelayPreset(value: string): value is DelayPreset {

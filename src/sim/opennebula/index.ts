@@ -4,14 +4,15 @@
  * `hyperplan sim opennebula`. See SPEC.md for what each behaviour is based on.
  */
 import { parseAccount } from "./dispatch";
-import type { DelayPreset, SimDelays } from "./delays";
+import type { DelayOverrides, DelayPreset } from "./delays";
 import type { FaultRule } from "./faults";
 import type { HostSpec } from "./infrastructure";
 import { loadWorld, saveWorld } from "./persistence";
 import { SimServer } from "./server";
 import { World, type Clock } from "./world";
 
-export type { SimDelays, DelayPreset } from "./delays";
+export type { SimDelays, DelayPreset, DelayOverrides } from "./delays";
+export { parseDelays, resolveDelays, DELAY_STEP_NAMES } from "./delays";
 export type { FaultRule } from "./faults";
 export { parseFaultRules } from "./faults";
 export type { HostSpec } from "./infrastructure";
@@ -30,7 +31,8 @@ export interface OneSimulatorOptions {
   auth?: string;
   seed?: number;
   stateFile?: string;
-  delays?: DelayPreset | Partial<SimDelays>;
+  /** A preset, or per-step delays in ms over `fast` (`{ epilog: 3000 }` or `{ epilogMs: 3000 }`). */
+  delays?: DelayPreset | DelayOverrides;
   clock?: Clock;
   faults?: FaultRule[];
   hosts?: HostSpec[];

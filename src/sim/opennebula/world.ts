@@ -6,7 +6,7 @@
  * resumes where it stopped when it is loaded again.
  */
 import { bulkSeedVms, type SeedVmsOptions, type SeedVmsResult } from "./bulk-seed";
-import { resolveDelays, type DelayPreset, type SimDelays } from "./delays";
+import { resolveDelays, type DelayOverrides, type DelayPreset, type SimDelays } from "./delays";
 import { FaultInjector, type FaultRule } from "./faults";
 import { imageStep } from "./image";
 import { seedInfrastructure, type HostSpec } from "./infrastructure";
@@ -34,7 +34,7 @@ export interface Clock {
 
 export interface WorldOptions {
   seed?: number;
-  delays?: DelayPreset | Partial<SimDelays>;
+  delays?: DelayPreset | DelayOverrides;
   clock?: Clock;
   faults?: FaultRule[];
   hosts?: HostSpec[];

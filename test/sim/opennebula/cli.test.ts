@@ -59,6 +59,26 @@ describe("hyperplan sim arguments", () => {
     expect(() => parseSimArgs(["opennebula", "--fault", "{nope"])).toThrow("--fault: fault rules must be JSON");
     expect(() => parseSimArgs(["opennebula", "--fault", '{"type":"error","method":"x","code":"INTERNAL","probability":2}'])).toThrow("probability must be between 0 and 1");
   });
+
+  it("read --delays as a preset or a JSON object of per-step delays over fast, and name a bad one", () => {
+    expect(parseSimArgs(["opennebula", "--delays", '{"epilog":3000}']).delays).toEqual({ epilog: 3000 });
+    expect(parseSimArgs(["opennebula", '--delays={"shutdownMs":0,"boot":10}']).delays).toEqual({ shutdownMs: 0, boot: 10 });
+    expect(parseSimArgs(["opennebula", "--delays", "instant"]).delays).toBe("instant");
+    expect(() => parseSimArgs(["opennebula", "--delays", '{"epilgo":3000}'])).toThrow('--delays: unknown delay setting "epilgo" (expected one of schedulerPeriod, schedulerMaxPerHost, prolog, boot, shutdown, epilog');
+    expect(() => parseSimArgs(["opennebula", "--delays", '{"epilog":-1}'])).toThrow('--delays: delay setting "epilog" must be a finite number >= 0, got -1');
+    expect(() => parseSimArgs(["opennebula", "--delays", '{"epilog":"3s"}'])).toThrow('delay setting "epilog" must be a finite number >= 0, got "3s"');
+    expect(() => parseSimArgs(["opennebula", "--delays", "{epilog"])).toThrow("--delays: per-step delays must be a JSON object");
+    expect(() => parseSimArgs(["opennebula", "--delays", "[1]"])).toThrow("--delays must be one of instant, fast, realistic or a JSON object of per-step delays");
+  });
+
+  it("document the per-step delays and the reset-after fault in the command's help", async () => {
+    const io = captureIo();
+    expect(await main(["sim", "--help"], io)).toBe(0);
+    const help = io.out() + io.err();
+    expect(help).toContain("--delays PRESET|JSON");
+    expect(help).toContain(`'{"epilog":3000}'`);
+    expect(help).toContain('"type":"reset-after"');
+  });
 });
 
 describe("hyperplan sim opennebula", () => {
@@ -84,6 +104,34 @@ describe("hyperplan sim opennebula", () => {
     expect(info.fault === false && info.reply.ok && String(info.reply.value)).toContain("<NAME>kept</NAME>");
     second.stop("SIGINT");
     expect(await second.running).toBe(0);
+  });
+
+  it("holds VMs in EPILOG for as long as --delays says", async () => {
+    let stop: (signal: string) => void = () => undefined;
+    const io = captureIo({ stopSignal: new Promise<string>((resolve) => (stop = resolve)) });
+    const running = main(["sim", "opennebula", "--port", "0", "--delays", '{"schedulerPeriod":0,"prolog":0,"boot":0,"shutdown":0,"epilog":1500}'], io);
+    const url = await until(() => /^(http:\/\/127\.0\.0\.1:\d+\/RPC2)\n/.exec(io.out())?.[1], "the endpoint URL");
+    expect(io.err()).toContain('delays fast with {"schedulerPeriod":0');
+    const state = async (): Promise<[number, number]> => {
+      const r = await callRaw(url, "one.vm.info", [0]);
+      const xml = r.fault === false && r.reply.ok ? String(r.reply.value) : "";
+      return [Number(/<STATE>(\d+)<\/STATE>/.exec(xml)?.[1]), Number(/<LCM_STATE>(\d+)<\/LCM_STATE>/.exec(xml)?.[1])];
+    };
+    try {
+      await callRaw(url, "one.vm.allocate", ['NAME="slow-epilog"\nCPU="1"\nMEMORY="64"']);
+      for (let i = 0; i < 100 && (await state())[1] !== 3; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(await state()).toEqual([3, 3]);
+      await callRaw(url, "one.vm.action", ["terminate", 0]);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await state()).toEqual([3, 11]);
+      const refused = await callRaw(url, "one.vm.action", ["terminate-hard", 0]);
+      expect(refused).toMatchObject({ fault: false, reply: { ok: false, code: 0x800, message: '[one.vm.action] Error performing action "terminate-hard": Could not terminate VM 0, wrong state EPILOG.' } });
+      for (let i = 0; i < 300 && (await state())[0] !== 6; i++) await new Promise((r) => setTimeout(r, 10));
+      expect((await state())[0]).toBe(6);
+    } finally {
+      stop("SIGTERM");
+      expect(await running).toBe(0);
+    }
   });
 
   it("refuses bad arguments with its usage and status 2", async () => {

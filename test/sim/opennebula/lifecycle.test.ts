@@ -151,6 +151,46 @@ describe("VM lifecycle", () => {
     });
   });
 
+  it("refuses terminate and terminate-hard in EPILOG; accepts terminate-hard but not terminate in SHUTDOWN (FACTS §6)", async () => {
+    const clock = fakeClock();
+    // Per-step delays over the fast preset, by step name: a long shutdown and epilog.
+    await withSim({ clock, delays: { schedulerPeriod: 100, prolog: 100, boot: 100, shutdown: 4000, epilog: 5000 } }, async (one) => {
+      const a = await one.id("one.vm.allocate", vmTemplate("a", null, null));
+      const b = await one.id("one.vm.allocate", vmTemplate("b", null, null));
+      clock.advance(300);
+      expect(await one.vmState(a)).toEqual([VmState.ACTIVE, Lcm.RUNNING]);
+      await one.ok("one.vm.action", "terminate", a);
+      await one.ok("one.vm.action", "terminate", b);
+      expect(await one.vmState(b)).toEqual([VmState.ACTIVE, Lcm.SHUTDOWN]);
+      expect(await one.fail("one.vm.action", "terminate", b)).toMatchObject({
+        code: 0x800,
+        id: b,
+        message: `[one.vm.action] Error performing action "terminate": Could not terminate VM ${b}, wrong state SHUTDOWN.`,
+      });
+      // terminate-hard overrides a soft shutdown that is taking too long.
+      await one.ok("one.vm.action", "terminate-hard", b);
+      expect(await one.vmState(b)).toEqual([VmState.ACTIVE, Lcm.SHUTDOWN]);
+      expect((await one.vm(b)).HISTORY_RECORDS.HISTORY[0].ACTION).toBe("28"); // TERMINATE_HARD_ACTION (vm.xsd)
+
+      clock.advance(4000);
+      expect(await one.vmState(a)).toEqual([VmState.ACTIVE, Lcm.EPILOG]);
+      for (const action of ["terminate", "terminate-hard"]) {
+        expect(await one.fail("one.vm.action", action, a)).toMatchObject({
+          code: 0x800,
+          id: a,
+          message: `[one.vm.action] Error performing action "${action}": Could not terminate VM ${a}, wrong state EPILOG.`,
+        });
+      }
+      clock.advance(4999);
+      expect(await one.vmState(a)).toEqual([VmState.ACTIVE, Lcm.EPILOG]);
+      clock.advance(1);
+      expect(await one.vmState(a)).toEqual([VmState.DONE, 0]);
+      // b's hard terminate restarted its shutdown at the same time as a's: it ends with a.
+      expect(await one.vmState(b)).toEqual([VmState.DONE, 0]);
+      await one.ok("one.vm.action", "terminate-hard", b);
+    });
+  });
+
   it("answers actions in the wrong state with oned's messages", async () => {
     await withSim({ delays: "instant" }, async (one) => {
       const id = await one.id("one.vm.allocate", vmTemplate("x", null, null), true);

@@ -286,3 +286,28 @@ describe("security groups", () => {
     });
   });
 });
+
+describe("names unique per owner", () => {
+  it.each([
+    { object: "image", what: "image", allocate: (name: string) => ["one.image.allocate", `NAME="${name}"\nTYPE="DATABLOCK"\nSIZE="8"`, 1] as const, taken: "IMAGE" },
+    { object: "vn", what: "virtual network", allocate: (name: string) => ["one.vn.allocate", `NAME="${name}"\nVN_MAD="bridge"`, -1] as const, taken: "NET" },
+    { object: "secgroup", what: "security group", allocate: (name: string) => ["one.secgroup.allocate", `NAME="${name}"`] as const, taken: "SECGROUP" },
+    { object: "template", what: "virtual machine template", allocate: (name: string) => ["one.template.allocate", `NAME="${name}"\nCPU="1"`] as const, taken: "TEMPLATE" },
+  ])("$object: refused at allocate and at rename alike", async ({ object, what, allocate, taken }) => {
+    await withSim({ delays: "instant" }, async (one) => {
+      const [method, ...args] = allocate("first");
+      const first = await one.id(method, ...args);
+      const [, ...again] = allocate("first");
+      expect((await one.fail(method, ...again)).message).toBe(`[${method}] Error allocating a new ${what}. NAME is already taken by ${taken} ${first}.`);
+      const [, ...secondArgs] = allocate("second");
+      const second = await one.id(method, ...secondArgs);
+      expect(await one.fail(`one.${object}.rename`, second, "first")).toMatchObject({
+        code: 0x800,
+        message: `[one.${object}.rename] ${what} cannot be renamed to first because it collides with ${what} ${first}`,
+      });
+      await one.ok(`one.${object}.rename`, second, "second");
+      await one.ok(`one.${object}.rename`, first, "third");
+      await one.ok(`one.${object}.rename`, second, "first");
+    });
+  });
+});
