@@ -13,6 +13,8 @@ import type { CliIo } from "./io";
 import type { Provider } from "../providers/provider";
 import type { ProviderSettings } from "../resources/stack";
 import { HyperplanError } from "../errors";
+import type { CallRetry } from "../planner/retry";
+import { retrySentence } from "./render/progress-text";
 import { resolveOneConfig } from "../providers/opennebula/config";
 import { createOpenNebulaProvider } from "../providers/opennebula/provider";
 import { parseFaultRules, startOneSimulator, type FaultRule, type OneSimulatorOptions } from "../sim/opennebula/index";
@@ -31,6 +33,13 @@ export interface ConnectOptions {
   stackFile: string;
   simulate: boolean;
   io: CliIo;
+  /** How long calls failing on a lost or busy cloud are retried, and who is told of each retry. */
+  retry?: { timeoutMs?: number; onRetry?: (retry: CallRetry) => void };
+}
+
+/** Tells a person on stderr that a call is being retried (before any progress view exists). */
+export function retryToStderr(io: CliIo): (retry: CallRetry) => void {
+  return (retry) => io.stderr.write(`hyperplan: ${retrySentence({ type: "call-retry", ...retry })}: ${retry.message}\n`);
 }
 
 /** Where `--simulate` keeps the simulator's world for a stack file. */
@@ -39,6 +48,13 @@ export function simulatorStateFile(stackFile: string): string {
 }
 
 const SIM_DELAYS = new Set(["instant", "fast", "realistic"]);
+
+function retryOptions(options: ConnectOptions): { retryTimeoutMs?: number; onRetry: (retry: CallRetry) => void } {
+  return {
+    ...(options.retry?.timeoutMs !== undefined ? { retryTimeoutMs: options.retry.timeoutMs } : {}),
+    onRetry: options.retry?.onRetry ?? retryToStderr(options.io),
+  };
+}
 
 export async function connectCloud(options: ConnectOptions): Promise<CloudConnection> {
   const { io } = options;
@@ -60,7 +76,7 @@ export async function connectCloud(options: ConnectOptions): Promise<CloudConnec
       }
     }
     const sim = await startOneSimulator({ port: 0, stateFile, delays: delays as OneSimulatorOptions["delays"], ...(faults.length > 0 ? { faults } : {}) });
-    const provider = createOpenNebulaProvider({ endpoint: sim.url, session: "oneadmin:opennebula" });
+    const provider = createOpenNebulaProvider({ endpoint: sim.url, session: "oneadmin:opennebula", ...retryOptions(options) });
     return {
       provider,
       label: `OpenNebula simulator ${sim.url} (embedded; world in ${relative(io.cwd, stateFile) || stateFile})`,
@@ -84,6 +100,6 @@ export async function connectCloud(options: ConnectOptions): Promise<CloudConnec
       throw new HyperplanError("CA_FILE_UNREADABLE", `cannot read the CA file ${settings.caFile} named in the stack's provider settings`, { cause: error });
     }
   }
-  const provider = createOpenNebulaProvider({ endpoint: config.endpoint, session: config.session, ...(ca !== undefined ? { ca } : {}) });
+  const provider = createOpenNebulaProvider({ endpoint: config.endpoint, session: config.session, ...(ca !== undefined ? { ca } : {}), ...retryOptions(options) });
   return { provider, label: `OpenNebula ${config.endpoint}`, close: () => provider.close() };
 }

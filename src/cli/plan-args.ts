@@ -3,6 +3,7 @@
  * values here, tested without running a command.
  */
 import { parseArgs } from "node:util";
+import { DEFAULT_RETRY_TIMEOUT_MS } from "../planner/retry";
 import { UsageError } from "./usage-error";
 
 export interface PlanArgs {
@@ -20,6 +21,8 @@ export interface PlanArgs {
   targets: string[];
   /** Replace these objects whatever the diff says. */
   replace: string[];
+  /** How long calls failing on a lost or busy cloud are retried. */
+  retryTimeoutMs: number;
   color: boolean | undefined;
 }
 
@@ -30,6 +33,7 @@ export const PLAN_OPTIONS = {
   json: { type: "boolean" },
   target: { type: "string", multiple: true },
   replace: { type: "string", multiple: true },
+  "retry-timeout": { type: "string" },
   color: { type: "boolean" },
   "no-color": { type: "boolean" },
 } as const;
@@ -63,9 +67,32 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
     detailedExitCode: v["detailed-exitcode"] === true,
     targets: targetsOf(v.target),
     replace: addressesOf("--replace", v.replace),
+    retryTimeoutMs: retryTimeoutOf(v["retry-timeout"]),
     color: colorOf(v),
   };
 }
+
+/** `90s`, `20m`, `2h`, `1500ms` → milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
+  if (!m) return undefined;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
+  const ms = Math.round(Number(m[1]) * unit);
+  return ms > 0 ? ms : undefined;
+}
+
+/** `--retry-timeout`: a duration, default DEFAULT_RETRY_TIMEOUT_MS. */
+export function retryTimeoutOf(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_RETRY_TIMEOUT_MS;
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new UsageError(`--retry-timeout needs a duration like 90s, 5m or 1h, got "${value}"`);
+  return ms;
+}
+
+/** The help lines of the options every command that reads the cloud takes. */
+export const RETRY_HELP = `  --retry-timeout TIME  how long a call failing on a lost or busy cloud (connection refused or
+                        reset, HTTP 5xx, oned's INTERNAL or LOCKED) is retried before it is given
+                        up, e.g. 90s or 10m (default ${DEFAULT_RETRY_TIMEOUT_MS / 60_000}m)`;
 
 /** `--target` values, checked, without repeats, sorted. */
 export function targetsOf(values: string[] | undefined): string[] {

@@ -93,10 +93,28 @@ export interface PollRetryEvent {
   at: number;
   /** Consecutive failed polls so far. */
   failures: number;
-  /** Consecutive failures after which the in-flight operations fail. */
-  limit: number;
+  /** Consecutive failures after which the in-flight operations fail, when the count is limited. */
+  limit?: number;
   message: string;
   retryInMs: number;
+  /** How long polls may go on failing before the operations in flight fail. */
+  giveUpInMs: number;
+}
+
+/** A call failed on a lost or busy cloud (refused, reset, a 5xx, INTERNAL, LOCKED) and will be sent again. */
+export interface CallRetryEvent {
+  type: "call-retry";
+  at: number;
+  /** The backend's name of the call. */
+  call: string;
+  /** The change it belongs to; absent for the reads of the plan. */
+  address?: string;
+  /** The attempt that failed (1 = the first). */
+  attempt: number;
+  message: string;
+  retryInMs: number;
+  /** How long the call is retried before it is given up. */
+  giveUpInMs: number;
 }
 
 export interface OutputsEvent {
@@ -126,6 +144,7 @@ export type ApplyEvent =
   | ChangeSkippedEvent
   | ChangeInterruptedEvent
   | PollRetryEvent
+  | CallRetryEvent
   | OutputsEvent
   | ApplyFinishedEvent;
 

@@ -46,7 +46,9 @@ export interface ApplyOptions {
   /** Stops starting changes when aborted; in-flight ones end as interrupted. */
   signal?: AbortSignal;
   pollInterval?: Partial<PollIntervalOptions>;
-  /** Consecutive transient poll failures tolerated before in-flight operations fail. */
+  /** How long polls may fail with transient errors before the operations in flight fail (default 3 minutes). */
+  retryTimeoutMs?: number;
+  /** Consecutive transient poll failures tolerated before in-flight operations fail (default: no count limit). */
   maxPollFailures?: number;
   /** Which poll errors are transient. Default: the `transient` flag of the error or its causes. */
   isTransient?: (error: unknown) => boolean;
@@ -205,6 +207,7 @@ export async function applyPlan(plan: Plan, provider: ApplyProvider, options: Ap
     ...(options.timeouts ? { timeouts: options.timeouts } : {}),
     ...(options.defaultTimeoutMs !== undefined ? { defaultTimeoutMs: options.defaultTimeoutMs } : {}),
     ...(options.maxPollFailures !== undefined ? { maxPollFailures: options.maxPollFailures } : {}),
+    ...(options.retryTimeoutMs !== undefined ? { retryTimeoutMs: options.retryTimeoutMs } : {}),
     ...(options.isTransient ? { isTransient: options.isTransient } : {}),
     ...(options.random ? { random: options.random } : {}),
     ...(signal ? { signal } : {}),
@@ -218,8 +221,8 @@ export async function applyPlan(plan: Plan, provider: ApplyProvider, options: Ap
         stepIndex: operation.step,
         ...(status.detail === undefined ? {} : { detail: status.detail }),
       }),
-    onPollRetry: ({ failures, limit, error, retryInMs }) =>
-      emit({ type: "poll-retry", at: clock.now(), failures, limit, message: describeFailure(error).message, retryInMs }),
+    onPollRetry: ({ failures, limit, error, retryInMs, giveUpInMs }) =>
+      emit({ type: "poll-retry", at: clock.now(), failures, ...(limit === undefined ? {} : { limit }), message: describeFailure(error).message, retryInMs, giveUpInMs }),
   });
 
   const sink = options.sink ?? nullSink;

@@ -17,8 +17,14 @@ export interface RetryOptions {
   clock: Clock;
   /** Which errors are worth another attempt. Default: `isTransientError`. */
   isTransient?: (error: unknown) => boolean;
-  /** Attempts in all, the first one included. Default 5. */
+  /** Attempts in all, the first one included. Default 5, or no limit when `maxElapsedMs` is given. */
   maxAttempts?: number;
+  /**
+   * How long, from the first attempt, transient failures are retried: a retry that would start later
+   * is not made and the last error is thrown. A cloud restarting (oned takes tens of seconds) is
+   * ridden out this way.
+   */
+  maxElapsedMs?: number;
   /** The backoff cap of the first retry, in ms. Default 200. */
   baseMs?: number;
   /** The largest backoff cap, in ms. Default 10 000. */
@@ -36,6 +42,8 @@ export interface RetryInfo {
   attempt: number;
   delayMs: number;
   error: unknown;
+  /** With `maxElapsedMs`: how long retries go on before the call is given up. */
+  giveUpInMs?: number;
 }
 
 export const RETRY_DEFAULTS = { maxAttempts: 5, baseMs: 200, maxMs: 10_000 } as const;
@@ -84,19 +92,27 @@ function checkOptions(maxAttempts: number, baseMs: number, maxMs: number): void 
  * rethrows the last error unchanged, so the caller still sees the backend's own code and message.
  */
 export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
-  const maxAttempts = options.maxAttempts ?? RETRY_DEFAULTS.maxAttempts;
+  const limitless = options.maxElapsedMs !== undefined && options.maxAttempts === undefined;
+  const maxAttempts = limitless ? Number.POSITIVE_INFINITY : (options.maxAttempts ?? RETRY_DEFAULTS.maxAttempts);
   const baseMs = options.baseMs ?? RETRY_DEFAULTS.baseMs;
   const maxMs = options.maxMs ?? RETRY_DEFAULTS.maxMs;
-  checkOptions(maxAttempts, baseMs, maxMs);
+  checkOptions(limitless ? 1 : maxAttempts, baseMs, maxMs);
+  if (options.maxElapsedMs !== undefined && !(options.maxElapsedMs >= 0)) throw new RetryOptionsError(`maxElapsedMs must be a number ≥ 0, not ${options.maxElapsedMs}`);
   const isTransient = options.isTransient ?? isTransientError;
   const random = options.random ?? Math.random;
+  const startedAt = options.clock.now();
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn(attempt);
     } catch (error) {
       if (attempt >= maxAttempts || !isTransient(error) || options.signal?.aborted) throw error;
       const delayMs = backoffDelay(attempt, baseMs, maxMs, random);
-      options.onRetry?.({ attempt, delayMs, error });
+      let giveUpInMs: number | undefined;
+      if (options.maxElapsedMs !== undefined) {
+        giveUpInMs = startedAt + options.maxElapsedMs - options.clock.now();
+        if (delayMs > giveUpInMs) throw error;
+      }
+      options.onRetry?.({ attempt, delayMs, error, ...(giveUpInMs === undefined ? {} : { giveUpInMs }) });
       await sleepUnlessAborted(options.clock, delayMs, options.signal);
       if (options.signal?.aborted) throw error;
     }
@@ -121,4 +137,66 @@ export function sleepUnlessAborted(clock: Clock, ms: number, signal: AbortSignal
       },
     );
   });
+}
+
+/** How long a provider retries calls that fail on a lost or busy cloud, unless told otherwise. */
+export const DEFAULT_RETRY_TIMEOUT_MS = 3 * 60_000;
+
+/** A call being retried, as progress views show it. */
+export interface CallRetry {
+  /** The backend's name of the call (`one.vmpool.infoextended`). */
+  call: string;
+  /** The change the call belongs to; none for the reads of a plan. */
+  address?: string;
+  attempt: number;
+  /** The error, in words. */
+  message: string;
+  retryInMs: number;
+  giveUpInMs: number;
+}
+
+export interface RetrierOptions {
+  clock: Clock;
+  random?: () => number;
+  /** How long transient failures of one call are retried (default DEFAULT_RETRY_TIMEOUT_MS). */
+  timeoutMs?: number;
+  /** Told before each wait. */
+  onRetry?: (retry: CallRetry) => void;
+}
+
+/**
+ * The retry policy of a provider's calls in one place: transient failures (see `isTransientError`)
+ * are retried with backoff for up to `timeoutMs`, each retry reported. Whether a call may be sent
+ * again at all is the caller's business: only calls whose repetition is harmless, or whose effect was
+ * checked first, go through here.
+ */
+export class Retrier {
+  readonly timeoutMs: number;
+
+  constructor(private readonly options: RetrierOptions) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_RETRY_TIMEOUT_MS;
+    if (!(this.timeoutMs >= 0) || !Number.isFinite(this.timeoutMs)) throw new RetryOptionsError(`the retry timeout must be a finite number ≥ 0, not ${this.timeoutMs}`);
+  }
+
+  get clock(): Clock {
+    return this.options.clock;
+  }
+
+  run<T>(call: string, fn: (attempt: number) => Promise<T>, options: { address?: string; isTransient?: (error: unknown) => boolean } = {}): Promise<T> {
+    return withRetry(fn, {
+      clock: this.options.clock,
+      maxElapsedMs: this.timeoutMs,
+      ...(this.options.random ? { random: this.options.random } : {}),
+      ...(options.isTransient ? { isTransient: options.isTransient } : {}),
+      onRetry: ({ attempt, delayMs, error, giveUpInMs }) =>
+        this.options.onRetry?.({
+          call,
+          ...(options.address === undefined ? {} : { address: options.address }),
+          attempt,
+          message: error instanceof Error ? error.message : String(error),
+          retryInMs: delayMs,
+          giveUpInMs: giveUpInMs ?? 0,
+        }),
+    });
+  }
 }

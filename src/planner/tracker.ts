@@ -8,16 +8,17 @@
  * one joins. Two polls are never closer than `initialMs`, which bounds the rate at 1000/initialMs
  * polls a second.
  *
- * A poll that throws a transient error (a dropped connection, a 5xx) is retried on a later tick with
- * jittered backoff; only `maxPollFailures` failures in a row, or one permanent error, fail the
- * operations in flight, each with the cause. A per-kind timeout ends an operation that never arrives,
+ * A poll that throws a transient error (a dropped connection, a 5xx, a cloud restarting) is retried on
+ * a later tick with jittered backoff; only polls failing for longer than `retryTimeoutMs` (or
+ * `maxPollFailures` failures in a row, when set), or one permanent error, fail the operations in
+ * flight, each with the cause. A per-kind timeout ends an operation that never arrives,
  * quoting the last state and detail the backend gave. All time goes through the injected Clock.
  */
 import { HyperplanError } from "../errors";
 import type { Clock, Operation, OperationStatus, Provider } from "../providers/provider";
 import type { OutputValue } from "./events";
 import { formatDuration } from "./events";
-import { backoffDelay, isTransientError, sleepUnlessAborted } from "./retry";
+import { backoffDelay, DEFAULT_RETRY_TIMEOUT_MS, isTransientError, sleepUnlessAborted } from "./retry";
 
 export interface PollIntervalOptions {
   /** The first interval, and the one the loop snaps back to; also the least time between two polls. */
@@ -33,8 +34,6 @@ export const POLL_INTERVAL_DEFAULTS: PollIntervalOptions = { initialMs: 200, max
 /** How long an operation may take when its kind has no timeout of its own. */
 export const DEFAULT_OPERATION_TIMEOUT_MS = 30 * 60_000;
 
-/** Consecutive failed polls after which the in-flight operations fail. */
-export const DEFAULT_MAX_POLL_FAILURES = 5;
 
 export type RunningStatus = Extract<OperationStatus, { phase: "running" }>;
 
@@ -44,6 +43,9 @@ export interface TrackerOptions {
   /** Timeout in ms per resource kind (`VirtualMachine: 600_000`). */
   timeouts?: Partial<Record<string, number>>;
   defaultTimeoutMs?: number;
+  /** How long polls may keep failing with transient errors before the operations in flight fail (default 3 minutes). */
+  retryTimeoutMs?: number;
+  /** Consecutive failed polls after which the operations in flight fail; default: no count, only `retryTimeoutMs`. */
   maxPollFailures?: number;
   /** Which poll errors are worth another tick. Default: `isTransientError`. */
   isTransient?: (error: unknown) => boolean;
@@ -54,7 +56,7 @@ export interface TrackerOptions {
   /** Told when an operation's state, step or detail moved. */
   onProgress?: (operation: Operation, status: RunningStatus) => void;
   /** Told when a poll failed with a transient error and will be retried. */
-  onPollRetry?: (info: { failures: number; limit: number; error: unknown; retryInMs: number }) => void;
+  onPollRetry?: (info: { failures: number; limit?: number; error: unknown; retryInMs: number; giveUpInMs: number }) => void;
 }
 
 export type TrackOutcome =
@@ -85,9 +87,9 @@ export class OperationTimeoutError extends HyperplanError {
 
 /** The tracker could not look at an operation any more: the poll failed for good. */
 export class PollFailedError extends HyperplanError {
-  constructor(address: string, cause: unknown, failures: number, transient: boolean) {
+  constructor(address: string, cause: unknown, failures: number, transient: boolean, failingForMs = 0) {
     const summary = transient
-      ? `lost track of the operation: ${failures} polls in a row failed`
+      ? `lost track of the operation: ${failures} polls in a row failed${failingForMs > 0 ? ` over ${formatDuration(failingForMs)}` : ""}`
       : "lost track of the operation: polling failed with an error that retrying cannot fix";
     super("POLL_FAILED", summary, { address, detail: errorText(cause), cause });
   }
@@ -133,7 +135,10 @@ export class OperationTracker {
   private readonly interval: PollIntervalOptions;
   private readonly timeouts: Partial<Record<string, number>>;
   private readonly defaultTimeoutMs: number;
-  private readonly maxPollFailures: number;
+  private readonly maxPollFailures: number | undefined;
+  private readonly retryTimeoutMs: number;
+  /** When the current run of failed polls began. */
+  private failingSince = 0;
   private readonly isTransient: (error: unknown) => boolean;
   private readonly random: () => number;
   private readonly signal: AbortSignal | undefined;
@@ -165,10 +170,11 @@ export class OperationTracker {
     this.timeouts = options.timeouts ?? {};
     for (const [kind, ms] of Object.entries(this.timeouts)) if (ms !== undefined) positive(ms, `the timeout of ${kind}`);
     this.defaultTimeoutMs = positive(options.defaultTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS, "defaultTimeoutMs");
-    this.maxPollFailures = options.maxPollFailures ?? DEFAULT_MAX_POLL_FAILURES;
-    if (!Number.isInteger(this.maxPollFailures) || this.maxPollFailures < 1) {
+    this.maxPollFailures = options.maxPollFailures;
+    if (this.maxPollFailures !== undefined && (!Number.isInteger(this.maxPollFailures) || this.maxPollFailures < 1)) {
       throw new TrackerOptionsError(`maxPollFailures must be a whole number ≥ 1, not ${this.maxPollFailures}`);
     }
+    this.retryTimeoutMs = positive(options.retryTimeoutMs ?? DEFAULT_RETRY_TIMEOUT_MS, "retryTimeoutMs");
     this.isTransient = options.isTransient ?? isTransientError;
     this.random = options.random ?? Math.random;
     this.signal = options.signal;
@@ -339,20 +345,24 @@ export class OperationTracker {
   }
 
   private pollFailed(error: unknown, entries: Entry[]): void {
+    const now = this.clock.now();
+    if (this.pollFailures === 0) this.failingSince = this.lastPollAt;
     this.pollFailures++;
     const transient = this.isTransient(error);
-    if (!transient || this.pollFailures >= this.maxPollFailures) {
+    const retryInMs = Math.max(this.interval.initialMs, backoffDelay(this.pollFailures, this.interval.initialMs, this.interval.maxMs, this.random));
+    const giveUpInMs = this.failingSince + this.retryTimeoutMs - now;
+    const outOfCount = this.maxPollFailures !== undefined && this.pollFailures >= this.maxPollFailures;
+    if (!transient || outOfCount || retryInMs > giveUpInMs) {
       const failures = this.pollFailures;
       this.pollFailures = 0;
       for (const entry of entries) {
         if (this.entries.get(entry.operation.address) !== entry) continue;
-        this.finish(entry, { phase: "failed", state: entry.state, error: new PollFailedError(entry.operation.address, error, failures, transient) });
+        this.finish(entry, { phase: "failed", state: entry.state, error: new PollFailedError(entry.operation.address, error, failures, transient, now - this.failingSince) });
       }
       return;
     }
-    const retryInMs = Math.max(this.interval.initialMs, backoffDelay(this.pollFailures, this.interval.initialMs, this.interval.maxMs, this.random));
-    this.nextPollAt = this.clock.now() + retryInMs;
-    this.options.onPollRetry?.({ failures: this.pollFailures, limit: this.maxPollFailures, error, retryInMs });
+    this.nextPollAt = now + retryInMs;
+    this.options.onPollRetry?.({ failures: this.pollFailures, ...(this.maxPollFailures === undefined ? {} : { limit: this.maxPollFailures }), error, retryInMs, giveUpInMs });
   }
 
   /** Ends every operation past its deadline; true when one was. */

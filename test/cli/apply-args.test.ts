@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseApplyArgs, parseDuration } from "../../src/cli/commands/apply";
+import { parseApplyArgs } from "../../src/cli/commands/apply";
+import { parseDuration } from "../../src/cli/plan-args";
 
 describe("apply arguments", () => {
   it("default to parallelism 10, no timeouts, no targets, asking for confirmation", () => {
@@ -10,6 +11,8 @@ describe("apply arguments", () => {
       autoApprove: false,
       destroy: false,
       targets: [],
+      replace: [],
+      retryTimeoutMs: 180_000,
       parallelism: 10,
       timeouts: {},
       json: false,

@@ -23,13 +23,14 @@ describe("plan arguments", () => {
       detailedExitCode: false,
       targets: [],
       replace: [],
+      retryTimeoutMs: 180_000,
       color: undefined,
     });
   });
 
   it("read every option, targets repeated, deduplicated and sorted", () => {
     expect(
-      parsePlanArgs(["lab.ts", "--stack", "lab", "--simulate", "--json", "--out", "p.json", "--detailed-exitcode", "--target", "lab/web-2", "--target", "lab/web-1", "--target", "lab/web-2", "--replace", "lab/db", "--no-color"]),
+      parsePlanArgs(["lab.ts", "--stack", "lab", "--simulate", "--json", "--out", "p.json", "--detailed-exitcode", "--target", "lab/web-2", "--target", "lab/web-1", "--target", "lab/web-2", "--replace", "lab/db", "--retry-timeout", "10m", "--no-color"]),
     ).toEqual({
       file: "lab.ts",
       stack: "lab",
@@ -39,6 +40,7 @@ describe("plan arguments", () => {
       detailedExitCode: true,
       targets: ["lab/web-1", "lab/web-2"],
       replace: ["lab/db"],
+      retryTimeoutMs: 600_000,
       color: false,
     });
   });

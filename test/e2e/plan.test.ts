@@ -149,7 +149,8 @@ describe("hyperplan plan: which cloud", () => {
     copyFileSync(join(examples, "lab.ts"), join(dir, "lab.ts"));
     writeFileSync(join(dir, "auth"), "oneadmin:pw\n");
     const io = captureIo({ cwd: dir, env: { ONE_XMLRPC: "http://127.0.0.1:1/RPC2", ONE_AUTH: join(dir, "auth") } });
-    expect(await main(["plan", "lab.ts"], io)).toBe(1);
+    expect(await main(["plan", "lab.ts", "--retry-timeout", "1s"], io)).toBe(1);
+    expect(io.err()).toMatch(/failed \(attempt 1\), retrying in/);
     expect(io.err()).toContain("http://127.0.0.1:1/RPC2: connection refused");
     expect(io.err()).not.toContain("oneadmin:pw");
   });

@@ -36,7 +36,9 @@ function brief(sink: RecordingSink): string[] {
       case "change-interrupted":
         return `interrupted ${e.address}${e.state ? ` ${e.state}` : ""}`;
       case "poll-retry":
-        return `poll-retry ${e.failures}/${e.limit}`;
+        return `poll-retry ${e.failures}/${e.limit ?? "-"}`;
+      case "call-retry":
+        return `call-retry ${e.address ?? "-"} ${e.call} ${e.attempt}`;
       case "outputs":
         return `outputs ${JSON.stringify(e.values)} unknown=${e.unknown.join(",")}`;
       case "apply-finished":
@@ -193,7 +195,7 @@ describe("applyPlan", () => {
     provider.failNextPolls(transientError("read ECONNRESET"));
     const r = await result;
     expect(r.ok).toBe(true);
-    expect(brief(sink)).toContain("poll-retry 1/5");
+    expect(brief(sink)).toContain("poll-retry 1/-");
     const retry = sink.ofType("poll-retry")[0]!;
     expect(retry.message).toBe("read ECONNRESET");
   });

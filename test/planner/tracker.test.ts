@@ -146,8 +146,21 @@ describe("OperationTracker", () => {
       const error = (outcome as { error: Error }).error;
       expect(error).toBeInstanceOf(PollFailedError);
       expect(error.cause).toBe(cause);
-      expect(error.message).toBe(`lab/${"ab"[i]}: lost track of the operation: 3 polls in a row failed (connect ECONNREFUSED 127.0.0.1:2633)`);
+      expect(error.message).toBe(`lab/${"ab"[i]}: lost track of the operation: 3 polls in a row failed over 400ms (connect ECONNREFUSED 127.0.0.1:2633)`);
     }
+  });
+
+  it("rides out a cloud that stops answering for less than retryTimeoutMs, and fails the operations once it stays away longer", async () => {
+    const outage = (failures: number, retryTimeoutMs: number) => {
+      const { clock, provider, track } = setup({ "lab/vm": { ticks: 2 } }, { retryTimeoutMs, pollInterval: { initialMs: 1_000, maxMs: 10_000 } });
+      provider.failNextPolls(...Array.from({ length: failures }, () => transientError("connect ECONNREFUSED 127.0.0.1:2633")));
+      return clock.run(track("lab/vm"));
+    };
+    // Twelve refused polls with backoff capped at 10 s take about a minute: within three minutes, done.
+    expect((await outage(12, 180_000)).phase).toBe("done");
+    const lost = await outage(1_000, 60_000);
+    expect(lost.phase).toBe("failed");
+    expect((lost as { error: Error }).error.message).toMatch(/^lab\/vm: lost track of the operation: \d+ polls in a row failed over \d+s \(connect ECONNREFUSED/);
   });
 
   it("resets the count of failed polls after a poll succeeds", async () => {

@@ -12,8 +12,8 @@ import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import type { Command } from "../command";
 import type { CliIo } from "../io";
-import { connectCloud, type CloudConnection } from "../cloud";
-import { addressesOf, colorOf, PLAN_OPTIONS, targetsOf, useColor } from "../plan-args";
+import { connectCloud, retryToStderr, type CloudConnection, type ConnectOptions } from "../cloud";
+import { addressesOf, colorOf, parseDuration, PLAN_OPTIONS, RETRY_HELP, retryTimeoutOf, targetsOf, useColor } from "../plan-args";
 import { renderPlanText } from "../render/plan-text";
 import { chooseProgressMode, createProgressRenderer } from "../render/progress-renderer";
 import { STACK_FILE_HELP } from "../stack-args";
@@ -51,6 +51,7 @@ Options:
   --parallelism N       changes in flight at once (default ${DEFAULT_PARALLELISM})
   --timeout KIND=TIME   how long one change of a kind may take, e.g. VirtualMachine=20m, Image=2h
                         (repeatable; default 30m for every kind)
+${RETRY_HELP}
   --json                one JSON event per line instead of the progress view
   --color, --no-color   force colours on or off
 
@@ -68,19 +69,11 @@ export interface ApplyArgs {
   destroy: boolean;
   targets: string[];
   replace: string[];
+  retryTimeoutMs: number;
   parallelism: number;
   timeouts: Record<string, number>;
   json: boolean;
   color: boolean | undefined;
-}
-
-/** `90s`, `20m`, `2h`, `1500ms` → milliseconds. */
-export function parseDuration(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
-  if (!m) return undefined;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
-  const ms = Math.round(Number(m[1]) * unit);
-  return ms > 0 ? ms : undefined;
 }
 
 export function parseApplyArgs(argv: string[]): ApplyArgs {
@@ -123,6 +116,7 @@ export function parseApplyArgs(argv: string[]): ApplyArgs {
     destroy: v.destroy === true,
     targets: targetsOf(v.target),
     replace: addressesOf("--replace", v.replace),
+    retryTimeoutMs: retryTimeoutOf(v["retry-timeout"]),
     parallelism,
     timeouts,
     json: v.json === true,
@@ -157,7 +151,7 @@ interface Prepared {
  * A saved plan: its declaration validated like a stack file, then planned again against the live
  * objects; carried out only when that gives exactly the saved changes.
  */
-async function fromSavedPlan(args: ApplyArgs, path: string, io: CliIo): Promise<Prepared | number> {
+async function fromSavedPlan(args: ApplyArgs, path: string, io: CliIo, retry: ConnectOptions["retry"]): Promise<Prepared | number> {
   if (args.destroy || args.targets.length > 0 || args.replace.length > 0 || args.stack !== undefined) {
     throw new UsageError("--destroy, --target, --replace and --stack belong to the plan; a saved plan is carried out as it was made");
   }
@@ -179,7 +173,7 @@ async function fromSavedPlan(args: ApplyArgs, path: string, io: CliIo): Promise<
   if (analysis.state.stack !== plan.stack) {
     throw new StalePlanError(`${args.file} is a plan for stack "${plan.stack}" but carries the declaration of stack "${analysis.state.stack}"; nothing was changed`);
   }
-  const cloud = await connectCloud({ settings: plan.settings ?? {}, stackFile: resolve(dirname(path), plan.stackFile), simulate: args.simulate, io });
+  const cloud = await connectCloud({ settings: plan.settings ?? {}, stackFile: resolve(dirname(path), plan.stackFile), simulate: args.simulate, io, retry });
   try {
     if (!args.simulate && plan.endpoint !== cloud.label) {
       throw new StalePlanError(`the plan was made against ${plan.endpoint}, but this apply would talk to ${cloud.label}`);
@@ -202,13 +196,16 @@ async function fromSavedPlan(args: ApplyArgs, path: string, io: CliIo): Promise<
 async function runApply(argv: string[], io: CliIo): Promise<number> {
   const args = parseApplyArgs(argv);
   const color = useColor(args.color, io.stdout.isTTY, io.env);
+  // Retries are told on stderr while the plan is made, then through the progress view.
+  let report = retryToStderr(io);
+  const retry: ConnectOptions["retry"] = { timeoutMs: args.retryTimeoutMs, onRetry: (r) => report(r) };
   let prepared: Prepared | number;
   if (args.file?.endsWith(".json")) {
-    prepared = await fromSavedPlan(args, resolve(io.cwd, args.file), io);
+    prepared = await fromSavedPlan(args, resolve(io.cwd, args.file), io, retry);
   } else {
     const loaded = await loadDesired(args, io);
     if (typeof loaded === "number") return loaded;
-    const cloud = await connectCloud({ settings: loaded.stack.providerSettings, stackFile: loaded.file, simulate: args.simulate, io });
+    const cloud = await connectCloud({ settings: loaded.stack.providerSettings, stackFile: loaded.file, simulate: args.simulate, io, retry });
     try {
       prepared = { plan: await planWith(cloud, loaded.desired, args.destroy ? "destroy" : "plan", args), desired: loaded.desired, cloud };
     } catch (error) {
@@ -242,12 +239,14 @@ async function runApply(argv: string[], io: CliIo): Promise<number> {
     void io.stopSignal.then(() => controller.abort());
     const mode = chooseProgressMode({ json: args.json, ...(io.stdout.isTTY !== undefined ? { isTTY: io.stdout.isTTY } : {}), env: io.env });
     const renderer = createProgressRenderer(mode, { out: io.stdout, clock: systemClock, color, ...(mode === "tty" && process.stdout.columns ? { columns: process.stdout.columns } : {}) });
+    report = (r) => renderer.emit({ type: "call-retry", at: systemClock.now(), ...r });
     let result;
     try {
       result = await applyPlan(plan, cloud.provider, {
         desired,
         parallelism: args.parallelism,
         timeouts: args.timeouts,
+        retryTimeoutMs: args.retryTimeoutMs,
         sink: renderer,
         signal: controller.signal,
       });

@@ -8,7 +8,7 @@ import { dirname, relative, resolve } from "node:path";
 import type { Command } from "../command";
 import type { CliIo } from "../io";
 import { connectCloud, type CloudConnection } from "../cloud";
-import { parsePlanArgs, useColor, type PlanArgs } from "../plan-args";
+import { parsePlanArgs, RETRY_HELP, useColor, type PlanArgs } from "../plan-args";
 import { renderPlanText } from "../render/plan-text";
 import { STACK_FILE_HELP } from "../stack-args";
 import { loadStackFile, resolveStackFile, selectStacks } from "../stack-loader";
@@ -32,6 +32,7 @@ const COMMON_OPTIONS = `Options:
                         never leaves PENDING (repeatable; not with destroy)
   --detailed-exitcode   exit 0 when there is nothing to do, 2 when there are changes or objects
                         apply would wait for (still on their way), 1 on error
+${RETRY_HELP}
   --color, --no-color   force colours on or off (default: on for a terminal, unless NO_COLOR is set)
 
 Which cloud: the stack's provider settings (new Stack(app, "lab", { provider: { opennebula: {...} } })),
@@ -104,7 +105,7 @@ export async function planWith(cloud: CloudConnection, desired: DesiredState, mo
 export async function computePlan(args: PlanArgs, mode: "plan" | "destroy", io: CliIo): Promise<{ plan: Plan; loaded: LoadedStack } | number> {
   const loaded = await loadDesired(args, io);
   if (typeof loaded === "number") return loaded;
-  const cloud = await connectCloud({ settings: loaded.stack.providerSettings, stackFile: loaded.file, simulate: args.simulate, io });
+  const cloud = await connectCloud({ settings: loaded.stack.providerSettings, stackFile: loaded.file, simulate: args.simulate, io, retry: { timeoutMs: args.retryTimeoutMs } });
   try {
     return { plan: await planWith(cloud, loaded.desired, mode, args), loaded };
   } finally {

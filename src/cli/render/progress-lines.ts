@@ -6,7 +6,7 @@ import type { ApplyEvent } from "../../planner/events";
 import { formatDuration, formatEventTime } from "../../planner/events";
 import { assertNever } from "../../errors";
 import type { ProgressOutput, ProgressRenderer } from "./progress-renderer";
-import { INTERRUPTED_ADVICE, actionName, fields, finishedSentence, outputPairs, pastTense, stepLabel } from "./progress-text";
+import { INTERRUPTED_ADVICE, actionName, fields, finishedSentence, outputPairs, pastTense, retrySentence, stepLabel } from "./progress-text";
 
 export class LinesProgress implements ProgressRenderer {
   /** Steps per change, to say `step 2/3` only where a change has several. */
@@ -38,7 +38,8 @@ export class LinesProgress implements ProgressRenderer {
       case "change-interrupted":
         return [fields(event.address, "INTERRUPTED", `${actionName(event.action)} left after ${formatDuration(event.durationMs)}`, event.state === undefined ? undefined : `last state ${event.state}`)];
       case "poll-retry":
-        return [fields("poll", `RETRY ${event.failures}/${event.limit} in ${formatDuration(event.retryInMs)}`, event.message)];
+      case "call-retry":
+        return [fields("RETRY", retrySentence(event), event.message)];
       case "outputs":
         return [
           ...Object.keys(event.values)

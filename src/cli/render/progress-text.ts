@@ -2,7 +2,7 @@
  * Wording the three progress views share, so the TTY view, the CI lines and a person reading either
  * see the same sentences for the same events.
  */
-import type { ApplyFinishedEvent, OutputValue } from "../../planner/events";
+import type { ApplyFinishedEvent, CallRetryEvent, OutputValue, PollRetryEvent } from "../../planner/events";
 import { formatDuration } from "../../planner/events";
 import type { Action } from "../../planner/action";
 import { assertNever } from "../../errors";
@@ -59,3 +59,10 @@ export function fields(...parts: (string | undefined)[]): string {
 
 /** Said after an interrupted apply: the cloud kept working on what had started. */
 export const INTERRUPTED_ADVICE = "interrupted changes may have left objects part-way; run plan again to see where they stand";
+
+/** What is being retried and for how long: the same words in every view (the TTY view, CI lines, plan's stderr). */
+export function retrySentence(event: Pick<PollRetryEvent, "type" | "failures" | "limit" | "retryInMs" | "giveUpInMs"> | Omit<CallRetryEvent, "at" | "message">): string {
+  const when = `retrying in ${formatDuration(event.retryInMs)}, giving up in ${formatDuration(Math.max(0, event.giveUpInMs))}`;
+  if (event.type === "poll-retry") return `poll failed (${event.failures}${event.limit === undefined ? " in a row" : `/${event.limit}`}), ${when}`;
+  return `${event.address === undefined ? "" : `${event.address}: `}${event.call} failed (attempt ${event.attempt}), ${when}`;
+}

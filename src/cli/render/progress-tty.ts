@@ -12,7 +12,7 @@ import type { ApplyEvent, OutputsEvent } from "../../planner/events";
 import { formatDuration } from "../../planner/events";
 import { assertNever } from "../../errors";
 import type { ProgressOutput, ProgressRenderer } from "./progress-renderer";
-import { INTERRUPTED_ADVICE, actionName, fields, finishedSentence, outputPairs, pastTense, stepLabel } from "./progress-text";
+import { INTERRUPTED_ADVICE, actionName, fields, retrySentence, finishedSentence, outputPairs, pastTense, stepLabel } from "./progress-text";
 
 /** A repeating timer; the default is the process's own, unref'd so it never keeps Node alive. */
 export interface RefreshTimer {
@@ -135,7 +135,8 @@ export class TtyProgress implements ProgressRenderer {
         this.pending.push(this.paint("magenta", "!") + " " + fields(event.address, `interrupted after ${formatDuration(event.durationMs)}`, event.state === undefined ? undefined : `last state ${event.state}`));
         break;
       case "poll-retry":
-        this.pending.push(this.paint("yellow", "~") + " " + fields(`poll failed (${event.failures}/${event.limit}), retrying in ${formatDuration(event.retryInMs)}`, event.message));
+      case "call-retry":
+        this.pending.push(this.paint("yellow", "~") + " " + fields(retrySentence(event), event.message));
         break;
       case "outputs":
         this.outputs = event;

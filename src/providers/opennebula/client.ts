@@ -47,7 +47,7 @@ export class OneClient {
    */
   async callEscapedBytes(method: string, ...params: XmlRpcValue[]): Promise<Buffer> {
     const body = encodeCall(method, [this.#session, ...params]);
-    const bytes = await this.transport.postBytes(method, body);
+    const bytes = await this.transport.postBytes(method, body, isReadOnlyCall(method));
     // A string value holds no "<", so the first "</string>" after "<string>" ends it.
     const open = bytes.indexOf(STRING_OPEN);
     const close = open < 0 ? -1 : bytes.indexOf(STRING_CLOSE, open);
@@ -75,7 +75,7 @@ export class OneClient {
 
   private async invoke(method: string, params: XmlRpcValue[], keepEscaped: boolean): Promise<XmlRpcValue> {
     const body = encodeCall(method, [this.#session, ...params]);
-    const text = await this.transport.post(method, body);
+    const text = await this.transport.post(method, body, isReadOnlyCall(method));
     return interpretResult(method, this.decode(method, text, keepEscaped));
   }
 
@@ -93,6 +93,14 @@ export class OneClient {
     if (decoded.fault) throw new XmlRpcFaultError(method, decoded.code, decoded.message);
     return decoded.value;
   }
+}
+
+/**
+ * Calls that only read (`one.vm.info`, the pool reads, `one.system.version`): sending one twice does
+ * no harm, so they may be sent again without looking first.
+ */
+export function isReadOnlyCall(method: string): boolean {
+  return /\.(info|infoextended|infoset|version|config)$/.test(method) || method.startsWith("system.");
 }
 
 const STRING_OPEN = new TextEncoder().encode("<string>");

@@ -81,12 +81,21 @@ export class OneProtocolError extends HyperplanError {
 
 export type TransportFailure = "refused" | "reset" | "timeout" | "http-status" | "malformed" | "tls" | "dns" | "other";
 
+/** Failures where the request never reached oned: sending the call again cannot make it twice. */
+const NOT_DELIVERED = new Set<TransportFailure>(["refused", "dns", "tls"]);
+
 export class OneTransportError extends HyperplanError {
   readonly method: string;
   readonly reason: TransportFailure;
   readonly endpoint: string;
   readonly status: number | undefined;
   readonly transient: boolean;
+  /**
+   * False when the request surely never reached oned (refused, no such host, TLS); true when oned may
+   * have received it and acted (a reset, a timeout, a broken answer): such a call is sent again only
+   * if repeating it is harmless or its effect was looked for first.
+   */
+  readonly mayHaveActed: boolean;
 
   constructor(method: string, endpoint: string, reason: TransportFailure, summary: string, options: { status?: number; cause?: unknown } = {}) {
     // The cause is a Node socket error or parse error: neither ever saw the request body.
@@ -97,6 +106,7 @@ export class OneTransportError extends HyperplanError {
     this.status = options.status;
     this.transient =
       reason === "refused" || reason === "reset" || reason === "timeout" || (reason === "http-status" && (options.status ?? 0) >= 500);
+    this.mayHaveActed = !NOT_DELIVERED.has(reason);
   }
 }
 

@@ -11,18 +11,18 @@
 import { effectiveProps } from "../../diff/effective";
 import { HyperplanError } from "../../errors";
 import type { Plan, ResourceChange } from "../../planner/plan";
-import { withRetry } from "../../planner/retry";
+import { isTransientError, Retrier, type CallRetry } from "../../planner/retry";
 import type { AttributeRef, DesiredResource, DesiredState } from "../../resources/desired-state";
 import type { Clock, Operation, OperationStatus, OwnershipReading } from "../provider";
 import { systemClock } from "../provider";
 import type { OneClient } from "./client";
 import { resultId } from "./client";
-import { OneApiError } from "./errors";
+import { OneApiError, OneTransportError } from "./errors";
 import type { OneKind } from "./map-common";
 import { ownedSlicePredicate, readOwnershipTag, TAG_REPLACES } from "./ownership";
 import { readPool, readPoolRange, readVmsByIds } from "./pools";
 import { parseObject, type ImageRecord, type PoolKind, type VmRecord, type VnetRecord } from "./records";
-import { arrivalSteps, createSteps, deleteSteps, replacePhaseSteps, replaceSteps, updateSteps, type LiveRecord, type Param, type Step, type StepContext, type WaitFor } from "./steps";
+import { arrivalSteps, createSteps, deleteSteps, replacePhaseSteps, replaceSteps, resendOf, updateSteps, type LiveRecord, type Param, type Step, type StepContext, type WaitFor } from "./steps";
 import { imageStateName, isVmFailure, VM_STATE, vmStateName, vnetStateName } from "./states";
 import { templateGet, templateVectors, type Template } from "./template-syntax";
 
@@ -61,14 +61,21 @@ interface OpData extends Record<string, unknown> {
   restore?: Step[];
   /** Set while those steps run after a failure: what failed, reported once the VM is back. */
   restoring?: { state: string; message: string };
+  /** How each VM the operation calls looked when last read (`vmFingerprint`), by id; dropped after a call changes it. */
+  seen?: Record<number, string>;
 }
 
 export interface OperationsOptions {
   clock?: Clock;
   random?: () => number;
-  /** Attempts of one call on transient errors (default 5). */
-  maxAttempts?: number;
+  /** How long a call failing on a lost or busy cloud is retried (default 3 minutes). */
+  retryTimeoutMs?: number;
+  /** Told of every retry, for the progress view. */
+  onRetry?: (retry: CallRetry) => void;
 }
+
+/** Rounds of "the answer was lost, the VM shows the call did not happen, send it again" before giving up. */
+const MAX_RESENDS = 3;
 
 export class OpenNebulaOperations {
   /** Ids of the stack's objects by address: from the plan, then from creates. */
@@ -76,8 +83,7 @@ export class OpenNebulaOperations {
   /** Values known after apply, by `address.attr` (a VM's ip and mac). */
   private readonly values = new Map<string, string>();
   private readonly clock: Clock;
-  private readonly random: () => number;
-  private readonly maxAttempts: number;
+  private readonly retrier: Retrier;
   private scan: Promise<void> | undefined;
   /**
    * Objects read by `readOwnership` for the change about to start, by `kind#id`: an update's start
@@ -91,8 +97,12 @@ export class OpenNebulaOperations {
     options: OperationsOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
-    this.random = options.random ?? Math.random;
-    this.maxAttempts = options.maxAttempts ?? 5;
+    this.retrier = new Retrier({
+      clock: this.clock,
+      ...(options.random ? { random: options.random } : {}),
+      ...(options.retryTimeoutMs !== undefined ? { timeoutMs: options.retryTimeoutMs } : {}),
+      ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+    });
   }
 
   /** Learns the ids and values of the objects the plan reads or keeps. */
@@ -111,7 +121,7 @@ export class OpenNebulaOperations {
     if (!Number.isInteger(numeric) || numeric < 0) throw new OperationError(`${kind}#${id}`, `"${id}" is not an OpenNebula object id`);
     let xml: unknown;
     try {
-      xml = await this.callWithRetry(INFO_OF[kind as OneKind], [numeric]);
+      xml = await this.read(INFO_OF[kind as OneKind], [numeric], `${kind}#${id}`);
     } catch (error) {
       if (error instanceof OneApiError && error.codeName === "NO_EXISTS") return { state: "gone" };
       throw error;
@@ -126,9 +136,12 @@ export class OpenNebulaOperations {
   async start(change: ResourceChange, desired: DesiredState | undefined): Promise<Operation> {
     const kind = change.kind as OneKind;
     if (!(kind in POOL_OF)) throw new OperationError(change.address, `OpenNebula has no kind ${change.kind}`);
+    const read = change.id === undefined ? undefined : this.justRead.get(`${kind}#${change.id}`);
     const { plan, error } = await this.stepsOf(change, kind, desired);
     if (change.id !== undefined) this.justRead.delete(`${kind}#${change.id}`);
     const data: OpData = { kind, plan, ...(error !== undefined ? { error } : {}) };
+    // The VM as just read: what a call whose answer gets lost is checked against.
+    if (read?.kind === "VirtualMachine") data.seen = { [read.record.id]: vmFingerprint(read.record) };
     if (change.action === "delete" || change.action === "replace") data.old = this.liveIdOf(change);
     // The second phase of a two-phase replacement renames the object its first phase made.
     const made = change.phase === "finish" ? this.ids.get(change.address) : undefined;
@@ -250,7 +263,7 @@ export class OpenNebulaOperations {
       this.justRead.delete(`${kind}#${id}`);
       return read;
     }
-    const xml = await this.callWithRetry(INFO_OF[kind], [id]);
+    const xml = await this.read(INFO_OF[kind], [id], change.address);
     const record = parseObject(POOL_OF[kind], String(xml));
     return { kind, record } as LiveRecord;
   }
@@ -271,7 +284,7 @@ export class OpenNebulaOperations {
       } else {
         const params = step.params.map((p) => this.param(op, p));
         try {
-          await this.callWithRetry(step.method, params);
+          await this.send(op, step, params);
         } catch (error) {
           if (!(step.ignoreMissing && error instanceof OneApiError && error.codeName === "NO_EXISTS")) {
             throw new OperationError(op.address, `${step.label} failed`, describe(error), error);
@@ -330,6 +343,7 @@ export class OpenNebulaOperations {
           }
           const state = vmStateName(vm.state, vm.lcmState);
           if (isVmFailure(vm.state, vm.lcmState)) return failed(state, templateGet(vm.userTemplate, "ERROR") ?? "the VM failed while it was terminated");
+          this.rememberSeen(op, vm);
           return running(state);
         }
         if (!vm) return failed("GONE", "the VM disappeared while apply waited for it");
@@ -341,6 +355,7 @@ export class OpenNebulaOperations {
         }
         (op.data as OpData).outputs = vmOutputs(vm);
         this.rememberVm(op.address, vm);
+        this.rememberSeen(op, vm);
         (op.data as OpData).lastState = state;
         if ((step.until === "vm-running" && state === "RUNNING") || (step.until === "vm-poweroff" && state === "POWEROFF")) arrived = true;
         else return running(state, state === "PENDING" ? templateGet(vm.userTemplate, "SCHED_MESSAGE") : undefined);
@@ -393,8 +408,57 @@ export class OpenNebulaOperations {
 
   // ------------------------------------------------------------------------------------- calls
 
-  private callWithRetry(method: string, params: (string | number | boolean)[]) {
-    return withRetry(() => this.client.call(method, ...params), { clock: this.clock, random: this.random, maxAttempts: this.maxAttempts });
+  /** A call that only reads: retried on every transient failure. */
+  private read(method: string, params: (string | number | boolean)[], address?: string) {
+    return this.retrier.run(method, () => this.client.call(method, ...params), address === undefined ? {} : { address });
+  }
+
+  /**
+   * One step's call. Failures where oned surely did not act (refused, INTERNAL, LOCKED …) are retried.
+   * A call whose answer was lost after it may have reached oned (a reset, a timeout) is sent again only
+   * when that is harmless (`resendOf`: a rename, a whole-template update); a VM call is sent again only
+   * after the VM, read back, shows it did not happen; a call that can be checked neither way is not
+   * sent twice, and the change fails saying so.
+   */
+  private async send(op: Operation, step: Extract<Step, { type: "call" }>, params: (string | number | boolean)[]): Promise<void> {
+    const resend = resendOf(step.method);
+    const lost = (error: unknown): boolean => error instanceof OneTransportError && error.mayHaveActed;
+    const target = this.target(op, step.params.some((p) => typeof p === "object" && p.$ === "old") ? "old" : "id");
+    for (let round = 1; ; round++) {
+      try {
+        await this.retrier.run(step.method, () => this.client.call(step.method, ...params), {
+          address: op.address,
+          ...(resend === "safe" ? {} : { isTransient: (error: unknown) => isTransientError(error) && !lost(error) }),
+        });
+        if (resend === "verify-vm") this.forgetSeen(op, target);
+        return;
+      } catch (error) {
+        if (!lost(error) || resend === "safe") throw error;
+        const unknown = (why: string) =>
+          new OperationError(op.address, `${step.label}: the answer was lost, and ${why}; it is not sent twice. Plan again to see where the object stands`, describe(error), error);
+        if (resend === "never") throw unknown("whether OpenNebula carried the call out cannot be told");
+        const before = (op.data as OpData).seen?.[target];
+        if (before === undefined) throw unknown("the VM changed since it was last read, so whether OpenNebula carried the call out cannot be told");
+        const [now] = await this.retrier.run("one.vmpool.infoset", () => readVmsByIds(this.client, [target], { extended: false }), { address: op.address });
+        if (!now || vmFingerprint(now) !== before) {
+          // The VM moved since it was last read: the call reached oned.
+          this.forgetSeen(op, target);
+          return;
+        }
+        if (round >= MAX_RESENDS) throw unknown(`the VM still shows no trace of it after ${round} tries`);
+      }
+    }
+  }
+
+  /** Remembers how a VM looked when last read: what a lost call's effect is looked for against. */
+  private rememberSeen(op: Operation, vm: VmRecord): void {
+    const data = op.data as OpData;
+    data.seen = { ...(data.seen ?? {}), [vm.id]: vmFingerprint(vm) };
+  }
+
+  private forgetSeen(op: Operation, id: number): void {
+    const seen = (op.data as OpData).seen;
+    if (seen) delete seen[id];
   }
 
   /**
@@ -405,7 +469,8 @@ export class OpenNebulaOperations {
     const data = op.data as OpData;
     const params = step.params.map((p) => this.param(op, p));
     try {
-      return await withRetry(
+      return await this.retrier.run(
+        step.method,
         async (attempt) => {
           if (attempt > 1) {
             const found = await this.findByTag(data.kind, op.address, data.old);
@@ -413,7 +478,7 @@ export class OpenNebulaOperations {
           }
           return resultId(step.method, await this.client.call(step.method, ...params));
         },
-        { clock: this.clock, random: this.random, maxAttempts: this.maxAttempts },
+        { address: op.address },
       );
     } catch (error) {
       throw new OperationError(op.address, `${step.label} failed`, describe(error), error);
@@ -452,7 +517,7 @@ export class OpenNebulaOperations {
 
   /** The stack's object of `kind` carrying `address` (not `except`, the one a replacement removes). */
   private async findByTag(kind: OneKind, address: string, except: number | undefined): Promise<number | undefined> {
-    const { records } = await readPool(this.client, POOL_OF[kind], { keep: ownedSlicePredicate(this.stack) });
+    const { records } = await readPool(this.client, POOL_OF[kind], { keep: ownedSlicePredicate(this.stack), retrier: this.retrier });
     for (const r of records as Array<{ id: number; template: Template; userTemplate?: Template }>) {
       if (r.id === except) continue;
       const tag = readOwnershipTag(kind === "VirtualMachine" ? (r.userTemplate ?? []) : r.template);
@@ -485,7 +550,7 @@ export class OpenNebulaOperations {
   /** Learns the ids (and VM values) of every object the stack owns, from one paged read per kind. */
   private async scanOwned(): Promise<void> {
     for (const kind of Object.keys(POOL_OF) as OneKind[]) {
-      const { records } = await readPool(this.client, POOL_OF[kind], { keep: ownedSlicePredicate(this.stack) });
+      const { records } = await readPool(this.client, POOL_OF[kind], { keep: ownedSlicePredicate(this.stack), retrier: this.retrier });
       for (const r of records as Array<{ id: number; template: Template; userTemplate?: Template }>) {
         const template = kind === "VirtualMachine" ? (r.userTemplate ?? []) : r.template;
         const tag = readOwnershipTag(template);
@@ -516,7 +581,7 @@ export class OpenNebulaOperations {
   }
 
   private async datastoreId(address: string, name: string): Promise<number> {
-    const { records } = await readPool(this.client, "datastore");
+    const { records } = await readPool(this.client, "datastore", { retrier: this.retrier });
     const ds = records.find((d) => d.name === name);
     if (!ds) throw new OperationError(address, `names the datastore "${name}", which does not exist`);
     return ds.id;
@@ -540,6 +605,16 @@ export function idClusters(ids: readonly number[], gap: number): [number, number
 
 function currentStep(op: Operation): Step | undefined {
   return (op.data as OpData).plan[op.step];
+}
+
+/**
+ * What a VM call visibly changes, from the fields the short body has too (`one.vmpool.infoset` without
+ * extended): state, each disk's id and size, each NIC's id, network and security groups.
+ */
+export function vmFingerprint(vm: VmRecord): string {
+  const disks = templateVectors(vm.template, "DISK").map((d) => `${d.DISK_ID}:${d.SIZE ?? ""}`);
+  const nics = templateVectors(vm.template, "NIC").map((n) => `${n.NIC_ID}:${n.NETWORK_ID ?? ""}:${n.SECURITY_GROUPS ?? ""}`);
+  return `${vm.state}/${vm.lcmState} disks ${disks.join(",")} nics ${nics.join(",")}`;
 }
 
 function vmOutputs(vm: VmRecord): Record<string, string | number> {

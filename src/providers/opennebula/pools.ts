@@ -13,6 +13,7 @@
  * that changes while it is read can shift objects between pages: an object seen twice is kept once.
  */
 import { EscapedString, unescapeUtf8, unescapeXml, type XmlRpcValue } from "../../xmlrpc/index";
+import { isTransientError, type Retrier } from "../../planner/retry";
 import type { OneClient } from "./client";
 import { OneApiError, OneProtocolError } from "./errors";
 import { KINDS, type PoolKind, type RecordOf } from "./records";
@@ -31,6 +32,8 @@ export interface PoolReadOptions {
    * oned only; others fail the call with INTERNAL (see `isJsonQueryUnsupported`).
    */
   query?: string;
+  /** Retries each page call on transient failures (a read: sending it again is harmless). */
+  retrier?: Pick<Retrier, "run">;
 }
 
 export interface PoolReadStats {
@@ -88,11 +91,16 @@ export async function readPool<K extends PoolKind>(client: OneClient, kind: K, o
       byId.set(record.id, record);
     }
   };
+  const send = (...params: XmlRpcValue[]) =>
+    options.retrier
+      ? // A search oned's database cannot run fails with INTERNAL, which is no hiccup: it is answered at once.
+        options.retrier.run(call.method, () => client.callEscapedBytes(call.method, ...params), { isTransient: (e) => isTransientError(e) && !isJsonQueryUnsupported(e) })
+      : client.callEscapedBytes(call.method, ...params);
   if ("unpaged" in call) {
-    take(slicesOf(await client.callEscapedBytes(call.method)));
+    take(slicesOf(await send()));
   } else {
     const extra = options.query !== undefined && kind === "vm" ? [...call.extra, options.query] : call.extra;
-    const page = (offset: number) => client.callEscapedBytes(call.method, -2, offset, -pageSize, ...extra);
+    const page = (offset: number) => send(-2, offset, -pageSize, ...extra);
     const pages = [page(0)];
     const abandon = (from: number) => pages.slice(from).forEach((p) => p.catch(() => undefined));
     for (let k = 0; k < pages.length; k++) {

@@ -11,7 +11,8 @@ import type { LiveResource, LiveState } from "../../diff/live-state";
 import { fingerprintLive } from "../../diff/live-state";
 import { effectiveProps } from "../../diff/effective";
 import type { DesiredResource, DesiredState, ResourceKind, VirtualMachineSpec } from "../../resources/desired-state";
-import type { LiveReader } from "../provider";
+import { Retrier, type CallRetry } from "../../planner/retry";
+import { systemClock, type Clock, type LiveReader } from "../provider";
 import { OneClient, type OneClientOptions } from "./client";
 import { openNebulaDiffRules } from "./diff-rules";
 import { imageLiveStatus, networkLiveStatus, securityGroupLiveStatus, templateLiveStatus, vmLiveStatus } from "./live-model";
@@ -22,7 +23,7 @@ import { networkToSpec } from "./map-virtual-network";
 import { vmToSpec } from "./map-virtual-machine";
 import { vmTemplateToSpec } from "./map-vm-template";
 import { ownedSlicePredicate, readOwnershipTag, TAG_REPLACES, TAG_STACK } from "./ownership";
-import { isJsonQueryUnsupported, readPool, type PoolReadStats } from "./pools";
+import { isJsonQueryUnsupported, readPool, type PoolReadOptions, type PoolReadStats } from "./pools";
 import type { PoolKind, RecordOf } from "./records";
 import { imageStateName, vnetStateName } from "./states";
 import type { Template } from "./template-syntax";
@@ -30,6 +31,12 @@ import type { Template } from "./template-syntax";
 export interface OpenNebulaReaderOptions extends OneClientOptions {
   /** Objects per page of a pool read (default 2000). */
   pageSize?: number;
+  clock?: Clock;
+  random?: () => number;
+  /** How long a read failing on a lost or busy cloud is retried (default 3 minutes). */
+  retryTimeoutMs?: number;
+  /** Told of every retry. */
+  onRetry?: (retry: CallRetry) => void;
 }
 
 /** Which pool holds each kind, and where its ownership tag is. */
@@ -74,7 +81,7 @@ export function stackQuery(stack: string): string | undefined {
  * and if that finds any, this cloud's search is not used again. A search that misses VMs would make
  * the plan create them twice; this way it can only make a plan slower.
  */
-async function readVmPool(client: OneClient, stack: string, options: { keep: (slice: string | Buffer) => boolean; pageSize?: number }, search: JsonSearch) {
+async function readVmPool(client: OneClient, stack: string, options: Pick<PoolReadOptions, "keep" | "pageSize" | "retrier">, search: JsonSearch) {
   const query = stackQuery(stack);
   if (query !== undefined && search.supported !== false) {
     try {
@@ -103,10 +110,11 @@ export async function readOwned(
   stack: string,
   pageSize?: number,
   search: JsonSearch = {},
+  retrier?: Retrier,
 ): Promise<{ owned: OwnedObjects; addresses: Map<string, string>; stats: Record<string, PoolReadStats> }> {
   const keep = ownedSlicePredicate(stack);
   const stats: Record<string, PoolReadStats> = {};
-  const options = { keep, ...(pageSize ? { pageSize } : {}) };
+  const options = { keep, ...(pageSize ? { pageSize } : {}), ...(retrier ? { retrier } : {}) };
   const results = await Promise.all(POOLS.map(({ pool }) => (pool === "vm" ? readVmPool(client, stack, options, search) : readPool(client, pool, options))));
   POOLS.forEach(({ pool }, i) => (stats[pool] = results[i]!.stats));
   const records = Object.fromEntries(POOLS.map(({ pool }, i) => [pool, results[i]!.records])) as unknown as RecordsByPool;
@@ -242,15 +250,23 @@ export class OpenNebulaReader implements LiveReader {
   private readonly pageSize: number | undefined;
   /** Whether this cloud searches the VM pool itself (learnt on the first read). */
   readonly search: JsonSearch = {};
+  private readonly retrier: Retrier;
 
   constructor(options: OpenNebulaReaderOptions) {
     this.client = new OneClient(options);
     this.endpoint = this.client.endpoint;
     this.pageSize = options.pageSize;
+    this.retrier = new Retrier({
+      clock: options.clock ?? systemClock,
+      ...(options.random ? { random: options.random } : {}),
+      ...(options.retryTimeoutMs !== undefined ? { timeoutMs: options.retryTimeoutMs } : {}),
+      ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+    });
   }
 
+  /** Every pool read is retried on transient failures (a cloud restarting, a reset, INTERNAL, LOCKED). */
   async read(stack: string, desired?: DesiredState): Promise<LiveState> {
-    const { owned, addresses, stats } = await readOwned(this.client, stack, this.pageSize, this.search);
+    const { owned, addresses, stats } = await readOwned(this.client, stack, this.pageSize, this.search, this.retrier);
     this.lastStats = stats;
     return toLiveState(stack, this.endpoint, owned, addresses, desired);
   }

@@ -64,6 +64,35 @@ export type Step =
    */
   | { type: "wait"; label: string; until: WaitFor; on: "id" | "old"; hotplug?: true; restore?: Step[] };
 
+/**
+ * How a call whose answer was lost after it may have reached oned can be sent again (operations.ts):
+ * - `safe`: repeating it ends in the same place (a rename, a whole-template update, a delete, a
+ *   resize or updateconf of a VM that is not running);
+ * - `verify-vm`: only after the VM, read back, shows no trace of it (hot-plug calls, power actions,
+ *   a live resize: each one moves the VM's state, disks or NICs);
+ * - `never`: neither harmless nor visible in a cheap read (adding or removing an address range).
+ */
+export type Resend = "safe" | "verify-vm" | "never";
+
+const RESEND: Record<string, Resend> = {
+  "one.vm.action": "verify-vm",
+  "one.vm.attach": "verify-vm",
+  "one.vm.detach": "verify-vm",
+  "one.vm.attachnic": "verify-vm",
+  "one.vm.detachnic": "verify-vm",
+  "one.vm.diskresize": "verify-vm",
+  "one.vm.attachsg": "verify-vm",
+  "one.vm.detachsg": "verify-vm",
+  "one.vm.resize": "verify-vm",
+  "one.vm.updateconf": "verify-vm",
+  "one.vn.add_ar": "never",
+  "one.vn.rm_ar": "never",
+};
+
+export function resendOf(method: string): Resend {
+  return RESEND[method] ?? "safe";
+}
+
 const ID: Param = { $: "id" };
 const OLD: Param = { $: "old" };
 

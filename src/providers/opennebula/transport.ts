@@ -3,8 +3,12 @@
  * call.
  *
  * Keep-alive hazard (CLIENT-PERFORMANCE.md): oned closes a connection after 15 s idle; a request sent
- * on such a socket just as it closes fails with ECONNRESET/EPIPE although oned never saw it. When that
- * happens on a *reused* socket the call is sent once more on a fresh one. Nothing else is retried here.
+ * on such a socket just as it closes fails with ECONNRESET/EPIPE, usually before oned saw it. But a
+ * reset can also come after oned acted (a network that breaks while the answer travels), and the two
+ * look the same from here. So only a call the caller says is idempotent (a read) is sent once more on
+ * a fresh socket; any other fails with a transport error that says it may have been delivered, and
+ * its caller decides (an allocate looks for its object by tag, a hot-plug reads the VM back). Nothing
+ * else is retried here.
  */
 import http from "node:http";
 import https from "node:https";
@@ -39,18 +43,24 @@ export class Transport {
         : new http.Agent(agentOptions);
   }
 
-  /** Sends `body`; resolves with the response text of a 2xx answer. `method` only names the call in errors. */
-  async post(method: string, body: string): Promise<string> {
-    return (await this.postBytes(method, body)).toString("utf8");
+  /**
+   * Sends `body`; resolves with the response text of a 2xx answer. `method` only names the call in
+   * errors; `idempotent` says it may be sent again when a kept-alive socket turns out closed.
+   */
+  async post(method: string, body: string, idempotent: boolean): Promise<string> {
+    return (await this.postBytes(method, body, idempotent)).toString("utf8");
   }
 
   /** Like `post`, with the response's bytes as they came. */
-  async postBytes(method: string, body: string): Promise<Buffer> {
+  async postBytes(method: string, body: string, idempotent: boolean): Promise<Buffer> {
     try {
       return await this.once(method, body);
     } catch (error) {
-      if (error instanceof StaleSocketError) return this.once(method, body, true);
-      throw error;
+      if (!(error instanceof StaleSocketError)) throw error;
+      if (idempotent) return this.once(method, body, true);
+      throw new OneTransportError(method, this.printable, "reset", `the connection was reset (${error.message}); oned may or may not have carried the call out`, {
+        cause: error.cause,
+      });
     }
   }
 
@@ -109,7 +119,7 @@ export class Transport {
         const reason = classify(error);
         if (!fresh && request.reusedSocket && (error.code === "ECONNRESET" || error.code === "EPIPE")) {
           settled = true;
-          reject(new StaleSocketError());
+          reject(new StaleSocketError(describe(error), stripped(error)));
           return;
         }
         fail(reason, describe(error), { cause: stripped(error) });
@@ -120,7 +130,12 @@ export class Transport {
   }
 }
 
-class StaleSocketError extends Error {}
+/** A reset on a kept-alive socket: the request may have been lost before oned saw it, or after. */
+class StaleSocketError extends Error {
+  constructor(message: string, cause: Error) {
+    super(message, { cause });
+  }
+}
 
 // OpenSSL's verification codes (UNABLE_TO_VERIFY_LEAF_SIGNATURE, SELF_SIGNED_CERT_IN_CHAIN,
 // CERT_HAS_EXPIRED, ERR_TLS_CERT_ALTNAME_INVALID …) and Node's TLS/SSL errors.
