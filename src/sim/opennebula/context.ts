@@ -3,7 +3,6 @@
  * (FACTS §4), template parameters, update types, chmod/chown/rename (`RequestManagerChmod`,
  * `RequestManagerChown`, `RequestManagerRename`).
  */
-import { parseTemplate, templateMerge } from "../../providers/opennebula/template-syntax";
 import type { XmlRpcValue } from "../../xmlrpc/index";
 import { ErrorCode, OBJECT_NAMES, OneFailure, apiError, actionError, internalError, notFound, type ObjectKind } from "./failure";
 import { AuthOp, checkLock } from "./lock-check";
@@ -11,6 +10,7 @@ import type { Params } from "./params";
 import type { Pool, PoolWindow } from "./pool";
 import type { OwnedRecord } from "./records";
 import type { Template } from "./template-ops";
+import { TemplateParseError, mergeTemplates, parseOneTemplate } from "./template-parse";
 import type { World } from "./world";
 
 export interface MethodContext {
@@ -67,13 +67,13 @@ export function readWindow(p: Params, at = 2): PoolWindow {
   return { start: p.int(at), end: p.int(at + 1) };
 }
 
-/** Parses a template parameter as oned does (`parse_str_or_xml`); a syntax error is INTERNAL with the parser's words. */
+/** Parses a template parameter as oned does (`parse_str_or_xml`); a syntax error is INTERNAL with oned's words. */
 export function parseTemplateParam(text: string): Template {
   try {
-    return parseTemplate(text);
+    return parseOneTemplate(text);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw internalError(`Parse error: ${message}`);
+    if (error instanceof TemplateParseError) throw internalError(error.message);
+    throw error;
   }
 }
 
@@ -81,7 +81,7 @@ export function parseTemplateParam(text: string): Template {
 export function updatedTemplate(current: Template, text: string, type: number): Template {
   if (type < 0 || type > 1) throw apiError("Wrong update type");
   const update = parseTemplateParam(text);
-  return type === 0 ? update : templateMerge(current, update);
+  return type === 0 ? update : mergeTemplates(current, update);
 }
 
 /** Fetches an object or fails with NO_EXISTS as oned words it. */

@@ -1,10 +1,21 @@
 /**
- * Small mutations on hyperplan's `Template` value (an ordered list of attributes, repeated names
- * allowed) that the simulator needs beside what template-syntax offers.
+ * The simulator's template value, as oned holds one (`Template`: a multimap of single and vector
+ * attributes, `include/Template.h`): an ordered list of attributes, repeated names allowed, a vector
+ * a map of sub-attributes. Its own type and helpers, apart from the client's (template-parse.ts
+ * reads the text oned receives).
  */
-import type { Template, TemplateAttribute, TemplateValue, TemplateVector } from "../../providers/opennebula/template-syntax";
 
-export type { Template, TemplateAttribute, TemplateValue, TemplateVector };
+/** A vector attribute's sub-attributes (`VectorAttribute`: `std::map<string, string>`). */
+export type TemplateVector = Record<string, string>;
+
+export type TemplateValue = string | TemplateVector;
+
+export interface TemplateAttribute {
+  name: string;
+  value: TemplateValue;
+}
+
+export type Template = TemplateAttribute[];
 
 /** First single (non-vector) value of `name`. */
 export function tGet(t: Template, name: string): string | undefined {

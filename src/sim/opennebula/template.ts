@@ -5,7 +5,6 @@
  * attribute given in the extra template replaces every attribute of that name) and allocates a VM
  * from it.
  */
-import { templateMerge } from "../../providers/opennebula/template-syntax";
 import {
   applyRename,
   both,
@@ -28,6 +27,7 @@ import { lockMethods } from "./locks";
 import type { Pool } from "./pool";
 import type { OwnedRecord, VmTemplateRecord } from "./records";
 import { tClone, tGet, tRemove, tSet, type Template } from "./template-ops";
+import { mergeTemplates } from "./template-parse";
 import { createVm } from "./vm";
 import { defaultPermissions, el, escapedDoc, escapedPool, escapePiece, lockXml, permissionsXml, templateXml } from "./xml";
 import type { World } from "./world";
@@ -148,7 +148,7 @@ export const templateMethods: MethodTable = {
     let body = tClone(t.template);
     if (extraText.trim() !== "") {
       try {
-        body = templateMerge(body, parseTemplateParam(extraText));
+        body = mergeTemplates(body, parseTemplateParam(extraText));
       } catch (error) {
         if (error instanceof OneFailure) throw new OneFailure(ErrorCode.INTERNAL, error.oneMessage, t.id);
         throw error;

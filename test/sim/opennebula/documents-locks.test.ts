@@ -145,7 +145,11 @@ describe("locks", () => {
       expect((await one.fail("one.vm.action", "explode", vm)).message).toBe(`[one.vm.action] ${LOCKED_VM(vm)}`);
       const info = parseDoc(await one.doc("one.vm.info", vm)).VM[0];
       expect(info.LOCK).toMatchObject({ LOCKED: "1", OWNER: "0" });
-      expect(await one.doc("one.vmpool.info", -2, -1, -1, -1)).toContain("<DEPLOY_ID/><LOCK><LOCKED>1</LOCKED></LOCK><TEMPLATE>");
+      const short = await one.doc("one.vmpool.info", -2, -1, -1, -1);
+      expect(short).toContain("<DEPLOY_ID/><LOCK><LOCKED>1</LOCKED></LOCK><TEMPLATE>");
+      const [full, pool] = await Promise.all([validateOneXml(await one.doc("one.vm.info", vm), "vm.xsd"), validateOneXml(short, "vm_pool.xsd")]);
+      expect(full.errors).toEqual([]);
+      expect(pool.errors).toEqual([]);
 
       await one.ok("one.vm.lock", vm, 3);
       await one.ok("one.vm.action", "release", vm);
