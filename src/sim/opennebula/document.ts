@@ -71,20 +71,26 @@ export const documentMethods: MethodTable = {
     return id;
   }),
   "one.document.info": reader(({ world }, p) => {
-    const d = must(world.documents, "document", p.int(1));
+    const id = p.int(1);
     p.optBool(2, false);
-    return escapedDoc(documentXml(d));
+    return escapedDoc(documentXml(must(world.documents, "document", id)));
   }),
   "one.document.update": writer(({ world }, p) => {
-    const d = mustManage(world, p.int(1));
+    // DocumentUpdateXRPC reads every parameter before the update runs.
+    const id = p.int(1);
+    const text = p.str(2);
+    const type = p.optInt(3, 0);
+    const d = mustManage(world, id);
     // The document keeps what the update gives, NAME included (Document has no post_update_template).
-    d.template = updatedTemplate(d.template, p.str(2), p.optInt(3, 0));
+    d.template = updatedTemplate(d.template, text, type);
     world.documents.touch(d.id);
     return d.id;
   }),
   "one.document.rename": writer(({ world }, p) => {
-    const d = must(world.documents, "document", p.int(1));
-    if (applyRename(d, p.str(2), "document", null)) world.documents.touch(d.id);
+    const id = p.int(1);
+    const name = p.str(2);
+    const d = must(world.documents, "document", id);
+    if (applyRename(d, name, "document", null)) world.documents.touch(d.id);
     return d.id;
   }),
   "one.document.delete": writer(({ world }, p) => {

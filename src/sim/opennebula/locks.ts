@@ -36,9 +36,11 @@ function lockStateOf(level: number): number | null {
 export function lockMethods<R extends OwnedRecord>(object: string, kind: ObjectKind, pool: (world: World) => Pool<R>): MethodTable {
   return {
     [`one.${object}.lock`]: writer(({ world }, p) => {
-      const record = must(pool(world), kind, p.int(1));
+      // Every parameter is read (and type-checked by xmlrpc-c) before the object is looked up.
+      const id = p.int(1);
       const level = p.int(2);
       const test = p.optBool(3, false);
+      const record = must(pool(world), kind, id);
       const state = lockStateOf(level);
       if (state === null) throw actionError("Wrong lock level specified");
       // `test_lock_db` puts the lock's TIME (epoch seconds) in resp_msg, and that is the whole message.

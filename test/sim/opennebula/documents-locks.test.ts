@@ -294,3 +294,21 @@ print(one.documentpool.info(S, -2, -1, -1, 1207)[1].count("<DOCUMENT>"))
     });
   });
 });
+
+describe("parameters of the lock and document calls", () => {
+  it("are type-checked before the object is looked up, as xmlrpc-c reads them first", async () => {
+    await withSim({ delays: "instant" }, async (one) => {
+      const calls: [string, (string | number | boolean)[], string][] = [
+        ["one.document.lock", [99, "1"], "Parameter that is supposed to be integer is not"],
+        ["one.document.lock", [99, 1, 1], "Parameter that is supposed to be boolean is not"],
+        ["one.vm.lock", [99], "Not enough parameters"],
+        ["one.document.update", [99, 1], "Parameter that is supposed to be a string is not"],
+        ["one.document.allocate", ['NAME="x"'], "Not enough parameters"],
+        ["one.document.rename", [99], "Not enough parameters"],
+      ];
+      for (const [method, params, message] of calls) {
+        expect(await callRaw(one.sim.url, method, params)).toMatchObject({ fault: true, code: -501, message });
+      }
+    });
+  });
+});
