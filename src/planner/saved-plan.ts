@@ -36,6 +36,10 @@ export function planDifference(saved: Plan, fresh: Plan): PlanDifference | undef
     savedAddresses.add(s.address);
     const f = freshByAddress.get(s.address);
     if (!f) return { address: s.address, summary: `the saved plan has ${article(s.action)} ${s.action} that planning again does not give` };
+    if (s.action !== f.action) {
+      const says = (a: string) => (a === "noop" ? "no change" : `${article(a)} ${a}`);
+      return { address: s.address, summary: `the saved plan has ${says(s.action)} here, planning again gives ${says(f.action)}` };
+    }
     const path = changeDifference(s, f);
     if (path !== undefined) return { address: s.address, summary: `the saved ${s.action} differs from the change planned now at ${path}` };
   }

@@ -14,6 +14,7 @@ import type { DesiredState } from "../resources/desired-state";
 import type { Plan, ResourceChange } from "../planner/plan";
 import type { LiveState } from "../diff/live-state";
 import type { DiffRules } from "../diff/rules";
+import type { StackLocks } from "../planner/stack-lock";
 
 /** Milliseconds since the epoch; injected so tests run on a fake clock. */
 export interface Clock {
@@ -87,6 +88,8 @@ export interface Provider extends LiveReader {
    * the first and shortest, the longest, the growth while nothing moves). Unset: the tracker's defaults.
    */
   readonly pollInterval?: { initialMs?: number; maxMs?: number; factor?: number };
+  /** The stacks' locks, kept in the cloud: `apply` holds its stack's while it reads and changes it. */
+  readonly locks: StackLocks;
   /** Told the whole plan before the first start: ids and values of the objects it keeps. */
   begin?(plan: Plan): void | Promise<void>;
   /**

@@ -13,6 +13,7 @@ describe("apply arguments", () => {
       targets: [],
       replace: [],
       retryTimeoutMs: 180_000,
+      lockTimeoutMs: 0,
       parallelism: 10,
       timeouts: {},
       json: false,

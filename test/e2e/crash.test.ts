@@ -88,9 +88,27 @@ describe("apply killed with SIGKILL, then run again", () => {
     ["while the VMs boot", (e) => e.type === "change-started" && e.address === "lab/lab-2"],
   ];
 
+  /** Runs another hyperplan command to its end. */
+  function hyperplan(...argv: string[]): Promise<{ code: number | null; out: string; err: string }> {
+    const child = spawn(process.execPath, [bin, ...argv], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
+    return new Promise((resolve) => child.once("exit", (code) => resolve({ code, out, err })));
+  }
+
   it.each(killPoints)("converges when killed %s", async (_, killWhen) => {
     const killed = await apply(killWhen);
     expect(killed.signal).toBe("SIGKILL");
+    // The killed run left the stack's lock: the next apply says whose, and that its process is gone.
+    const locked = await hyperplan("apply", "lab.ts", "--auto-approve");
+    expect(locked.code).toBe(1);
+    expect(locked.err).toMatch(/another apply of stack "lab" is running: its lock is held by \S+ \(pid \d+, hyperplan apply\) since .*that process no longer runs on this machine/);
+    expect(locked.err).toContain("hyperplan unlock lab");
+    const unlocked = await hyperplan("unlock", "lab", "lab.ts", "--force");
+    expect(unlocked.out).toContain('Removed the lock of stack "lab".');
+    expect(unlocked.code).toBe(0);
     const rerun = await apply();
     expect(rerun.events.at(-1)).toMatchObject({ type: "apply-finished", failed: 0, skipped: 0 });
     expect(rerun.code).toBe(0);

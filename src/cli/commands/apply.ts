@@ -12,20 +12,22 @@ import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import type { Command } from "../command";
 import type { CliIo } from "../io";
-import { connectCloud, retryToStderr, type CloudConnection, type ConnectOptions } from "../cloud";
+import { connectCloud, retryToStderr } from "../cloud";
 import { addressesOf, colorOf, parseDuration, PLAN_OPTIONS, RETRY_HELP, retryTimeoutOf, targetsOf, useColor } from "../plan-args";
 import { renderPlanText } from "../render/plan-text";
 import { chooseProgressMode, createProgressRenderer } from "../render/progress-renderer";
 import { STACK_FILE_HELP } from "../stack-args";
 import { UsageError } from "../usage-error";
 import { issuesText } from "../stack-report";
-import { loadDesired, planWith } from "./plan";
+import { loadDesired, planWith, type PlanScope } from "./plan";
 import { HyperplanError } from "../../errors";
 import { maskSecrets, RESOURCE_KINDS, type DesiredState } from "../../resources/desired-state";
 import { analyseSavedDeclaration } from "../../resources/saved-declaration";
 import { applyPlan, DEFAULT_PARALLELISM } from "../../planner/executor";
 import { hasChanges, hasWork, parsePlan, type Plan } from "../../planner/plan";
 import { planDifference } from "../../planner/saved-plan";
+import { acquireStackLock, currentHolder, type HeldLock } from "../../planner/stack-lock";
+import type { ProviderSettings } from "../../resources/stack";
 import { systemClock } from "../../providers/provider";
 
 const USAGE = `Usage: hyperplan apply [stack.ts | plan.json] [options]
@@ -52,6 +54,8 @@ Options:
   --timeout KIND=TIME   how long one change of a kind may take, e.g. VirtualMachine=20m, Image=2h
                         (repeatable; default 30m for every kind)
 ${RETRY_HELP}
+  --lock-timeout TIME   how long to wait when another apply of the stack holds its lock
+                        (default 0: fail at once, naming who holds it and since when)
   --json                one JSON event per line instead of the progress view
   --color, --no-color   force colours on or off
 
@@ -70,10 +74,20 @@ export interface ApplyArgs {
   targets: string[];
   replace: string[];
   retryTimeoutMs: number;
+  /** How long to wait for another apply of the stack to release its lock; 0 fails at once. */
+  lockTimeoutMs: number;
   parallelism: number;
   timeouts: Record<string, number>;
   json: boolean;
   color: boolean | undefined;
+}
+
+/** `--lock-timeout`: a duration, or 0 (the default: fail at once when another apply holds the lock). */
+function lockTimeoutOf(value: string | undefined): number {
+  if (value === undefined || value.trim() === "0" || value.trim() === "0s") return 0;
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new UsageError(`--lock-timeout needs a duration like 0, 90s or 10m, got "${value}"`);
+  return ms;
 }
 
 export function parseApplyArgs(argv: string[]): ApplyArgs {
@@ -89,6 +103,7 @@ export function parseApplyArgs(argv: string[]): ApplyArgs {
         destroy: { type: "boolean" },
         parallelism: { type: "string" },
         timeout: { type: "string", multiple: true },
+        "lock-timeout": { type: "string" },
       },
     });
   } catch (error) {
@@ -117,6 +132,7 @@ export function parseApplyArgs(argv: string[]): ApplyArgs {
     targets: targetsOf(v.target),
     replace: addressesOf("--replace", v.replace),
     retryTimeoutMs: retryTimeoutOf(v["retry-timeout"]),
+    lockTimeoutMs: lockTimeoutOf(v["lock-timeout"]),
     parallelism,
     timeouts,
     json: v.json === true,
@@ -141,85 +157,97 @@ async function ask(io: CliIo, question: string): Promise<string> {
   }
 }
 
-interface Prepared {
-  plan: Plan;
+/** What apply carries out: a declaration to plan, from a stack file or a saved plan, and where its cloud is. */
+interface ApplySource {
   desired: DesiredState;
-  cloud: CloudConnection;
+  settings: ProviderSettings;
+  stackFile: string;
+  mode: "plan" | "destroy";
+  scope: PlanScope;
+  /** A saved plan: apply carries it out only if planning again gives exactly its changes. */
+  saved?: { plan: Plan; file: string };
 }
 
 /**
- * A saved plan: its declaration validated like a stack file, then planned again against the live
- * objects; carried out only when that gives exactly the saved changes.
+ * A saved plan: its declaration validated like a stack file; planned again (under the stack's lock)
+ * against the live objects and carried out only when that gives exactly the saved changes.
  */
-async function fromSavedPlan(args: ApplyArgs, path: string, io: CliIo, retry: ConnectOptions["retry"]): Promise<Prepared | number> {
+async function savedSource(args: ApplyArgs, path: string, io: CliIo): Promise<ApplySource | number> {
   if (args.destroy || args.targets.length > 0 || args.replace.length > 0 || args.stack !== undefined) {
     throw new UsageError("--destroy, --target, --replace and --stack belong to the plan; a saved plan is carried out as it was made");
   }
+  const file = args.file ?? path;
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    throw new HyperplanError("PLAN_FILE_UNREADABLE", `cannot read the plan file ${args.file}`, { cause: error, detail: (error as Error).message });
+    throw new HyperplanError("PLAN_FILE_UNREADABLE", `cannot read the plan file ${file}`, { cause: error, detail: (error as Error).message });
   }
-  const plan = parsePlan(text, args.file);
+  const plan = parsePlan(text, file);
   if (!plan.desired || plan.stackFile === undefined) {
-    throw new HyperplanError("PLAN_FILE_INCOMPLETE", `${args.file} is a plan document without the declaration it was made from; save plans with \`hyperplan plan --out FILE\``);
+    throw new HyperplanError("PLAN_FILE_INCOMPLETE", `${file} is a plan document without the declaration it was made from; save plans with \`hyperplan plan --out FILE\``);
   }
-  const analysis = analyseSavedDeclaration(plan.desired, args.file ?? "the plan file");
+  const analysis = analyseSavedDeclaration(plan.desired, file);
   if (!analysis.state) {
-    io.stderr.write(`hyperplan apply: the declaration saved in ${args.file} is not valid; nothing was changed\n${issuesText([analysis])}`);
+    io.stderr.write(`hyperplan apply: the declaration saved in ${file} is not valid; nothing was changed\n${issuesText([analysis])}`);
     return 1;
   }
   if (analysis.state.stack !== plan.stack) {
-    throw new StalePlanError(`${args.file} is a plan for stack "${plan.stack}" but carries the declaration of stack "${analysis.state.stack}"; nothing was changed`);
+    throw new StalePlanError(`${file} is a plan for stack "${plan.stack}" but carries the declaration of stack "${analysis.state.stack}"; nothing was changed`);
   }
-  const cloud = await connectCloud({ settings: plan.settings ?? {}, stackFile: resolve(dirname(path), plan.stackFile), simulate: args.simulate, io, retry });
-  try {
-    if (!args.simulate && plan.endpoint !== cloud.label) {
-      throw new StalePlanError(`the plan was made against ${plan.endpoint}, but this apply would talk to ${cloud.label}`);
-    }
-    const fresh = await planWith(cloud, analysis.state, plan.mode, { targets: plan.targets ?? [], replace: plan.replace ?? [] });
-    const difference = planDifference(plan, fresh);
-    if (difference) {
-      throw new StalePlanError(
-        `refusing ${args.file}: ${difference.summary}; nothing was changed. The file was edited, or the live objects of stack "${plan.stack}" changed since the plan was made: run \`hyperplan plan --out\` again and apply the new plan`,
-        difference.address,
-      );
-    }
-    return { plan: fresh, desired: analysis.state, cloud };
-  } catch (error) {
-    await cloud.close();
-    throw error;
-  }
+  return {
+    desired: analysis.state,
+    settings: plan.settings ?? {},
+    stackFile: resolve(dirname(path), plan.stackFile),
+    mode: plan.mode,
+    scope: { targets: plan.targets ?? [], replace: plan.replace ?? [] },
+    saved: { plan, file },
+  };
 }
 
 async function runApply(argv: string[], io: CliIo): Promise<number> {
   const args = parseApplyArgs(argv);
   const color = useColor(args.color, io.stdout.isTTY, io.env);
-  // Retries are told on stderr while the plan is made, then through the progress view.
-  let report = retryToStderr(io);
-  const retry: ConnectOptions["retry"] = { timeoutMs: args.retryTimeoutMs, onRetry: (r) => report(r) };
-  let prepared: Prepared | number;
+  let source: ApplySource | number;
   if (args.file?.endsWith(".json")) {
-    prepared = await fromSavedPlan(args, resolve(io.cwd, args.file), io, retry);
+    source = await savedSource(args, resolve(io.cwd, args.file), io);
   } else {
     const loaded = await loadDesired(args, io);
-    if (typeof loaded === "number") return loaded;
-    const cloud = await connectCloud({ settings: loaded.stack.providerSettings, stackFile: loaded.file, simulate: args.simulate, io, retry });
-    try {
-      prepared = { plan: await planWith(cloud, loaded.desired, args.destroy ? "destroy" : "plan", args), desired: loaded.desired, cloud };
-    } catch (error) {
-      await cloud.close();
-      throw error;
-    }
+    source = typeof loaded === "number" ? loaded : { desired: loaded.desired, settings: loaded.stack.providerSettings, stackFile: loaded.file, mode: args.destroy ? "destroy" : "plan", scope: args };
   }
-  if (typeof prepared === "number") return prepared;
-  const { plan, desired, cloud } = prepared;
+  if (typeof source === "number") return source;
+  const { desired, saved } = source;
+  const controller = new AbortController();
+  void io.stopSignal.then(() => controller.abort());
+  // Retries are told on stderr while the plan is made, then through the progress view.
+  let report = retryToStderr(io);
+  const cloud = await connectCloud({ settings: source.settings, stackFile: source.stackFile, simulate: args.simulate, io, retry: { timeoutMs: args.retryTimeoutMs, onRetry: (r) => report(r) } });
+  let lock: HeldLock | undefined;
   try {
+    if (saved && !args.simulate && saved.plan.endpoint !== cloud.label) {
+      throw new StalePlanError(`the plan was made against ${saved.plan.endpoint}, but this apply would talk to ${cloud.label}`);
+    }
+    // One apply of a stack at a time: the lock is held from before the live read to the end.
+    lock = await acquireStackLock(cloud.provider.locks, desired.stack, currentHolder(io.env, "hyperplan apply"), {
+      clock: systemClock,
+      timeoutMs: args.lockTimeoutMs,
+      signal: controller.signal,
+      onWait: (description) => io.stderr.write(`hyperplan apply: ${description}\n`),
+    });
+    const plan = await planWith(cloud, desired, source.mode, source.scope);
+    if (saved) {
+      const difference = planDifference(saved.plan, plan);
+      if (difference) {
+        throw new StalePlanError(
+          `refusing ${saved.file}: ${difference.summary}; nothing was changed. The file was edited, or the live objects of stack "${desired.stack}" changed since the plan was made: run \`hyperplan plan --out\` again and apply the new plan`,
+          difference.address,
+        );
+      }
+    }
     if (!args.json) io.stdout.write(renderPlanText(maskSecrets(plan), { color }));
     // Nothing to do: the text view said so; a JSON reader still gets its started and finished events.
     if (!hasWork(plan) && !args.json) return 0;
-    if (hasChanges(plan) && !args.autoApprove && !args.file?.endsWith(".json")) {
+    if (hasChanges(plan) && !args.autoApprove && !saved) {
       if (args.json) {
         io.stderr.write("hyperplan apply: --json prints events for machines, so nobody can answer a prompt; pass --auto-approve with it\n");
         return 1;
@@ -235,8 +263,6 @@ async function runApply(argv: string[], io: CliIo): Promise<number> {
       }
     }
     if (!args.json) io.stdout.write("\n");
-    const controller = new AbortController();
-    void io.stopSignal.then(() => controller.abort());
     const mode = chooseProgressMode({ json: args.json, ...(io.stdout.isTTY !== undefined ? { isTTY: io.stdout.isTTY } : {}), env: io.env });
     const renderer = createProgressRenderer(mode, { out: io.stdout, clock: systemClock, color, ...(mode === "tty" && process.stdout.columns ? { columns: process.stdout.columns } : {}) });
     report = (r) => renderer.emit({ type: "call-retry", at: systemClock.now(), ...r });
@@ -256,6 +282,12 @@ async function runApply(argv: string[], io: CliIo): Promise<number> {
     if (result.interrupted) return 130;
     return result.ok ? 0 : 1;
   } finally {
+    report = retryToStderr(io);
+    if (lock) {
+      await lock.release().catch((error: unknown) =>
+        io.stderr.write(`hyperplan apply: could not release the lock of stack "${desired.stack}" (${(error as Error).message}); once no apply of it runs, \`hyperplan unlock ${desired.stack}\` removes it\n`),
+      );
+    }
     await cloud.close();
   }
 }

@@ -6,7 +6,8 @@ import { destroyCommand, planCommand } from "./plan";
 import { showCommand } from "./show";
 import { simCommand } from "./sim";
 import { synthCommand } from "./synth";
+import { unlockCommand } from "./unlock";
 import { validateCommand } from "./validate";
 
 /** Every command the CLI knows, in the order `--help` lists them. */
-export const commands: Command[] = [validateCommand, synthCommand, planCommand, applyCommand, destroyCommand, outputCommand, showCommand, simCommand, demoCommand];
+export const commands: Command[] = [validateCommand, synthCommand, planCommand, applyCommand, destroyCommand, outputCommand, showCommand, unlockCommand, simCommand, demoCommand];

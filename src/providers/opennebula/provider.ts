@@ -7,6 +7,7 @@ import type { DesiredState } from "../../resources/desired-state";
 import type { Operation, OperationStatus, OwnershipReading, Provider } from "../provider";
 import { OpenNebulaOperations, OperationError, type OperationsOptions } from "./operations";
 import { OpenNebulaReader, type OpenNebulaReaderOptions } from "./reader";
+import { OpenNebulaStackLocks } from "./stack-lock";
 
 export interface OpenNebulaProviderOptions extends OpenNebulaReaderOptions, OperationsOptions {}
 
@@ -18,10 +19,12 @@ export const ONE_POLL_INTERVAL = { initialMs: 500, maxMs: 5_000, factor: 1.5 };
 
 export class OpenNebulaProvider extends OpenNebulaReader implements Provider {
   readonly pollInterval = ONE_POLL_INTERVAL;
+  readonly locks: OpenNebulaStackLocks;
   private operations: OpenNebulaOperations | undefined;
 
   constructor(private readonly options: OpenNebulaProviderOptions) {
     super(options);
+    this.locks = new OpenNebulaStackLocks(this.client, this.retrier);
   }
 
   begin(plan: Plan): void {

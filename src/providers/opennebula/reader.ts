@@ -250,7 +250,7 @@ export class OpenNebulaReader implements LiveReader {
   private readonly pageSize: number | undefined;
   /** Whether this cloud searches the VM pool itself (learnt on the first read). */
   readonly search: JsonSearch = {};
-  private readonly retrier: Retrier;
+  protected readonly retrier: Retrier;
 
   constructor(options: OpenNebulaReaderOptions) {
     this.client = new OneClient(options);

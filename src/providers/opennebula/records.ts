@@ -414,6 +414,21 @@ export function clusterFromNode(node: XmlNode): ClusterRecord {
   };
 }
 
+/** A generic document (document.xsd): an application's own object, such as a stack's lock. */
+export interface DocumentRecord extends Owned {
+  type: number;
+  template: Template;
+}
+
+export function documentFromNode(node: XmlNode): DocumentRecord {
+  return { ...owned(node), type: num(node, "TYPE"), template: templateOf(child(node, "TEMPLATE")) };
+}
+
+/** The documents of a `<DOCUMENT_POOL>` (one.documentpool.info answers one type at a time). */
+export function parseDocumentPool(xml: string): DocumentRecord[] {
+  return children(parseXmlDocument(xml, "DOCUMENT_POOL"), "DOCUMENT").map(documentFromNode);
+}
+
 /** Every kind the readers know: the pool root, the object element and the record builder. */
 export const KINDS = {
   vm: { pool: "VM_POOL", element: "VM", build: vmFromNode },
