@@ -119,8 +119,11 @@ export function analyseStack(desired: DesiredState, live: LiveState, rules: Diff
   }
   for (const [address, l] of liveByAddress) {
     if (desiredByAddress.has(address)) continue;
+    const reason = l.duplicateOf
+      ? `a second object carrying the address ${l.duplicateOf.address} (the oldest, id ${l.duplicateOf.keptId}, keeps it): deleted through ${rules.kinds[l.kind].deleteOperation}`
+      : `no longer declared: deleted through ${rules.kinds[l.kind].deleteOperation}`;
     entries.push({
-      change: deleteChange(l, rules, `no longer declared: deleted through ${rules.kinds[l.kind].deleteOperation}`),
+      change: deleteChange(l, rules, reason),
       live: l,
       uses: [],
       claims: { desired: [], live: claimsOf(rules.kinds[l.kind], l.name, l.props, liveLookup) },

@@ -3,8 +3,10 @@
  * provider from the backend's pools and never reaching back to the backend.
  *
  * What a provider promises (the diff relies on each point; breaking one gives plans that never settle):
- * - Only objects carrying the stack's ownership tag are listed, one entry per address. A missing object,
- *   or a VM that reached its final state (OpenNebula DONE), is simply absent: the diff proposes a create.
+ * - Only objects carrying the stack's ownership tag are listed. A missing object, or a VM that reached
+ *   its final state (OpenNebula DONE), is simply absent: the diff proposes a create. Two objects that
+ *   carry one address (made twice, however that happened) are both listed: the core keeps the oldest
+ *   and plans the others' deletion (`indexLiveState`).
  * - `props` has the SAME Spec type as the declaration of that kind, mapped from the live object:
  *   - A reference to an object of the stack becomes `{ ref: <address> }` through the id → address map of
  *     the owned objects. A reference to an object the stack does not own becomes `{ ref: "<kind>#<id>" }`
@@ -75,6 +77,13 @@ export interface LiveResource<K extends ResourceKind = ResourceKind> {
   values?: { [attr: string]: string | number };
   /** Other spellings of live values, by attribute path (`datastore`). */
   aliases?: { [path: string]: (string | number)[] };
+  /** When the object was made (ms since the epoch), where the backend says: which of two duplicates is older. */
+  createdAt?: number;
+  /**
+   * Set by the core, never by a provider: this object carries another object's address, which keeps
+   * it; this one is listed under `<address>~duplicate-<id>` and the plan deletes it.
+   */
+  duplicateOf?: { address: string; keptId: string };
 }
 
 export interface LiveState {
@@ -148,16 +157,34 @@ function writeStableJson(value: unknown, out: string[]): void {
   }
 }
 
+/** The address under which a plan deletes a second object that carries `address`. */
+export function duplicateAddress(address: string, id: string): string {
+  return `${address}~duplicate-${id}`;
+}
+
+/** Older first: by `createdAt` where both have one, else by id (numeric ids compare as numbers: OpenNebula's only grow). */
+function olderFirst(a: LiveResource, b: LiveResource): number {
+  if (typeof a.createdAt === "number" && typeof b.createdAt === "number" && a.createdAt !== b.createdAt) return a.createdAt - b.createdAt;
+  const [x, y] = [displayText(a.id), displayText(b.id)];
+  if (/^\d+$/.test(x) && /^\d+$/.test(y)) return Number(x) - Number(y);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 /**
  * Checks the envelope of a LiveState (the part the diff cannot read around) and returns the resources
  * by address. The props inside are not checked here: the diff reads them defensively, so a provider
  * mapping a strange object produces a diff line, never a crash.
+ *
+ * Duplicates — several objects carrying one address, however they were made (two runs at once before
+ * the stack lock, an object copied by hand with its tags) — do not stall the stack: the oldest keeps
+ * the address, every other one is listed under `<address>~duplicate-<id>`, which no declaration
+ * matches, so the plan deletes it as an ordinary, visible change.
  */
 export function indexLiveState(live: LiveState): Map<string, LiveResource> {
   if (typeof live !== "object" || live === null || !Array.isArray(live.resources)) {
     throw new LiveStateError("the live state has no resources list (a provider bug)");
   }
-  const byAddress = new Map<string, LiveResource>();
+  const byAddress = new Map<string, LiveResource[]>();
   live.resources.forEach((r, i) => {
     if (typeof r !== "object" || r === null || typeof r.address !== "string" || r.address === "") {
       throw new LiveStateError(`live object #${i} has no address (a provider bug)`);
@@ -165,16 +192,19 @@ export function indexLiveState(live: LiveState): Map<string, LiveResource> {
     if (!(RESOURCE_KINDS as readonly unknown[]).includes(r.kind)) {
       throw new LiveStateError(`the live object has an unknown kind ${displayText(r.kind)} (a provider bug)`, r.address);
     }
-    const first = byAddress.get(r.address);
-    if (first) {
-      throw new LiveStateError(
-        `two live objects carry this address (ids ${displayText(first.id)} and ${displayText(r.id)}); delete the stray one in the backend, then plan again`,
-        r.address,
-      );
-    }
-    byAddress.set(r.address, r);
+    byAddress.set(r.address, [...(byAddress.get(r.address) ?? []), r]);
   });
-  return byAddress;
+  const out = new Map<string, LiveResource>();
+  for (const [address, list] of byAddress) {
+    const [kept, ...others] = [...list].sort(olderFirst);
+    out.set(address, kept!);
+    for (const other of others) {
+      const extra = duplicateAddress(address, displayText(other.id));
+      if (out.has(extra) || byAddress.has(extra)) throw new LiveStateError(`two live objects carry this address and the id ${displayText(other.id)} (a provider bug)`, address);
+      out.set(extra, { ...other, address: extra, duplicateOf: { address, keptId: displayText(kept!.id) } });
+    }
+  }
+  return out;
 }
 
 /** The live status, read defensively (a provider may hand over anything). */

@@ -44,11 +44,19 @@ describe("diffStack", () => {
     expect(hasErrorCode(thrown(() => diffStack(desired, { ...live, stack: "prod" }, rules)), "STACK_MISMATCH")).toBe(true);
   });
 
-  it("refuses two live objects with one address, naming both ids", () => {
-    const dup = { ...live, resources: [...live.resources, { ...live.resources[0]!, id: "999" }] };
-    const error = thrown(() => diffStack(desired, dup, rules));
-    expect(hasErrorCode(error, "LIVE_STATE")).toBe(true);
-    expect(String(error)).toContain("999");
+  it("keeps the oldest of two live objects with one address and deletes the other under its own address", () => {
+    const first = live.resources[0]!;
+    const dup = { ...live, resources: [...live.resources, { ...first, id: "999" }, { ...first, id: "1000" }] };
+    const changes = diffStack(desired, dup, rules);
+    const kept = changes.find((c) => c.address === first.address)!;
+    expect(kept.id).toBe(first.id);
+    for (const id of ["999", "1000"]) {
+      expect(changes.find((c) => c.address === `${first.address}~duplicate-${id}`)).toMatchObject({
+        action: "delete",
+        id,
+        reason: expect.stringMatching(new RegExp(`^a second object carrying the address ${first.address} \\(the oldest, id ${first.id}, keeps it\\)`)),
+      });
+    }
   });
 
   it("refuses a live object of another kind at a declared address", () => {

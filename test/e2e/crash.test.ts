@@ -21,6 +21,7 @@ interface Event {
   type: string;
   address?: string;
   action?: string;
+  state?: string;
 }
 
 describe("apply killed with SIGKILL, then run again", () => {
@@ -29,11 +30,9 @@ describe("apply killed with SIGKILL, then run again", () => {
   let url: string;
   let env: NodeJS.ProcessEnv;
 
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), "hyperplan-crash-"));
-    copyFileSync(join(root, "examples", "stacks", "lab.ts"), join(dir, "lab.ts"));
-    writeFileSync(join(dir, "one_auth"), "oneadmin:opennebula\n");
-    sim = spawn(process.execPath, [bin, "sim", "opennebula", "--port", "0", "--delays", "fast", "--state", join(dir, "world.json")], { stdio: ["ignore", "pipe", "inherit"] });
+  /** Starts the cloud on the world kept in the test's folder. */
+  async function startCloud(delays: string): Promise<void> {
+    sim = spawn(process.execPath, [bin, "sim", "opennebula", "--port", "0", "--delays", delays, "--state", join(dir, "world.json")], { stdio: ["ignore", "pipe", "inherit"] });
     url = await new Promise<string>((resolve, reject) => {
       const lines = createInterface({ input: sim.stdout! });
       lines.on("line", (line) => {
@@ -43,16 +42,27 @@ describe("apply killed with SIGKILL, then run again", () => {
       sim.once("exit", (code) => reject(new Error(`the simulator exited with ${code}`)));
     });
     env = { ...process.env, ONE_XMLRPC: url, ONE_AUTH: join(dir, "one_auth"), NO_COLOR: "1" };
+  }
+
+  async function stopCloud(): Promise<void> {
+    sim.kill("SIGTERM");
+    await new Promise((resolve) => sim.once("exit", resolve));
+  }
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), "hyperplan-crash-"));
+    copyFileSync(join(root, "examples", "stacks", "lab.ts"), join(dir, "lab.ts"));
+    writeFileSync(join(dir, "one_auth"), "oneadmin:opennebula\n");
+    await startCloud("fast");
   }, 30_000);
 
   afterEach(async () => {
-    sim.kill("SIGTERM");
-    await new Promise((resolve) => sim.once("exit", resolve));
+    await stopCloud();
   });
 
   /** Runs apply with JSON events; kills it with SIGKILL once `killWhen` says so. */
-  function apply(killWhen?: (event: Event, seen: Event[]) => boolean): Promise<{ code: number | null; signal: NodeJS.Signals | null; events: Event[] }> {
-    const child = spawn(process.execPath, [bin, "apply", "lab.ts", "--auto-approve", "--json"], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+  function apply(killWhen?: (event: Event, seen: Event[]) => boolean, ...extra: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; events: Event[] }> {
+    const child = spawn(process.execPath, [bin, "apply", "lab.ts", "--auto-approve", "--json", ...extra], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
     const events: Event[] = [];
     let stderr = "";
     child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
@@ -117,5 +127,21 @@ describe("apply killed with SIGKILL, then run again", () => {
     const again = await apply();
     expect(again.code).toBe(0);
     expect(again.events.filter((e) => e.type === "change-started")).toEqual([]);
+  }, 60_000);
+
+  it("converges on the first rerun of a destroy killed while its VMs were in EPILOG", async () => {
+    expect((await apply()).code).toBe(0);
+    // The same world, with epilogs long enough to kill the destroy in the middle of them.
+    await stopCloud();
+    await startCloud('{"epilog":3000}');
+    const killed = await apply((e) => e.type === "change-progress" && e.state === "EPILOG", "--destroy");
+    expect(killed.signal).toBe("SIGKILL");
+    expect((await hyperplan("unlock", "lab", "lab.ts", "--force")).code).toBe(0);
+    // oned refuses to terminate a VM in EPILOG: the rerun waits for it instead, and finishes at once.
+    const rerun = await apply(undefined, "--destroy");
+    expect(rerun.events.filter((e) => e.type === "change-failed")).toEqual([]);
+    expect(rerun.events.at(-1)).toMatchObject({ type: "apply-finished", failed: 0, skipped: 0 });
+    expect(rerun.code).toBe(0);
+    expect(await ownedAddresses()).toEqual([]);
   }, 60_000);
 });

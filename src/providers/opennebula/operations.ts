@@ -23,7 +23,7 @@ import { ownedSlicePredicate, readOwnershipTag, TAG_REPLACES } from "./ownership
 import { readPool, readPoolRange, readVmsByIds } from "./pools";
 import { parseObject, type ImageRecord, type PoolKind, type VmRecord, type VnetRecord } from "./records";
 import { arrivalSteps, createSteps, deleteSteps, replacePhaseSteps, replaceSteps, resendOf, updateSteps, type LiveRecord, type Param, type Step, type StepContext, type WaitFor } from "./steps";
-import { imageStateName, isVmFailure, VM_STATE, vmStateName, vnetStateName } from "./states";
+import { imageStateName, isVmFailure, VM_STATE, vmStateName, vmTakesTerminate, vnetStateName } from "./states";
 import { templateGet, templateVectors, type Template } from "./template-syntax";
 
 /** A change that did not reach its declared state, with OpenNebula's own message. */
@@ -137,7 +137,7 @@ export class OpenNebulaOperations {
     const kind = change.kind as OneKind;
     if (!(kind in POOL_OF)) throw new OperationError(change.address, `OpenNebula has no kind ${change.kind}`);
     const read = change.id === undefined ? undefined : this.justRead.get(`${kind}#${change.id}`);
-    const { plan, error } = await this.stepsOf(change, kind, desired);
+    const { plan, error } = await this.stepsOf(change, kind, desired, read?.kind === "VirtualMachine" ? read.record : undefined);
     if (change.id !== undefined) this.justRead.delete(`${kind}#${change.id}`);
     const data: OpData = { kind, plan, ...(error !== undefined ? { error } : {}) };
     // The VM as just read: what a call whose answer gets lost is checked against.
@@ -171,7 +171,7 @@ export class OpenNebulaOperations {
         return step?.type === "wait" && until.includes(step.until) ? [this.target(op, step.on)] : [];
       });
     const [vms, images, vnets] = await Promise.all([
-      readVmsByIds(this.client, waiting(["vm-running", "vm-poweroff", "vm-gone"]), { extended: false }),
+      readVmsByIds(this.client, waiting(["vm-running", "vm-poweroff", "vm-gone", "vm-terminable"]), { extended: false }),
       this.rangeRead("image", waiting(["image-ready", "image-gone"])),
       this.rangeRead("vnet", waiting(["vnet-ready", "vnet-gone"])),
     ]);
@@ -219,10 +219,11 @@ export class OpenNebulaOperations {
 
   // ------------------------------------------------------------------------------- planning steps
 
-  private async stepsOf(change: ResourceChange, kind: OneKind, desired: DesiredState | undefined): Promise<{ plan: Step[]; error?: string }> {
+  /** `oldVm`: the VM a delete or replacement removes, as its ownership check just read it. */
+  private async stepsOf(change: ResourceChange, kind: OneKind, desired: DesiredState | undefined, oldVm: VmRecord | undefined): Promise<{ plan: Step[]; error?: string }> {
     if (change.action === "noop") return { plan: arrivalSteps(kind, change.arriving) };
-    if (change.action === "delete") return { plan: deleteSteps(kind) };
-    if (change.phase === "finish") return { plan: replacePhaseSteps(change, this.context(change), this.liveIdOf(change), "finish") };
+    if (change.action === "delete") return { plan: deleteSteps(kind, oldVm) };
+    if (change.phase === "finish") return { plan: replacePhaseSteps(change, this.context(change), this.liveIdOf(change), "finish", oldVm) };
     await this.learnReferences(change);
     const ctx = this.context(change);
     const after = change.after as Record<string, unknown> | undefined;
@@ -233,7 +234,7 @@ export class OpenNebulaOperations {
         return { plan: createSteps(change, ctx) };
       case "replace":
         if (change.phase === "create") return { plan: replacePhaseSteps(change, ctx, this.liveIdOf(change), "create") };
-        return { plan: replaceSteps(change, ctx, this.liveIdOf(change)) };
+        return { plan: replaceSteps(change, ctx, this.liveIdOf(change), oldVm) };
       case "update": {
         const live = await this.info(change, kind);
         const error = live.kind === "VirtualMachine" ? templateGet(live.record.userTemplate, "ERROR") : undefined;
@@ -332,12 +333,22 @@ export class OpenNebulaOperations {
     });
     let arrived = false;
     switch (step.until) {
+      case "vm-terminable": {
+        const vm = looked.vm.get(id);
+        // Gone or DONE meanwhile: the terminate that follows finds nothing left to do.
+        if (!vm || vm.state === VM_STATE.DONE || vmTakesTerminate(vm.state, vm.lcmState)) {
+          arrived = true;
+          break;
+        }
+        this.rememberSeen(op, vm);
+        return running(vmStateName(vm.state, vm.lcmState));
+      }
       case "vm-running":
       case "vm-poweroff":
       case "vm-gone": {
         const vm = looked.vm.get(id);
         if (step.until === "vm-gone") {
-          if (!vm || vm.state === 6) {
+          if (!vm || vm.state === VM_STATE.DONE) {
             arrived = true;
             break;
           }
@@ -348,7 +359,7 @@ export class OpenNebulaOperations {
         }
         if (!vm) return failed("GONE", "the VM disappeared while apply waited for it");
         const state = vmStateName(vm.state, vm.lcmState);
-        if (isVmFailure(vm.state, vm.lcmState) || vm.state === 6) return failed(state, templateGet(vm.userTemplate, "ERROR") ?? `the VM went to ${state}`);
+        if (isVmFailure(vm.state, vm.lcmState) || vm.state === VM_STATE.DONE) return failed(state, templateGet(vm.userTemplate, "ERROR") ?? `the VM went to ${state}`);
         const error = templateGet(vm.userTemplate, "ERROR");
         if (step.hotplug && error !== undefined && error !== (op.data as OpData).error) {
           return { address: op.address, phase: "failed", state, error: new OperationError(op.address, `${op.steps[op.step - 1] ?? "the hot-plug call"} failed`, error) };
@@ -384,7 +395,7 @@ export class OpenNebulaOperations {
       case "vnet-gone": {
         const vnet = looked.vnet.get(id);
         if (step.until === "vnet-gone") {
-          if (!vnet || vnet.state === 4) {
+          if (!vnet || vnetStateName(vnet.state ?? 1) === "DONE") {
             arrived = true;
             break;
           }

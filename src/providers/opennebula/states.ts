@@ -73,3 +73,19 @@ export function vnetStateName(state: number): string {
 export function datastoreStateName(state: number): string {
   return nameOf(DATASTORE_STATES, state, "DATASTORE_STATE");
 }
+
+/**
+ * States in which oned takes `terminate-hard` (FACTS.md §6, `DispatchManager::terminate`): RUNNING,
+ * UNKNOWN and SHUTDOWN (a soft shutdown that hangs) when ACTIVE, every failure state, and every
+ * VM state outside ACTIVE (DONE included, where it does nothing). Any other LCM state (PROLOG, BOOT,
+ * EPILOG, a hot-plug, a migration …) is refused with "wrong state" until it ends by itself.
+ */
+export function vmTakesTerminate(state: number, lcmState: number): boolean {
+  if (state !== VM_STATE.ACTIVE) return true;
+  return lcmState === LCM_STATE.RUNNING || lcmState === LCM_STATE.UNKNOWN || lcmState === LCM_STATE.SHUTDOWN || LCM_FAILURES.has(lcmState);
+}
+
+/** On its way to DONE already (a terminate that a stopped run made): EPILOG, or CLEANUP_DELETE after a failure. */
+export function vmGoingAway(state: number, lcmState: number): boolean {
+  return state === VM_STATE.ACTIVE && (lcmState === LCM_STATE.EPILOG || lcmState === LCM_STATE.CLEANUP_DELETE);
+}

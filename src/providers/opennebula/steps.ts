@@ -39,14 +39,14 @@ import { addressRangeVector, networkToTemplate, networkUpdateTemplate } from "./
 import { vmTemplateToTemplate } from "./map-vm-template";
 import { TAG_REPLACES, type OwnershipTag } from "./ownership";
 import type { ImageRecord, SecurityGroupRecord, VmRecord, VmTemplateRecord, VnetRecord } from "./records";
-import { vmStateName } from "./states";
+import { vmGoingAway, vmStateName, vmTakesTerminate } from "./states";
 import { vmPowerState } from "./live-model";
 import { serializeTemplate, templateVectors, type Template, type TemplateAttribute } from "./template-syntax";
 
 /** A call parameter: a value, or the id of the object being made (`id`) or replaced/deleted (`old`). */
 export type Param = string | number | boolean | { $: "id" | "old" };
 
-export type WaitFor = "image-ready" | "vnet-ready" | "vm-running" | "vm-poweroff" | "vm-gone" | "image-gone" | "vnet-gone";
+export type WaitFor = "image-ready" | "vnet-ready" | "vm-running" | "vm-poweroff" | "vm-gone" | "vm-terminable" | "image-gone" | "vnet-gone";
 
 export type Step =
   /**
@@ -119,6 +119,7 @@ function wait(until: WaitFor, on: "id" | "old" = "id", hotplug = false): Extract
     "vm-running": "wait RUNNING",
     "vm-poweroff": "wait POWEROFF",
     "vm-gone": "wait DONE",
+    "vm-terminable": "wait until it can be terminated",
     "image-gone": "wait deleted",
     "vnet-gone": "wait deleted",
   };
@@ -178,12 +179,26 @@ export function createSteps(change: ResourceChange, ctx: StepContext, replaces?:
   }
 }
 
-/** The steps that remove the live object (`old`) and wait until it is gone. */
-export function deleteSteps(kind: OneKind): Step[] {
+/** Where a VM to delete stands when its delete starts, as its ownership check read it. */
+export interface VmStanding {
+  state: number;
+  lcmState: number;
+}
+
+/**
+ * The steps that remove the live object (`old`) and wait until it is gone. A VM already on its way to
+ * DONE (a destroy that was stopped after its terminate) is only waited for; a VM in a state oned does
+ * not terminate from (booting, a hot-plug …) is waited for until it can be, then terminated.
+ */
+export function deleteSteps(kind: OneKind, vm?: VmStanding): Step[] {
   switch (kind) {
-    case "VirtualMachine":
+    case "VirtualMachine": {
       // terminate-hard: a guest that ignores ACPI would otherwise hold the delete until it times out.
-      return [call("terminate-hard", "one.vm.action", ["terminate-hard", OLD], true), wait("vm-gone", "old")];
+      const terminate = [call("terminate-hard", "one.vm.action", ["terminate-hard", OLD], true), wait("vm-gone", "old")];
+      if (vm && vmGoingAway(vm.state, vm.lcmState)) return [wait("vm-gone", "old")];
+      if (vm && !vmTakesTerminate(vm.state, vm.lcmState)) return [wait("vm-terminable", "old"), ...terminate];
+      return terminate;
+    }
     case "Image":
       return [call("delete", "one.image.delete", [OLD], true), wait("image-gone", "old")];
     case "VirtualNetwork":
@@ -216,7 +231,7 @@ export function temporaryName(name: string, oldId: number): string {
  * temporary name when names are unique) while the old one still serves its users; `finish` deletes
  * the old one once they moved, and gives the new one (`id`) its name.
  */
-export function replacePhaseSteps(change: ResourceChange, ctx: StepContext, oldId: number, phase: "create" | "finish"): Step[] {
+export function replacePhaseSteps(change: ResourceChange, ctx: StepContext, oldId: number, phase: "create" | "finish", old?: VmStanding): Step[] {
   const kind = change.kind as OneKind;
   const name = (change.after as { name: string }).name;
   const unique = UNIQUE_NAMES.has(kind);
@@ -224,7 +239,7 @@ export function replacePhaseSteps(change: ResourceChange, ctx: StepContext, oldI
     const after = unique ? { ...change.after, name: temporaryName(name, oldId) } : change.after;
     return createSteps({ ...change, after: after as Record<string, unknown> }, ctx, oldId);
   }
-  return [...deleteSteps(kind), ...(unique ? [call(`rename to ${name}`, RENAME[kind], [ID, name])] : [])];
+  return [...deleteSteps(kind, old), ...(unique ? [call(`rename to ${name}`, RENAME[kind], [ID, name])] : [])];
 }
 
 /** For a kept object still on its way (`arriving`): only the wait for the state it is heading for. */
@@ -243,10 +258,10 @@ export function arrivalSteps(kind: OneKind, arriving: string | undefined): Step[
 }
 
 /** A replacement in the order the plan chose. */
-export function replaceSteps(change: ResourceChange, ctx: StepContext, oldId: number): Step[] {
+export function replaceSteps(change: ResourceChange, ctx: StepContext, oldId: number, old?: VmStanding): Step[] {
   const kind = change.kind as OneKind;
-  if (change.replaceOrder === "delete-before-create") return [...deleteSteps(kind), ...createSteps(change, ctx)];
-  return [...createSteps(change, ctx, oldId), ...deleteSteps(kind)];
+  if (change.replaceOrder === "delete-before-create") return [...deleteSteps(kind, old), ...createSteps(change, ctx)];
+  return [...createSteps(change, ctx, oldId), ...deleteSteps(kind, old)];
 }
 
 // ---------------------------------------------------------------------------------------------

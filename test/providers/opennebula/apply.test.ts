@@ -99,6 +99,33 @@ describe("OpenNebula apply against the simulator", () => {
     for (const id of ids) expect(await vm(id)).toMatchObject({ state: 3, lcmState: 3 });
   });
 
+  it("deletes a VM already on its way to DONE by waiting for it, and one still booting once it can be terminated", async () => {
+    await sim.close();
+    sim = await startOneSimulator({ port: 0, delays: { epilogMs: 1_000, bootMs: 800 } });
+    await provider.close();
+    await client.close();
+    provider = createOpenNebulaProvider({ endpoint: sim.url, session: "oneadmin:opennebula" });
+    client = new OneClient({ endpoint: sim.url, session: "oneadmin:opennebula" });
+    await converge(shop());
+    const ids = (await plan(shop())).changes.filter((c) => c.kind === "VirtualMachine").map((c) => Number(c.id));
+    // A destroy stopped after its first terminate left vm-1 in EPILOG (oned refuses a terminate there).
+    await client.call("one.vm.action", "terminate-hard", ids[0]!);
+    // vm-2 was powered off and is booting again (oned refuses a terminate in BOOT_POWEROFF too).
+    await client.call("one.vm.action", "poweroff", ids[1]!);
+    await new Promise((r) => setTimeout(r, 100));
+    await client.call("one.vm.action", "resume", ids[1]!);
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await vm(ids[0]!)).lcmState).toBe(11); // EPILOG
+    expect((await vm(ids[1]!)).lcmState).toBe(20); // BOOT_POWEROFF
+    sim.resetCallCounts();
+    const { result } = await converge(shop(), "destroy");
+    expect(result.errors).toEqual([]);
+    expect(result.ok).toBe(true);
+    // Only the booting VM and the untouched ones got a terminate: vm-1 was only waited for.
+    expect(sim.callCounts()["one.vm.action"]).toBe(ids.length - 1);
+    for (const id of ids) expect((await vm(id)).state).toBe(6);
+  });
+
   it("resizes memory in place with a power cycle and brings the VM back to RUNNING", async () => {
     await converge(shop());
     const { plan: p, result } = await converge(shop({ memory: 1024 }));
