@@ -16,6 +16,7 @@ import { HyperplanError } from "../errors";
 import type { CallRetry } from "../planner/retry";
 import { retrySentence } from "./render/progress-text";
 import { resolveOneConfig } from "../providers/opennebula/config";
+import { printableEndpoint } from "../providers/opennebula/errors";
 import { createOpenNebulaProvider } from "../providers/opennebula/provider";
 import { parseFaultRules, startOneSimulator, type FaultRule, type OneSimulatorOptions } from "../sim/opennebula/index";
 
@@ -42,6 +43,16 @@ export function retryToStderr(io: CliIo): (retry: CallRetry) => void {
   return (retry) => io.stderr.write(`hyperplan: ${retrySentence({ type: "call-retry", ...retry })}: ${retry.message}\n`);
 }
 
+/**
+ * The provider settings as a saved plan keeps them: a user and password written into an endpoint URL
+ * are never saved (nor sent: OpenNebula's credentials are the auth file's).
+ */
+export function savedSettings(settings: ProviderSettings): ProviderSettings {
+  const one = settings.opennebula;
+  if (one?.endpoint === undefined) return settings;
+  return { ...settings, opennebula: { ...one, endpoint: printableEndpoint(one.endpoint) } };
+}
+
 /** Where `--simulate` keeps the simulator's world for a stack file. */
 export function simulatorStateFile(stackFile: string): string {
   return join(dirname(stackFile), ".hyperplan", "simulator.json");
@@ -60,7 +71,7 @@ export async function connectCloud(options: ConnectOptions): Promise<CloudConnec
   const { io } = options;
   if (options.simulate) {
     const stateFile = simulatorStateFile(options.stackFile);
-    await mkdir(dirname(stateFile), { recursive: true });
+    await mkdir(dirname(stateFile), { recursive: true, mode: 0o700 });
     // Realistic lifecycle delays by default (a demo should look like a cloud); tests ask for less.
     const delays = io.env.HYPERPLAN_SIM_DELAYS ?? "realistic";
     if (!SIM_DELAYS.has(delays)) {
@@ -101,5 +112,5 @@ export async function connectCloud(options: ConnectOptions): Promise<CloudConnec
     }
   }
   const provider = createOpenNebulaProvider({ endpoint: config.endpoint, session: config.session, ...(ca !== undefined ? { ca } : {}), ...retryOptions(options) });
-  return { provider, label: `OpenNebula ${config.endpoint}`, close: () => provider.close() };
+  return { provider, label: `OpenNebula ${printableEndpoint(config.endpoint)}`, close: () => provider.close() };
 }

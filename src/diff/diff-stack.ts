@@ -194,8 +194,24 @@ function liveValues(l: LiveResource): { values?: Record<string, string | number>
   return Object.keys(values).length > 0 ? { values } : {};
 }
 
-function liveBefore(l: LiveResource): Record<string, unknown> {
-  return { name: l.name, ...asRecord(l.props) };
+/**
+ * The live object as a change's `before`. A context variable the declaration calls secret is moved to
+ * `secretVars` as a secret, so that every view masks it, whether or not the backend could tell.
+ */
+function liveBefore(l: LiveResource, declared?: Record<string, unknown>, keyCase: "exact" | "insensitive" = "exact"): Record<string, unknown> {
+  const before: Record<string, unknown> = { name: l.name, ...asRecord(l.props) };
+  const secret = Object.keys(asRecord(asRecord(declared?.context).secretVars));
+  const context = asRecord(before.context);
+  if (secret.length === 0 || Object.keys(asRecord(context.vars)).length === 0) return before;
+  const norm = (k: string) => (keyCase === "insensitive" ? k.toUpperCase() : k);
+  const wanted = new Set(secret.map(norm));
+  const vars: Record<string, unknown> = {};
+  const secretVars: Record<string, unknown> = { ...asRecord(context.secretVars) };
+  for (const [k, v] of Object.entries(asRecord(context.vars))) {
+    if (wanted.has(norm(k))) secretVars[k] = typeof v === "string" ? { secret: v } : v;
+    else vars[k] = v;
+  }
+  return { ...before, context: { ...context, vars, secretVars } };
 }
 
 function createChange(
@@ -262,7 +278,7 @@ function updateChange(
       effects: [`the live object is in ${status.state}${status.message ? ` (${status.message})` : ""}, which it cannot leave in place: it is replaced`],
     });
   }
-  const base = { address: d.address, kind: d.kind, id: displayText(l.id), before: liveBefore(l), after: declaredAfter(d), diff, dependsOn: [], ...liveValues(l) };
+  const base = { address: d.address, kind: d.kind, id: displayText(l.id), before: liveBefore(l, props, rules.keyCase), after: declaredAfter(d), diff, dependsOn: [], ...liveValues(l) };
   const requested = options.replace?.includes(d.address) === true;
   if (diff.length === 0 && !requested) {
     const arriving = kindRules.arriving?.(status.state, props);

@@ -3,7 +3,6 @@
  * against the declaration and print an exact, ordered plan. The plan document is computed once; the
  * text view, `--json` and `--out` all come from it.
  */
-import { writeFile } from "node:fs/promises";
 import { dirname, relative, resolve } from "node:path";
 import type { Command } from "../command";
 import type { CliIo } from "../io";
@@ -19,6 +18,8 @@ import type { Stack } from "../../resources/stack";
 import { buildPlan } from "../../planner/plan-builder";
 import { hasWork, serializePlan, type Plan } from "../../planner/plan";
 import { UsageError } from "../usage-error";
+import { writePrivateFile } from "../private-file";
+import { savedSettings } from "../cloud";
 
 const COMMON_OPTIONS = `Options:
   --stack NAME          the stack to plan when the file declares several
@@ -133,8 +134,8 @@ async function runPlanCommand(argv: string[], io: CliIo, mode: "plan" | "destroy
  * It keeps secret values (carrying it out sets passwords), so only its owner may read it.
  */
 export async function savePlan(path: string, plan: Plan, loaded: LoadedStack): Promise<void> {
-  const saved: Plan = { ...plan, desired: loaded.desired, settings: loaded.stack.providerSettings, stackFile: relative(dirname(path), loaded.file) || loaded.file };
-  await writeFile(path, serializePlan(saved), { mode: 0o600 });
+  const saved: Plan = { ...plan, desired: loaded.desired, settings: savedSettings(loaded.stack.providerSettings), stackFile: relative(dirname(path), loaded.file) || loaded.file };
+  await writePrivateFile(path, serializePlan(saved));
 }
 
 export const planCommand: Command = {

@@ -7,7 +7,7 @@
  * send) beside `toSpec` (what read reports), so that the two cannot drift apart.
  */
 import type { RawValue } from "../../resources/desired-state";
-import { TAG_ADDRESS, TAG_KIND, TAG_REPLACES, TAG_STACK } from "./ownership";
+import { TAG_ADDRESS, TAG_KIND, TAG_REPLACES, TAG_SECRETS, TAG_STACK } from "./ownership";
 import { templateGet, templateVectors, type Template, type TemplateAttribute, type TemplateVector } from "./template-syntax";
 
 /** Template lookups, under the short names the mappings use. */
@@ -47,7 +47,7 @@ export class RefMap {
 /** Addresses → live ids, for writing references (filled by the applier as objects come to exist). */
 export type IdOf = (address: string) => number;
 
-const TAGS = new Set([TAG_STACK, TAG_ADDRESS, TAG_KIND, TAG_REPLACES]);
+const TAGS = new Set([TAG_STACK, TAG_ADDRESS, TAG_KIND, TAG_REPLACES, TAG_SECRETS]);
 
 /** A raw attribute value as template attributes (`DISK = [ … ]`, `A = "x"`, repeated for a list). */
 export function rawAttributes(name: string, value: RawValue): TemplateAttribute[] {

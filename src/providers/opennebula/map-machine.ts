@@ -140,7 +140,8 @@ function readNic(v: TemplateVector, refs: RefMap): NicSpec {
   return nic;
 }
 
-function readContext(v: TemplateVector): ContextSpec {
+/** `secret`: the variable names the object records as secret (TAG_SECRETS): read back as secrets. */
+function readContext(v: TemplateVector, secret: ReadonlySet<string>): ContextSpec {
   const context: ContextSpec = {
     network: (v.NETWORK ?? "").toUpperCase() === "YES",
     sshKeys: (v.SSH_PUBLIC_KEY ?? "").split("\n").map((k) => k.trim()).filter((k) => k !== ""),
@@ -151,8 +152,13 @@ function readContext(v: TemplateVector): ContextSpec {
   else if (v.START_SCRIPT !== undefined) context.startScript = v.START_SCRIPT;
   if (nonEmpty(v.SET_HOSTNAME) !== undefined) context.hostname = v.SET_HOSTNAME!;
   if (v.PASSWORD !== undefined) context.password = { secret: v.PASSWORD };
-  // oned cannot tell a secret variable from a plain one; the diff compares both maps as one.
-  for (const [key, value] of Object.entries(v)) if (!OWN_CONTEXT.has(key) && !GENERATED_CONTEXT.test(key)) context.vars[key] = value;
+  // oned cannot tell a secret variable from a plain one: the object's own record says (the diff compares
+  // both maps as one, so an object without the record still plans right; only its masking is weaker).
+  for (const [key, value] of Object.entries(v)) {
+    if (OWN_CONTEXT.has(key) || GENERATED_CONTEXT.test(key)) continue;
+    if (secret.has(key.toUpperCase())) context.secretVars[key] = { secret: value };
+    else context.vars[key] = value;
+  }
   return context;
 }
 
@@ -188,7 +194,7 @@ export function readScheduling(template: Template): SchedulingSpec | undefined {
 }
 
 /** Reads the machine part of a template (a VM's TEMPLATE, or a VM template's). */
-export function readMachine(template: Template, refs: RefMap): MachineSpec & { disks: DiskSpec[]; nics: NicSpec[] } {
+export function readMachine(template: Template, refs: RefMap, secretNames: ReadonlySet<string> = new Set()): MachineSpec & { disks: DiskSpec[]; nics: NicSpec[] } {
   const spec: MachineSpec & { disks: DiskSpec[]; nics: NicSpec[] } = {
     disks: vectors(template, "DISK").map((v) => readDisk(v, refs)),
     nics: vectors(template, "NIC").map((v) => readNic(v, refs)),
@@ -200,7 +206,7 @@ export function readMachine(template: Template, refs: RefMap): MachineSpec & { d
   const memory = numberOf(single(template, "MEMORY"));
   if (memory !== undefined) spec.memory = memory;
   const context = vectors(template, "CONTEXT")[0];
-  if (context) spec.context = readContext(context);
+  if (context) spec.context = readContext(context, secretNames);
   const graphics = vectors(template, "GRAPHICS")[0];
   if (graphics) spec.graphics = readGraphics(graphics);
   const os = vectors(template, "OS")[0];

@@ -9,7 +9,7 @@ import type { VirtualMachineSpec } from "../../resources/desired-state";
 import { commonAttributes, rawOf, readCommon, single, type RefMap } from "./map-common";
 import { machineAttributes, readMachine, readScheduling, type MachineWriteContext } from "./map-machine";
 import { vmPowerState } from "./live-model";
-import { ownershipAttributes, type OwnershipTag } from "./ownership";
+import { ownershipAttributes, readSecretNames, secretNamesAttribute, type OwnershipTag } from "./ownership";
 import type { VmRecord } from "./records";
 import { vmStateName } from "./states";
 import type { Template } from "./template-syntax";
@@ -20,11 +20,16 @@ const KNOWN_USER = new Set([
   "CPU_MODEL",
 ]);
 
-/** The USER_TEMPLATE part a VM gets: labels, free attributes, description, raw, tags. */
+/**
+ * The USER_TEMPLATE part a VM gets: labels, free attributes, description, raw, tags, and the names of
+ * its own context's secret variables (a VM without a context of its own keeps the record it copies
+ * from its template at instantiate).
+ */
 export function vmUserAttributes(spec: VirtualMachineSpec, tag: OwnershipTag): Template {
   const t: Template = [];
   if (spec.labels.length > 0) t.push({ name: "LABELS", value: spec.labels.join(",") });
   t.push(...commonAttributes(spec), ...rawOf(spec.raw), ...ownershipAttributes(tag));
+  t.push(...secretNamesAttribute(spec.context));
   return t;
 }
 
@@ -41,7 +46,7 @@ export interface LiveVm {
 
 export function vmToSpec(record: VmRecord, declared: VirtualMachineSpec | undefined, refs: RefMap): LiveVm {
   const state = vmStateName(record.state, record.lcmState);
-  const machine = readMachine(record.template, refs);
+  const machine = readMachine(record.template, refs, readSecretNames(record.userTemplate));
   // oned keeps what a VM's allocate gave it apart: the attributes it parses (FEATURES, INPUT, RAW …) in
   // TEMPLATE, BACKUP_CONFIG under BACKUPS, the rest in USER_TEMPLATE; a declared raw attribute is
   // looked for in all of them.

@@ -4,7 +4,7 @@
 import type { VmTemplateSpec } from "../../resources/desired-state";
 import { commonAttributes, rawOf, readCommon, type RefMap } from "./map-common";
 import { machineAttributes, readMachine, readScheduling, type MachineWriteContext } from "./map-machine";
-import { ownershipAttributes, type OwnershipTag } from "./ownership";
+import { ownershipAttributes, readSecretNames, secretNamesAttribute, type OwnershipTag } from "./ownership";
 import type { VmTemplateRecord } from "./records";
 import type { Template } from "./template-syntax";
 
@@ -14,11 +14,12 @@ const KNOWN = new Set(["CPU", "VCPU", "MEMORY", "SCHED_REQUIREMENTS", "SCHED_RAN
 export function vmTemplateToTemplate(name: string | undefined, spec: VmTemplateSpec, ctx: MachineWriteContext, tag: OwnershipTag): Template {
   const t: Template = name === undefined ? [] : [{ name: "NAME", value: name }];
   t.push(...machineAttributes(spec, ctx), ...commonAttributes(spec), ...rawOf(spec.raw), ...ownershipAttributes(tag));
+  t.push(...secretNamesAttribute(spec.context));
   return t;
 }
 
 export function vmTemplateToSpec(record: VmTemplateRecord, declared: VmTemplateSpec | undefined, refs: RefMap): VmTemplateSpec {
-  const spec: VmTemplateSpec = { ...readCommon(record.template, KNOWN, declared?.raw), ...readMachine(record.template, refs) };
+  const spec: VmTemplateSpec = { ...readCommon(record.template, KNOWN, declared?.raw), ...readMachine(record.template, refs, readSecretNames(record.template)) };
   const scheduling = readScheduling(record.template);
   if (scheduling) spec.scheduling = scheduling;
   return spec;

@@ -29,6 +29,30 @@ export const TAG_KIND = "HYPERPLAN_KIND";
  */
 export const TAG_REPLACES = "HYPERPLAN_REPLACES";
 
+/**
+ * Beside the tags on a VM (USER_TEMPLATE) or a VM template: the names of its context variables that
+ * are secret, comma-separated. oned cannot tell a secret variable from a plain one, so without it a
+ * plan would print the value read back from CONTEXT (a removed secret's line, the live state of
+ * `plan --json`); with it the value is read back as a secret and masked everywhere.
+ */
+export const TAG_SECRETS = "HYPERPLAN_SECRETS";
+
+/** The names of the secret variables of `context`, as the record lists them. */
+export function secretNames(context: { secretVars: Record<string, unknown> } | undefined): string[] {
+  return Object.keys(context?.secretVars ?? {}).map((k) => k.toUpperCase()).sort();
+}
+
+/** The attribute that records which context variables of `context` are secret; none when none is. */
+export function secretNamesAttribute(context: { secretVars: Record<string, unknown> } | undefined): Template {
+  const names = secretNames(context);
+  return names.length === 0 ? [] : [{ name: TAG_SECRETS, value: names.join(",") }];
+}
+
+/** The secret context variable names an object's template records. */
+export function readSecretNames(template: Template): Set<string> {
+  return new Set((templateGet(template, TAG_SECRETS) ?? "").split(",").map((n) => n.trim()).filter((n) => n !== ""));
+}
+
 export interface OwnershipTag {
   stack: string;
   address: string;

@@ -37,7 +37,7 @@ import { securityGroupToTemplate } from "./map-security-group";
 import { vmToTemplate, vmUserAttributes } from "./map-virtual-machine";
 import { addressRangeVector, networkToTemplate, networkUpdateTemplate } from "./map-virtual-network";
 import { vmTemplateToTemplate } from "./map-vm-template";
-import { TAG_REPLACES, type OwnershipTag } from "./ownership";
+import { readSecretNames, secretNames, TAG_REPLACES, type OwnershipTag } from "./ownership";
 import type { ImageRecord, SecurityGroupRecord, VmRecord, VmTemplateRecord, VnetRecord } from "./records";
 import { vmGoingAway, vmStateName, vmTakesTerminate } from "./states";
 import { vmPowerState } from "./live-model";
@@ -416,9 +416,12 @@ function vmUpdateSteps(change: ResourceChange, spec: VirtualMachineSpec, live: V
   const wantsOff = spec.powerState === "poweroff";
 
   if (has(diff, "one.vm.rename")) steps.push(call("rename", "one.vm.rename", [ID, name]));
-  if (has(diff, "one.vm.update")) {
+  // The record of which context variables are secret follows the context (see TAG_SECRETS).
+  const secretsRecorded = sameNames(readSecretNames(live.userTemplate), secretNames(spec.context));
+  if (has(diff, "one.vm.update") || !secretsRecorded) {
     const declared = [...vmUserAttributes(spec, tag), ...schedulingOf(spec)];
-    steps.push(call("update attributes", "one.vm.update", [ID, serializeTemplate(mergeTemplate(live.userTemplate, declared, KEEP_VM_USER)), 0]));
+    const label = has(diff, "one.vm.update") ? "update attributes" : "record which context variables are secret";
+    steps.push(call(label, "one.vm.update", [ID, serializeTemplate(mergeTemplate(live.userTemplate, declared, KEEP_VM_USER)), 0]));
   }
 
   const capacity = CAPACITY.filter((key) => diff.some((d) => d.path === key));
@@ -481,6 +484,10 @@ function vmUpdateSteps(change: ResourceChange, spec: VirtualMachineSpec, live: V
 /** The call that brings a power-cycled VM back up. */
 function endCycle(action: "resume" | "release"): Step {
   return { type: "call", label: action, method: "one.vm.action", params: [action, ID], endsCycle: true };
+}
+
+function sameNames(recorded: ReadonlySet<string>, wanted: readonly string[]): boolean {
+  return wanted.length === recorded.size && wanted.every((n) => recorded.has(n));
 }
 
 function schedulingOf(spec: VirtualMachineSpec): Template {

@@ -20,8 +20,9 @@ export async function saveWorld(world: World, file: string): Promise<void> {
   const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
     // A state file named in a folder that does not exist yet (`.hyperplan/` beside a stack) gets it.
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(temp, text, "utf8");
+    // The world holds whatever secrets its objects were given (context passwords): owner only.
+    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+    await writeFile(temp, text, { encoding: "utf8", mode: 0o600 });
     await rename(temp, file);
   } catch (error) {
     await rm(temp, { force: true }).catch(() => undefined);
