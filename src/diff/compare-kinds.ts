@@ -71,7 +71,9 @@ export function compareResource(
       compareMachine(c, d, l);
       break;
     case "VirtualMachine":
-      c.scalar("template", d.template, l.template, { type: "ref", absent: "none" });
+      // Not the template a VM came from: a VM keeps its own copy of the template's attributes, so it is
+      // compared with its template folded in, attribute by attribute. A template deleted by hand and made
+      // again (a new id) changes nothing; another template changes the attributes that differ.
       compareMachine(c, d, l);
       c.set("labels", d.labels, l.labels, NORMALISERS.text);
       c.scalar("powerState", d.powerState, l.powerState, { type: "lower", absent: "backend" });

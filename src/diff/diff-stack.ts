@@ -103,7 +103,7 @@ export function analyseStack(desired: DesiredState, live: LiveState, rules: Diff
     const l = liveByAddress.get(address);
     const kindRules = rules.kinds[d.kind];
     const { props, uses } = effective.get(address)!;
-    const desiredClaims = claimsOf(kindRules, d.name, props, declaredLookup);
+    const desiredClaims = claimsOf(kindRules, d.name, props, declaredLookup, d.kind);
     if (!l) {
       renewed.add(address);
       entries.push({ change: createChange(d, props, rules, resolve, renewed), desired: d, uses, claims: { desired: desiredClaims, live: [] } });
@@ -112,7 +112,7 @@ export function analyseStack(desired: DesiredState, live: LiveState, rules: Diff
     if (l.kind !== d.kind) {
       throw new LiveStateError(`is declared as ${d.kind} but the live object with this address (id ${displayText(l.id)}) is ${displayText(l.kind)}`, address);
     }
-    const liveClaims = claimsOf(kindRules, l.name, l.props, liveLookup);
+    const liveClaims = claimsOf(kindRules, l.name, l.props, liveLookup, l.kind);
     const change = updateChange(d, props, l, rules, options, resolve, renewed, { desired: desiredClaims, live: liveClaims });
     if (change.action === "replace") renewed.add(address);
     entries.push({ change, desired: d, live: l, uses, claims: { desired: desiredClaims, live: liveClaims } });
@@ -126,7 +126,7 @@ export function analyseStack(desired: DesiredState, live: LiveState, rules: Diff
       change: deleteChange(l, rules, reason),
       live: l,
       uses: [],
-      claims: { desired: [], live: claimsOf(rules.kinds[l.kind], l.name, l.props, liveLookup) },
+      claims: { desired: [], live: claimsOf(rules.kinds[l.kind], l.name, l.props, liveLookup, l.kind) },
     });
   }
   return entries.sort((a, b) => (a.change.address < b.change.address ? -1 : a.change.address > b.change.address ? 1 : 0));
@@ -159,9 +159,15 @@ function usesOf(d: DesiredResource, props: Record<string, unknown>): string[] {
   return [...found].sort();
 }
 
-function claimsOf(rules: KindRules, name: unknown, props: unknown, lookup: ClaimLookup): Claim[] {
-  if (!rules.claims) return [];
-  return rules.claims({ name: displayText(name), props }, lookup);
+function claimsOf(rules: KindRules, name: unknown, props: unknown, lookup: ClaimLookup, kind: string): Claim[] {
+  const text = displayText(name);
+  const named: Claim[] = rules.uniqueNames ? [{ key: `name:${kind}:${text}`, what: `the ${kindNoun(kind)} name "${text}"`, source: "kind-default" }] : [];
+  return [...named, ...(rules.claims ? rules.claims({ name: text, props }, lookup) : [])];
+}
+
+/** `VmTemplate` → `VM template`, `SecurityGroup` → `security group`. */
+export function kindNoun(kind: string): string {
+  return kind.replace(/^Vm/, "VM ").replace(/([a-z])([A-Z])/g, "$1 $2").replace(/ ([A-Z])(?=[a-z])/g, (m) => m.toLowerCase()).replace(/^([A-Z])(?=[a-z])/, (m) => m.toLowerCase());
 }
 
 function compareEnv(rules: DiffRules, mode: "create" | "update", resolve: (r: AttributeRef) => Resolution, renewed: Set<string>, live?: LiveResource): CompareEnv {

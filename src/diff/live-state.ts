@@ -86,11 +86,25 @@ export interface LiveResource<K extends ResourceKind = ResourceKind> {
   duplicateOf?: { address: string; keptId: string };
 }
 
+/** An object the stack does not own that bears a name the stack declares for its kind. */
+export interface ForeignObject {
+  kind: ResourceKind;
+  id: string;
+  name: string;
+  /** The stack its ownership tag names, when it is another stack's. */
+  stack?: string;
+}
+
 export interface LiveState {
   stack: string;
   /** The endpoint the objects were read from. */
   endpoint: string;
   resources: LiveResource[];
+  /**
+   * Objects the stack does not own whose names the stack declares for their kind (read no further
+   * than their id and name): the plan warns before it creates one beside them.
+   */
+  foreign?: ForeignObject[];
   /** A digest of the objects as read: a saved plan is refused when the live objects moved since. */
   fingerprint: string;
 }

@@ -76,7 +76,14 @@ export interface KindRules {
    */
   deleteBlockedBy: readonly ResourceKind[];
   /**
-   * What the object holds exclusively; two objects holding the same claim cannot exist together.
+   * True when the backend refuses two objects of this kind with one name for one owner: the name is
+   * then a claim of its own (a replacement goes delete-first or under a temporary name), and a plan
+   * that would create one under a name a foreign object holds warns.
+   */
+  uniqueNames?: boolean;
+  /**
+   * What the object holds exclusively beside a unique name; two objects holding the same claim cannot
+   * exist together.
    * `lookup` finds another object of the same side (declared, or live) by address: what a VM holds can
    * depend on what it uses (a persistent image).
    */

@@ -30,12 +30,12 @@
  */
 import { HyperplanError } from "../errors";
 import type { DesiredState } from "../resources/desired-state";
-import { analyseStack, deleteChange, DiffError, type DiffEntry } from "../diff/diff-stack";
+import { analyseStack, deleteChange, DiffError, kindNoun, type DiffEntry } from "../diff/diff-stack";
 import { indexLiveState, type LiveResource, type LiveState } from "../diff/live-state";
 import type { DiffRules } from "../diff/rules";
 import type { ReplaceOrder } from "./action";
 import { Graph } from "./graph";
-import { PLAN_FORMAT_VERSION, makeChange, summarize, type Plan, type ResourceChange } from "./plan";
+import { PLAN_FORMAT_VERSION, makeChange, summarize, type Plan, type PlanWarning, type ResourceChange } from "./plan";
 
 export interface BuildPlanInput {
   desired: DesiredState;
@@ -62,6 +62,7 @@ export function buildPlan(input: BuildPlanInput): Plan {
     throw new DiffError("STACK_MISMATCH", `the declaration is stack "${desired.stack}" but the live state was read for stack "${live.stack}"`);
   }
   const changes = mode === "destroy" ? destroyChanges(input) : planChanges(input);
+  const warnings = mode === "destroy" ? [] : foreignWarnings(changes, input.live, input.rules);
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     stack: live.stack,
@@ -72,7 +73,31 @@ export function buildPlan(input: BuildPlanInput): Plan {
     ...(input.replace && input.replace.length > 0 ? { replace: [...new Set(input.replace)].sort() } : {}),
     changes,
     summary: summarize(changes),
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
+}
+
+/**
+ * What a person must read before approving the creates: an object the stack does not own bears the
+ * name of one it would create. Where names are unique the create will fail; where they are not (VMs)
+ * it may be the stack's own object whose tags were removed by hand, which the plan would make twice.
+ */
+function foreignWarnings(changes: readonly ResourceChange[], live: LiveState, rules: DiffRules): PlanWarning[] {
+  const foreign = Array.isArray(live.foreign) ? live.foreign : [];
+  const warnings: PlanWarning[] = [];
+  for (const change of changes) {
+    if (change.action !== "create") continue;
+    const name = (change.after as { name?: unknown } | undefined)?.name;
+    for (const f of foreign.filter((o) => o.kind === change.kind && o.name === name)) {
+      const noun = kindNoun(change.kind);
+      const whose = f.stack !== undefined ? `it belongs to stack "${f.stack}"` : `it carries no hyperplan ownership tag`;
+      const message = rules.kinds[change.kind as keyof DiffRules["kinds"]]?.uniqueNames
+        ? `the ${noun} name "${f.name}" is taken by ${noun} id ${f.id}, which stack "${live.stack}" does not own (${whose}): the backend keeps these names unique, so creating it will fail. Give it another name (its name prop), rename or remove the other one, or adopt that one by giving it this stack's ownership tags`
+        : `a ${noun} named "${f.name}" already exists (id ${f.id}) that stack "${live.stack}" does not own (${whose}): if it is this stack's ${noun} whose ownership tags were removed by hand, this plan makes a second one. Adopt it by giving it back this stack's ownership tags, or rename one of them`;
+      warnings.push({ address: change.address, message });
+    }
+  }
+  return warnings;
 }
 
 /** True when `target` names `address` or a construct path above it. */

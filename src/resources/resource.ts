@@ -17,8 +17,8 @@ export interface ResourceProps {
   /**
    * The backend object's name.
    * @default the construct id (`web-1`). Names must follow the name rule (see `address.ts`); images,
-   * networks and security groups must also be unique within the stack, because backends such as
-   * OpenNebula refuse two of those with one name for one owner.
+   * networks, security groups and VM templates must also be unique within the stack, because backends
+   * such as OpenNebula refuse two of those with one name for one owner.
    */
   name?: string;
   /**

@@ -42,8 +42,8 @@ export const vmTemplateDefinition: KindDefinition<Input, VmTemplateSpec> = {
   kind: "VmTemplate",
   schema,
   attributes: ["id"],
-  // Backends such as OpenNebula let VM templates share a name; hyperplan tells them apart by address.
-  uniqueNames: false,
+  // OpenNebula refuses a second VM template with a taken name (VMTemplatePool::allocate, FACTS.md §7).
+  uniqueNames: true,
   secretPaths: MACHINE_SECRET_PATHS,
   check,
   normalise,

@@ -191,7 +191,8 @@ export const GOLDEN_CASES: GoldenCase[] = [
     return { name: "vm-nic-network-change", desired: vm(withNet2, "lab/web-1", (p) => (p.nics = nics)), live: liveOf(withNet2) };
   })(),
   {
-    name: "vm-template-change-replace",
+    // Another template: the VM changes where the attributes it would get from it differ, as the rules say.
+    name: "vm-template-change-follows-content",
     desired: withResource(
       vm(withBig, "lab/web-1", (p) => (p.template = { ref: "lab/big" })),
       "lab/web-1",

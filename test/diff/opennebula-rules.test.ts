@@ -147,8 +147,8 @@ describe("OpenNebula rules of the other kinds", () => {
       "lab/os": { kind: "Image", props: { persistent: false } },
     };
     const lookup = (address: string) => images[address];
-    const claims = openNebulaDiffRules.kinds.Image.claims!({ name: "debian", props: {} }, lookup);
-    expect(claims.map((c) => c.key)).toEqual(["name:Image:debian"]);
+    // Names are unique for every kind but VMs (FACTS.md §7); the diff makes that a claim of its own.
+    expect((["Image", "VirtualNetwork", "SecurityGroup", "VmTemplate", "VirtualMachine"] as const).map((k) => openNebulaDiffRules.kinds[k].uniqueNames === true)).toEqual([true, true, true, true, false]);
     const vmClaims = openNebulaDiffRules.kinds.VirtualMachine.claims!(
       {
         name: "web",

@@ -206,7 +206,7 @@ describe("validation rules", () => {
     expect(issues.map(formatIssue)).toEqual(['lab/vm: context.vars.X: VirtualNetwork lab/net has no attribute "ip" (it has: id)']);
   });
 
-  it("duplicate-name: images, networks and security groups need unique names; VMs and templates may repeat", () => {
+  it("duplicate-name: images, networks, security groups and VM templates need unique names; VMs may repeat", () => {
     const issues = issuesOf((s) => {
       new Image(s, "debian", { path: "/a.qcow2" });
       new Image(new Construct(s, "group"), "debian", { path: "/b.qcow2" });

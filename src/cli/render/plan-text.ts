@@ -36,6 +36,7 @@ export function renderPlanText(plan: Plan, options: RenderOptions = {}): string 
     for (const line of attributeLines(change)) lines.push(`      ${line}`);
     lines.push("");
   }
+  for (const w of plan.warnings ?? []) lines.push(paint("-/+", `Warning: ${w.address}: ${w.message}`), "");
   lines.push(summaryLine(plan));
   return `${lines.join("\n")}\n`;
 }

@@ -135,7 +135,6 @@ function rawSection(ctx: AttributeContext): string {
 // Tables
 
 const vmRules: AttributeRule[] = [
-  { path: "template", impact: "replace", operation: "replace", effects: ["a VM cannot change the template it was instantiated from: it is terminated and a new VM is created"] },
   { path: "name", impact: "in-place", operation: "one.vm.rename" },
   { path: "labels", impact: "in-place", operation: "one.vm.update" },
   { path: "attributes.**", impact: "in-place", operation: "one.vm.update" },
@@ -364,10 +363,6 @@ const templateRules: AttributeRule[] = [
 // ---------------------------------------------------------------------------------------------
 // Claims
 
-function nameClaim(kind: string, noun: string): (r: { name: string }) => Claim[] {
-  return (r) => [{ key: `name:${kind}:${r.name}`, what: `the ${noun} name "${r.name}"`, source: "kind-default" }];
-}
-
 /** A VM's fixed IPs and MACs: a network leases each to one VM at a time. */
 function vmClaims(r: { props: unknown }, lookup: ClaimLookup): Claim[] {
   const claims: Claim[] = [];
@@ -398,6 +393,7 @@ function kind(
   createOperation: KindRules["createOperation"],
   deleteOperation: string,
   deleteBlockedBy: KindRules["deleteBlockedBy"],
+  uniqueNames: boolean,
   claims?: KindRules["claims"],
   failedStates?: KindRules["failedStates"],
   arriving?: KindRules["arriving"],
@@ -408,6 +404,7 @@ function kind(
     createOperation,
     deleteOperation,
     deleteBlockedBy,
+    ...(uniqueNames ? { uniqueNames } : {}),
     ...(claims ? { claims } : {}),
     ...(failedStates ? { failedStates } : {}),
     ...(arriving ? { arriving } : {}),
@@ -439,13 +436,16 @@ export const openNebulaDiffRules: DiffRules = {
       (d: DesiredResource) => (d.kind === "VirtualMachine" && d.props.template ? "one.template.instantiate" : "one.vm.allocate"),
       "one.vm.action terminate-hard",
       [],
+      false,
       vmClaims,
       vmFailed,
       vmArriving,
     ),
-    Image: kind(imageRules, "one.image.allocate", "one.image.delete", ["VirtualMachine"], nameClaim("Image", "image"), inError, imageArriving),
-    VirtualNetwork: kind(networkRules, "one.vn.allocate", "one.vn.delete", ["VirtualMachine"], nameClaim("VirtualNetwork", "network"), inError, networkArriving),
-    SecurityGroup: kind(securityGroupRules, "one.secgroup.allocate", "one.secgroup.delete", ["VirtualMachine"], nameClaim("SecurityGroup", "security group")),
-    VmTemplate: kind(templateRules, "one.template.allocate", "one.template.delete", []),
+    // Names unique per owner (FACTS.md §7): images, networks and security groups by the database's
+    // UNIQUE(name, uid), VM templates by VMTemplatePool::allocate's look-up. Only VMs may share names.
+    Image: kind(imageRules, "one.image.allocate", "one.image.delete", ["VirtualMachine"], true, undefined, inError, imageArriving),
+    VirtualNetwork: kind(networkRules, "one.vn.allocate", "one.vn.delete", ["VirtualMachine"], true, undefined, inError, networkArriving),
+    SecurityGroup: kind(securityGroupRules, "one.secgroup.allocate", "one.secgroup.delete", ["VirtualMachine"], true),
+    VmTemplate: kind(templateRules, "one.template.allocate", "one.template.delete", [], true),
   },
 };

@@ -34,6 +34,21 @@ export interface PoolReadOptions {
   query?: string;
   /** Retries each page call on transient failures (a read: sending it again is harmless). */
   retrier?: Pick<Retrier, "run">;
+  /**
+   * Objects `keep` leaves out whose NAME is one of `names`: their id, name and the stack their tag
+   * names (if any) are added to `found`, read from the head of their slice without parsing it.
+   */
+  foreign?: { names: ReadonlySet<string>; found: ForeignHead[] };
+  /** VM pool only: the short bodies of `one.vmpool.info` instead of the full ones. */
+  short?: boolean;
+}
+
+/** What a plan needs to know of an object it does not own: which one it is. */
+export interface ForeignHead {
+  id: number;
+  name: string;
+  /** The stack its ownership tag names, when it carries another stack's tag. */
+  stack?: string;
 }
 
 export interface PoolReadStats {
@@ -78,7 +93,10 @@ export async function readPool<K extends PoolKind>(client: OneClient, kind: K, o
   };
   const take = (slices: Buffer[]) => {
     for (const slice of slices) {
-      if (options.keep && !options.keep(slice)) continue;
+      if (options.keep && !options.keep(slice)) {
+        if (options.foreign) noteForeign(slice, options.foreign);
+        continue;
+      }
       const xml = unescapeUtf8(slice);
       stats.parsedSlices++;
       stats.parsedBytes += xml.length;
@@ -91,11 +109,12 @@ export async function readPool<K extends PoolKind>(client: OneClient, kind: K, o
       byId.set(record.id, record);
     }
   };
+  const method = kind === "vm" && options.short ? "one.vmpool.info" : call.method;
   const send = (...params: XmlRpcValue[]) =>
     options.retrier
       ? // A search oned's database cannot run fails with INTERNAL, which is no hiccup: it is answered at once.
-        options.retrier.run(call.method, () => client.callEscapedBytes(call.method, ...params), { isTransient: (e) => isTransientError(e) && !isJsonQueryUnsupported(e) })
-      : client.callEscapedBytes(call.method, ...params);
+        options.retrier.run(method, () => client.callEscapedBytes(method, ...params), { isTransient: (e) => isTransientError(e) && !isJsonQueryUnsupported(e) })
+      : client.callEscapedBytes(method, ...params);
   if ("unpaged" in call) {
     take(slicesOf(await send()));
   } else {
@@ -122,6 +141,37 @@ export async function readPool<K extends PoolKind>(client: OneClient, kind: K, o
   }
   const records = [...byId.values()].sort((a, b) => a.id - b.id);
   return { records, stats };
+}
+
+// An object's ID and NAME come first in every pool body (ID, UID, GID, UNAME, GNAME, NAME: the XSDs).
+const HEAD_BYTES = 2048;
+const ID_IN_HEAD = /&lt;ID&gt;(\d+)&lt;\/ID&gt;/;
+const NAME_IN_HEAD = /&lt;NAME&gt;(.*?)&lt;\/NAME&gt;/s;
+const STACK_TAG = /&lt;HYPERPLAN_STACK&gt;(.*?)&lt;\/HYPERPLAN_STACK&gt;/s;
+const CDATA = /^&lt;!\[CDATA\[(.*)\]\]&gt;$/s;
+
+/** The text of an element's value as it stands in a slice (escaped once more inside the XML-RPC string). */
+function escapedValue(raw: string): string {
+  const once = unescapeXml(raw);
+  const cdata = CDATA.exec(raw);
+  return cdata ? unescapeXml(cdata[1]!) : unescapeXml(once);
+}
+
+/**
+ * Notes an object the stack does not own when its name is one the stack declares: its ID and NAME
+ * are read from the first bytes of its slice (and, for its stack, one search for a tag), nothing else.
+ */
+function noteForeign(slice: string | Buffer, foreign: { names: ReadonlySet<string>; found: ForeignHead[] }): void {
+  const head = typeof slice === "string" ? slice.slice(0, HEAD_BYTES) : slice.subarray(0, HEAD_BYTES).toString("utf8");
+  const nameMatch = NAME_IN_HEAD.exec(head);
+  if (!nameMatch) return;
+  const name = escapedValue(nameMatch[1]!);
+  if (!foreign.names.has(name)) return;
+  const id = ID_IN_HEAD.exec(head);
+  if (!id) return;
+  const whole = typeof slice === "string" ? slice : slice.toString("utf8");
+  const stack = STACK_TAG.exec(whole);
+  foreign.found.push({ id: Number(id[1]), name, ...(stack ? { stack: escapedValue(stack[1]!) } : {}) });
 }
 
 /** True for the answer of an oned whose database cannot run the VM pool's JSON search (SQLite). */

@@ -7,7 +7,7 @@
  * carry the stack's tag are parsed (pools.ts), so a pool of 50,000 objects of which the stack owns a
  * few costs a few parses.
  */
-import type { LiveResource, LiveState } from "../../diff/live-state";
+import type { ForeignObject, LiveResource, LiveState } from "../../diff/live-state";
 import { fingerprintLive } from "../../diff/live-state";
 import { effectiveProps } from "../../diff/effective";
 import type { DesiredResource, DesiredState, ResourceKind, VirtualMachineSpec } from "../../resources/desired-state";
@@ -23,7 +23,7 @@ import { networkToSpec } from "./map-virtual-network";
 import { vmToSpec } from "./map-virtual-machine";
 import { vmTemplateToSpec } from "./map-vm-template";
 import { ownedSlicePredicate, readOwnershipTag, TAG_REPLACES, TAG_STACK } from "./ownership";
-import { isJsonQueryUnsupported, readPool, type PoolReadOptions, type PoolReadStats } from "./pools";
+import { isJsonQueryUnsupported, readPool, type ForeignHead, type PoolReadOptions, type PoolReadStats } from "./pools";
 import type { PoolKind, RecordOf } from "./records";
 import { imageStateName, vnetStateName } from "./states";
 import type { Template } from "./template-syntax";
@@ -111,14 +111,33 @@ export async function readOwned(
   pageSize?: number,
   search: JsonSearch = {},
   retrier?: Retrier,
-): Promise<{ owned: OwnedObjects; addresses: Map<string, string>; stats: Record<string, PoolReadStats> }> {
+  /** Names the stack declares, by kind: objects it does not own that bear one are noted in `foreign`. */
+  declaredNames?: Partial<Record<OneKind, ReadonlySet<string>>>,
+): Promise<{ owned: OwnedObjects; addresses: Map<string, string>; stats: Record<string, PoolReadStats>; foreign: ForeignObject[] }> {
   const keep = ownedSlicePredicate(stack);
   const stats: Record<string, PoolReadStats> = {};
-  const options = { keep, ...(pageSize ? { pageSize } : {}), ...(retrier ? { retrier } : {}) };
-  const results = await Promise.all(POOLS.map(({ pool }) => (pool === "vm" ? readVmPool(client, stack, options, search) : readPool(client, pool, options))));
+  const base = { keep, ...(pageSize ? { pageSize } : {}), ...(retrier ? { retrier } : {}) };
+  const found = new Map<OneKind, ForeignHead[]>(POOLS.map(({ kind }) => [kind, []]));
+  const optionsOf = (kind: OneKind) => {
+    const names = declaredNames?.[kind];
+    return names && names.size > 0 ? { ...base, foreign: { names, found: found.get(kind)! } } : base;
+  };
+  const results = await Promise.all(
+    POOLS.map(({ kind, pool }) => (pool === "vm" ? readVmPool(client, stack, optionsOf(kind), search) : readPool(client, pool, optionsOf(kind)))),
+  );
   POOLS.forEach(({ pool }, i) => (stats[pool] = results[i]!.stats));
   const records = Object.fromEntries(POOLS.map(({ pool }, i) => [pool, results[i]!.records])) as unknown as RecordsByPool;
-  return { ...collectOwned(stack, records), stats };
+  const collected = collectOwned(stack, records);
+  // A searched VM pool brought only tagged VMs: when a declared VM is missing, the short bodies (their
+  // names, a third of the bytes) tell whether a VM that lost its tags bears its name.
+  const vmNames = declaredNames?.VirtualMachine;
+  if (search.supported === true && vmNames && vmNames.size > 0) {
+    const ownedNames = new Set(collected.owned.VirtualMachine.map((vm) => vm.name));
+    const missing = new Set([...vmNames].filter((n) => !ownedNames.has(n)));
+    if (missing.size > 0) await readPool(client, "vm", { ...base, short: true, keep: () => false, foreign: { names: missing, found: found.get("VirtualMachine")! } });
+  }
+  const foreign = [...found].flatMap(([kind, heads]) => heads.map((h) => ({ kind, id: String(h.id), name: h.name, ...(h.stack !== undefined ? { stack: h.stack } : {}) })));
+  return { ...collected, stats, foreign };
 }
 
 /** Records of the pools the stack's kinds live in, however they were read. */
@@ -266,9 +285,12 @@ export class OpenNebulaReader implements LiveReader {
 
   /** Every pool read is retried on transient failures (a cloud restarting, a reset, INTERNAL, LOCKED). */
   async read(stack: string, desired?: DesiredState): Promise<LiveState> {
-    const { owned, addresses, stats } = await readOwned(this.client, stack, this.pageSize, this.search, this.retrier);
+    const names: Partial<Record<OneKind, Set<string>>> = {};
+    for (const r of desired?.resources ?? []) (names[r.kind] ??= new Set()).add(r.name);
+    const { owned, addresses, stats, foreign } = await readOwned(this.client, stack, this.pageSize, this.search, this.retrier, names);
     this.lastStats = stats;
-    return toLiveState(stack, this.endpoint, owned, addresses, desired);
+    const live = toLiveState(stack, this.endpoint, owned, addresses, desired);
+    return foreign.length > 0 ? { ...live, foreign } : live;
   }
 
   close(): Promise<void> {

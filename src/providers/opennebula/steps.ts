@@ -30,6 +30,7 @@ import type {
   VmTemplateSpec,
 } from "../../resources/desired-state";
 import { HyperplanError } from "../../errors";
+import { openNebulaDiffRules } from "./diff-rules";
 import type { OneKind } from "./map-common";
 import { imageToTemplate, imageUpdateTemplate } from "./map-image";
 import { contextVector, graphicsVector, machineAttributes, osVector, type MachineWriteContext } from "./map-machine";
@@ -218,8 +219,6 @@ const RENAME: Record<OneKind, string> = {
   VirtualMachine: "one.vm.rename",
 };
 
-/** Kinds whose names oned keeps unique per owner: the new object of a two-phase replacement needs another one meanwhile. */
-const UNIQUE_NAMES = new Set<OneKind>(["Image", "VirtualNetwork", "SecurityGroup"]);
 
 /** The name a two-phase replacement's new object carries until the old one is gone. */
 export function temporaryName(name: string, oldId: number): string {
@@ -234,7 +233,8 @@ export function temporaryName(name: string, oldId: number): string {
 export function replacePhaseSteps(change: ResourceChange, ctx: StepContext, oldId: number, phase: "create" | "finish", old?: VmStanding): Step[] {
   const kind = change.kind as OneKind;
   const name = (change.after as { name: string }).name;
-  const unique = UNIQUE_NAMES.has(kind);
+  // Where oned keeps names unique, the new object needs another one while the old one is there.
+  const unique = openNebulaDiffRules.kinds[kind].uniqueNames === true;
   if (phase === "create") {
     const after = unique ? { ...change.after, name: temporaryName(name, oldId) } : change.after;
     return createSteps({ ...change, after: after as Record<string, unknown> }, ctx, oldId);
