@@ -186,6 +186,7 @@ function toAttributeDiff(raw: RawDiff, impact: Impact, operation: string, effect
     ...(effects.length > 0 ? { effects } : {}),
     ...(raw.sensitive ? { sensitive: true } : {}),
     ...(raw.element ? { liveIndex: raw.element.liveIndex } : {}),
+    ...(raw.renewed.length > 0 ? { renewed: [...raw.renewed] } : {}),
   };
 }
 
@@ -255,21 +256,25 @@ function updateChange(
   const status = liveStatusOf(l);
   const raw = compareResource(compareEnv(rules, "update", resolve, renewed, l), d.kind, { name: d.name, props }, { name: l.name, props: l.props });
   const effective = { ...d, props } as unknown as DesiredResource;
+  const contextOf = (r: RawDiff, powerCycle: boolean): AttributeContext => ({
+    kind: d.kind,
+    address: d.address,
+    path: r.path,
+    change: r.change,
+    before: r.before,
+    after: r.after,
+    status,
+    desired: effective,
+    live: l,
+    renewed: r.renewed.length > 0,
+    ...(r.element ? { element: r.element } : {}),
+    ...(powerCycle ? { powerCycle } : {}),
+  });
+  // Each attribute is classified alone, then again knowing whether the change power-cycles the object:
+  // apply makes the other changes while it is off, and their effects must say so.
+  const powerCycle = raw.some((r) => classify(kindRules, contextOf(r, false)).impact === "in-place-with-power-cycle");
   const diff = raw.map((r) => {
-    const ctx: AttributeContext = {
-      kind: d.kind,
-      address: d.address,
-      path: r.path,
-      change: r.change,
-      before: r.before,
-      after: r.after,
-      status,
-      desired: effective,
-      live: l,
-      renewed: r.renewed.length > 0,
-      ...(r.element ? { element: r.element } : {}),
-    };
-    const cls = classify(kindRules, ctx);
+    const cls = classify(kindRules, contextOf(r, powerCycle));
     const renewal =
       r.renewed.length === 0 ? [] : [`${r.renewed.join(", ")} ${r.renewed.length === 1 ? "is" : "are"} created anew by this plan: the reference moves to the new object`];
     return toAttributeDiff(r, cls.impact, cls.operation, [...renewal, ...cls.effects]);
@@ -320,6 +325,7 @@ function updateChange(
     forcedBy,
     replaceOrder: order.order,
     replaceOrderSource: order.source,
+    replaceOrderWhy: order.why,
     reason: withStatus(
       `${requested ? `replaced as asked with ${REPLACE_REQUESTED}${forcedBy.length > 1 ? `; ${forcedBy.slice(1).join(", ")} cannot change in place either` : ""}` : `${forcedBy.join(", ")} cannot change in place`}; ${orderText} (${order.why})`,
       status,

@@ -33,6 +33,11 @@ export interface AttributeContext {
   element?: { before: unknown; after: unknown; changedKeys: string[] };
   /** True when the value is a reference to an object this plan creates or replaces (a new id). */
   renewed: boolean;
+  /**
+   * True when another attribute of the same change needs a power cycle: apply then makes this change
+   * while the object is powered off, and the effects must say so (not "hot-plugged into the running guest").
+   */
+  powerCycle?: boolean;
 }
 
 type Decide<T> = T | ((ctx: AttributeContext) => T);

@@ -30,6 +30,23 @@ export interface ChangeStartedEvent {
   steps: string[];
 }
 
+/**
+ * The second phase of a two-phase replacement starts: the new object is in place and its users have
+ * moved to it, so the old object is deleted now (and the new one given its name).
+ */
+export interface ChangePhaseEvent {
+  type: "change-phase";
+  at: number;
+  address: string;
+  /** `2/2`: which phase of how many. */
+  phase: number;
+  of: number;
+  /** The users that moved over before this phase. */
+  after: string[];
+  /** The provider's names for this phase's steps. */
+  steps: string[];
+}
+
 /** The backend state of an in-flight change moved (state, step or detail differ from the last event). */
 export interface ChangeProgressEvent {
   type: "change-progress";
@@ -138,6 +155,7 @@ export interface ApplyFinishedEvent {
 export type ApplyEvent =
   | ApplyStartedEvent
   | ChangeStartedEvent
+  | ChangePhaseEvent
   | ChangeProgressEvent
   | ChangeDoneEvent
   | ChangeFailedEvent

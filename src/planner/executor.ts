@@ -295,7 +295,8 @@ export async function applyPlan(plan: Plan, provider: ApplyProvider, options: Ap
       fail(change, new ProviderContractError(address, `the provider's start returned ${got}${Array.isArray(operation?.steps) ? "" : " without steps"}`), startedAt, undefined);
       throw NOT_DONE;
     }
-    if (phase !== "finish") emit({ type: "change-started", at: clock.now(), address, kind: change.kind, action: change.action, steps: [...operation.steps] });
+    if (phase === "finish") emit({ type: "change-phase", at: clock.now(), address, phase: 2, of: 2, after: [...(change.finishAfter ?? [])], steps: [...operation.steps] });
+    else emit({ type: "change-started", at: clock.now(), address, kind: change.kind, action: change.action, steps: [...operation.steps] });
     if (signal?.aborted) {
       interrupt(change, startedAt, undefined);
       throw NOT_DONE;

@@ -240,6 +240,7 @@ function planChanges(input: BuildPlanInput): ResourceChange[] {
       ...e.change,
       replaceOrder: "create-before-destroy",
       replaceOrderSource: "dependency",
+      replaceOrderWhy: `${names} ${users.length === 1 ? "uses" : "use"} it and the backend refuses to delete it while used`,
       finishAfter: users,
       reason: `${(e.change.forcedBy ?? []).join(", ")} cannot change in place, and ${names} ${users.length === 1 ? "uses" : "use"} it: the new one is created first${
         e.claims.desired.length > 0 ? " under a temporary name" : ""

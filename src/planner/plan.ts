@@ -38,6 +38,11 @@ export interface AttributeDiff {
   /** True when the value is secret: renderers print `(sensitive)` instead. */
   sensitive?: boolean;
   /**
+   * References in this line to objects the plan creates or replaces: the reference stays the same
+   * address but moves to a new object, which renderers mark `(new object)`.
+   */
+  renewed?: string[];
+  /**
    * For a change inside a collection element kept by the plan (a disk that grows, a NIC whose security
    * groups change): the element's index in `before`. The path names its declared index; apply needs
    * both to find the live element (its DISK_ID, NIC_ID, AR_ID).
@@ -66,6 +71,8 @@ export interface ResourceChange {
   forcedBy?: string[];
   replaceOrder?: ReplaceOrder;
   replaceOrderSource?: ReplaceOrderSource;
+  /** Why the replacement goes in that order (`the image name "debian" must be free …`), for renderers. */
+  replaceOrderWhy?: string;
   /**
    * A replacement in two phases, because objects the plan keeps use the old one and the backend
    * refuses to delete a used object: the new object is created first (under a temporary name when the

@@ -5,6 +5,7 @@ import type { ApplyEvent } from "../../src/planner/events";
 import { RecordingSink } from "../../src/planner/events";
 import { applyPlan } from "../../src/planner/executor";
 import type { ApplyOptions } from "../../src/planner/executor";
+import type { Plan } from "../../src/planner/plan";
 import type { Clock } from "../../src/providers/provider";
 import type { DesiredState } from "../../src/resources/desired-state";
 import { JsonProgress } from "../../src/cli/render/progress-json";
@@ -30,13 +31,13 @@ class ReplayClock implements Clock {
 }
 
 /** Records a real apply of `changes` on the fake provider: the event stream all three views render. */
-async function record(changes: FakeChange[], scripts: Record<string, FakeScript>, options: Partial<ApplyOptions> & { pollErrors?: (Error | undefined)[]; abortAt?: number } = {}) {
+async function record(changes: FakeChange[] | Plan, scripts: Record<string, FakeScript>, options: Partial<ApplyOptions> & { pollErrors?: (Error | undefined)[]; abortAt?: number } = {}) {
   const clock = new FakeClock();
   const provider = new FakeProvider(clock, scripts);
   if (options.pollErrors) provider.failNextPolls(...options.pollErrors);
   const sink = new RecordingSink();
   const controller = new AbortController();
-  const applying = applyPlan(fakePlan(changes), provider, { clock, sink, random: () => 0.5, signal: controller.signal, ...options });
+  const applying = applyPlan(Array.isArray(changes) ? fakePlan(changes) : changes, provider, { clock, sink, random: () => 0.5, signal: controller.signal, ...options });
   if (options.abortAt !== undefined) {
     await clock.advance(options.abortAt);
     controller.abort();
@@ -111,6 +112,18 @@ const CASES: Record<string, () => Promise<ApplyEvent[]>> = {
       },
       { timeouts: { VirtualMachine: 20_000 } },
     ),
+  // A network replaced in two phases: the new one, the VM moves to it, then the old one goes.
+  "two-phase": () => {
+    const plan = fakePlan([
+      { address: "lab/net", kind: "VirtualNetwork", action: "replace", id: "4" },
+      { address: "lab/vm", action: "update", id: "9", dependsOn: ["lab/net"] },
+    ]);
+    plan.changes[0] = { ...plan.changes[0]!, finishAfter: ["lab/vm"] };
+    return record(plan, {
+      "lab/net": { ticks: 2, states: ["LOCK_CREATE"], steps: ["allocate", "wait READY"] },
+      "lab/vm": { ticks: 2, states: ["HOTPLUG_NIC"], steps: ["attach NIC #1", "wait RUNNING", "detach NIC 0", "wait RUNNING"] },
+    });
+  },
   // Ctrl-C while two VMs boot: they are interrupted, the rest is skipped.
   interrupted: () =>
     record(

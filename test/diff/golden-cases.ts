@@ -154,6 +154,8 @@ export const GOLDEN_CASES: GoldenCase[] = [
     live: baseLive,
   },
   { name: "vm-disk-attach", desired: props(base, "lab/db", dbDisks([osDisk, dataDisk, swapDisk])), live: baseLive },
+  // The memory change power-cycles the VM: the disk is attached while it is off, and the plan says so.
+  { name: "vm-disk-attach-during-power-cycle", desired: vm(props(base, "lab/db", dbDisks([osDisk, dataDisk, swapDisk])), "lab/db", (p) => (p.memory = 4096)), live: baseLive },
   {
     name: "vm-disk-detach-middle",
     desired: props(base, "lab/db", dbDisks([osDisk, swapDisk])),

@@ -39,6 +39,8 @@ function brief(sink: RecordingSink): string[] {
         return `poll-retry ${e.failures}/${e.limit ?? "-"}`;
       case "call-retry":
         return `call-retry ${e.address ?? "-"} ${e.call} ${e.attempt}`;
+      case "change-phase":
+        return `phase ${e.phase}/${e.of} ${e.address} after ${e.after.join(",")}`;
       case "outputs":
         return `outputs ${JSON.stringify(e.values)} unknown=${e.unknown.join(",")}`;
       case "apply-finished":
@@ -418,6 +420,11 @@ describe("describeFailure", () => {
         expect.arrayContaining(["start lab/net", "done lab/net", "start lab/vm", "done lab/vm"]),
       );
       expect(brief(sink).filter((e) => e === "start lab/net" || e === "done lab/net")).toHaveLength(2);
+      // The second phase is shown when it starts, after the user moved and before the change is done.
+      const events = brief(sink);
+      expect(events).toContain("phase 2/2 lab/net after lab/vm");
+      expect(events.indexOf("phase 2/2 lab/net after lab/vm")).toBeGreaterThan(events.indexOf("done lab/vm"));
+      expect(events.indexOf("phase 2/2 lab/net after lab/vm")).toBeLessThan(events.indexOf("done lab/net"));
       expect(r.counts).toEqual({ total: 3, done: 3, failed: 0, skipped: 0, interrupted: 0 });
       expect(changeGraph(twoPhase()).dependenciesOf("lab/net#finish")).toEqual(["lab/net", "lab/vm"]);
     });

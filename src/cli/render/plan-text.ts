@@ -50,11 +50,13 @@ function headline(change: ResourceChange): string {
   const id = change.id !== undefined ? ` id=${change.id}` : "";
   switch (change.action) {
     case "replace": {
+      const why =
+        change.replaceOrderSource === "user" ? ", as asked" : change.replaceOrderWhy !== undefined && change.replaceOrderSource !== "kind-default" ? `, because ${change.replaceOrderWhy}` : "";
       const order = change.finishAfter
         ? `in two phases: the new one first, the old one deleted after ${change.finishAfter.join(", ")} ${change.finishAfter.length === 1 ? "moves" : "move"} to it`
         : change.replaceOrder === "create-before-destroy"
-          ? "create before destroy"
-          : "delete before create";
+          ? `create before destroy${why}`
+          : `delete before create${why}`;
       return `${id} must be replaced (${order}; forced by ${(change.forcedBy ?? []).join(", ")})`;
     }
     case "update":
@@ -81,16 +83,32 @@ function attributeLines(change: ResourceChange): string[] {
 function diffLine(d: AttributeDiff, forcedBy: string[]): string {
   const forces = forcedBy.includes(d.path) ? "  # forces replacement" : "";
   const how = d.impact === "in-place-with-power-cycle" ? ` [${d.operation}, power cycle]` : ` [${d.operation}]`;
-  if (d.before === undefined) return `+ ${d.path} = ${formatValue(d.after, d.sensitive)}${how}${forces}`;
+  const after = formatValue(d.after, d.sensitive, d.renewed);
+  if (d.before === undefined) return `+ ${d.path} = ${after}${how}${forces}`;
   if (d.after === undefined) return `- ${d.path} = ${formatValue(d.before, d.sensitive)}${how}${forces}`;
-  return `~ ${d.path}: ${formatValue(d.before, d.sensitive)} → ${formatValue(d.after, d.sensitive)}${how}${forces}`;
+  return `~ ${d.path}: ${formatValue(d.before, d.sensitive)} → ${after}${how}${forces}`;
 }
 
-export function formatValue(value: unknown, sensitive = false): string {
+/**
+ * A value as the plan shows it: a reference as the address it names (`lab/net`), followed by
+ * `(new object)` where it names an object this plan creates anew (`renewed`).
+ */
+export function formatValue(value: unknown, sensitive = false, renewed: readonly string[] = []): string {
   if (sensitive) return "(sensitive)";
   if (isUnknownValue(value)) return "(known after apply)";
   if (value === null || value === undefined) return "null";
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "number" || typeof value === "boolean") return String(value);
+  const ref = refText(value, renewed);
+  if (ref !== undefined) return ref;
+  if (Array.isArray(value) && value.length > 0 && value.every((v) => refText(v, renewed) !== undefined)) return `[${value.map((v) => refText(v, renewed)).join(", ")}]`;
   return JSON.stringify(value, (_k, v: unknown) => (isUnknownValue(v) ? "(known after apply)" : v));
+}
+
+function refText(value: unknown, renewed: readonly string[]): string | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const keys = Object.keys(value);
+  const ref = (value as { ref?: unknown }).ref;
+  if (keys.length !== 1 || typeof ref !== "string") return undefined;
+  return renewed.includes(ref) ? `${ref} (new object)` : ref;
 }

@@ -6,7 +6,7 @@ import type { ApplyEvent } from "../../planner/events";
 import { formatDuration, formatEventTime } from "../../planner/events";
 import { assertNever } from "../../errors";
 import type { ProgressOutput, ProgressRenderer } from "./progress-renderer";
-import { INTERRUPTED_ADVICE, actionName, fields, finishedSentence, outputPairs, pastTense, retrySentence, stepLabel } from "./progress-text";
+import { INTERRUPTED_ADVICE, actionName, fields, finishedSentence, outputPairs, pastTense, phaseSentence, retrySentence, stepLabel } from "./progress-text";
 
 export class LinesProgress implements ProgressRenderer {
   /** Steps per change, to say `step 2/3` only where a change has several. */
@@ -27,6 +27,9 @@ export class LinesProgress implements ProgressRenderer {
       case "change-started":
         this.steps.set(event.address, event.steps.length);
         return [fields(event.address, actionName(event.action), event.steps.length > 0 ? `started: ${event.steps.join(" → ")}` : "started")];
+      case "change-phase":
+        this.steps.set(event.address, event.steps.length);
+        return [fields(event.address, "PHASE", phaseSentence(event))];
       case "change-progress":
         return [fields(event.address, event.state, stepLabel(event.step, event.stepIndex, this.steps.get(event.address) ?? 1), event.detail)];
       case "change-done":

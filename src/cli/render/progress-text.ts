@@ -2,7 +2,7 @@
  * Wording the three progress views share, so the TTY view, the CI lines and a person reading either
  * see the same sentences for the same events.
  */
-import type { ApplyFinishedEvent, CallRetryEvent, OutputValue, PollRetryEvent } from "../../planner/events";
+import type { ApplyFinishedEvent, CallRetryEvent, ChangePhaseEvent, OutputValue, PollRetryEvent } from "../../planner/events";
 import { formatDuration } from "../../planner/events";
 import type { Action } from "../../planner/action";
 import { assertNever } from "../../errors";
@@ -65,4 +65,10 @@ export function retrySentence(event: Pick<PollRetryEvent, "type" | "failures" | 
   const when = `retrying in ${formatDuration(event.retryInMs)}, giving up in ${formatDuration(Math.max(0, event.giveUpInMs))}`;
   if (event.type === "poll-retry") return `poll failed (${event.failures}${event.limit === undefined ? " in a row" : `/${event.limit}`}), ${when}`;
   return `${event.address === undefined ? "" : `${event.address}: `}${event.call} failed (attempt ${event.attempt}), ${when}`;
+}
+
+/** `phase 2/2: lab/web-1 moved to the new object; the old one goes: delete → wait deleted` */
+export function phaseSentence(event: ChangePhaseEvent): string {
+  const moved = event.after.length > 0 ? `${event.after.join(", ")} moved to the new object; ` : "";
+  return `phase ${event.phase}/${event.of}: ${moved}the old one goes: ${event.steps.join(" → ")}`;
 }

@@ -12,7 +12,7 @@ import type { ApplyEvent, OutputsEvent } from "../../planner/events";
 import { formatDuration } from "../../planner/events";
 import { assertNever } from "../../errors";
 import type { ProgressOutput, ProgressRenderer } from "./progress-renderer";
-import { INTERRUPTED_ADVICE, actionName, fields, retrySentence, finishedSentence, outputPairs, pastTense, stepLabel } from "./progress-text";
+import { INTERRUPTED_ADVICE, actionName, fields, retrySentence, finishedSentence, outputPairs, pastTense, phaseSentence, stepLabel } from "./progress-text";
 
 /** A repeating timer; the default is the process's own, unref'd so it never keeps Node alive. */
 export interface RefreshTimer {
@@ -101,6 +101,16 @@ export class TtyProgress implements ProgressRenderer {
       case "change-started":
         this.running.set(event.address, { action: event.action, startedAt: event.at, steps: event.steps.length, stepIndex: 0, ...(event.steps[0] ? { step: event.steps[0] } : {}) });
         break;
+      case "change-phase": {
+        const r = this.running.get(event.address);
+        if (r) {
+          r.steps = event.steps.length;
+          r.stepIndex = 0;
+          if (event.steps[0]) r.step = event.steps[0];
+        }
+        this.pending.push(this.paint("yellow", "~") + " " + fields(event.address, phaseSentence(event)));
+        break;
+      }
       case "change-progress": {
         const r = this.running.get(event.address);
         if (r) {

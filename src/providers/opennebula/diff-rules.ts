@@ -49,10 +49,17 @@ function up(ctx: AttributeContext): boolean {
  */
 const UNDER_GUEST = (ctx: AttributeContext, running: string, stopped: string): string[] => {
   const state = ctx.status.state;
+  // Apply powers the VM off first (for a power cycle, or because it is declared off): it is not hot.
+  if (state === "RUNNING" && offDuringChange(ctx)) return [`${stopped}, during the power-off this change makes`];
   if (state === "RUNNING") return [running];
   if (state === "POWEROFF" || state === "UNDEPLOYED") return [stopped];
   return [`${stopped}; OpenNebula does this only to a RUNNING or POWEROFF VM, and this one is in ${state}`];
 };
+
+/** Apply makes this change while the running VM is powered off: a power cycle, or a poweroff declared. */
+function offDuringChange(ctx: AttributeContext): boolean {
+  return up(ctx) && (ctx.powerCycle === true || !wantsRunning(ctx));
+}
 
 function resizeImpact(ctx: AttributeContext): Impact {
   if (resizeIsCold(ctx.status.state)) return "in-place";
@@ -162,7 +169,11 @@ const vmRules: AttributeRule[] = [
     impact: "in-place",
     operation: "one.vm.updateconf",
     effects: (ctx) =>
-      up(ctx) ? ["applied to the running guest: OpenNebula re-runs its contextualization live"] : ["read by the guest at its next boot"],
+      offDuringChange(ctx)
+        ? ["read by the guest when it boots again after the power-off this change makes"]
+        : up(ctx)
+          ? ["applied to the running guest: OpenNebula re-runs its contextualization live"]
+          : ["read by the guest at its next boot"],
   },
   // oned's updateconf neither adds a CONTEXT to a VM that has none nor removes one (FACTS.md §7).
   {
