@@ -90,9 +90,9 @@ export function retryTimeoutOf(value: string | undefined): number {
 }
 
 /** The help lines of the options every command that reads the cloud takes. */
-export const RETRY_HELP = `  --retry-timeout TIME  how long a call failing on a lost or busy cloud (connection refused or
-                        reset, HTTP 5xx, oned's INTERNAL or LOCKED) is retried before it is given
-                        up, e.g. 90s or 10m (default ${DEFAULT_RETRY_TIMEOUT_MS / 60_000}m)`;
+export const RETRY_HELP = `  --retry-timeout TIME  how long a call is retried while the cloud does not answer (connection
+                        refused or reset, a timeout, HTTP 5xx) before it is given up, e.g. 90s or
+                        10m (default ${DEFAULT_RETRY_TIMEOUT_MS / 60_000}m); INTERNAL or LOCKED answers get five attempts`;
 
 /** `--target` values, checked, without repeats, sorted. */
 export function targetsOf(values: string[] | undefined): string[] {

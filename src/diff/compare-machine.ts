@@ -185,6 +185,12 @@ function compareContext(c: DiffCollector, desired: unknown, live: unknown): void
     if (isPlainObject(l)) c.line("context", l, undefined, { sensitive: carriesSecret(l) });
     return;
   }
+  if (c.env.mode === "update" && !isPlainObject(l)) {
+    // A context declared for an object that has none is one change, not one per field: the backend
+    // may not be able to add a whole section in place (OpenNebula's updateconf cannot).
+    c.line("context", undefined, desired, { sensitive: carriesSecret(desired) });
+    return;
+  }
   const lr = asRecord(l);
   c.fields("context", desired, lr, CONTEXT);
   c.set("context.sshKeys", desired.sshKeys, lr.sshKeys, canonicalSshKey);

@@ -68,6 +68,21 @@ export function isTransientError(error: unknown): boolean {
   return false;
 }
 
+/**
+ * True when the error says the cloud did not answer at all (connection refused or reset, a timeout, an
+ * HTTP 5xx): the wire clients set `unreachable: true`. Such a failure is waited out for the retry
+ * timeout, as a cloud restarting takes tens of seconds; a failure the cloud answered (INTERNAL, LOCKED)
+ * is retried a few times only, since it may well be the answer for good.
+ */
+export function isUnreachableError(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 16 && typeof current === "object" && current !== null; depth++) {
+    if ((current as { unreachable?: unknown }).unreachable === true) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** The cap of the backoff before retry number `retry` (1-based): base·2^(retry-1), at most `maxMs`. */
 export function backoffCap(retry: number, baseMs: number, maxMs: number): number {
   // 2^(retry-1) overflows to Infinity long after it passed any sane cap; Math.min keeps it finite.
@@ -166,7 +181,8 @@ export interface RetrierOptions {
 
 /**
  * The retry policy of a provider's calls in one place: transient failures (see `isTransientError`)
- * are retried with backoff for up to `timeoutMs`, each retry reported. Whether a call may be sent
+ * are retried with backoff, each retry reported: for up to `timeoutMs` while the cloud does not answer
+ * (`isUnreachableError`), and up to five attempts in all when it answers with a transient error. Whether a call may be sent
  * again at all is the caller's business: only calls whose repetition is harmless, or whose effect was
  * checked first, go through here.
  */
@@ -183,11 +199,14 @@ export class Retrier {
   }
 
   run<T>(call: string, fn: (attempt: number) => Promise<T>, options: { address?: string; isTransient?: (error: unknown) => boolean } = {}): Promise<T> {
+    const transient = options.isTransient ?? isTransientError;
+    // An unreachable cloud is waited for up to the timeout; an answered error (INTERNAL, LOCKED) a few times.
+    let answered = 0;
     return withRetry(fn, {
       clock: this.options.clock,
       maxElapsedMs: this.timeoutMs,
       ...(this.options.random ? { random: this.options.random } : {}),
-      ...(options.isTransient ? { isTransient: options.isTransient } : {}),
+      isTransient: (error) => transient(error) && (isUnreachableError(error) || ++answered < RETRY_DEFAULTS.maxAttempts),
       onRetry: ({ attempt, delayMs, error, giveUpInMs }) =>
         this.options.onRetry?.({
           call,

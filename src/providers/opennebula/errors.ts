@@ -96,6 +96,8 @@ export class OneTransportError extends HyperplanError {
    * if repeating it is harmless or its effect was looked for first.
    */
   readonly mayHaveActed: boolean;
+  /** True when oned did not answer at all (refused, reset, timeout, HTTP 5xx): waited out for the retry timeout. */
+  readonly unreachable: boolean;
 
   constructor(method: string, endpoint: string, reason: TransportFailure, summary: string, options: { status?: number; cause?: unknown } = {}) {
     // The cause is a Node socket error or parse error: neither ever saw the request body.
@@ -107,6 +109,7 @@ export class OneTransportError extends HyperplanError {
     this.transient =
       reason === "refused" || reason === "reset" || reason === "timeout" || (reason === "http-status" && (options.status ?? 0) >= 500);
     this.mayHaveActed = !NOT_DELIVERED.has(reason);
+    this.unreachable = this.transient;
   }
 }
 
