@@ -89,6 +89,27 @@ describe("two applies of one stack at once", () => {
     expect(await owned()).toEqual(DECLARED);
   }, 60_000);
 
+  it("unlock says who holds the lock, asks (refusing without a terminal), and removes it with --force", async () => {
+    await fresh();
+    const retrier = { run: <T>(_call: string, fn: (attempt: number) => Promise<T>) => fn(1) };
+    const locks = new OpenNebulaStackLocks(client, retrier);
+    expect((await run("unlock", "lab")).out).toContain('Stack "lab" is not locked on OpenNebula');
+    const holder = { ...currentHolder({}, "hyperplan apply"), who: "ci@runner-9", host: "runner-9", pid: 77 };
+    expect((await locks.tryAcquire("lab", holder)).acquired).toBe(true);
+    const asked = await run("unlock", "lab");
+    expect(asked.out).toMatch(/The lock of stack "lab" on OpenNebula \S+ is held by ci@runner-9 \(pid 77, hyperplan apply\) since /);
+    expect(asked.err).toContain("pass --force once you are sure no apply of this stack runs");
+    expect(asked.code).toBe(1);
+    expect((await run("apply", "lab.ts", "--auto-approve")).err).toContain("held by ci@runner-9 (pid 77, hyperplan apply)");
+    const forced = await run("unlock", "lab", "--force");
+    expect(forced.out).toContain('Removed the lock of stack "lab".');
+    expect(await locks.inspect("lab")).toEqual({ held: false });
+    // The run that held it finds its lock gone and leaves the new holder's alone.
+    expect((await locks.tryAcquire("lab", currentHolder({}, "other"))).acquired).toBe(true);
+    await locks.release("lab", holder);
+    expect((await locks.inspect("lab")).held).toBe(true);
+  });
+
   it("keeps one lock document per stack when two first runs make one each", async () => {
     await fresh();
     const retrier = { run: <T>(_call: string, fn: (attempt: number) => Promise<T>) => fn(1) };
