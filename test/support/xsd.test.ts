@@ -1,9 +1,13 @@
 import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ONE_XSD_DIR, schemaClosure, validateOneXml, withOneNamespace, type OneSchema } from "./xsd";
+import { referenceMissing, referencePath } from "./reference";
+import { schemaClosure, validateOneXml, withOneNamespace, type OneSchema } from "./xsd";
 
-const SAMPLES = resolve(ONE_XSD_DIR, "../samples");
+// Both the schemas and the captured documents they are checked on are reference data beside the checkout.
+const NO_REFERENCE =
+  referenceMissing("opennebula/xsd", "the XSD validator's checks") || referenceMissing("opennebula/samples", "the XSD validator's checks");
+const SAMPLES = referencePath("opennebula/samples");
 const sample = (file: string): string => readFileSync(join(SAMPLES, file), "utf8");
 
 /** What samples/README.md records for each sample; `element` is what the first error must name. */
@@ -33,7 +37,7 @@ function readmeRows(): Array<{ file: string; schema: string; result: string }> {
     });
 }
 
-describe("validateOneXml", () => {
+describe.skipIf(NO_REFERENCE)("validateOneXml", () => {
   it("covers exactly the samples the README lists, with its schema and verdict", () => {
     expect(EXPECTED.map(({ file, schema, result }) => ({ file, schema, result }))).toEqual(readmeRows());
   });
@@ -105,7 +109,7 @@ describe("schema plumbing", () => {
     expect(withOneNamespace("not xml")).toBe("not xml");
   });
 
-  it("loads a schema with everything it includes", () => {
+  it.skipIf(NO_REFERENCE)("loads a schema with everything it includes", () => {
     expect(schemaClosure("vm_pool_extended.xsd").map((f) => f.fileName).sort()).toEqual(["shared.xsd", "vm.xsd", "vm_pool_extended.xsd"]);
     expect(() => schemaClosure("nope.xsd")).toThrow(/nope\.xsd is not in/);
   });

@@ -1,7 +1,8 @@
 /**
  * Validation of OpenNebula XML documents against oned's own XSDs (OpenNebula/one share/doc/xsd,
  * kept in `../shared/reference/opennebula/xsd` beside the checkout), with libxml2's xmllint compiled
- * to WebAssembly (`xmllint-wasm`).
+ * to WebAssembly (`xmllint-wasm`). A clean clone has no such folder: test files using this module
+ * skip (or, with CI=true, fail) through `referenceMissing("opennebula/xsd", …)` of `./reference`.
  *
  * oned prints its documents without a namespace while the schemas declare
  * `http://opennebula.org/XMLSchema`, so the root element gets that default namespace first.
@@ -11,9 +12,9 @@
  * validated together in one call; the schema files are read from disk once per process.
  */
 import { readFileSync, readdirSync, existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { validateXML, type XMLFileInfo } from "xmllint-wasm";
+import { referencePath } from "./reference";
 
 export type OneSchema =
   | "vm.xsd"
@@ -41,8 +42,7 @@ export interface OneValidation {
 }
 
 const NAMESPACE = "http://opennebula.org/XMLSchema";
-const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-export const ONE_XSD_DIR = resolve(REPO_ROOT, "../shared/reference/opennebula/xsd");
+export const ONE_XSD_DIR = referencePath("opennebula/xsd");
 
 /** Documents per xmllint call: bounds the WebAssembly memory one call needs. */
 const BATCH_LIMIT = 40;
@@ -52,6 +52,7 @@ let schemaFiles: Map<string, XMLFileInfo> | undefined;
 function loadSchemas(): Map<string, XMLFileInfo> {
   if (schemaFiles) return schemaFiles;
   if (!existsSync(ONE_XSD_DIR)) {
+    // Reached only by a test that did not ask referenceMissing("opennebula/xsd", …) first.
     throw new Error(`OpenNebula XSDs not found at ${ONE_XSD_DIR}: the shared reference data must sit beside the checkout`);
   }
   const files = new Map<string, XMLFileInfo>();

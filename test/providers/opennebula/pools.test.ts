@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { escapeXml, type XmlRpcValue } from "../../../src/xmlrpc/index";
 import {
   OneClient,
@@ -18,11 +17,13 @@ import {
 import { ownedSlicePredicate, ownershipAttributes } from "../../../src/providers/opennebula/ownership";
 import { serializeTemplate } from "../../../src/providers/opennebula/template-syntax";
 import { startOneSimulator, type RunningOneSimulator } from "../../../src/sim/opennebula/index";
+import { referenceMissing, referencePath } from "../../support/reference";
 
-const samples = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..", "shared", "reference", "opennebula", "samples");
+const NO_SAMPLES = referenceMissing("opennebula/samples", "the readers' checks on oned's real documents");
+const samples = referencePath("opennebula/samples");
 const sample = (name: string) => readFileSync(join(samples, name), "utf8");
 
-describe("readers of oned's real documents", () => {
+describe.skipIf(NO_SAMPLES)("readers of oned's real documents", () => {
   it("reads the 6.99 VM in BACKUP with its disks, NIC and context", () => {
     const vm = parseObject("vm", sample("vm-info_6.99_lcm69-backup_opennebula-docs.xml"));
     expect([vm.id, vm.name, vm.state, vm.lcmState, vmStateName(vm.state, vm.lcmState)]).toEqual([800, "alpine-800", 3, 69, "BACKUP"]);
