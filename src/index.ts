@@ -4,3 +4,5 @@ export { HyperplanError, isHyperplanError, hasErrorCode } from "./errors";
 export * from "./resources/index";
 // Plain constructs group resources (`new Construct(stack, "tier")` → addresses `lab/tier/...`).
 export { Construct } from "constructs";
+// Each backend's provider settings type (`provider: { opennebula: {...} }`).
+export type * from "./backends/settings";

@@ -14,6 +14,11 @@ export function issuesText(analyses: readonly StackAnalysis[]): string {
   return lines.length > 0 ? `${lines.join("\n")}\n` : "";
 }
 
+/** `warning: lab/web-1: raw.xenserver: is for xenserver and is ignored on opennebula`, one line each. */
+export function warningsText(analyses: readonly StackAnalysis[]): string {
+  return analyses.flatMap((a) => a.warnings.map((w) => `warning: ${formatIssue(w)}\n`)).join("");
+}
+
 /** One line per valid stack: `lab: valid, 7 resources, 1 output`. */
 export function summaryText(analyses: readonly StackAnalysis[]): string {
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -35,6 +40,7 @@ export function issuesJson(analyses: readonly StackAnalysis[]): string {
       valid: a.issues.length === 0,
       resources: a.state ? a.state.resources.length : undefined,
       issues: a.issues,
+      warnings: a.warnings,
     })),
   })}\n`;
 }

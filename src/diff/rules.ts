@@ -12,6 +12,9 @@
 import type { ReplaceOrder, ReplaceOrderSource, Impact } from "../planner/action";
 import type { DesiredResource, ResourceKind } from "../resources/desired-state";
 import type { LiveResource, LiveStatus } from "./live-state";
+import { matchPath } from "../resources/property-path";
+
+export { matchPath, pathSegments } from "../resources/property-path";
 
 /** What happened to the value at a path. */
 export type ChangeType = "add" | "remove" | "modify";
@@ -132,66 +135,6 @@ export function classify(rules: KindRules, ctx: AttributeContext): Classificatio
     return { impact: pick(rule.impact), operation: pick(rule.operation), effects: rule.effects === undefined ? [] : pick(rule.effects) };
   }
   return { ...NO_RULE, effects: [`no rule says how ${ctx.path} changes in place, so the object is replaced`] };
-}
-
-/** Splits `disks[2].size` into `["disks", "[2]", "size"]`; `a["odd.key"]` keeps the quoted key whole. */
-export function pathSegments(path: string): string[] {
-  const out: string[] = [];
-  let i = 0;
-  let name = "";
-  const flush = () => {
-    if (name !== "") out.push(name);
-    name = "";
-  };
-  while (i < path.length) {
-    const c = path[i]!;
-    if (c === ".") {
-      flush();
-      i++;
-    } else if (c === "[") {
-      flush();
-      if (path[i + 1] === '"') {
-        // A quoted key: JSON string syntax up to the closing quote.
-        let j = i + 2;
-        while (j < path.length && path[j] !== '"') j += path[j] === "\\" ? 2 : 1;
-        out.push(JSON.parse(path.slice(i + 1, j + 1)) as string);
-        i = path[j + 1] === "]" ? j + 2 : j + 1;
-      } else {
-        const close = path.indexOf("]", i);
-        const end = close === -1 ? path.length : close + 1;
-        out.push(path.slice(i, end));
-        i = end;
-      }
-    } else {
-      name += c;
-      i++;
-    }
-  }
-  flush();
-  return out;
-}
-
-function isIndex(segment: string): boolean {
-  return segment.startsWith("[") && segment.endsWith("]");
-}
-
-export function matchPath(pattern: string, path: string): boolean {
-  const p = pathSegments(pattern);
-  const s = pathSegments(path);
-  for (let i = 0; i < p.length; i++) {
-    const want = p[i]!;
-    if (want === "**") return s.length > i;
-    const got = s[i];
-    if (got === undefined) return false;
-    if (want === "*") {
-      if (isIndex(got)) return false;
-    } else if (want === "[*]") {
-      if (!isIndex(got)) return false;
-    } else if (want !== got) {
-      return false;
-    }
-  }
-  return p.length === s.length;
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]*$/;

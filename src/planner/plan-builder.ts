@@ -58,6 +58,9 @@ export class PlanBuildError extends HyperplanError {
 
 export function buildPlan(input: BuildPlanInput): Plan {
   const { desired, live, rules, mode } = input;
+  if (desired.backend !== undefined && desired.backend !== rules.backend) {
+    throw new DiffError("BACKEND_MISMATCH", `the declaration was checked for ${desired.backend} but the live state comes from ${rules.backend}`);
+  }
   if (desired.stack !== live.stack) {
     throw new DiffError("STACK_MISMATCH", `the declaration is stack "${desired.stack}" but the live state was read for stack "${live.stack}"`);
   }
@@ -66,6 +69,7 @@ export function buildPlan(input: BuildPlanInput): Plan {
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     stack: live.stack,
+    backend: rules.backend,
     endpoint: live.endpoint,
     liveFingerprint: live.fingerprint,
     mode,

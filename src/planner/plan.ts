@@ -11,7 +11,8 @@ import type { ProviderSettings } from "../resources/stack";
 
 /**
  * 2: a saved plan is applied from the declaration it carries (re-planned and compared change for
- * change), so it records what it was limited to (`targets`, `replace`) and which cloud (`settings`).
+ * change), so it records what it was limited to (`targets`, `replace`), which backend (`backend`) and
+ * which cloud (`settings`).
  */
 export const PLAN_FORMAT_VERSION = 2;
 
@@ -106,6 +107,8 @@ export interface PlanWarning {
 export interface Plan {
   formatVersion: typeof PLAN_FORMAT_VERSION;
   stack: string;
+  /** The backend the plan is for (`opennebula`): apply refuses it against another one. */
+  backend: string;
   /** The endpoint the live state was read from. */
   endpoint: string;
   /**
@@ -217,8 +220,8 @@ export function parsePlan(text: string, source = "plan file"): Plan {
       `${source} has plan format version ${JSON.stringify(doc.formatVersion)}; this hyperplan reads version ${PLAN_FORMAT_VERSION}: make the plan again with \`hyperplan plan --out\``,
     );
   }
-  if (typeof doc.stack !== "string" || typeof doc.endpoint !== "string" || typeof doc.liveFingerprint !== "string") {
-    throw new PlanFormatError(`${source} lacks stack, endpoint or liveFingerprint`);
+  if (typeof doc.stack !== "string" || typeof doc.backend !== "string" || typeof doc.endpoint !== "string" || typeof doc.liveFingerprint !== "string") {
+    throw new PlanFormatError(`${source} lacks stack, backend, endpoint or liveFingerprint`);
   }
   if (doc.mode !== "plan" && doc.mode !== "destroy") throw new PlanFormatError(`${source} has an unknown mode ${JSON.stringify(doc.mode)}`);
   if (!Array.isArray(doc.changes)) throw new PlanFormatError(`${source} has no changes array`);

@@ -22,6 +22,7 @@ export interface PlanDifference {
 /** The first way `fresh` differs from `saved`, or undefined when apply may carry out `saved`. */
 export function planDifference(saved: Plan, fresh: Plan): PlanDifference | undefined {
   if (saved.stack !== fresh.stack) return { summary: `the saved plan is for stack "${saved.stack}", planning again gives stack "${fresh.stack}"` };
+  if (saved.backend !== fresh.backend) return { summary: `the saved plan is for ${saved.backend}, this apply talks to ${fresh.backend}` };
   if (saved.mode !== fresh.mode) return { summary: `the saved plan is a ${saved.mode} plan, planning again gives a ${fresh.mode} plan` };
   for (const [what, a, b] of [
     ["targets", saved.targets ?? [], fresh.targets ?? []],

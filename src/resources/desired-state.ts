@@ -19,7 +19,8 @@
  */
 
 /** The version of this document's shape; a reader refuses any other. */
-export const DESIRED_STATE_FORMAT_VERSION = 1;
+/** 2: the DesiredState records the backend it was checked for (`backend`). */
+export const DESIRED_STATE_FORMAT_VERSION = 2;
 
 /** Any JSON value. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -317,6 +318,8 @@ export interface DesiredOutput {
 export interface DesiredState {
   formatVersion: typeof DESIRED_STATE_FORMAT_VERSION;
   stack: string;
+  /** The backend the stack is declared for (`opennebula`), checked against its profile. */
+  backend?: string;
   description?: string;
   /** Sorted by address. */
   resources: DesiredResource[];

@@ -108,7 +108,6 @@ export const imageDefinition: KindDefinition<Input, ImageSpec> = {
   kind: "Image",
   schema,
   attributes: ["id"],
-  uniqueNames: true,
   secretPaths: [],
   check,
   normalise,

@@ -1,5 +1,5 @@
 // The declarative resources: what a user's stack file imports through `hyperplan`.
-export { App, Stack, type StackProps, type ProviderSettings, type OpenNebulaSettings } from "./stack";
+export { App, Stack, type StackProps, type ProviderSettings } from "./stack";
 export { StackOutput, type StackOutputProps } from "./stack-output";
 export { Resource, type ResourceProps } from "./resource";
 export { Attribute } from "./attribute";

@@ -52,8 +52,6 @@ export interface KindDefinition<Input = Record<string, unknown>, Spec = unknown>
   schema: JsonSchema;
   /** Names of the attributes known after apply that an Attribute of this kind may carry. */
   attributes: readonly string[];
-  /** True when the backend needs names unique among the owner's objects of this kind. */
-  uniqueNames: boolean;
   /**
    * Property paths that hold secrets, as segments with `*` for any key or index. They are masked
    * in the DesiredState and are the only places the secret scan leaves alone.

@@ -20,7 +20,7 @@ import { Resource } from "./resource";
 import { securityGroupDefinition } from "./security-group";
 import { Stack } from "./stack";
 import { StackOutput } from "./stack-output";
-import { analyseStack, type StackAnalysis } from "./synthesis";
+import { analyseStack, type AnalyseOptions, type StackAnalysis } from "./synthesis";
 import { sortIssues, type ValidationIssue } from "./validation-issue";
 import { virtualMachineDefinition } from "./virtual-machine";
 import { virtualNetworkDefinition } from "./virtual-network";
@@ -53,10 +53,11 @@ const OPAQUE_KEYS = new Set(["raw", "attributes"]);
  * Validates `value` (a DesiredState read from a file) as a stack file would be validated, and checks
  * that synthesis gives it back unchanged. `source` names the file in the issues.
  */
-export function analyseSavedDeclaration(value: unknown, source: string): StackAnalysis {
+export function analyseSavedDeclaration(value: unknown, source: string, options: AnalyseOptions = {}): StackAnalysis {
   const fail = (message: string, address = source): StackAnalysis => ({
     name: typeof (value as { stack?: unknown })?.stack === "string" ? (value as { stack: string }).stack : source,
     issues: [{ address, path: "", rule: "schema", message }],
+    warnings: [],
     state: undefined,
   });
   if (typeof value !== "object" || value === null || Array.isArray(value)) return fail("the saved declaration is not an object");
@@ -179,8 +180,8 @@ export function analyseSavedDeclaration(value: unknown, source: string): StackAn
     new StackOutput(scopeFor(segments.slice(0, -1)), segments[segments.length - 1]!, props);
   }
 
-  if (issues.length > 0) return { name: doc.stack, issues: sortIssues(issues), state: undefined };
-  const analysis = analyseStack(stack);
+  if (issues.length > 0) return { name: doc.stack, issues: sortIssues(issues), warnings: [], state: undefined };
+  const analysis = analyseStack(stack, options);
   if (!analysis.state) return analysis;
   const difference = firstDifference(analysis.state, value, "");
   if (difference !== undefined) {

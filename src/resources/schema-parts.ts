@@ -13,8 +13,6 @@
 export type JsonSchema = { [keyword: string]: unknown };
 
 /** Backends that may appear under `raw`. */
-export const RAW_BACKENDS = ["opennebula", "xenapi", "gandi", "openvz"] as const;
-export type RawBackend = (typeof RAW_BACKENDS)[number];
 
 const IPV4_OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
 export const IPV4_PATTERN = `^${IPV4_OCTET}(\\.${IPV4_OCTET}){3}$`;
@@ -108,24 +106,20 @@ export const dependsOn = (): JsonSchema => arrayOf(ref("a resource or a construc
 
 const RAW_VALUE_DEF = "#/$defs/rawValue";
 
-/** `raw: { opennebula: { ATTR: value } }`; OpenNebula attribute names are upper case. */
+/**
+ * `raw: { <backend>: { ATTR: value } }`: attributes passed verbatim to one backend. Which backends
+ * there are, and what their attribute names look like, is each backend's profile's to say
+ * (`backend-profile.ts`): a section for another backend is ignored, with a warning.
+ */
 export const raw = (): JsonSchema => ({
   type: "object",
-  additionalProperties: false,
-  expected: `an object keyed by backend (${RAW_BACKENDS.join(", ")})`,
-  properties: Object.fromEntries(
-    RAW_BACKENDS.map((backend) => [
-      backend,
-      {
-        type: "object",
-        propertyNames:
-          backend === "opennebula"
-            ? { pattern: "^[A-Z][A-Z0-9_]*$", expected: "an upper-case template attribute name (SCHED_RANK)" }
-            : { pattern: "^[A-Za-z_][A-Za-z0-9_.-]*$", expected: "an attribute name" },
-        additionalProperties: { $ref: RAW_VALUE_DEF },
-      },
-    ]),
-  ),
+  expected: "an object keyed by backend (opennebula, xenserver, gandi, openvz …)",
+  propertyNames: { pattern: "^[a-z][a-z0-9]{0,31}$", expected: "a backend name in lower case (opennebula)" },
+  additionalProperties: {
+    type: "object",
+    propertyNames: { pattern: "^[A-Za-z_][A-Za-z0-9_.-]{0,127}$", expected: "an attribute name" },
+    additionalProperties: { $ref: RAW_VALUE_DEF },
+  },
 });
 
 /** The root schema of a kind: its properties, the shared ones, and the raw-value definition. */

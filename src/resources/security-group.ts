@@ -161,7 +161,6 @@ export const securityGroupDefinition: KindDefinition<Input, SecurityGroupSpec> =
   kind: "SecurityGroup",
   schema,
   attributes: ["id"],
-  uniqueNames: true,
   secretPaths: [],
   check,
   normalise,

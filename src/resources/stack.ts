@@ -18,31 +18,19 @@ import { APP_BRAND, STACK_BRAND, enclosingStack, isAppLike, isResourceLike } fro
 import type { AppDesiredState, DesiredState } from "./desired-state";
 import { DESIRED_STATE_FORMAT_VERSION } from "./desired-state";
 import type { Resource } from "./resource";
-import { analyseStack } from "./synthesis";
+import { analyseStack, type AnalyseOptions } from "./synthesis";
 import { StackValidationError, type ValidationIssue } from "./validation-issue";
 
-/** Where the OpenNebula cloud of a stack is, when not taken from the environment. */
-export interface OpenNebulaSettings {
-  /**
-   * XML-RPC endpoint of oned (`https://one.example.org:2633/RPC2`).
-   * @default the `ONE_XMLRPC` environment variable, else `http://localhost:2633/RPC2`
-   */
-  endpoint?: string;
-  /**
-   * File holding `user:password`, as the OpenNebula CLI reads it.
-   * @default the file named by `ONE_AUTH`, else `~/.one/one_auth`
-   */
-  authFile?: string;
-  /**
-   * PEM file of the certificate authority that signed oned's TLS certificate, for an https endpoint.
-   * @default the system's trusted authorities
-   */
-  caFile?: string;
-}
-
-/** Which cloud a stack lives in. Settings, not resources: they are not part of the DesiredState. */
+/**
+ * Which cloud a stack lives in: exactly one key, the backend's name, holding that backend's settings
+ * (`{ opennebula: { endpoint: "https://one.example.org:2633/RPC2" } }`). Each backend adds its own key
+ * and settings type to this interface (`src/providers/<backend>/settings.ts`); what a stack gives is
+ * checked against the backend's settings schema by `validate`. Settings, not resources: they are not
+ * part of the DesiredState.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface ProviderSettings {
-  opennebula?: OpenNebulaSettings;
+  [backend: string]: object | undefined;
 }
 
 export interface StackProps {
@@ -52,8 +40,8 @@ export interface StackProps {
    */
   description?: string;
   /**
-   * Where the stack's cloud is.
-   * @default the OpenNebula cloud named by the `ONE_XMLRPC` and `ONE_AUTH` environment variables
+   * Where the stack's cloud is: one backend's settings under its name.
+   * @default the default backend (OpenNebula) as its own environment names it (`ONE_XMLRPC`, `ONE_AUTH`)
    */
   provider?: ProviderSettings;
 }
@@ -73,14 +61,17 @@ export class App extends Construct {
     );
   }
 
-  /** Every issue of every stack (empty when all are valid). */
-  validate(): ValidationIssue[] {
-    return this.stacks.flatMap((s) => s.validate());
+  /**
+   * Every issue of every stack (empty when all are valid). With a backend's profile, also what that
+   * backend does not support (`hyperplan validate` checks each stack against its own backend's).
+   */
+  validate(options: AnalyseOptions = {}): ValidationIssue[] {
+    return this.stacks.flatMap((s) => s.validate(options));
   }
 
   /** The desired state of every stack; throws StackValidationError with every issue of every stack. */
-  synth(): AppDesiredState {
-    const analyses = this.stacks.map((s) => analyseStack(s));
+  synth(options: AnalyseOptions = {}): AppDesiredState {
+    const analyses = this.stacks.map((s) => analyseStack(s, options));
     const issues = analyses.flatMap((a) => a.issues);
     if (issues.length > 0) throw new StackValidationError(analyses.length === 1 ? `stack "${analyses[0]!.name}"` : "the app", issues);
     return { formatVersion: DESIRED_STATE_FORMAT_VERSION, stacks: analyses.map((a) => a.state!) };
@@ -126,14 +117,14 @@ export class Stack extends Construct {
     return this.node.findAll().filter(isResourceLike) as unknown as Resource[];
   }
 
-  /** Every issue of this stack, all at once, sorted (empty when the stack is valid). */
-  validate(): ValidationIssue[] {
-    return analyseStack(this).issues;
+  /** Every issue of this stack, all at once, sorted (empty when the stack is valid); see App.validate. */
+  validate(options: AnalyseOptions = {}): ValidationIssue[] {
+    return analyseStack(this, options).issues;
   }
 
   /** The stack's DesiredState; throws StackValidationError carrying every issue. */
-  synth(): DesiredState {
-    const analysis = analyseStack(this);
+  synth(options: AnalyseOptions = {}): DesiredState {
+    const analysis = analyseStack(this, options);
     if (analysis.issues.length > 0) throw new StackValidationError(`stack "${analysis.name}"`, analysis.issues);
     return analysis.state!;
   }

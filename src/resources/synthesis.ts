@@ -30,6 +30,7 @@ import { constructAddress, toInput, type FoundReference } from "./prop-input";
 import type { Resource } from "./resource";
 import { attributeRef, description, object, type JsonSchema } from "./schema-parts";
 import { checkSchema, joinPath, type SchemaProblem } from "./schema-validator";
+import { unsupportedPaths, type BackendProfile } from "./backend-profile";
 import { isPlainObject, scanForSecrets } from "./secret-scan";
 import type { StackOutput } from "./stack-output";
 import { sortIssues, type ValidationIssue, type ValidationRule } from "./validation-issue";
@@ -38,8 +39,19 @@ export interface StackAnalysis {
   name: string;
   /** Sorted; empty when the stack is valid. */
   issues: ValidationIssue[];
+  /** What is not wrong but will not do what it seems to (a raw section for another backend), sorted. */
+  warnings: ValidationIssue[];
   /** Present exactly when `issues` is empty. */
   state: DesiredState | undefined;
+}
+
+export interface AnalyseOptions {
+  /**
+   * The profile of the backend the stack is for: its kinds, properties, unique names and own rules are
+   * checked too, and the DesiredState records the backend. Without one, only what every backend
+   * shares is checked.
+   */
+  profile?: BackendProfile;
 }
 
 interface StackLike extends IConstruct {
@@ -111,9 +123,11 @@ const outputSchema: JsonSchema = object(
 );
 
 /** Validates a stack and, when it has no issue, synthesises its DesiredState. */
-export function analyseStack(stack: StackLike): StackAnalysis {
+export function analyseStack(stack: StackLike, options: AnalyseOptions = {}): StackAnalysis {
   const name = stack.node.id;
+  const profile = options.profile;
   const issues: ValidationIssue[] = [];
+  const warnings: ValidationIssue[] = [];
   const add = (address: string, path: string, rule: ValidationRule, message: string): void => {
     issues.push({ address, path, rule, message });
   };
@@ -210,14 +224,17 @@ export function analyseStack(stack: StackLike): StackAnalysis {
     return `the construct ${addressOf(target)}, which is not a resource`;
   }
 
-  // Each kind's own cross-field checks.
+  // Each kind's own cross-field checks, then the backend's.
   for (const entry of entries.values()) {
+    const ctx = { report: (path: string, message: string, rule: ValidationRule = "semantic") => add(entry.address, path, rule, message), lookup: view };
     if (entry.valid) {
-      entry.definition.check(entry.input, { report: (path, message, rule = "semantic") => add(entry.address, path, rule, message), lookup: view });
+      entry.definition.check(entry.input, ctx);
+      profile?.kinds[entry.resource.kind]?.check?.(entry.input, { ...ctx, report: (path, message, rule = "backend") => add(entry.address, path, rule, message) });
     } else {
       checkValidElements(entry, view, add);
     }
   }
+  if (profile) checkProfile(profile, entries, add, (address, path, message) => warnings.push({ address, path, rule: "backend", message }));
 
   // An IP or MAC attribute of a VM that has no NIC would never become known.
   const nicless = (address: string): boolean => {
@@ -239,7 +256,7 @@ export function analyseStack(stack: StackLike): StackAnalysis {
   };
   for (const entry of entries.values()) for (const r of entry.references) checkNicAttribute(entry.address, r);
 
-  checkNames(entries, add);
+  checkNames(entries, add, profile);
   for (const entry of entries.values()) {
     checkStrings(entry.input, entry.address, entry.definition.secretPaths, add);
     checkReservedKeys(entry.input, entry.address, add);
@@ -268,7 +285,8 @@ export function analyseStack(stack: StackLike): StackAnalysis {
   for (const c of all) for (const message of c.node.validate()) add(addressOf(c), "", "custom", message);
 
   const sorted = sortIssues(issues);
-  if (sorted.length > 0) return { name, issues: sorted, state: undefined };
+  const sortedWarnings = sortIssues(warnings);
+  if (sorted.length > 0) return { name, issues: sorted, warnings: sortedWarnings, state: undefined };
 
   const resources: DesiredResource[] = [...entries.values()]
     .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
@@ -285,11 +303,39 @@ export function analyseStack(stack: StackLike): StackAnalysis {
   const state: DesiredState = {
     formatVersion: DESIRED_STATE_FORMAT_VERSION,
     stack: name,
+    ...(profile ? { backend: profile.backend } : {}),
     ...(stack.description !== undefined ? { description: stack.description } : {}),
     resources,
     outputs,
   };
-  return { name, issues: [], state: sortKeys(state) as DesiredState };
+  return { name, issues: [], warnings: sortedWarnings, state: sortKeys(state) as DesiredState };
+}
+
+/**
+ * What the backend's profile says of each resource: a kind it does not support, properties outside
+ * what it carries out, raw keys it would not take; raw sections of other backends are warned about.
+ */
+function checkProfile(profile: BackendProfile, entries: Map<string, Entry>, add: Add, warn: (address: string, path: string, message: string) => void): void {
+  const where = `on ${profile.backend}`;
+  const rawKey = new RegExp(profile.rawKey.pattern);
+  for (const entry of entries.values()) {
+    const kind = profile.kinds[entry.resource.kind];
+    if (!kind) {
+      add(entry.address, "", "backend", `${entry.resource.kind} is not supported ${where} (it supports ${Object.keys(profile.kinds).join(", ")})`);
+      continue;
+    }
+    for (const path of unsupportedPaths(entry.input, kind.properties)) add(entry.address, path, "backend", `not supported ${where}`);
+    const raw = entry.input.raw;
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) continue;
+    for (const [backend, section] of Object.entries(raw)) {
+      if (backend !== profile.backend) {
+        warn(entry.address, `raw.${backend}`, `is for ${backend} and is ignored ${where}`);
+        continue;
+      }
+      if (typeof section !== "object" || section === null) continue;
+      for (const key of Object.keys(section)) if (!rawKey.test(key)) add(entry.address, `raw.${backend}.${key}`, "backend", `must be ${profile.rawKey.describe}`);
+    }
+  }
 }
 
 type Add = (address: string, path: string, rule: ValidationRule, message: string) => void;
@@ -323,7 +369,8 @@ function checkValidElements(entry: Entry, view: (a: string) => ResourceView | un
   entry.definition.check(pruned, { report, lookup: view });
 }
 
-function checkNames(entries: Map<string, Entry>, add: Add): void {
+/** The name rules: the common one, the backend's own, and the kinds whose names the backend keeps unique. */
+function checkNames(entries: Map<string, Entry>, add: Add, profile: BackendProfile | undefined): void {
   const byKindAndName = new Map<string, Entry[]>();
   for (const entry of entries.values()) {
     const given = entry.input.name;
@@ -335,7 +382,12 @@ function checkNames(entries: Map<string, Entry>, add: Add): void {
         continue;
       }
     }
-    if (!entry.definition.uniqueNames) continue;
+    const own = profile?.nameProblem?.(entry.resource.name, entry.resource.kind);
+    if (own) {
+      add(entry.address, given !== undefined ? "name" : "", "name", `${own} on ${profile!.backend}`);
+      continue;
+    }
+    if (!profile?.kinds[entry.resource.kind]?.uniqueNames) continue;
     const key = `${entry.resource.kind}\u0000${entry.resource.name}`;
     byKindAndName.set(key, [...(byKindAndName.get(key) ?? []), entry]);
   }

@@ -18,6 +18,7 @@ export type ValidationRule =
   | "secret" // something that looks like a secret in a field that is not masked
   | "conflict" // two resources claim the same thing (a fixed IP address)
   | "reserved" // a key reserved for hyperplan's own bookkeeping
+  | "backend" // a kind, property or value the chosen backend does not support (its profile)
   | "custom"; // a validation added with `node.addValidation`
 
 export interface ValidationIssue {

@@ -51,10 +51,7 @@ const schema = kindSchema({
 });
 
 function check(input: Input, ctx: CheckContext): void {
-  if (!input.template) {
-    if (input.memory === undefined) ctx.report("memory", "is required when the VM has no template");
-    if (input.cpu === undefined) ctx.report("cpu", "is required when the VM has no template");
-  }
+  if (!input.template && input.memory === undefined) ctx.report("memory", "is required when the VM has no template");
   const template = input.template ? ctx.lookup(input.template.ref) : undefined;
   // How many disks (NICs) the VM ends up with: its own list, else its template's when that is known.
   const count = (key: "disks" | "nics"): number | undefined => {
@@ -85,8 +82,6 @@ export const virtualMachineDefinition: KindDefinition<Input, VirtualMachineSpec>
   schema,
   // ip and mac: those of the first NIC.
   attributes: ["id", "ip", "mac"],
-  // VM names may repeat on the backends hyperplan targets; the address tells VMs apart.
-  uniqueNames: false,
   secretPaths: MACHINE_SECRET_PATHS,
   check,
   normalise,

@@ -177,16 +177,7 @@ const schema = kindSchema({
   networkAddress: ipv4(),
 });
 
-const VLAN_DRIVERS = new Set(["802.1Q", "ovswitch"]);
-const NEEDS_PHYSICAL_DEVICE = new Set(["802.1Q", "vxlan"]);
-
 function check(input: Input, ctx: CheckContext): void {
-  if (input.vlanId !== undefined && input.driver !== undefined && VLAN_DRIVERS.has(input.driver) && input.vlanId > 4094) {
-    ctx.report("vlanId", `must be <= 4094 for the ${input.driver} driver, got ${input.vlanId}`);
-  }
-  if (input.driver !== undefined && NEEDS_PHYSICAL_DEVICE.has(input.driver) && input.physicalDevice === undefined) {
-    ctx.report("physicalDevice", `is required by the ${input.driver} driver: the host interface the network is built on`);
-  }
   (input.dns ?? []).forEach((server, i) => {
     if (parseIpv4(server) === undefined && parseIpv6(server) === undefined) {
       ctx.report(`dns[${i}]`, `must be an IPv4 or IPv6 address, got ${JSON.stringify(server)}`);
@@ -313,7 +304,6 @@ export const virtualNetworkDefinition: KindDefinition<Input, VirtualNetworkSpec>
   kind: "VirtualNetwork",
   schema,
   attributes: ["id"],
-  uniqueNames: true,
   secretPaths: [],
   check,
   normalise,

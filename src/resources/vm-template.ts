@@ -42,8 +42,6 @@ export const vmTemplateDefinition: KindDefinition<Input, VmTemplateSpec> = {
   kind: "VmTemplate",
   schema,
   attributes: ["id"],
-  // OpenNebula refuses a second VM template with a taken name (VMTemplatePool::allocate, FACTS.md §7).
-  uniqueNames: true,
   secretPaths: MACHINE_SECRET_PATHS,
   check,
   normalise,

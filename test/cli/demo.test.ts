@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main";
-import { parseDemoArgs } from "../../src/cli/commands/demo";
+import { parseDemoArgs } from "../../src/backends/opennebula/demo";
 import { captureIo } from "../support/cli-io";
 
 describe("hyperplan demo", () => {

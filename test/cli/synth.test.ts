@@ -28,7 +28,7 @@ describe("hyperplan synth", () => {
     expect(err).toBe("");
     expect(code).toBe(0);
     const doc = JSON.parse(out);
-    expect(doc.formatVersion).toBe(1);
+    expect(doc.formatVersion).toBe(2);
     expect(doc.stacks.map((s: { stack: string }) => s.stack)).toEqual(["prod", "staging"]);
     expect(out).not.toContain("root-password");
     expect(out).not.toContain("k-123456");

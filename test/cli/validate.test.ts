@@ -62,7 +62,7 @@ describe("hyperplan validate", () => {
     expect(report.stacks[0].issues).toContainEqual({ address: "lab/web-1", path: "memory", rule: "schema", message: "must be >= 1 MiB, got 0" });
     const ok = captureIo();
     expect(await main(["validate", fixture("two-stacks.ts"), "--json", "--stack", "prod"], ok)).toBe(0);
-    expect(JSON.parse(ok.out())).toEqual({ valid: true, stacks: [{ stack: "prod", valid: true, resources: 3, issues: [] }] });
+    expect(JSON.parse(ok.out())).toEqual({ valid: true, stacks: [{ stack: "prod", valid: true, resources: 3, issues: [], warnings: [] }] });
   });
 
   it("reads hyperplan.config.ts, then stack.ts, from the working directory", async () => {

@@ -268,7 +268,7 @@ export const desiredStateArb: fc.Arbitrary<DesiredState> = fc
         resources.push(resource("VirtualMachine", `lab/vm-${index}`, `vm-${index}`, props));
       }
       resources.sort((a, b) => (a.address < b.address ? -1 : 1));
-      return { formatVersion: 1, stack: "lab", resources, outputs: {} } as DesiredState;
+      return { formatVersion: 2, stack: "lab", resources, outputs: {} } as DesiredState;
     });
   });
 

@@ -99,7 +99,7 @@ export function labStack(): DesiredState {
       },
     },
   ];
-  return { formatVersion: 1, stack: "lab", resources: resources.sort((a, b) => (a.address < b.address ? -1 : 1)), outputs: {} };
+  return { formatVersion: 2, stack: "lab", resources: resources.sort((a, b) => (a.address < b.address ? -1 : 1)), outputs: {} };
 }
 
 /** A deep copy with `edit` applied to the resource at `address`. */

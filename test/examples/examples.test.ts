@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main";
 import { App, canonicalJson, maskSecrets, type DesiredState, type ImageSpec, type VirtualMachineSpec } from "../../src/index";
 import { expectGolden } from "../resources/golden";
+import { openNebulaProfile } from "../../src/providers/opennebula/profile";
 import { captureIo } from "../support/cli-io";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
@@ -39,7 +40,7 @@ describe("example stacks", () => {
     expect(vms.map((v) => v.address)).toEqual(["lab/lab-1", "lab/lab-2", "lab/lab-3"]);
     expect(vms[0]!.dependsOn).toContain("lab/lab-scratch");
     expectGolden(HERE, "lab", { "desired-state.json": `${canonicalJson(state)}\n` });
-    expect(await cliSynth("lab")).toBe(`${canonicalJson(maskSecrets(app.synth()))}\n`);
+    expect(await cliSynth("lab")).toBe(`${canonicalJson(maskSecrets(app.synth({ profile: openNebulaProfile })))}\n`);
   });
 
   it("ci-runners: N identical runners from one template, N from RUNNER_COUNT, 4 by default", async () => {

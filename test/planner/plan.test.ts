@@ -6,7 +6,7 @@ import { hasErrorCode } from "../../src/errors";
 const base: ResourceChange = { address: "lab/web-1", kind: "VirtualMachine", action: "create", after: { name: "web-1" }, diff: [], dependsOn: [], reason: "" };
 
 function plan(changes: ResourceChange[]): Plan {
-  return { formatVersion: PLAN_FORMAT_VERSION, stack: "lab", endpoint: "http://x/RPC2", liveFingerprint: "sha256:0", mode: "plan", changes, summary: summarize(changes) };
+  return { formatVersion: PLAN_FORMAT_VERSION, stack: "lab", backend: "opennebula", endpoint: "http://x/RPC2", liveFingerprint: "sha256:0", mode: "plan", changes, summary: summarize(changes) };
 }
 
 describe("makeChange", () => {

@@ -272,7 +272,7 @@ describe("synthesis output", () => {
     new VirtualNetwork(new Stack(app, "zeta"), "n");
     new VirtualNetwork(new Stack(app, "alpha", { description: "first" }), "n");
     const doc = app.synth();
-    expect(doc.formatVersion).toBe(1);
+    expect(doc.formatVersion).toBe(2);
     expect(doc.stacks.map((s) => s.stack)).toEqual(["alpha", "zeta"]);
     expect(doc.stacks[0]!.description).toBe("first");
   });

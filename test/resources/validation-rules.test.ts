@@ -17,6 +17,8 @@ import {
   type ValidationRule,
 } from "../../src/index";
 import { expectGolden } from "./golden";
+import { analyseStack } from "../../src/resources/synthesis";
+import { openNebulaProfile } from "../../src/providers/opennebula/profile";
 
 const HERE = new URL(".", import.meta.url).pathname;
 const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----";
@@ -26,7 +28,7 @@ function issuesOf(build: (stack: Stack, app: App) => void): ValidationIssue[] {
   const app = new App();
   const stack = new Stack(app, "lab");
   build(stack, app);
-  return stack.validate();
+  return stack.validate({ profile: openNebulaProfile });
 }
 
 function golden(caseName: string, issues: ValidationIssue[]): void {
@@ -55,7 +57,7 @@ describe("validation rules", () => {
 
   it("address: refuses a bad stack name", () => {
     const stack = new Stack(new App(), "my lab");
-    const issues = stack.validate();
+    const issues = stack.validate({ profile: openNebulaProfile });
     expect(issues.map(formatIssue)).toEqual([
       'my lab: stack id "my lab" must use only letters, digits, "-", "_" and ".", and start with a letter or digit',
     ]);
@@ -103,7 +105,8 @@ describe("validation rules", () => {
       });
       new VmTemplate(s, "t", { raw: { opennebula: { lower_case: "x" }, vmware: {} } as never, attributes: { "bad key": "v" } });
     });
-    expect(rules(issues)).toEqual(new Set(["schema"]));
+    // A raw key OpenNebula would not store as given is the backend's rule (its profile), not the schema's.
+    expect(rules(issues)).toEqual(new Set(["schema", "backend"]));
     expect(issues.map(formatIssue)).toContain("lab/web-1: memory: must be >= 1 MiB, got 0");
     golden("rule-schema", issues);
   });
@@ -161,7 +164,8 @@ describe("validation rules", () => {
         context: { vars: { TOKEN_TTL: "3600" }, secretVars: { TOKEN_TTL: "3600" } },
       });
     });
-    expect(rules(issues)).toEqual(new Set(["semantic", "conflict"]));
+    // The network drivers' rules and a VM's CPU share are OpenNebula's (its profile).
+    expect(rules(issues)).toEqual(new Set(["semantic", "conflict", "backend"]));
     golden("rule-semantic", issues);
   });
 
@@ -222,6 +226,29 @@ describe("validation rules", () => {
     });
     expect(rules(issues)).toEqual(new Set(["duplicate-name"]));
     golden("rule-duplicate-name", issues);
+  });
+
+  it("backend: a kind or property the backend does not support, every one at once; a raw section of another backend is a warning", () => {
+    const profile = {
+      backend: "tiny",
+      title: "Tiny",
+      kinds: { VirtualMachine: { properties: ["vcpu", "memory", "disks", "nics"], uniqueNames: true } },
+      rawKey: { pattern: "^[a-z]+$", describe: "a lower-case word" },
+    };
+    const app = new App();
+    const s = new Stack(app, "lab");
+    const n = net(s);
+    new VirtualMachine(s, "vm", { memory: 64, cpu: 1, nics: [{ network: n }], graphics: { type: "vnc" }, raw: { tiny: { ok: 1, Bad: 2 }, opennebula: { X: "y" } } });
+    new VirtualMachine(s, "twin", { memory: 64, name: "vm" });
+    const analysis = analyseStack(s, { profile });
+    expect(analysis.issues.map((i) => `${i.address}: ${i.path}: ${i.message}`)).toEqual([
+      "lab/net: : VirtualNetwork is not supported on tiny (it supports VirtualMachine)",
+      "lab/vm: : VirtualMachine name \"vm\" is also used by lab/twin; backends need VirtualMachine names unique per owner (set name to tell them apart)",
+      "lab/vm: cpu: not supported on tiny",
+      "lab/vm: graphics: not supported on tiny",
+      "lab/vm: raw.tiny.Bad: must be a lower-case word",
+    ]);
+    expect(analysis.warnings.map((i) => `${i.address}: ${i.path}: ${i.message}`)).toEqual(["lab/vm: raw.opennebula: is for opennebula and is ignored on tiny"]);
   });
 
   it("cycle: reports every dependency cycle, each from its smallest address", () => {
@@ -343,7 +370,7 @@ describe("validation as a whole", () => {
     messy(stack);
     let caught: unknown;
     try {
-      stack.synth();
+      stack.synth({ profile: openNebulaProfile });
     } catch (error) {
       caught = error;
     }
@@ -360,8 +387,8 @@ describe("validation as a whole", () => {
     const app = new App();
     new VirtualMachine(new Stack(app, "a"), "vm", { cpu: 1, memory: 0 });
     new VirtualMachine(new Stack(app, "b"), "vm", { cpu: 0, memory: 1 });
-    expect(() => app.synth()).toThrow(/the app has 2 errors:\n {2}a\/vm: memory: must be >= 1 MiB, got 0\n {2}b\/vm: cpu: must be > 0 physical CPUs, got 0/);
-    expect(app.validate()).toHaveLength(2);
+    expect(() => app.synth({ profile: openNebulaProfile })).toThrow(/the app has 2 errors:\n {2}a\/vm: memory: must be >= 1 MiB, got 0\n {2}b\/vm: cpu: must be > 0 physical CPUs, got 0/);
+    expect(app.validate({ profile: openNebulaProfile })).toHaveLength(2);
   });
 
   it("keeps checking list elements of a resource whose other props fail the schema", () => {

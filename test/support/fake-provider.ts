@@ -300,6 +300,7 @@ export function fakePlan(changes: FakeChange[], stack = "lab"): Plan {
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     stack,
+    backend: "fake",
     endpoint: "memory://fake",
     liveFingerprint: "0",
     mode: "plan",

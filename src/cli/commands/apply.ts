@@ -28,6 +28,8 @@ import { hasChanges, hasWork, parsePlan, type Plan } from "../../planner/plan";
 import { planDifference } from "../../planner/saved-plan";
 import { acquireStackLock, currentHolder, type HeldLock } from "../../planner/stack-lock";
 import type { ProviderSettings } from "../../resources/stack";
+import { StackValidationError } from "../../resources/validation-issue";
+import { selectBackend } from "../../backends/registry";
 import { systemClock } from "../../providers/provider";
 
 const USAGE = `Usage: hyperplan apply [stack.ts | plan.json] [options]
@@ -187,7 +189,12 @@ async function savedSource(args: ApplyArgs, path: string, io: CliIo): Promise<Ap
   if (!plan.desired || plan.stackFile === undefined) {
     throw new HyperplanError("PLAN_FILE_INCOMPLETE", `${file} is a plan document without the declaration it was made from; save plans with \`hyperplan plan --out FILE\``);
   }
-  const analysis = analyseSavedDeclaration(plan.desired, file);
+  const { choice, issues } = selectBackend(plan.stack, plan.settings);
+  if (!choice) throw new StackValidationError(`the provider settings saved in ${file}`, issues);
+  if (choice.backend.name !== plan.backend) {
+    throw new StalePlanError(`${file} is a plan for ${plan.backend} but its provider settings name ${choice.backend.name}; nothing was changed`);
+  }
+  const analysis = analyseSavedDeclaration(plan.desired, file, { profile: choice.backend.profile });
   if (!analysis.state) {
     io.stderr.write(`hyperplan apply: the declaration saved in ${file} is not valid; nothing was changed\n${issuesText([analysis])}`);
     return 1;
@@ -221,7 +228,7 @@ async function runApply(argv: string[], io: CliIo): Promise<number> {
   void io.stopSignal.then(() => controller.abort());
   // Retries are told on stderr while the plan is made, then through the progress view.
   let report = retryToStderr(io);
-  const cloud = await connectCloud({ settings: source.settings, stackFile: source.stackFile, simulate: args.simulate, io, retry: { timeoutMs: args.retryTimeoutMs, onRetry: (r) => report(r) } });
+  const cloud = await connectCloud({ stack: source.desired.stack, settings: source.settings, stackFile: source.stackFile, simulate: args.simulate, io, retry: { timeoutMs: args.retryTimeoutMs, onRetry: (r) => report(r) } });
   let lock: HeldLock | undefined;
   try {
     if (saved && !args.simulate && saved.plan.endpoint !== cloud.label) {

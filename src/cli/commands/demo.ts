@@ -1,55 +1,37 @@
 /**
- * `hyperplan demo`: starts the embedded OpenNebula simulator in-process and reads its pools through
- * the real client, so a fresh clone shows the whole wire path working with one command.
+ * `hyperplan demo [--backend NAME]`: a backend's simulator in-process, read through the real client, so
+ * a fresh clone shows the whole wire path working with one command.
  */
-import { parseArgs } from "node:util";
 import type { Command } from "../command";
 import type { CliIo } from "../io";
 import { UsageError } from "../usage-error";
-import { OneClient, readPool } from "../../providers/opennebula/index";
-import { startOneSimulator } from "../../sim/opennebula/index";
+import { BACKENDS, DEFAULT_BACKEND, backendNamed } from "../../backends/registry";
 
-export interface DemoArgs {
-  seed: number;
-}
+const usage = () => `Usage: hyperplan demo [--backend NAME] [options]
 
-export function parseDemoArgs(argv: string[]): DemoArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: { seed: { type: "string" } }, allowPositionals: false, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const seed = parsed.values.seed === undefined ? 1 : Number(parsed.values.seed);
-  if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got ${parsed.values.seed}`);
-  return { seed };
-}
+Backends with a demo: ${BACKENDS.filter((b) => b.demo).map((b) => b.name).join(", ")} (default ${DEFAULT_BACKEND.name}).
 
-const USAGE = `Usage: hyperplan demo [--seed N]
-
-Starts the embedded OpenNebula simulator on a free loopback port and lists its pools through
-hyperplan's OpenNebula client.`;
+${BACKENDS.flatMap((b) => (b.demo ? [b.demo.usage] : [])).join("\n\n")}`;
 
 async function runDemo(argv: string[], io: CliIo): Promise<number> {
-  const args = parseDemoArgs(argv);
-  const sim = await startOneSimulator({ port: 0, seed: args.seed, delays: "instant" });
-  const client = new OneClient({ endpoint: sim.url, session: "oneadmin:opennebula" });
-  try {
-    io.stdout.write(`OpenNebula simulator listening on ${sim.url}\n\n`);
-    const version = await client.call("one.system.version");
-    io.stdout.write(`one.system.version: ${String(version)}\n\n`);
-    const kinds = ["cluster", "host", "datastore", "vnet", "image", "template", "secgroup", "vm"] as const;
-    for (const kind of kinds) {
-      const { records } = await readPool(client, kind);
-      io.stdout.write(`${kind} pool: ${records.length} object(s)\n`);
-      for (const record of records as Array<{ id: number; name: string }>) io.stdout.write(`  ${String(record.id).padStart(4)}  ${record.name}\n`);
-    }
-    io.stdout.write(`\nCalls served: ${JSON.stringify(sim.callCounts())}\n`);
-    return 0;
-  } finally {
-    await client.close();
-    await sim.close();
+  const at = argv.findIndex((a) => a === "--backend" || a.startsWith("--backend="));
+  let name = DEFAULT_BACKEND.name;
+  const rest = [...argv];
+  if (at >= 0) {
+    const arg = argv[at]!;
+    const value = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : argv[at + 1];
+    if (value === undefined) throw new UsageError("--backend needs a backend name");
+    name = value;
+    rest.splice(at, arg.includes("=") ? 1 : 2);
   }
+  const backend = backendNamed(name);
+  if (!backend?.demo) throw new UsageError(`no demo for backend "${name}"`);
+  return backend.demo.run(rest, io);
 }
 
-export const demoCommand: Command = { name: "demo", summary: "Run hyperplan against its embedded OpenNebula simulator", usage: USAGE, run: runDemo };
+export const demoCommand: Command = {
+  name: "demo",
+  summary: "Run hyperplan against a backend's embedded simulator",
+  usage: usage(),
+  run: runDemo,
+};

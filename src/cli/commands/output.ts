@@ -60,7 +60,7 @@ async function runOutput(argv: string[], io: CliIo): Promise<number> {
   if (only !== undefined && !(only in loaded.desired.outputs)) {
     throw new UsageError(`stack "${loaded.desired.stack}" declares no output "${only}"; it declares ${Object.keys(loaded.desired.outputs).sort().join(", ") || "none"}`);
   }
-  const cloud = await connectCloud({ settings: loaded.stack.providerSettings, stackFile: loaded.file, simulate: parsed.values.simulate === true, io });
+  const cloud = await connectCloud({ stack: loaded.desired.stack, settings: loaded.stack.providerSettings, stackFile: loaded.file, simulate: parsed.values.simulate === true, io });
   let outputs;
   try {
     outputs = liveOutputs(loaded.desired, await cloud.provider.read(loaded.desired.stack, loaded.desired));

@@ -11,8 +11,8 @@ import { parsePlanArgs, RETRY_HELP, useColor, type PlanArgs } from "../plan-args
 import { renderPlanText } from "../render/plan-text";
 import { STACK_FILE_HELP } from "../stack-args";
 import { loadStackFile, resolveStackFile, selectStacks } from "../stack-loader";
-import { issuesText } from "../stack-report";
-import { analyseStack } from "../../resources/synthesis";
+import { issuesText, warningsText } from "../stack-report";
+import { analyseForBackend } from "../../backends/analyse";
 import { maskSecrets, type DesiredState } from "../../resources/desired-state";
 import type { Stack } from "../../resources/stack";
 import { buildPlan } from "../../planner/plan-builder";
@@ -73,8 +73,9 @@ export async function loadDesired(args: { file: string | undefined; stack: strin
     throw new UsageError(`the stack file declares ${stacks.length} stacks (${stacks.map((s) => s.stackName).join(", ")}); choose one with --stack NAME`);
   }
   const stack = stacks[0]!;
-  const analysis = analyseStack(stack);
+  const { analysis } = analyseForBackend(stack);
   const problems = issuesText([analysis]);
+  io.stderr.write(warningsText([analysis]));
   if (problems) {
     io.stderr.write(problems);
     return 1;
@@ -106,7 +107,7 @@ export async function planWith(cloud: CloudConnection, desired: DesiredState, mo
 export async function computePlan(args: PlanArgs, mode: "plan" | "destroy", io: CliIo): Promise<{ plan: Plan; loaded: LoadedStack } | number> {
   const loaded = await loadDesired(args, io);
   if (typeof loaded === "number") return loaded;
-  const cloud = await connectCloud({ settings: loaded.stack.providerSettings, stackFile: loaded.file, simulate: args.simulate, io, retry: { timeoutMs: args.retryTimeoutMs } });
+  const cloud = await connectCloud({ stack: loaded.desired.stack, settings: loaded.stack.providerSettings, stackFile: loaded.file, simulate: args.simulate, io, retry: { timeoutMs: args.retryTimeoutMs } });
   try {
     return { plan: await planWith(cloud, loaded.desired, mode, args), loaded };
   } finally {
@@ -134,7 +135,7 @@ async function runPlanCommand(argv: string[], io: CliIo, mode: "plan" | "destroy
  * It keeps secret values (carrying it out sets passwords), so only its owner may read it.
  */
 export async function savePlan(path: string, plan: Plan, loaded: LoadedStack): Promise<void> {
-  const saved: Plan = { ...plan, desired: loaded.desired, settings: savedSettings(loaded.stack.providerSettings), stackFile: relative(dirname(path), loaded.file) || loaded.file };
+  const saved: Plan = { ...plan, desired: loaded.desired, settings: savedSettings(loaded.desired.stack, loaded.stack.providerSettings), stackFile: relative(dirname(path), loaded.file) || loaded.file };
   await writePrivateFile(path, serializePlan(saved));
 }
 

@@ -6,15 +6,15 @@ import type { Command } from "../command";
 import type { CliIo } from "../io";
 import { canonicalJson } from "../../resources/canonical-json";
 import { DESIRED_STATE_FORMAT_VERSION, maskSecrets } from "../../resources/desired-state";
-import { analyseStack } from "../../resources/synthesis";
+import { analyseForBackend } from "../../backends/analyse";
 import { STACK_FILE_HELP, parseStackArgs } from "../stack-args";
 import { loadStackFile, resolveStackFile, selectStacks } from "../stack-loader";
-import { issuesText } from "../stack-report";
+import { issuesText, warningsText } from "../stack-report";
 
 const USAGE = `Usage: hyperplan synth [stack.ts] [--stack NAME] [--show-secrets]
 
 Prints the desired state of the stacks in a stack file as JSON on stdout:
-  { "formatVersion": 1, "stacks": [ <DesiredState>, ... ] }   every stack, sorted by name
+  { "formatVersion": 2, "stacks": [ <DesiredState>, ... ] }   every stack, sorted by name
   <DesiredState>                                             with --stack NAME
 Secret values print as { "secret": "(sensitive)" } unless --show-secrets is given.
 When a stack has errors, they are listed on stderr (as by validate) and the exit status is 1.
@@ -29,8 +29,9 @@ async function runSynth(argv: string[], io: CliIo): Promise<number> {
   const args = parseStackArgs(argv, { showSecrets: true });
   const file = resolveStackFile(io.cwd, args.file);
   const loaded = await loadStackFile(file, { env: io.env, cwd: io.cwd });
-  const analyses = selectStacks(loaded, args.stack).map((s) => analyseStack(s));
+  const analyses = selectStacks(loaded, args.stack).map((s) => analyseForBackend(s).analysis);
   const problems = issuesText(analyses);
+  io.stderr.write(warningsText(analyses));
   if (problems) {
     io.stderr.write(problems);
     return 1;

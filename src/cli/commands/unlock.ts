@@ -68,7 +68,7 @@ async function settingsOf(args: UnlockArgs, io: CliIo): Promise<{ settings: Prov
 async function runUnlock(argv: string[], io: CliIo): Promise<number> {
   const args = parseUnlockArgs(argv);
   const { settings, stackFile } = await settingsOf(args, io);
-  const cloud = await connectCloud({ settings, stackFile, simulate: args.simulate, io });
+  const cloud = await connectCloud({ stack: args.stack, settings, stackFile, simulate: args.simulate, io });
   try {
     const state = await cloud.provider.locks.inspect(args.stack);
     if (!state.held) {

@@ -4,15 +4,16 @@
  */
 import type { Command } from "../command";
 import type { CliIo } from "../io";
-import { analyseStack } from "../../resources/synthesis";
+import { analyseForBackend } from "../../backends/analyse";
 import { STACK_FILE_HELP, parseStackArgs } from "../stack-args";
 import { loadStackFile, resolveStackFile, selectStacks } from "../stack-loader";
-import { issuesJson, issuesText, summaryText } from "../stack-report";
+import { issuesJson, issuesText, summaryText, warningsText } from "../stack-report";
 
 const USAGE = `Usage: hyperplan validate [stack.ts] [--stack NAME] [--json]
 
 Checks the stacks declared in a stack file and lists every error at once, each with the
-resource address and property path (lab/web-1: memory: must be >= 1 MiB, got 0).
+resource address and property path (lab/web-1: memory: must be >= 1 MiB, got 0), against
+what the stack's backend supports too (lab/web-1: graphics: not supported on gandi).
 Talks to no cloud. Exit status 0 when every stack is valid, 1 when any is not.
 
 Options:
@@ -25,13 +26,14 @@ async function runValidate(argv: string[], io: CliIo): Promise<number> {
   const args = parseStackArgs(argv, { json: true });
   const file = resolveStackFile(io.cwd, args.file);
   const loaded = await loadStackFile(file, { env: io.env, cwd: io.cwd });
-  const analyses = selectStacks(loaded, args.stack).map((s) => analyseStack(s));
+  const analyses = selectStacks(loaded, args.stack).map((s) => analyseForBackend(s).analysis);
   const valid = analyses.every((a) => a.issues.length === 0);
   if (args.json) {
     io.stdout.write(issuesJson(analyses));
   } else {
     io.stdout.write(summaryText(analyses));
     io.stderr.write(issuesText(analyses));
+    io.stderr.write(warningsText(analyses));
   }
   return valid ? 0 : 1;
 }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../../../src/cli/main";
-import { parseSimArgs } from "../../../src/cli/commands/sim";
+import { parseSimArgs } from "../../../src/backends/opennebula/sim-command";
 import { captureIo } from "../../support/cli-io";
 import { callRaw } from "./helpers";
 
@@ -30,12 +30,11 @@ async function until<T>(get: () => T | undefined, what: string): Promise<T> {
 
 describe("hyperplan sim arguments", () => {
   it("default to port 2633, loopback, oneadmin:opennebula and fast delays", () => {
-    expect(parseSimArgs(["opennebula"])).toEqual({ backend: "opennebula", port: 2633, host: "127.0.0.1", auth: "oneadmin:opennebula", stateFile: undefined, seed: 1, delays: "fast", database: "sqlite", faults: [] });
+    expect(parseSimArgs([])).toEqual({ port: 2633, host: "127.0.0.1", auth: "oneadmin:opennebula", stateFile: undefined, seed: 1, delays: "fast", database: "sqlite", faults: [] });
   });
 
   it("read every option, with a value after it or after =", () => {
-    expect(parseSimArgs(["opennebula", "--port", "0", "--host=::1", "--auth", "me:p:w", "--state", "s.json", "--seed", "9", "--delays=realistic", "--database", "mysql", "--fault", '{"type":"error","method":"one.vm.*","code":"LOCKED","count":1}'])).toEqual({
-      backend: "opennebula",
+    expect(parseSimArgs(["--port", "0", "--host=::1", "--auth", "me:p:w", "--state", "s.json", "--seed", "9", "--delays=realistic", "--database", "mysql", "--fault", '{"type":"error","method":"one.vm.*","code":"LOCKED","count":1}'])).toEqual({
       port: 0,
       host: "::1",
       auth: "me:p:w",
@@ -47,28 +46,32 @@ describe("hyperplan sim arguments", () => {
     });
   });
 
-  it("name what is wrong", () => {
-    expect(() => parseSimArgs([])).toThrow("missing the backend");
-    expect(() => parseSimArgs(["xen"])).toThrow('unknown backend "xen"');
-    expect(() => parseSimArgs(["opennebula", "--port", "70000"])).toThrow("--port must be a number from 0 to 65535");
-    expect(() => parseSimArgs(["opennebula", "--port"])).toThrow("--port needs a value");
-    expect(() => parseSimArgs(["opennebula", "--auth", "nopassword"])).toThrow("--auth must be USER:PASSWORD");
-    expect(() => parseSimArgs(["opennebula", "--delays", "slow"])).toThrow("--delays must be one of instant, fast, realistic");
-    expect(() => parseSimArgs(["opennebula", "--verbose"])).toThrow('unknown option "--verbose"');
-    expect(() => parseSimArgs(["opennebula", "--database", "postgres"])).toThrow("--database must be sqlite or mysql");
-    expect(() => parseSimArgs(["opennebula", "--fault", "{nope"])).toThrow("--fault: fault rules must be JSON");
-    expect(() => parseSimArgs(["opennebula", "--fault", '{"type":"error","method":"x","code":"INTERNAL","probability":2}'])).toThrow("probability must be between 0 and 1");
+  it("name what is wrong", async () => {
+    const none = captureIo();
+    expect(await main(["sim"], none)).toBe(2);
+    expect(none.out()).toContain("Simulators: opennebula (OpenNebula)");
+    const unknown = captureIo();
+    expect(await main(["sim", "xen"], unknown)).toBe(2);
+    expect(unknown.err()).toContain('unknown backend "xen" (known: opennebula)');
+    expect(() => parseSimArgs(["--port", "70000"])).toThrow("--port must be a number from 0 to 65535");
+    expect(() => parseSimArgs(["--port"])).toThrow("--port needs a value");
+    expect(() => parseSimArgs(["--auth", "nopassword"])).toThrow("--auth must be USER:PASSWORD");
+    expect(() => parseSimArgs(["--delays", "slow"])).toThrow("--delays must be one of instant, fast, realistic");
+    expect(() => parseSimArgs(["--verbose"])).toThrow('unknown option "--verbose"');
+    expect(() => parseSimArgs(["--database", "postgres"])).toThrow("--database must be sqlite or mysql");
+    expect(() => parseSimArgs(["--fault", "{nope"])).toThrow("--fault: fault rules must be JSON");
+    expect(() => parseSimArgs(["--fault", '{"type":"error","method":"x","code":"INTERNAL","probability":2}'])).toThrow("probability must be between 0 and 1");
   });
 
   it("read --delays as a preset or a JSON object of per-step delays over fast, and name a bad one", () => {
-    expect(parseSimArgs(["opennebula", "--delays", '{"epilog":3000}']).delays).toEqual({ epilog: 3000 });
-    expect(parseSimArgs(["opennebula", '--delays={"shutdownMs":0,"boot":10}']).delays).toEqual({ shutdownMs: 0, boot: 10 });
-    expect(parseSimArgs(["opennebula", "--delays", "instant"]).delays).toBe("instant");
-    expect(() => parseSimArgs(["opennebula", "--delays", '{"epilgo":3000}'])).toThrow('--delays: unknown delay setting "epilgo" (expected one of schedulerPeriod, schedulerMaxPerHost, prolog, boot, shutdown, epilog');
-    expect(() => parseSimArgs(["opennebula", "--delays", '{"epilog":-1}'])).toThrow('--delays: delay setting "epilog" must be a finite number >= 0, got -1');
-    expect(() => parseSimArgs(["opennebula", "--delays", '{"epilog":"3s"}'])).toThrow('delay setting "epilog" must be a finite number >= 0, got "3s"');
-    expect(() => parseSimArgs(["opennebula", "--delays", "{epilog"])).toThrow("--delays: per-step delays must be a JSON object");
-    expect(() => parseSimArgs(["opennebula", "--delays", "[1]"])).toThrow("--delays must be one of instant, fast, realistic or a JSON object of per-step delays");
+    expect(parseSimArgs(["--delays", '{"epilog":3000}']).delays).toEqual({ epilog: 3000 });
+    expect(parseSimArgs(['--delays={"shutdownMs":0,"boot":10}']).delays).toEqual({ shutdownMs: 0, boot: 10 });
+    expect(parseSimArgs(["--delays", "instant"]).delays).toBe("instant");
+    expect(() => parseSimArgs(["--delays", '{"epilgo":3000}'])).toThrow('--delays: unknown delay setting "epilgo" (expected one of schedulerPeriod, schedulerMaxPerHost, prolog, boot, shutdown, epilog');
+    expect(() => parseSimArgs(["--delays", '{"epilog":-1}'])).toThrow('--delays: delay setting "epilog" must be a finite number >= 0, got -1');
+    expect(() => parseSimArgs(["--delays", '{"epilog":"3s"}'])).toThrow('delay setting "epilog" must be a finite number >= 0, got "3s"');
+    expect(() => parseSimArgs(["--delays", "{epilog"])).toThrow("--delays: per-step delays must be a JSON object");
+    expect(() => parseSimArgs(["--delays", "[1]"])).toThrow("--delays must be one of instant, fast, realistic or a JSON object of per-step delays");
   });
 
   it("document the per-step delays and the reset-after fault in the command's help", async () => {

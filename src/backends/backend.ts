@@ -1,0 +1,52 @@
+/**
+ * A backend, as the CLI and the core meet it: its name, its profile, its settings, how to reach its
+ * cloud from those settings and the environment, and its simulator. One value per backend, listed in
+ * `registry.ts`; the core never names a backend, and adding one adds its provider folder, its
+ * simulator folder and its entry here (docs/architecture.md, "Adding a backend").
+ */
+import type { CliIo } from "../cli/io";
+import type { CallRetry } from "../planner/retry";
+import type { Provider } from "../providers/provider";
+import type { BackendProfile } from "../resources/backend-profile";
+import type { JsonSchema } from "../resources/schema-parts";
+
+/** A provider and where it reads, ready for plan and apply. */
+export interface Connection {
+  provider: Provider;
+  /** What the plan's first line names: the endpoint (never with credentials), and whether it is a simulator. */
+  label: string;
+  close(): Promise<void>;
+}
+
+export interface ConnectContext {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** How long calls are retried while the cloud does not answer, and who is told of each retry. */
+  retry?: { timeoutMs?: number; onRetry?: (retry: CallRetry) => void };
+}
+
+export interface Backend {
+  /** The key of the stack's provider settings, of raw sections and of `hyperplan sim <name>`. */
+  name: string;
+  /** For people (`OpenNebula`). */
+  title: string;
+  profile: BackendProfile;
+  /** The JSON schema of this backend's provider settings in a stack. */
+  settingsSchema: JsonSchema;
+  /** The environment variables it reads when the stack gives no settings, for help texts. */
+  environment: string;
+  /** The settings as a saved plan keeps them: nothing secret (a password in a URL is dropped). */
+  savedSettings(settings: Record<string, unknown>): Record<string, unknown>;
+  /** Reaches the cloud the settings (else the environment) name. */
+  connect(settings: Record<string, unknown>, context: ConnectContext): Promise<Connection>;
+  /**
+   * `--simulate`: the backend's simulator started in-process on a loopback port, its world kept in
+   * `stateFile`, with the delays and faults the environment asks for (HYPERPLAN_SIM_DELAYS,
+   * HYPERPLAN_SIM_FAULTS).
+   */
+  simulate(stateFile: string, context: ConnectContext): Promise<Connection>;
+  /** `hyperplan sim <name> …`: the simulator as a standalone server. */
+  simulator: { usage: string; run(argv: string[], io: CliIo): Promise<number> };
+  /** `hyperplan demo`: the simulator in-process, read through the client. */
+  demo?: { usage: string; run(argv: string[], io: CliIo): Promise<number> };
+}

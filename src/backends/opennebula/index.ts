@@ -1,0 +1,87 @@
+/**
+ * OpenNebula in the registry: its profile and settings from `src/providers/opennebula`, its simulator
+ * from `src/sim/opennebula`, and the glue the CLI needs (which endpoint and credentials, the embedded
+ * simulator of `--simulate`, `hyperplan sim opennebula`, `hyperplan demo`).
+ */
+import { readFile } from "node:fs/promises";
+import { relative } from "node:path";
+import { HyperplanError } from "../../errors";
+import { resolveOneConfig } from "../../providers/opennebula/config";
+import { printableEndpoint } from "../../providers/opennebula/errors";
+import { openNebulaProfile } from "../../providers/opennebula/profile";
+import { createOpenNebulaProvider, type OpenNebulaProviderOptions } from "../../providers/opennebula/provider";
+import { openNebulaSettingsSchema, type OpenNebulaSettings } from "../../providers/opennebula/settings";
+import { parseFaultRules, startOneSimulator, type FaultRule, type OneSimulatorOptions } from "../../sim/opennebula/index";
+import type { Backend, ConnectContext } from "../backend";
+import { DEMO_USAGE, runDemo } from "./demo";
+import { runSim, SIM_USAGE } from "./sim-command";
+
+const SIM_DELAYS = new Set(["instant", "fast", "realistic"]);
+
+function retryOptions(context: ConnectContext): Pick<OpenNebulaProviderOptions, "retryTimeoutMs" | "onRetry"> {
+  return {
+    ...(context.retry?.timeoutMs !== undefined ? { retryTimeoutMs: context.retry.timeoutMs } : {}),
+    ...(context.retry?.onRetry ? { onRetry: context.retry.onRetry } : {}),
+  };
+}
+
+export const openNebulaBackend: Backend = {
+  name: "opennebula",
+  title: "OpenNebula",
+  profile: openNebulaProfile,
+  settingsSchema: openNebulaSettingsSchema,
+  environment: "ONE_XMLRPC and ONE_AUTH, as the OpenNebula CLI reads them (else http://localhost:2633/RPC2 with ~/.one/one_auth)",
+
+  // A user and password in the endpoint URL are never saved (nor sent: oned's credentials are the auth file's).
+  savedSettings(settings) {
+    const one = settings as OpenNebulaSettings;
+    return one.endpoint === undefined ? settings : { ...one, endpoint: printableEndpoint(one.endpoint) };
+  },
+
+  async connect(settings, context) {
+    const one = settings as OpenNebulaSettings;
+    const config = resolveOneConfig({
+      env: context.env,
+      ...(one.endpoint !== undefined ? { endpoint: one.endpoint } : {}),
+      ...(one.authFile !== undefined ? { authFile: one.authFile } : {}),
+    });
+    let ca: string | undefined;
+    if (one.caFile !== undefined) {
+      try {
+        ca = await readFile(one.caFile, "utf8");
+      } catch (error) {
+        throw new HyperplanError("CA_FILE_UNREADABLE", `cannot read the CA file ${one.caFile} named in the stack's provider settings`, { cause: error });
+      }
+    }
+    const provider = createOpenNebulaProvider({ endpoint: config.endpoint, session: config.session, ...(ca !== undefined ? { ca } : {}), ...retryOptions(context) });
+    return { provider, label: `OpenNebula ${printableEndpoint(config.endpoint)}`, close: () => provider.close() };
+  },
+
+  async simulate(stateFile, context) {
+    // Realistic lifecycle delays by default (a demo should look like a cloud); tests ask for less.
+    const delays = context.env.HYPERPLAN_SIM_DELAYS ?? "realistic";
+    if (!SIM_DELAYS.has(delays)) throw new HyperplanError("SIM_DELAYS_INVALID", `HYPERPLAN_SIM_DELAYS must be instant, fast or realistic, got "${delays}"`);
+    // Faults to try a failing apply on the demo (`HYPERPLAN_SIM_FAULTS='{"type":"fail-state",…}'`).
+    let faults: FaultRule[] = [];
+    if (context.env.HYPERPLAN_SIM_FAULTS) {
+      try {
+        faults = parseFaultRules(context.env.HYPERPLAN_SIM_FAULTS);
+      } catch (error) {
+        throw new HyperplanError("SIM_FAULTS_INVALID", `HYPERPLAN_SIM_FAULTS: ${(error as Error).message}`);
+      }
+    }
+    const sim = await startOneSimulator({ port: 0, stateFile, delays: delays as OneSimulatorOptions["delays"], ...(faults.length > 0 ? { faults } : {}) });
+    const provider = createOpenNebulaProvider({ endpoint: sim.url, session: "oneadmin:opennebula", ...retryOptions(context) });
+    return {
+      provider,
+      label: `OpenNebula simulator ${sim.url} (embedded; world in ${relative(context.cwd, stateFile) || stateFile})`,
+      close: async () => {
+        await provider.close();
+        await sim.close();
+      },
+    };
+  },
+
+  simulator: { usage: SIM_USAGE, run: runSim },
+  demo: { usage: DEMO_USAGE, run: runDemo },
+};

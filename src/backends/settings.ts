@@ -1,0 +1,2 @@
+// The settings types of every backend, for stack files that type their provider settings.
+export type { OpenNebulaSettings } from "../providers/opennebula/settings";
