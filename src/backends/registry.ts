@@ -30,6 +30,7 @@ export interface BackendChoice {
  * settings its schema takes. Every problem is an issue at the stack's address and the settings' path.
  */
 export function selectBackend(stack: string, settings: ProviderSettings | undefined): { choice?: BackendChoice; issues: ValidationIssue[] } {
+  // A choice comes back with issues when the settings are wrong for a backend that is known.
   const keys = Object.keys(settings ?? {}).filter((k) => settings![k] !== undefined);
   const issue = (path: string, message: string): ValidationIssue => ({ address: stack, path, rule: "backend", message });
   const known = BACKENDS.map((b) => b.name).join(", ");
@@ -40,6 +41,6 @@ export function selectBackend(stack: string, settings: ProviderSettings | undefi
   if (!backend) return { issues: [issue(`provider.${name}`, `is not a backend hyperplan knows (it knows ${known})`)] };
   const given = settings![name];
   const problems = checkSchema(backend.settingsSchema, given);
-  if (problems.length > 0) return { issues: problems.map((p) => issue(`provider.${name}${p.path ? `.${p.path}` : ""}`, p.message)) };
-  return { choice: { backend, settings: given as Record<string, unknown> }, issues: [] };
+  // Settings its schema refuses still choose the backend: its profile's rules are reported too.
+  return { choice: { backend, settings: given as Record<string, unknown> }, issues: problems.map((p) => issue(`provider.${name}${p.path ? `.${p.path}` : ""}`, p.message)) };
 }

@@ -59,7 +59,7 @@ export function simulatorStateFile(stackFile: string): string {
 export async function connectCloud(options: ConnectOptions): Promise<CloudConnection> {
   const { io } = options;
   const { choice, issues } = selectBackend(options.stack, options.settings);
-  if (!choice) throw new StackValidationError(`stack "${options.stack}"`, issues);
+  if (!choice || issues.length > 0) throw new StackValidationError(`stack "${options.stack}"`, issues);
   const context = {
     env: io.env,
     cwd: io.cwd,

@@ -46,6 +46,19 @@ describe("hyperplan validate", () => {
     );
   });
 
+  it("refuses provider settings that name two backends, an unknown one, or settings its schema refuses, with the backend's own rules", async () => {
+    const io = captureIo();
+    expect(await main(["validate", fixture("backends.ts")], io)).toBe(1);
+    const lines = io.err().split("\n");
+    expect(lines).toContain("  two: provider: names 2 backends (gandi, opennebula); a stack lives in exactly one");
+    expect(lines).toContain("  unknown: provider.vmware: is not a backend hyperplan knows (it knows opennebula)");
+    expect(io.err()).toMatch(/ {2}bad: provider\.opennebula\.endpoint: .*http/);
+    expect(io.err()).toContain("  bad: provider.opennebula.port: is not a known property (known: endpoint, authFile, caFile)");
+    // Wrong settings still choose their backend: its rules are reported at once (OpenNebula needs cpu).
+    expect(io.err()).toContain("  bad/vm: cpu: is required on OpenNebula when the VM has no template");
+    expect(io.err()).not.toContain("two/vm");
+  });
+
   it("reports valid stacks on stdout and exits 0", async () => {
     const io = captureIo();
     expect(await main(["validate", fixture("two-stacks.ts")], io)).toBe(0);

@@ -190,7 +190,7 @@ async function savedSource(args: ApplyArgs, path: string, io: CliIo): Promise<Ap
     throw new HyperplanError("PLAN_FILE_INCOMPLETE", `${file} is a plan document without the declaration it was made from; save plans with \`hyperplan plan --out FILE\``);
   }
   const { choice, issues } = selectBackend(plan.stack, plan.settings);
-  if (!choice) throw new StackValidationError(`the provider settings saved in ${file}`, issues);
+  if (!choice || issues.length > 0) throw new StackValidationError(`the provider settings saved in ${file}`, issues);
   if (choice.backend.name !== plan.backend) {
     throw new StalePlanError(`${file} is a plan for ${plan.backend} but its provider settings name ${choice.backend.name}; nothing was changed`);
   }
