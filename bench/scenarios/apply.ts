@@ -18,7 +18,7 @@ import type { DesiredState } from "../../src/resources/desired-state";
 import { createOpenNebulaProvider } from "../../src/providers/opennebula/provider";
 import { buildPlan } from "../../src/planner/plan-builder";
 import { applyPlan, DEFAULT_PARALLELISM, type ApplyResult } from "../../src/planner/executor";
-import type { Plan } from "../../src/planner/plan";
+import type { Plan } from "../../src/core/plan";
 import { startOneSimulator, type RunningOneSimulator, type SimDelays } from "../../src/sim/opennebula/index";
 import { round, timed, type Scenario, type ScenarioResult } from "../scenario";
 

@@ -22,7 +22,7 @@ import { OneClient, parseObject } from "../../src/providers/opennebula/index";
 import { collectOwned, createOpenNebulaReader, toLiveState, type RecordsByPool } from "../../src/providers/opennebula/reader";
 import type { PoolKind } from "../../src/providers/opennebula/records";
 import { buildPlan } from "../../src/planner/plan-builder";
-import type { Plan } from "../../src/planner/plan";
+import type { Plan } from "../../src/core/plan";
 import { writeDesired } from "../../test/support/one-writer";
 import { openRssWindow } from "../rss";
 import { collectGarbage, medianOf, round, timed, type Scenario, type ScenarioResult } from "../scenario";

@@ -5,7 +5,7 @@
  * simulator folder and its entry here (docs/architecture.md, "Adding a backend").
  */
 import type { CliIo } from "../cli/io";
-import type { CallRetry } from "../planner/retry";
+import type { CallRetry } from "../core/retry";
 import type { Provider } from "../providers/provider";
 import type { BackendProfile } from "../resources/backend-profile";
 import type { JsonSchema } from "../resources/schema-parts";

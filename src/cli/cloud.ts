@@ -13,7 +13,7 @@ import type { CliIo } from "./io";
 import type { Provider } from "../providers/provider";
 import type { ProviderSettings } from "../resources/stack";
 import { StackValidationError } from "../resources/validation-issue";
-import type { CallRetry } from "../planner/retry";
+import type { CallRetry } from "../core/retry";
 import { retrySentence } from "./render/progress-text";
 import { selectBackend, type Backend } from "../backends/registry";
 

@@ -3,7 +3,7 @@
  * values here, tested without running a command.
  */
 import { parseArgs } from "node:util";
-import { DEFAULT_RETRY_TIMEOUT_MS } from "../planner/retry";
+import { DEFAULT_RETRY_TIMEOUT_MS } from "../core/retry";
 import { UsageError } from "./usage-error";
 
 export interface PlanArgs {

@@ -10,7 +10,7 @@
  *   declaration is removed from the object).
  */
 import { MASKED_SECRET, type AttributeRef } from "../resources/desired-state";
-import { UNKNOWN } from "../planner/plan";
+import { UNKNOWN } from "../core/plan";
 import type { ChangeType } from "./rules";
 import { joinKey } from "./rules";
 import {

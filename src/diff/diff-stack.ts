@@ -21,10 +21,10 @@
  * Secrets compare by value; every diff line carrying one is `sensitive` and shows `(sensitive)` in
  * place of both values. The change's `after` keeps the declared values (apply needs them).
  */
-import type { AttributeDiff, ResourceChange } from "../planner/plan";
-import { makeChange } from "../planner/plan";
-import { worstImpact, type Impact, type ReplaceOrder, type ReplaceOrderSource } from "../planner/action";
-import { Graph } from "../planner/graph";
+import type { AttributeDiff, ResourceChange } from "../core/plan";
+import { makeChange } from "../core/plan";
+import { worstImpact, type Impact, type ReplaceOrder, type ReplaceOrderSource } from "../core/action";
+import { Graph } from "../graph";
 import { HyperplanError } from "../errors";
 import type { AttributeRef, DesiredResource, DesiredState } from "../resources/desired-state";
 import type { CompareEnv, RawDiff, Resolution } from "./compare";

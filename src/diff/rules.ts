@@ -9,7 +9,7 @@
  * - `*` matches any one name, `[*]` any one index;
  * - `**` matches everything that is left (one segment or more).
  */
-import type { ReplaceOrder, ReplaceOrderSource, Impact } from "../planner/action";
+import type { ReplaceOrder, ReplaceOrderSource, Impact } from "../core/action";
 import type { DesiredResource, ResourceKind } from "../resources/desired-state";
 import type { LiveResource, LiveStatus } from "./live-state";
 import { matchPath } from "../resources/property-path";

@@ -6,7 +6,7 @@
  * Every event carries `at`, milliseconds since the epoch read from the apply's injected Clock, so a
  * run on a fake clock renders the same bytes every time.
  */
-import type { Action } from "./action";
+import type { Action } from "../core/action";
 
 /** A value a change or a stack publishes after apply (an IP, an id, a port). */
 export type OutputValue = string | number | boolean;

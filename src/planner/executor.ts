@@ -20,18 +20,18 @@
 import type { DesiredState } from "../resources/desired-state";
 import { isAttributeRef } from "../resources/desired-state";
 import { HyperplanError, isHyperplanError } from "../errors";
-import type { Clock, Operation, Provider } from "../providers/provider";
-import { systemClock } from "../providers/provider";
+import { systemClock, type Clock } from "../core/clock";
+import type { Operation } from "../core/operation";
+import type { ApplyProvider } from "./apply-provider";
 import type { ApplyEvent, EventSink, OutputValue } from "./events";
 import { nullSink } from "./events";
-import { Graph, walkGraph } from "./graph";
-import type { Plan, ResourceChange } from "./plan";
+import { Graph, walkGraph } from "../graph";
+import type { Plan, ResourceChange } from "../core/plan";
 import { ownershipProblem, touchesExisting } from "./ownership-check";
 import type { PollIntervalOptions } from "./tracker";
 import { OperationTracker } from "./tracker";
 
-/** What the executor needs of a provider: proving ownership, starting a change and polling operations. */
-export type ApplyProvider = Pick<Provider, "readOwnership" | "start" | "poll" | "begin" | "pollInterval">;
+export type { ApplyProvider } from "./apply-provider";
 
 export const DEFAULT_PARALLELISM = 10;
 

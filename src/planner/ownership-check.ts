@@ -7,8 +7,8 @@
  * (`<address>~duplicate-<id>`) carries its address's tag.
  */
 import { HyperplanError } from "../errors";
-import type { OwnershipReading } from "../providers/provider";
-import type { ResourceChange } from "./plan";
+import type { OwnershipReading } from "../core/operation";
+import type { ResourceChange } from "../core/plan";
 
 /** A change refused because its object is not the stack's. Nothing was called. */
 export class NotOwnedError extends HyperplanError {

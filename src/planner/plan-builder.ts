@@ -33,9 +33,9 @@ import type { DesiredState } from "../resources/desired-state";
 import { analyseStack, deleteChange, DiffError, kindNoun, type DiffEntry } from "../diff/diff-stack";
 import { indexLiveState, type LiveResource, type LiveState } from "../diff/live-state";
 import type { DiffRules } from "../diff/rules";
-import type { ReplaceOrder } from "./action";
-import { Graph } from "./graph";
-import { PLAN_FORMAT_VERSION, makeChange, summarize, type Plan, type PlanWarning, type ResourceChange } from "./plan";
+import type { ReplaceOrder } from "../core/action";
+import { Graph } from "../graph";
+import { PLAN_FORMAT_VERSION, makeChange, summarize, type Plan, type PlanWarning, type ResourceChange } from "../core/plan";
 
 export interface BuildPlanInput {
   desired: DesiredState;

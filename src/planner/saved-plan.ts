@@ -10,7 +10,7 @@
  * every attribute line, the order, the replacement order, the second phases — must be equal.
  */
 import { canonicalJson, firstDifference } from "../resources/canonical-json";
-import type { Plan, ResourceChange } from "./plan";
+import type { Plan, ResourceChange } from "../core/plan";
 
 export interface PlanDifference {
   /** The change the difference is in, when it is in one. */

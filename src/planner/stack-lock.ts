@@ -16,9 +16,9 @@
 import { randomUUID } from "node:crypto";
 import { hostname, userInfo } from "node:os";
 import { HyperplanError } from "../errors";
-import type { Clock } from "../providers/provider";
+import type { Clock } from "../core/clock";
 import { formatDuration, formatEventTime } from "./events";
-import { sleepUnlessAborted } from "./retry";
+import { sleepUnlessAborted } from "../core/retry";
 
 /** Who holds a stack's lock: written into the lock when it is taken. */
 export interface LockHolder {

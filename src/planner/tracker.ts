@@ -15,10 +15,12 @@
  * quoting the last state and detail the backend gave. All time goes through the injected Clock.
  */
 import { HyperplanError } from "../errors";
-import type { Clock, Operation, OperationStatus, Provider } from "../providers/provider";
+import type { Clock } from "../core/clock";
+import type { Operation, OperationStatus } from "../core/operation";
+import type { ApplyProvider } from "./apply-provider";
 import type { OutputValue } from "./events";
 import { formatDuration } from "./events";
-import { backoffDelay, DEFAULT_RETRY_TIMEOUT_MS, isTransientError, sleepUnlessAborted } from "./retry";
+import { backoffDelay, DEFAULT_RETRY_TIMEOUT_MS, isTransientError, sleepUnlessAborted } from "../core/retry";
 
 export interface PollIntervalOptions {
   /** The first interval, and the one the loop snaps back to; also the least time between two polls. */
@@ -123,7 +125,7 @@ interface Entry {
   stepIndex: number;
 }
 
-type Poller = Pick<Provider, "poll">;
+type Poller = Pick<ApplyProvider, "poll">;
 
 function positive(value: number, what: string): number {
   if (!(value > 0) || !Number.isFinite(value)) throw new TrackerOptionsError(`${what} must be a finite number > 0, not ${value}`);

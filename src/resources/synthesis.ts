@@ -13,7 +13,7 @@
  * as "memory is required without a template" is thus reported once the schema errors are fixed.
  */
 import type { IConstruct } from "constructs";
-import { Graph } from "../planner/graph";
+import { Graph } from "../graph";
 import { idProblem, nameProblem } from "./address";
 import { ATTRIBUTE_MARKER_PREFIX } from "./attribute";
 import { enclosingStack, isAppLike, isOutputLike, isResourceLike, isStackLike } from "./brands";

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { renderPlanText, formatValue } from "../../src/cli/render/plan-text";
-import { parsePlan, serializePlan } from "../../src/planner/plan";
+import { parsePlan, serializePlan } from "../../src/core/plan";
 import { maskSecrets } from "../../src/resources/desired-state";
 import { expectGolden } from "../resources/golden";
 

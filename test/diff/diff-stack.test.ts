@@ -3,7 +3,7 @@ import { hasErrorCode } from "../../src/errors";
 import { diffStack } from "../../src/diff/diff-stack";
 import { fingerprintLive, liveStatusOf, type LiveResource, type LiveState } from "../../src/diff/live-state";
 import type { DiffRules } from "../../src/diff/rules";
-import { UNKNOWN } from "../../src/planner/plan";
+import { UNKNOWN } from "../../src/core/plan";
 import { MASKED_SECRET, type DesiredState } from "../../src/resources/desired-state";
 import { openNebulaDiffRules } from "../../src/providers/opennebula/diff-rules";
 import { labStack, withResource } from "./fixtures";

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { isHyperplanError } from "../../src/errors";
 import { buildPlan } from "../../src/planner/plan-builder";
-import { serializePlan } from "../../src/planner/plan";
+import { serializePlan } from "../../src/core/plan";
 import { sortKeys } from "../../src/resources/canonical-json";
 import { openNebulaDiffRules } from "../../src/providers/opennebula/diff-rules";
 import { GOLDEN_CASES } from "./golden-cases";

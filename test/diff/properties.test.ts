@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { isHyperplanError } from "../../src/errors";
 import { fingerprintLive, type LiveResource, type LiveState } from "../../src/diff/live-state";
 import { buildPlan } from "../../src/planner/plan-builder";
-import type { Plan } from "../../src/planner/plan";
+import type { Plan } from "../../src/core/plan";
 import type { DesiredState } from "../../src/resources/desired-state";
 import { openNebulaDiffRules } from "../../src/providers/opennebula/diff-rules";
 import { desiredStateArb, noiseArb } from "./arbitraries";

@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PassThrough } from "node:stream";
 import { main } from "../../src/cli/main";
-import { parsePlan } from "../../src/planner/plan";
+import { parsePlan } from "../../src/core/plan";
 import { captureIo } from "../support/cli-io";
 
 const examples = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "examples", "stacks");

@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { main } from "../../src/cli/main";
 import { OneClient } from "../../src/providers/opennebula/client";
-import type { Plan } from "../../src/planner/plan";
+import type { Plan } from "../../src/core/plan";
 import { startOneSimulator, type RunningOneSimulator } from "../../src/sim/opennebula/index";
 import { captureIo } from "../support/cli-io";
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { main } from "../../src/cli/main";
 import { simulatorStateFile } from "../../src/cli/cloud";
 import { OneClient } from "../../src/providers/opennebula/client";
-import { parsePlan } from "../../src/planner/plan";
+import { parsePlan } from "../../src/core/plan";
 import { analyseStack } from "../../src/resources/synthesis";
 import { startOneSimulator } from "../../src/sim/opennebula/index";
 import { captureIo } from "../support/cli-io";

@@ -3,7 +3,7 @@ import { hasErrorCode } from "../../src/errors";
 import type { ApplyOptions } from "../../src/planner/executor";
 import { applyPlan, changeGraph, describeFailure } from "../../src/planner/executor";
 import { RecordingSink } from "../../src/planner/events";
-import type { Plan } from "../../src/planner/plan";
+import type { Plan } from "../../src/core/plan";
 import type { DesiredState } from "../../src/resources/desired-state";
 import type { FakeChange, FakeScript } from "../support/fake-provider";
 import { FakeBackendError, FakeClock, FakeProvider, fakePlan, permanentError, transientError } from "../support/fake-provider";

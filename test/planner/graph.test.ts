@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DependencyCycleError, Graph, walkGraph } from "../../src/planner/graph";
+import { DependencyCycleError, Graph, walkGraph } from "../../src/graph";
 
 function lab(): Graph {
   // net ← vm-a, img ← vm-a, img ← vm-b, tmpl ← vm-b

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { hasErrorCode } from "../../src/errors";
 import { fingerprintLive, type LiveResource, type LiveState } from "../../src/diff/live-state";
 import { buildPlan, type BuildPlanInput } from "../../src/planner/plan-builder";
-import { PLAN_FORMAT_VERSION, parsePlan, serializePlan } from "../../src/planner/plan";
+import { PLAN_FORMAT_VERSION, parsePlan, serializePlan } from "../../src/core/plan";
 import type { DesiredState, VirtualMachineSpec } from "../../src/resources/desired-state";
 import { openNebulaDiffRules } from "../../src/providers/opennebula/diff-rules";
 import { labStack, withAdded, withResource, withoutResource } from "../diff/fixtures";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { PLAN_FORMAT_VERSION, makeChange, parsePlan, serializePlan, summarize, type Plan, type ResourceChange } from "../../src/planner/plan";
-import { actionSymbol, isChange, worstImpact } from "../../src/planner/action";
+import { PLAN_FORMAT_VERSION, makeChange, parsePlan, serializePlan, summarize, type Plan, type ResourceChange } from "../../src/core/plan";
+import { actionSymbol, isChange, worstImpact } from "../../src/core/action";
 import { hasErrorCode } from "../../src/errors";
 
 const base: ResourceChange = { address: "lab/web-1", kind: "VirtualMachine", action: "create", after: { name: "web-1" }, diff: [], dependsOn: [], reason: "" };

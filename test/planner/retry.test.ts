@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { HyperplanError } from "../../src/errors";
-import { backoffCap, backoffDelay, isTransientError, withRetry } from "../../src/planner/retry";
+import { backoffCap, backoffDelay, isTransientError, withRetry } from "../../src/core/retry";
 import { FakeClock, permanentError, transientError } from "../support/fake-provider";
 
 /** A function that fails with the given errors, one per call, then returns "ok". */

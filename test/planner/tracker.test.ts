@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { hasErrorCode } from "../../src/errors";
-import type { Operation, OperationStatus } from "../../src/providers/provider";
+import type { Operation, OperationStatus } from "../../src/core/operation";
 import type { TrackOutcome, TrackerOptions } from "../../src/planner/tracker";
 import { OperationTimeoutError, OperationTracker, PollFailedError } from "../../src/planner/tracker";
 import type { FakeScript } from "../support/fake-provider";

@@ -8,9 +8,9 @@
  * records when each change started and finished, on the fake clock.
  */
 import type { Clock, Operation, OperationStatus, OwnershipReading, Provider } from "../../src/providers/provider";
-import type { Plan, ResourceChange } from "../../src/planner/plan";
+import type { Plan, ResourceChange } from "../../src/core/plan";
 import { taggedAddress } from "../../src/planner/ownership-check";
-import { PLAN_FORMAT_VERSION, summarize } from "../../src/planner/plan";
+import { PLAN_FORMAT_VERSION, summarize } from "../../src/core/plan";
 import type { DesiredState } from "../../src/resources/desired-state";
 
 // ---------------------------------------------------------------------------------------------

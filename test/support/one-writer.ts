@@ -12,7 +12,7 @@ import { vmTemplateToTemplate } from "../../src/providers/opennebula/map-vm-temp
 import { vmToTemplate } from "../../src/providers/opennebula/map-virtual-machine";
 import { serializeTemplate, templateVectors } from "../../src/providers/opennebula/template-syntax";
 import { parseObject } from "../../src/providers/opennebula/records";
-import { Graph } from "../../src/planner/graph";
+import { Graph } from "../../src/graph";
 
 export async function writeDesired(client: OneClient, desired: DesiredState): Promise<Map<string, number>> {
   const ids = new Map<string, number>();

@@ -24,13 +24,13 @@ import { HyperplanError } from "../../errors";
 import { maskSecrets, RESOURCE_KINDS, type DesiredState } from "../../resources/desired-state";
 import { analyseSavedDeclaration } from "../../resources/saved-declaration";
 import { applyPlan, DEFAULT_PARALLELISM } from "../../planner/executor";
-import { hasChanges, hasWork, parsePlan, type Plan } from "../../planner/plan";
+import { hasChanges, hasWork, parsePlan, type Plan } from "../../core/plan";
 import { planDifference } from "../../planner/saved-plan";
 import { acquireStackLock, currentHolder, type HeldLock } from "../../planner/stack-lock";
 import type { ProviderSettings } from "../../resources/stack";
 import { StackValidationError } from "../../resources/validation-issue";
 import { selectBackend } from "../../backends/registry";
-import { systemClock } from "../../providers/provider";
+import { systemClock } from "../../core/clock";
 
 const USAGE = `Usage: hyperplan apply [stack.ts | plan.json] [options]
 

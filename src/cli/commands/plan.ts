@@ -16,7 +16,7 @@ import { analyseForBackend } from "../../backends/analyse";
 import { maskSecrets, type DesiredState } from "../../resources/desired-state";
 import type { Stack } from "../../resources/stack";
 import { buildPlan } from "../../planner/plan-builder";
-import { hasWork, serializePlan, type Plan } from "../../planner/plan";
+import { hasWork, serializePlan, type Plan } from "../../core/plan";
 import { UsageError } from "../usage-error";
 import { writePrivateFile } from "../private-file";
 import { savedSettings } from "../cloud";

@@ -8,7 +8,7 @@ import type { CliIo } from "../io";
 import { parseShowArgs, useColor } from "../plan-args";
 import { renderPlanText } from "../render/plan-text";
 import { maskSecrets } from "../../resources/desired-state";
-import { parsePlan, serializePlan } from "../../planner/plan";
+import { parsePlan, serializePlan } from "../../core/plan";
 import { HyperplanError } from "../../errors";
 
 const USAGE = `Usage: hyperplan show FILE [--json] [--color|--no-color]

@@ -12,7 +12,7 @@ import { resolveStackFile, loadStackFile, selectStacks } from "../stack-loader";
 import { STACK_FILE_HELP } from "../stack-args";
 import { UsageError } from "../usage-error";
 import { describeLock } from "../../planner/stack-lock";
-import { systemClock } from "../../providers/provider";
+import { systemClock } from "../../core/clock";
 import type { ProviderSettings } from "../../resources/stack";
 
 const USAGE = `Usage: hyperplan unlock STACK [stack.ts] [--simulate] [--force]

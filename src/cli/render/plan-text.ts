@@ -3,9 +3,9 @@
  * `-` delete, attribute lines with old → new, values known only after apply marked, secrets masked,
  * side effects named, and a closing summary line. A pure function of the Plan document.
  */
-import { actionSymbol, isChange } from "../../planner/action";
-import type { AttributeDiff, Plan, ResourceChange } from "../../planner/plan";
-import { isUnknownValue } from "../../planner/plan";
+import { actionSymbol, isChange } from "../../core/action";
+import type { AttributeDiff, Plan, ResourceChange } from "../../core/plan";
+import { isUnknownValue } from "../../core/plan";
 
 export interface RenderOptions {
   /** ANSI colours (a terminal). */

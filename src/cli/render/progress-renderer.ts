@@ -5,7 +5,7 @@
  * line per event for CI logs, and NDJSON for machines. The command picks one from its options (is
  * stdout a terminal, was `--json` given); the core never looks at the terminal.
  */
-import type { Clock } from "../../providers/provider";
+import type { Clock } from "../../core/clock";
 import type { EventSink } from "../../planner/events";
 import { JsonProgress } from "./progress-json";
 import { LinesProgress } from "./progress-lines";

@@ -4,7 +4,7 @@
  */
 import type { ApplyFinishedEvent, CallRetryEvent, ChangePhaseEvent, OutputValue, PollRetryEvent } from "../../planner/events";
 import { formatDuration } from "../../planner/events";
-import type { Action } from "../../planner/action";
+import type { Action } from "../../core/action";
 import { assertNever } from "../../errors";
 
 /** How a change is named in progress lines: its action, or `arrival` for a kept object apply waits for. */

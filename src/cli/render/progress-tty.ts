@@ -6,8 +6,8 @@
  * events in between are folded into the next one. At the end the block is replaced by a summary that
  * repeats the failures, so they need no scrolling back to find.
  */
-import type { Clock } from "../../providers/provider";
-import type { Action } from "../../planner/action";
+import type { Clock } from "../../core/clock";
+import type { Action } from "../../core/action";
 import type { ApplyEvent, OutputsEvent } from "../../planner/events";
 import { formatDuration } from "../../planner/events";
 import { assertNever } from "../../errors";

@@ -24,7 +24,7 @@
  *   security group with VMs ("The security group has VMs using it"). A template referring to them
  *   does not block anything, and a VM template can go while VMs made from it run (they are copies).
  */
-import type { Impact } from "../../planner/action";
+import type { Impact } from "../../core/action";
 import type { DesiredResource, VirtualMachineSpec } from "../../resources/desired-state";
 import type { AttributeContext, AttributeRule, Claim, ClaimLookup, DiffRules, KindRules } from "../../diff/rules";
 import { pathSegments } from "../../diff/rules";

@@ -10,8 +10,8 @@
  */
 import { effectiveProps } from "../../diff/effective";
 import { HyperplanError } from "../../errors";
-import type { Plan, ResourceChange } from "../../planner/plan";
-import { isTransientError, Retrier, type CallRetry } from "../../planner/retry";
+import type { Plan, ResourceChange } from "../../core/plan";
+import { isTransientError, Retrier, type CallRetry } from "../../core/retry";
 import type { AttributeRef, DesiredResource, DesiredState } from "../../resources/desired-state";
 import type { Clock, Operation, OperationStatus, OwnershipReading } from "../provider";
 import { systemClock } from "../provider";

@@ -13,7 +13,7 @@
  * that changes while it is read can shift objects between pages: an object seen twice is kept once.
  */
 import { EscapedString, unescapeUtf8, unescapeXml, type XmlRpcValue } from "../../xmlrpc/index";
-import { isTransientError, type Retrier } from "../../planner/retry";
+import { isTransientError, type Retrier } from "../../core/retry";
 import type { OneClient } from "./client";
 import { OneApiError, OneProtocolError } from "./errors";
 import { KINDS, type PoolKind, type RecordOf } from "./records";

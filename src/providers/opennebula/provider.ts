@@ -2,7 +2,7 @@
  * The OpenNebula provider: the read side (reader.ts) and the step machines that carry a plan out
  * (operations.ts), over one client and one keep-alive connection pool.
  */
-import type { Plan, ResourceChange } from "../../planner/plan";
+import type { Plan, ResourceChange } from "../../core/plan";
 import type { DesiredState } from "../../resources/desired-state";
 import type { Operation, OperationStatus, OwnershipReading, Provider } from "../provider";
 import { OpenNebulaOperations, OperationError, type OperationsOptions } from "./operations";

@@ -11,7 +11,7 @@ import type { ForeignObject, LiveResource, LiveState } from "../../diff/live-sta
 import { fingerprintLive } from "../../diff/live-state";
 import { effectiveProps } from "../../diff/effective";
 import type { DesiredResource, DesiredState, ResourceKind, VirtualMachineSpec } from "../../resources/desired-state";
-import { Retrier, type CallRetry } from "../../planner/retry";
+import { Retrier, type CallRetry } from "../../core/retry";
 import { systemClock, type Clock, type LiveReader } from "../provider";
 import { OneClient, type OneClientOptions } from "./client";
 import { openNebulaDiffRules } from "./diff-rules";

@@ -13,7 +13,7 @@
  * The document stays when the lock is released: the next run reuses it.
  */
 import type { LockAttempt, LockHolder, LockState, StackLocks } from "../../planner/stack-lock";
-import type { Retrier } from "../../planner/retry";
+import type { Retrier } from "../../core/retry";
 import type { OneClient } from "./client";
 import { resultId } from "./client";
 import { OneApiError, OneTransportError } from "./errors";

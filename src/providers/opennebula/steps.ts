@@ -20,7 +20,7 @@
  *   through attachsg/detachsg; finally the power state the declaration asks for. Every hot-plug call
  *   is followed by a wait until the VM is back in the state it was in.
  */
-import type { AttributeDiff, ResourceChange } from "../../planner/plan";
+import type { AttributeDiff, ResourceChange } from "../../core/plan";
 import type {
   ImageSpec,
   MachineSpec,

@@ -8,7 +8,7 @@ import { buildPlan } from "../../../src/planner/plan-builder";
 import { applyPlan, type ApplyResult } from "../../../src/planner/executor";
 import { analyseStack } from "../../../src/resources/synthesis";
 import type { DesiredState } from "../../../src/resources/desired-state";
-import type { Plan } from "../../../src/planner/plan";
+import type { Plan } from "../../../src/core/plan";
 import { shop } from "../../support/shop-stack";
 import { App, Image, Stack, VirtualMachine, VirtualNetwork } from "../../../src/index";
 import lab from "../../../examples/stacks/lab";

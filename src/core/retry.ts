@@ -11,7 +11,7 @@
  * cannot succeed and only delays the report.
  */
 import { HyperplanError } from "../errors";
-import type { Clock } from "../providers/provider";
+import type { Clock } from "./clock";
 
 export interface RetryOptions {
   clock: Clock;
