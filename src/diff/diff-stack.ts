@@ -31,7 +31,7 @@ import type { CompareEnv, RawDiff, Resolution } from "./compare";
 import { compareResource } from "./compare-kinds";
 import { effectiveProps } from "./effective";
 import { LiveStateError, indexLiveState, liveStatusOf, type LiveResource, type LiveState, type LiveStatus } from "./live-state";
-import { classify, type AttributeContext, type Claim, type ClaimLookup, type DiffRules, type KindRules } from "./rules";
+import { classify, DiffError, kindRulesOf, type AttributeContext, type Claim, type ClaimLookup, type DiffRules, type KindRules } from "./rules";
 import { asRecord, displayText } from "./values";
 
 export interface DiffOptions {
@@ -41,11 +41,7 @@ export interface DiffOptions {
   replace?: readonly string[];
 }
 
-export class DiffError extends HyperplanError {
-  constructor(code: string, summary: string, address?: string) {
-    super(code, summary, address === undefined ? {} : { address });
-  }
-}
+export { DiffError };
 
 /** One resource's change with what the plan builder needs beside it. */
 export interface DiffEntry {
@@ -101,7 +97,7 @@ export function analyseStack(desired: DesiredState, live: LiveState, rules: Diff
   for (const address of dependencyOrder(effective)) {
     const d = desiredByAddress.get(address)!;
     const l = liveByAddress.get(address);
-    const kindRules = rules.kinds[d.kind];
+    const kindRules = kindRulesOf(rules, d.kind, address);
     const { props, uses } = effective.get(address)!;
     const desiredClaims = claimsOf(kindRules, d.name, props, declaredLookup, d.kind);
     if (!l) {
@@ -119,14 +115,15 @@ export function analyseStack(desired: DesiredState, live: LiveState, rules: Diff
   }
   for (const [address, l] of liveByAddress) {
     if (desiredByAddress.has(address)) continue;
+    const liveRules = kindRulesOf(rules, l.kind, address);
     const reason = l.duplicateOf
-      ? `a second object carrying the address ${l.duplicateOf.address} (the oldest, id ${l.duplicateOf.keptId}, keeps it): deleted through ${rules.kinds[l.kind].deleteOperation}`
-      : `no longer declared: deleted through ${rules.kinds[l.kind].deleteOperation}`;
+      ? `a second object carrying the address ${l.duplicateOf.address} (the oldest, id ${l.duplicateOf.keptId}, keeps it): deleted through ${liveRules.deleteOperation}`
+      : `no longer declared: deleted through ${liveRules.deleteOperation}`;
     entries.push({
       change: deleteChange(l, rules, reason),
       live: l,
       uses: [],
-      claims: { desired: [], live: claimsOf(rules.kinds[l.kind], l.name, l.props, liveLookup, l.kind) },
+      claims: { desired: [], live: claimsOf(liveRules, l.name, l.props, liveLookup, l.kind) },
     });
   }
   return entries.sort((a, b) => (a.change.address < b.change.address ? -1 : a.change.address > b.change.address ? 1 : 0));
@@ -228,7 +225,7 @@ function createChange(
   resolve: (r: AttributeRef) => Resolution,
   renewed: Set<string>,
 ): ResourceChange {
-  const kindRules = rules.kinds[d.kind];
+  const kindRules = kindRulesOf(rules, d.kind, d.address);
   const operation = typeof kindRules.createOperation === "function" ? kindRules.createOperation(d) : kindRules.createOperation;
   const raw = compareResource(compareEnv(rules, "create", resolve, renewed), d.kind, { name: d.name, props }, { name: undefined, props: undefined });
   return makeChange({
@@ -252,7 +249,7 @@ function updateChange(
   renewed: Set<string>,
   claims: { desired: Claim[]; live: Claim[] },
 ): ResourceChange {
-  const kindRules = rules.kinds[d.kind];
+  const kindRules = kindRulesOf(rules, d.kind, d.address);
   const status = liveStatusOf(l);
   const raw = compareResource(compareEnv(rules, "update", resolve, renewed, l), d.kind, { name: d.name, props }, { name: l.name, props: l.props });
   const effective = { ...d, props } as unknown as DesiredResource;

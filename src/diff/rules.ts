@@ -11,6 +11,14 @@
  */
 import type { ReplaceOrder, ReplaceOrderSource, Impact } from "../core/action";
 import type { DesiredResource, ResourceKind } from "../resources/desired-state";
+import { HyperplanError } from "../errors";
+
+/** The diff cannot compare what it was given (a kind the backend has no rules for, two stacks …). */
+export class DiffError extends HyperplanError {
+  constructor(code: string, summary: string, address?: string) {
+    super(code, summary, address === undefined ? {} : { address });
+  }
+}
 import type { LiveResource, LiveStatus } from "./live-state";
 import { matchPath } from "../resources/property-path";
 
@@ -114,7 +122,15 @@ export interface DiffRules {
   backend: string;
   /** How the backend keeps attribute names (free attributes, context variables, raw keys). */
   keyCase: "exact" | "insensitive";
-  kinds: { [K in ResourceKind]: KindRules };
+  /** The kinds the backend supports; a declaration of another kind is refused (by its profile first). */
+  kinds: { readonly [K in ResourceKind]?: KindRules };
+}
+
+/** The rules of `kind`, or a DiffError naming the backend that has none (its profile should have said so). */
+export function kindRulesOf(rules: DiffRules, kind: ResourceKind, address: string): KindRules {
+  const found = rules.kinds[kind];
+  if (!found) throw new DiffError("KIND_UNSUPPORTED", `${kind} is not supported on ${rules.backend}`, address);
+  return found;
 }
 
 /** A rule's decision for one attribute diff. */

@@ -32,7 +32,7 @@ import { HyperplanError } from "../errors";
 import type { DesiredState } from "../resources/desired-state";
 import { analyseStack, deleteChange, DiffError, kindNoun, type DiffEntry } from "../diff/diff-stack";
 import { indexLiveState, type LiveResource, type LiveState } from "../diff/live-state";
-import type { DiffRules } from "../diff/rules";
+import { kindRulesOf, type DiffRules } from "../diff/rules";
 import type { ReplaceOrder } from "../core/action";
 import { Graph } from "../graph";
 import { PLAN_FORMAT_VERSION, makeChange, summarize, type Plan, type PlanWarning, type ResourceChange } from "../core/plan";
@@ -393,7 +393,7 @@ function destroyChanges(input: BuildPlanInput): ResourceChange[] {
   const changes = new Map<string, ResourceChange>();
   for (const address of scope) {
     const l = liveByAddress.get(address)!;
-    changes.set(address, deleteChange(l, input.rules, `destroy: deleted through ${input.rules.kinds[l.kind].deleteOperation}`));
+    changes.set(address, deleteChange(l, input.rules, `destroy: deleted through ${kindRulesOf(input.rules, l.kind, address).deleteOperation}`));
     // Reverse dependency order: the object waits for every user of it to be deleted first.
     for (const user of users.get(address) ?? []) if (scope.has(user)) wait.addEdge(address, user);
   }

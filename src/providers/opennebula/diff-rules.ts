@@ -25,7 +25,7 @@
  *   does not block anything, and a VM template can go while VMs made from it run (they are copies).
  */
 import type { Impact } from "../../core/action";
-import type { DesiredResource, VirtualMachineSpec } from "../../resources/desired-state";
+import type { DesiredResource, ResourceKind, VirtualMachineSpec } from "../../resources/desired-state";
 import type { AttributeContext, AttributeRule, Claim, ClaimLookup, DiffRules, KindRules } from "../../diff/rules";
 import { pathSegments } from "../../diff/rules";
 import { asArray, asRecord, canonicalLower, canonicalNumber, refAddress } from "../../diff/values";
@@ -437,7 +437,7 @@ const vmArriving = (state: string, declared: Record<string, unknown>) =>
 const imageArriving = (state: string) => (state === "LOCKED" || state === "INIT" || state === "CLONE" ? "READY" : undefined);
 const networkArriving = (state: string) => (state === "LOCK_CREATE" || state === "INIT" ? "READY" : undefined);
 
-export const openNebulaDiffRules: DiffRules = {
+export const openNebulaDiffRules: DiffRules & { kinds: { readonly [K in ResourceKind]: KindRules } } = {
   backend: "opennebula",
   // oned upper-cases template attribute names (`Template` keys), so `team` comes back as `TEAM`.
   keyCase: "insensitive",
