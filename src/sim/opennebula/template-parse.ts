@@ -12,23 +12,32 @@
  *   CCDATA token, which aborts the parse ("Parse error."). Attribute names are upper-cased and get
  *   `ONE_` in front when they start with neither a letter nor `_`, or start with `XML`; vector keys
  *   are upper-cased; a repeated key keeps its first value (`map::insert`).
- * - XML: each element child of the root with exactly one text or CDATA child is a single
- *   attribute; otherwise its element children whose first child is text or CDATA make a vector (keys
- *   as written, the last of a repeated key wins); anything else is dropped. A malformed document is
- *   "Parse error: XML Template malformed."
- * - Then `trim_name`: the first single NAME, when not empty, replaces every NAME with its value
- *   right-trimmed of " \f\n\r\t\v".
+ * - XML (read by `xml-reader.ts` as libxml2 builds the tree): each element child of the root with
+ *   exactly one text or CDATA child is a single attribute; otherwise its element children whose first
+ *   child is text or CDATA make a vector (keys as libxml2 names the elements, not upper-cased, the
+ *   last of a repeated key wins); anything else is dropped. A malformed document is "Parse error: XML
+ *   Template malformed."
+ * - Names are upper-cased byte by byte as `one_util::toupper` does (`std::toupper` in the C locale:
+ *   ASCII letters only), so an XML element name's other letters stay as written.
+ * - Then `trim_name`: the first SINGLE NAME (`Template::get` skips attributes of another type), when
+ *   not empty, replaces every NAME, single or vector, with its value right-trimmed of " \f\n\r\t\v".
  */
 import type { Template, TemplateAttribute, TemplateVector } from "./template-ops";
+import { MalformedXml, readXmlDocument } from "./xml-reader";
 
 /** A template that oned refuses to parse; `message` is oned's whole text ("Parse error: …"). */
 export class TemplateParseError extends Error {
   override name = "TemplateParseError";
 }
 
+/** `one_util::toupper`: `std::toupper` on each byte in the C locale, so ASCII letters only. */
+function upperAscii(name: string): string {
+  return name.replace(/[a-z]+/g, (letters) => letters.toUpperCase());
+}
+
 /** `Attribute::Attribute`: upper-case, and `ONE_` before a name XML would not accept as an element name. */
 export function attributeName(given: string): string {
-  const upper = given.toUpperCase();
+  const upper = upperAscii(given);
   const first = given.charAt(0);
   if (given.length > 0 && !(/[A-Za-z]/.test(first) || first === "_")) return `ONE_${upper}`;
   if (given.startsWith("XML")) return `ONE_${upper}`;
@@ -41,14 +50,19 @@ export function parseOneTemplate(text: string): Template {
   return trimName(parsed);
 }
 
-/** `Template::trim("NAME")` as `trim_name` runs it after every successful parse. */
+/**
+ * `Template::trim("NAME")` as `trim_name` runs it after every successful parse: `get` finds the first
+ * SINGLE NAME (`__get<SingleAttribute>` skips a vector of that name), and `replace` erases every NAME
+ * before inserting the trimmed one. oned's multimap orders attributes by name, so where the survivor
+ * goes among other names means nothing; here it takes the place of the first NAME.
+ */
 function trimName(t: Template): Template {
-  const first = t.find((a) => a.name === "NAME");
+  const first = t.find((a) => a.name === "NAME" && typeof a.value === "string");
   if (!first || typeof first.value !== "string" || first.value === "") return t;
   const trimmed = first.value.replace(/[ \f\n\r\t\v]+$/, "");
-  const at = t.indexOf(first);
+  const at = t.findIndex((a) => a.name === "NAME");
   const rest = t.filter((a) => a.name !== "NAME");
-  rest.splice(Math.min(at, rest.length), 0, { name: "NAME", value: trimmed });
+  rest.splice(at, 0, { name: "NAME", value: trimmed });
   return rest;
 }
 
@@ -251,152 +265,40 @@ function parseTextTemplate(s: string): Template {
 
 // ---------------------------------------------------------------------------------- XML syntax
 
-type XmlNode = { type: "element"; name: string; children: XmlNode[] } | { type: "text" | "cdata"; content: string } | { type: "other" };
-
 const MALFORMED = "Parse error: XML Template malformed.";
 
-/** A small XML 1.0 reader (what libxml2's `xmlParseMemory` accepts for a template, without DTDs). */
-class XmlDoc {
-  private at = 0;
-  constructor(private readonly s: string) {}
-
-  private fail(): never {
-    throw new TemplateParseError(MALFORMED);
-  }
-
-  private skipMisc(): void {
-    for (;;) {
-      while (/\s/.test(this.s[this.at] ?? "")) this.at++;
-      if (this.s.startsWith("<?", this.at)) this.at = this.after("?>");
-      else if (this.s.startsWith("<!--", this.at)) this.at = this.after("-->");
-      else if (this.s.startsWith("<!DOCTYPE", this.at)) {
-        const end = this.s.indexOf(">", this.at);
-        // An internal subset could define entities: not read here (oned would).
-        if (end < 0 || this.s.slice(this.at, end).includes("[")) this.fail();
-        this.at = end + 1;
-      } else return;
-    }
-  }
-
-  private after(marker: string): number {
-    const end = this.s.indexOf(marker, this.at);
-    if (end < 0) this.fail();
-    return end + marker.length;
-  }
-
-  root(): XmlNode & { type: "element" } {
-    this.skipMisc();
-    if (this.s[this.at] !== "<") this.fail();
-    const root = this.element();
-    this.skipMisc();
-    if (this.at !== this.s.length) this.fail();
-    return root;
-  }
-
-  private element(): XmlNode & { type: "element" } {
-    const m = /^<([A-Za-z_:][-A-Za-z0-9_:.\u00b7\u00c0-\uffff]*)/.exec(this.s.slice(this.at, this.at + 512));
-    if (!m) this.fail();
-    const name = m[1] as string;
-    this.at += m[0].length;
-    // Attributes are read and ignored (templates carry none).
-    for (;;) {
-      const a = /^\s+([A-Za-z_:][-A-Za-z0-9_:.]*)\s*=\s*("[^"<]*"|'[^'<]*')/.exec(this.s.slice(this.at));
-      if (!a) break;
-      this.at += a[0].length;
-    }
-    while (/\s/.test(this.s[this.at] ?? "")) this.at++;
-    if (this.s.startsWith("/>", this.at)) {
-      this.at += 2;
-      return { type: "element", name, children: [] };
-    }
-    if (this.s[this.at] !== ">") this.fail();
-    this.at++;
-    const children: XmlNode[] = [];
-    let text: string | null = null;
-    const flush = () => {
-      if (text !== null) children.push({ type: "text", content: text });
-      text = null;
-    };
-    for (;;) {
-      if (this.at >= this.s.length) this.fail();
-      if (this.s.startsWith("</", this.at)) {
-        flush();
-        const close = /^<\/([^\s>]+)\s*>/.exec(this.s.slice(this.at, this.at + 600));
-        if (!close || close[1] !== name) this.fail();
-        this.at += close[0].length;
-        return { type: "element", name, children };
-      }
-      if (this.s.startsWith("<![CDATA[", this.at)) {
-        flush();
-        const end = this.s.indexOf("]]>", this.at);
-        if (end < 0) this.fail();
-        children.push({ type: "cdata", content: this.s.slice(this.at + 9, end) });
-        this.at = end + 3;
-      } else if (this.s.startsWith("<!--", this.at)) {
-        flush();
-        this.at = this.after("-->");
-        children.push({ type: "other" });
-      } else if (this.s.startsWith("<?", this.at)) {
-        flush();
-        this.at = this.after("?>");
-        children.push({ type: "other" });
-      } else if (this.s[this.at] === "<") {
-        flush();
-        children.push(this.element());
-      } else {
-        // Character data up to the next markup; entity and character references replaced in it.
-        const end = this.s.indexOf("<", this.at);
-        if (end < 0) this.fail();
-        text = (text ?? "") + this.decode(this.s.slice(this.at, end));
-        this.at = end;
-      }
-    }
-  }
-
-  private decode(raw: string): string {
-    if (raw.includes("]]>")) this.fail();
-    return raw.replace(/&([^;&]*);|&/g, (whole: string, ref: string | undefined) => {
-      if (ref === undefined) this.fail();
-      switch (ref) {
-        case "lt":
-          return "<";
-        case "gt":
-          return ">";
-        case "amp":
-          return "&";
-        case "apos":
-          return "'";
-        case "quot":
-          return '"';
-      }
-      const code = /^#x([0-9a-fA-F]+)$/.exec(ref) ? parseInt(ref.slice(2), 16) : /^#([0-9]+)$/.exec(ref) ? parseInt(ref.slice(1), 10) : NaN;
-      if (!Number.isFinite(code) || code > 0x10ffff || code === 0) this.fail();
-      return String.fromCodePoint(code);
-    });
-  }
-}
-
-/** `Template::from_xml` + `rebuild_attributes`. */
+/** `Template::from_xml` + `rebuild_attributes` (`single_xml_att`, then `vector_xml_att`). */
 function parseXmlTemplate(xml: string): Template {
-  // XML line-end normalisation (libxml2 does it before anything else).
-  const root = new XmlDoc(xml.replace(/\r\n?/g, "\n")).root();
+  let root;
+  try {
+    root = readXmlDocument(xml);
+  } catch (error) {
+    if (error instanceof MalformedXml) throw new TemplateParseError(MALFORMED);
+    throw error;
+  }
   const out: Template = [];
   for (const node of root.children) {
-    if (node.type !== "element") continue;
+    if (node.kind !== "element") continue;
     const only = node.children.length === 1 ? node.children[0] : undefined;
-    if (only && (only.type === "text" || only.type === "cdata")) {
+    if (only && (only.kind === "text" || only.kind === "cdata")) {
       out.push({ name: attributeName(node.name), value: only.content });
       continue;
     }
-    const firstElement = node.children.findIndex((c) => c.type === "element");
+    const firstElement = node.children.findIndex((c) => c.kind === "element");
     if (firstElement < 0) continue;
     const vector: TemplateVector = {};
     for (const child of node.children.slice(firstElement)) {
-      if (child.type !== "element") continue;
+      if (child.kind !== "element") continue;
       const grandchild = child.children[0];
-      if (grandchild && (grandchild.type === "text" || grandchild.type === "cdata")) vector[child.name] = grandchild.content;
+      // `VectorAttribute::replace`: the last value of a repeated key wins.
+      if (grandchild && (grandchild.kind === "text" || grandchild.kind === "cdata")) setEntry(vector, child.name, grandchild.content);
     }
     out.push({ name: attributeName(node.name), value: vector } satisfies TemplateAttribute);
   }
   return out;
+}
+
+/** `vector[key] = value`, also for an element called `__proto__`, which plain assignment would swallow. */
+function setEntry(vector: TemplateVector, key: string, value: string): void {
+  Object.defineProperty(vector, key, { value, enumerable: true, writable: true, configurable: true });
 }

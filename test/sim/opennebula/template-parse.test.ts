@@ -76,6 +76,56 @@ describe("the simulator's reader of oned's template syntax", () => {
     expect(parse("")).toEqual([]);
   });
 
+  it("trims the first SINGLE NAME and removes every other NAME, vector or not (Template::get skips a vector)", () => {
+    expect(parse('NAME = [ X = 1 ]\nA = 1\nNAME = "web \t"\nNAME = [ Y = 2 ]')).toEqual([
+      { name: "NAME", value: "web" },
+      { name: "A", value: "1" },
+    ]);
+    expect(parse('NAME = [ X = 1 ]\nNAME = ""')).toEqual([
+      { name: "NAME", value: { X: "1" } },
+      { name: "NAME", value: "" },
+    ]);
+  });
+
+  it("builds libxml2's tree from XML: adjacent CDATA sections are one node, references join the text", () => {
+    expect(parse("<T><A><![CDATA[x]]><![CDATA[y]]></A><B>a&amp;&#x42;<![CDATA[c]]></B><C>&lt;&#67;</C></T>")).toEqual([
+      { name: "A", value: "xy" },
+      { name: "C", value: "<C" },
+    ]);
+  });
+
+  it("names XML attributes as libxml2 and Attribute do: non-ASCII names, ASCII-only upper-casing, bound prefixes dropped", () => {
+    expect(parse('<T xmlns:a="urn:a" xmlns:e=""><é>1</é><aß>2</aß><a:B>3</a:B><c:D>4</c:D><e:F>5</e:F><V><a:k>6</a:k></V></T>')).toEqual([
+      { name: "ONE_é", value: "1" },
+      { name: "Aß", value: "2" },
+      { name: "B", value: "3" },
+      { name: "C:D", value: "4" },
+      { name: "E:F", value: "5" },
+      { name: "V", value: { k: "6" } },
+    ]);
+    const [proto] = parse("<T><V><__proto__>p</__proto__></V></T>");
+    expect(Object.getOwnPropertyDescriptor(proto!.value, "__proto__")?.value).toBe("p");
+  });
+
+  it.each([
+    ["a character XML does not allow", "<T><A>\u0001</A></T>"],
+    ["a reference to one", "<T><A>&#xD800;</A></T>"],
+    ["an undeclared entity", "<T><A>&nbsp;</A></T>"],
+    ["-- in a comment", "<T><!-- a -- b --></T>"],
+    ["an attribute given twice", '<T><A k="1" k="2">1</A></T>'],
+    ["an XML declaration not at the start", '<T><?xml version="1.0"?></T>'],
+    ["a PI target xml in another case", "<T><?XmL x?></T>"],
+    ["an XML declaration without its version first", '<?xml encoding="UTF-8" version="1.0"?><T/>'],
+    ["an XML declaration of version 2.0", '<?xml version="2.0"?><T/>'],
+    ["a DOCTYPE with an internal subset (not simulated)", "<!DOCTYPE T [<!ENTITY e 'v'>]><T>&e;</T>"],
+  ])("refuses XML libxml2 refuses: %s", (_what, xml) => {
+    expect(() => parse(xml)).toThrow(new TemplateParseError("Parse error: XML Template malformed."));
+  });
+
+  it("accepts the XML libxml2 accepts around a template", () => {
+    expect(parse('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<!DOCTYPE TEMPLATE>\n<!-- c --><?pi x?><TEMPLATE><?xml-stylesheet x?><A k=\'&amp;\'>1</A ></TEMPLATE>\n')).toEqual([{ name: "A", value: "1" }]);
+  });
+
   it("merges as Template::merge: names in the update replace, empty vectors delete", () => {
     const base = parse('A = 1\nNIC = [ X = 1 ]\nNIC = [ X = 2 ]\nB = 2');
     expect(mergeTemplates(base, parse("NIC = [ X = 3 ]\nB = []\nC = 4"))).toEqual([
