@@ -29,7 +29,9 @@ import type { DesiredResource, ResourceKind, VirtualMachineSpec } from "../../re
 import type { AttributeContext, AttributeRule, Claim, ClaimLookup, DiffRules, KindRules } from "../../diff/rules";
 import { pathSegments } from "../../diff/rules";
 import { asArray, asRecord, canonicalLower, canonicalNumber, refAddress } from "../../diff/values";
-import { guestIsUp, powerAction, resizeIsCold, vmPowerState } from "./live-model";
+import { guestIsUp, powerAction, vmPowerState } from "./live-model";
+import { isVmFailureName, resizeIsCold, UPDATECONF_SECTIONS } from "./states";
+import { openNebulaProfile } from "./profile";
 
 // ---------------------------------------------------------------------------------------------
 // VM helpers
@@ -131,8 +133,6 @@ function isVolatile(disk: unknown): boolean {
   return canonicalLower(d.source) === "volatile" || (d.source === undefined && d.image === undefined);
 }
 
-/** The updateconf sections OpenNebula lets a VM change (FACTS.md §7, UPDATECONF_ATTRS). */
-const UPDATECONF_SECTIONS = new Set(["OS", "FEATURES", "INPUT", "GRAPHICS", "VIDEO", "RAW", "CPU_MODEL", "BACKUP_CONFIG", "CONTEXT"]);
 
 function rawSection(ctx: AttributeContext): string {
   return (pathSegments(ctx.path)[2] ?? "").toUpperCase();
@@ -426,7 +426,7 @@ function kind(
  * A VM in a failure state (BOOT_FAILURE, PROLOG_FAILURE …, CLONING_FAILURE) waits for a person's
  * `recover`; declaring it again means making it anew. UNKNOWN is left alone: the guest may still run.
  */
-const vmFailed = (state: string) => state.endsWith("_FAILURE");
+const vmFailed = isVmFailureName;
 /** An image or network in ERROR cannot be used or repaired through the API. */
 const inError = (state: string) => state === "ERROR";
 
@@ -436,6 +436,9 @@ const vmArriving = (state: string, declared: Record<string, unknown>) =>
 /** An image being copied or cloned, a network being made. */
 const imageArriving = (state: string) => (state === "LOCKED" || state === "INIT" || state === "CLONE" ? "READY" : undefined);
 const networkArriving = (state: string) => (state === "LOCK_CREATE" || state === "INIT" ? "READY" : undefined);
+
+/** Whether oned keeps names of `kind` unique: the profile says (profile.ts). */
+const unique = (kind: ResourceKind): boolean => openNebulaProfile.kinds[kind]?.uniqueNames === true;
 
 export const openNebulaDiffRules: DiffRules & { kinds: { readonly [K in ResourceKind]: KindRules } } = {
   backend: "opennebula",
@@ -447,16 +450,14 @@ export const openNebulaDiffRules: DiffRules & { kinds: { readonly [K in Resource
       (d: DesiredResource) => (d.kind === "VirtualMachine" && d.props.template ? "one.template.instantiate" : "one.vm.allocate"),
       "one.vm.action terminate-hard",
       [],
-      false,
+      unique("VirtualMachine"),
       vmClaims,
       vmFailed,
       vmArriving,
     ),
-    // Names unique per owner (FACTS.md §7): images, networks and security groups by the database's
-    // UNIQUE(name, uid), VM templates by VMTemplatePool::allocate's look-up. Only VMs may share names.
-    Image: kind(imageRules, "one.image.allocate", "one.image.delete", ["VirtualMachine"], true, undefined, inError, imageArriving),
-    VirtualNetwork: kind(networkRules, "one.vn.allocate", "one.vn.delete", ["VirtualMachine"], true, undefined, inError, networkArriving),
-    SecurityGroup: kind(securityGroupRules, "one.secgroup.allocate", "one.secgroup.delete", ["VirtualMachine"], true),
-    VmTemplate: kind(templateRules, "one.template.allocate", "one.template.delete", [], true),
+    Image: kind(imageRules, "one.image.allocate", "one.image.delete", ["VirtualMachine"], unique("Image"), undefined, inError, imageArriving),
+    VirtualNetwork: kind(networkRules, "one.vn.allocate", "one.vn.delete", ["VirtualMachine"], unique("VirtualNetwork"), undefined, inError, networkArriving),
+    SecurityGroup: kind(securityGroupRules, "one.secgroup.allocate", "one.secgroup.delete", ["VirtualMachine"], unique("SecurityGroup")),
+    VmTemplate: kind(templateRules, "one.template.allocate", "one.template.delete", [], unique("VmTemplate")),
   },
 };

@@ -8,6 +8,7 @@
  * and the STATE name otherwise (`POWEROFF`, `PENDING`); an image's or a network's is its STATE name.
  * The numbers behind the names belong to the client's state tables.
  */
+import { isVmFailureName } from "./states";
 import type { LiveStatus } from "../../diff/live-state";
 import type { PowerState } from "../../resources/desired-state";
 
@@ -65,7 +66,7 @@ export function vmPowerState(state: string): PowerState {
  * (the host lost contact): a person must look at the VM.
  */
 export function isVmFailureState(state: string): boolean {
-  return state.endsWith("_FAILURE") || state === "UNKNOWN";
+  return isVmFailureName(state) || state === "UNKNOWN";
 }
 
 /** A VM's LiveStatus; `error` is the VM's USER_TEMPLATE/ERROR text when it has one. */
@@ -100,14 +101,7 @@ export function templateLiveStatus(): LiveStatus {
 }
 
 // ---------------------------------------------------------------------------------------------
-// State rules of the reconfiguration calls (FACTS.md §7)
-
-/** one.vm.resize changes only the template, without touching a guest, in these states. */
-const RESIZE_COLD = new Set(["INIT", "PENDING", "HOLD", "POWEROFF", "UNDEPLOYED", "CLONING", "CLONING_FAILURE"]);
-
-export function resizeIsCold(state: string): boolean {
-  return RESIZE_COLD.has(state);
-}
+// State rules of the reconfiguration calls (FACTS.md §7; resizeIsCold is in states.ts)
 
 /** True when the VM's guest is up: hot-plug, live context update, and "next boot" meaning a power cycle. */
 export function guestIsUp(state: string): boolean {

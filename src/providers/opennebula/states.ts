@@ -51,6 +51,33 @@ export function isVmFailure(state: number, lcmState: number): boolean {
   return state === VM_STATE.CLONING_FAILURE || (state === VM_STATE.ACTIVE && LCM_FAILURES.has(lcmState));
 }
 
+const FAILURE_NAMES = new Set(["CLONING_FAILURE", ...[...LCM_FAILURES].map((n) => LCM_STATES[n]!)]);
+
+/** The same, by the name `vmStateName` gives (`BOOT_FAILURE`): what the diff rules and the live status read. */
+export function isVmFailureName(state: string): boolean {
+  return FAILURE_NAMES.has(state);
+}
+
+/**
+ * States in which `one.vm.resize` changes the template only, without a host capacity change or a
+ * hot-plug (FACTS.md §7): the VM is not placed, or powered off or undeployed.
+ */
+const RESIZE_COLD = new Set(["INIT", "PENDING", "HOLD", "POWEROFF", "UNDEPLOYED", "CLONING", "CLONING_FAILURE"]);
+
+export function resizeIsCold(state: string): boolean {
+  return RESIZE_COLD.has(state);
+}
+
+/** The sections `one.vm.updateconf` takes (FACTS.md §7, `VirtualMachineTemplate::UPDATECONF_ATTRS`). */
+export const UPDATECONF_SECTIONS: ReadonlySet<string> = new Set(["OS", "FEATURES", "INPUT", "GRAPHICS", "VIDEO", "RAW", "CPU_MODEL", "BACKUP_CONFIG", "CONTEXT"]);
+
+/**
+ * Of those, the ones its replace (type 0) erases when the template leaves them out, and in a section it
+ * gives, the sub-attributes left out (`replace_vector_values` in `VirtualMachine::updateconf`). CONTEXT
+ * and BACKUP_CONFIG are kept when left out.
+ */
+export const UPDATECONF_ERASED_WHEN_ABSENT = ["OS", "FEATURES", "INPUT", "GRAPHICS", "VIDEO", "RAW", "CPU_MODEL"] as const;
+
 /** In progress: a poller keeps waiting. ACTIVE with a transient LCM state, INIT, CLONING. */
 export function isVmTransient(state: number, lcmState: number): boolean {
   if (state === VM_STATE.ACTIVE) return !LCM_FAILURES.has(lcmState) && !LCM_STABLE.has(lcmState);

@@ -40,7 +40,7 @@ import { addressRangeVector, networkToTemplate, networkUpdateTemplate } from "./
 import { vmTemplateToTemplate } from "./map-vm-template";
 import { readSecretNames, secretNames, TAG_REPLACES, type OwnershipTag } from "./ownership";
 import type { ImageRecord, SecurityGroupRecord, VmRecord, VmTemplateRecord, VnetRecord } from "./records";
-import { vmGoingAway, vmStateName, vmTakesTerminate } from "./states";
+import { resizeIsCold, UPDATECONF_ERASED_WHEN_ABSENT, vmGoingAway, vmStateName, vmTakesTerminate } from "./states";
 import { vmPowerState } from "./live-model";
 import { serializeTemplate, templateVectors, type Template, type TemplateAttribute } from "./template-syntax";
 
@@ -399,8 +399,6 @@ function networkUpdateSteps(change: ResourceChange, spec: VirtualNetworkSpec, li
 // VM updates
 
 const CAPACITY = ["cpu", "vcpu", "memory"] as const;
-/** States in which one.vm.resize changes the template only (FACTS.md §7). */
-const COLD_STATES = new Set(["INIT", "PENDING", "HOLD", "POWEROFF", "UNDEPLOYED", "CLONING", "CLONING_FAILURE"]);
 
 /** A VM heading for RUNNING by itself: counted as running by the declaration, but not there yet. */
 function goingUp(state: string): boolean {
@@ -434,7 +432,7 @@ function vmUpdateSteps(change: ResourceChange, spec: VirtualMachineSpec, live: V
   let current = state;
   // A VM on its way up (PENDING, PROLOG, BOOT, a hot-plug in progress …) is let arrive first when the
   // change needs it RUNNING or POWEROFF; only a template-only resize is made before it is placed.
-  const coldOnly = capacity.length > 0 && conf.changed.length === 0 && hotplug.length === 0 && COLD_STATES.has(state);
+  const coldOnly = capacity.length > 0 && conf.changed.length === 0 && hotplug.length === 0 && resizeIsCold(state);
   if (goingUp(state) && (wantsOff || (machineWork && !coldOnly))) {
     steps.push(wait("vm-running"));
     current = "RUNNING";
@@ -454,7 +452,7 @@ function vmUpdateSteps(change: ResourceChange, spec: VirtualMachineSpec, live: V
   };
 
   if (capacity.length > 0) {
-    const cold = COLD_STATES.has(current);
+    const cold = resizeIsCold(current);
     if (!cold) needsStable("a resize");
     const template: Template = capacity.map((key) => ({ name: key.toUpperCase(), value: String(spec[key]) }));
     steps.push(call(`resize ${capacity.join(", ")}`, "one.vm.resize", [ID, serializeTemplate(template), true]));
@@ -500,12 +498,6 @@ function schedulingOf(spec: VirtualMachineSpec): Template {
   return t;
 }
 
-/**
- * The sections oned's replace (`one.vm.updateconf` type 0) erases when the template leaves them out, and
- * in a section it gives, it erases the sub-attributes left out (FACTS.md §7; `replace_vector_values` in
- * oned's `VirtualMachine::updateconf`). CONTEXT and BACKUP_CONFIG are kept when left out.
- */
-const ERASED_WHEN_ABSENT = ["OS", "FEATURES", "INPUT", "GRAPHICS", "VIDEO", "RAW", "CPU_MODEL"] as const;
 
 /**
  * The template of the update's one `one.vm.updateconf` call, empty when the diff changes no updateconf
@@ -533,7 +525,7 @@ function updateconfSections(
   const declaredRaw = new Map(Object.keys(raw).map((key) => [key.toUpperCase(), machineRaw(key, raw[key])[0]?.value]));
   const out: Template = [];
   if (changed.has("CONTEXT") && spec.context) out.push({ name: "CONTEXT", value: contextVector(spec.context, ctx.resolve) });
-  for (const name of ERASED_WHEN_ABSENT) {
+  for (const name of UPDATECONF_ERASED_WHEN_ABSENT) {
     const current = liveSection(name);
     let value: Record<string, string> | undefined;
     if (name === "GRAPHICS") {
@@ -553,7 +545,7 @@ function updateconfSections(
   // Raw sections oned keeps when left out (BACKUP_CONFIG): sent only when they changed.
   for (const c of changed) {
     const name = c.replace(/^raw:/, "");
-    if (c === name || (ERASED_WHEN_ABSENT as readonly string[]).includes(name) || out.some((a) => a.name === name)) continue;
+    if (c === name || (UPDATECONF_ERASED_WHEN_ABSENT as readonly string[]).includes(name) || out.some((a) => a.name === name)) continue;
     const value = declaredRaw.get(name);
     if (value !== undefined) out.push({ name, value: value as Record<string, string> });
   }
