@@ -53,14 +53,18 @@ export interface AttributeContext {
 
 type Decide<T> = T | ((ctx: AttributeContext) => T);
 
-export interface AttributeRule {
+/**
+ * `Op`: the backend's operation names. A backend types its tables with its own union (OpenNebula's
+ * `OneOperation`), so a rule can only name an operation its steps carry out.
+ */
+export interface AttributeRule<Op extends string = string> {
   /** Path pattern (see the file comment). */
   path: string;
   /** Only for this kind of change (attach vs detach); absent: any. */
   when?: ChangeType;
   impact: Decide<Impact>;
-  /** The named operation that applies it (the backend's call name). */
-  operation: Decide<string>;
+  /** The named operation that applies it (the backend's call name), or `replace`. */
+  operation: Decide<Op | "replace">;
   /** Side effects a person must know before approving; an empty list is none. */
   effects?: Decide<string[]>;
 }

@@ -32,6 +32,7 @@ import { asArray, asRecord, canonicalLower, canonicalNumber, refAddress } from "
 import { guestIsUp, powerAction, vmPowerState } from "./live-model";
 import { isVmFailureName, resizeIsCold, UPDATECONF_SECTIONS } from "./states";
 import { openNebulaProfile } from "./profile";
+import type { OneOperation } from "./operation-names";
 
 // ---------------------------------------------------------------------------------------------
 // VM helpers
@@ -89,7 +90,7 @@ function nextBootEffects(ctx: AttributeContext): string[] {
   return ["applied when the VM next boots"];
 }
 
-const REATTACH_NIC = "one.vm.detachnic+one.vm.attachnic";
+const REATTACH_NIC: OneOperation = "one.vm.detachnic+one.vm.attachnic";
 const NIC_IDENTITY_KEYS = new Set(["network", "ip", "mac", "model"]);
 
 /** The NIC moves to another network (or to the new object of its network): apply attaches before it detaches. */
@@ -101,7 +102,7 @@ function nicReattached(ctx: AttributeContext): boolean {
   return (ctx.element?.changedKeys ?? []).some((k) => NIC_IDENTITY_KEYS.has(k));
 }
 
-function securityGroupOperation(ctx: AttributeContext): string {
+function securityGroupOperation(ctx: AttributeContext): OneOperation {
   if (nicReattached(ctx)) return REATTACH_NIC;
   const before = new Set(asArray(ctx.before).map(refAddress));
   const after = new Set(asArray(ctx.after).map(refAddress));
@@ -141,7 +142,7 @@ function rawSection(ctx: AttributeContext): string {
 // ---------------------------------------------------------------------------------------------
 // Tables
 
-const vmRules: AttributeRule[] = [
+const vmRules: OneRule[] = [
   { path: "name", impact: "in-place", operation: "one.vm.rename" },
   { path: "labels", impact: "in-place", operation: "one.vm.update" },
   { path: "attributes.**", impact: "in-place", operation: "one.vm.update" },
@@ -290,7 +291,7 @@ const vmRules: AttributeRule[] = [
   },
 ];
 
-const imageRules: AttributeRule[] = [
+const imageRules: OneRule[] = [
   { path: "name", impact: "in-place", operation: "one.image.rename" },
   {
     path: "persistent",
@@ -314,7 +315,7 @@ const imageRules: AttributeRule[] = [
 
 const NEXT_CONTEXT = "VMs see the new value at their next contextualization (boot or context update)";
 
-const networkRules: AttributeRule[] = [
+const networkRules: OneRule[] = [
   { path: "name", impact: "in-place", operation: "one.vn.rename" },
   { path: "driver", impact: "replace", operation: "replace", effects: ["a network's driver (VN_MAD) cannot change"] },
   { path: "bridge", impact: "replace", operation: "replace", effects: ["the hosts' bridge is fixed when the network is created"] },
@@ -356,7 +357,7 @@ const networkRules: AttributeRule[] = [
   { path: "raw.**", impact: "in-place", operation: "one.vn.update" },
 ];
 
-const securityGroupRules: AttributeRule[] = [
+const securityGroupRules: OneRule[] = [
   { path: "name", impact: "in-place", operation: "one.secgroup.rename" },
   { path: "rules[*]", impact: "in-place", operation: "one.secgroup.update", effects: ["the rules are pushed to every VM using the group"] },
   { path: "description", impact: "in-place", operation: "one.secgroup.update" },
@@ -366,7 +367,7 @@ const securityGroupRules: AttributeRule[] = [
 
 const TEMPLATE_EFFECT = "existing VMs are not changed by a template update: they are compared against the new template and show their own diffs";
 
-const templateRules: AttributeRule[] = [
+const templateRules: OneRule[] = [
   { path: "name", impact: "in-place", operation: "one.template.rename" },
   { path: "**", impact: "in-place", operation: "one.template.update", effects: [TEMPLATE_EFFECT] },
 ];
@@ -399,8 +400,11 @@ function vmClaims(r: { props: unknown }, lookup: ClaimLookup): Claim[] {
   return claims;
 }
 
+/** A rule of OpenNebula's tables: it can only name an operation the steps carry out. */
+type OneRule = AttributeRule<OneOperation>;
+
 function kind(
-  attributes: AttributeRule[],
+  attributes: OneRule[],
   createOperation: KindRules["createOperation"],
   deleteOperation: string,
   deleteBlockedBy: KindRules["deleteBlockedBy"],

@@ -109,7 +109,7 @@ export function guestIsUp(state: string): boolean {
 }
 
 /** The `one.vm.action` that brings a VM from its live state to the declared power state. */
-export function powerAction(state: string, wanted: PowerState): string {
+export function powerAction(state: string, wanted: PowerState): "poweroff" | "resume" | "release" {
   if (wanted === "poweroff") return "poweroff";
   // HOLD is left by release (the VM then deploys); every other stopped state by resume.
   return state === "HOLD" ? "release" : "resume";

@@ -31,6 +31,7 @@ import type {
 } from "../../resources/desired-state";
 import { HyperplanError } from "../../errors";
 import { openNebulaDiffRules } from "./diff-rules";
+import type { OneOperation } from "./operation-names";
 import type { OneKind } from "./map-common";
 import { imageToTemplate, imageUpdateTemplate } from "./map-image";
 import { contextVector, graphicsVector, machineAttributes, osVector, type MachineWriteContext } from "./map-machine";
@@ -308,8 +309,13 @@ function indexOf(path: string, collection: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-function has(diff: readonly AttributeDiff[], operation: string): boolean {
-  return diff.some((d) => d.operation === operation);
+/** The operation of a diff line, as the rules named it (typed: diff-rules.ts can only name these). */
+function is(d: AttributeDiff, operation: OneOperation): boolean {
+  return d.operation === operation;
+}
+
+function has(diff: readonly AttributeDiff[], operation: OneOperation): boolean {
+  return diff.some((d) => is(d, operation));
 }
 
 /**
@@ -376,10 +382,10 @@ function networkUpdateSteps(change: ResourceChange, spec: VirtualNetworkSpec, li
   const added: number[] = [];
   for (const d of ranges) {
     const index = indexOf(d.path, "addressRanges")!;
-    if (d.operation === "one.vn.rm_ar") removed.add(index);
-    else if (d.operation === "one.vn.add_ar") added.push(index);
-    else if (d.operation === "one.vn.rm_ar+one.vn.add_ar") renewed.set(d.liveIndex ?? index, index);
-    else if (d.operation === "one.vn.update_ar") resized.set(d.liveIndex ?? index, index);
+    if (is(d, "one.vn.rm_ar")) removed.add(index);
+    else if (is(d, "one.vn.add_ar")) added.push(index);
+    else if (is(d, "one.vn.rm_ar+one.vn.add_ar")) renewed.set(d.liveIndex ?? index, index);
+    else if (is(d, "one.vn.update_ar")) resized.set(d.liveIndex ?? index, index);
   }
   for (const l of [...removed].sort((a, b) => a - b)) steps.push(call(`remove address range ${arOf(l).arId}`, "one.vn.rm_ar", [ID, arOf(l).arId]));
   for (const [l, d] of renewed) {
@@ -404,7 +410,7 @@ const CAPACITY = ["cpu", "vcpu", "memory"] as const;
 function goingUp(state: string): boolean {
   return state !== "RUNNING" && vmPowerState(state) === "running";
 }
-const HOTPLUG_OPERATIONS = ["one.vm.attach", "one.vm.detach", "one.vm.detach+one.vm.attach", "one.vm.diskresize", "one.vm.attachnic", "one.vm.detachnic", "one.vm.detachnic+one.vm.attachnic", "one.vm.attachsg", "one.vm.detachsg", "one.vm.detachsg+one.vm.attachsg"];
+const HOTPLUG_OPERATIONS: readonly OneOperation[] = ["one.vm.attach", "one.vm.detach", "one.vm.detach+one.vm.attach", "one.vm.diskresize", "one.vm.attachnic", "one.vm.detachnic", "one.vm.detachnic+one.vm.attachnic", "one.vm.attachsg", "one.vm.detachsg", "one.vm.detachsg+one.vm.attachsg"];
 
 function vmUpdateSteps(change: ResourceChange, spec: VirtualMachineSpec, live: VmRecord, ctx: StepContext, tag: OwnershipTag): Step[] {
   const steps: Step[] = [];
@@ -424,7 +430,7 @@ function vmUpdateSteps(change: ResourceChange, spec: VirtualMachineSpec, live: V
 
   const capacity = CAPACITY.filter((key) => diff.some((d) => d.path === key));
   const conf = updateconfSections(diff, spec, live, ctx);
-  const hotplug = diff.filter((d) => HOTPLUG_OPERATIONS.includes(d.operation));
+  const hotplug = diff.filter((d) => HOTPLUG_OPERATIONS.some((op) => is(d, op)));
   const cycle = diff.some((d) => d.impact === "in-place-with-power-cycle");
   const machineWork = capacity.length > 0 || conf.changed.length > 0 || hotplug.length > 0;
 
@@ -514,7 +520,7 @@ function updateconfSections(
 ): { template: Template; changed: string[]; label: string } {
   const changed = new Set<string>();
   for (const d of diff) {
-    if (d.operation !== "one.vm.updateconf") continue;
+    if (!is(d, "one.vm.updateconf")) continue;
     const head = d.path.split(/[.[]/)[0]!;
     if (head === "raw") changed.add(`raw:${(d.path.split(".")[2] ?? "").toUpperCase()}`);
     else changed.add(head.toUpperCase());
@@ -582,7 +588,7 @@ function liveId(vectors: Record<string, string>[], index: number, idKey: string,
 function elementChanges(
   diff: readonly AttributeDiff[],
   collection: string,
-  operations: { detach: string; attach: string; inPlace: (operation: string) => boolean },
+  operations: { detach: OneOperation; attach: OneOperation; reattach: OneOperation; inPlace: (d: AttributeDiff) => boolean },
 ): { detach: number[]; attach: number[]; inPlace: Map<number, number>; reattach: Map<number, number> } {
   const detach = new Set<number>();
   const attach = new Set<number>();
@@ -591,13 +597,13 @@ function elementChanges(
   for (const d of diff) {
     const index = indexOf(d.path, collection);
     if (index === undefined) continue;
-    if (d.operation === operations.detach) detach.add(index);
-    else if (d.operation === operations.attach) attach.add(index);
-    else if (d.operation === `${operations.detach}+${operations.attach}`) {
+    if (is(d, operations.detach)) detach.add(index);
+    else if (is(d, operations.attach)) attach.add(index);
+    else if (is(d, operations.reattach)) {
       detach.add(d.liveIndex ?? index);
       attach.add(index);
       reattach.set(d.liveIndex ?? index, index);
-    } else if (operations.inPlace(d.operation)) inPlace.set(d.liveIndex ?? index, index);
+    } else if (operations.inPlace(d)) inPlace.set(d.liveIndex ?? index, index);
   }
   for (const l of detach) inPlace.delete(l);
   // Detached from the last, so the ids of the others do not matter; attached in declared order.
@@ -607,7 +613,7 @@ function elementChanges(
 function diskSteps(change: ResourceChange, spec: VirtualMachineSpec, live: VmRecord, ctx: StepContext, settle: () => Step): Step[] {
   const disks = templateVectors(live.template, "DISK");
   const declared = spec.disks ?? [];
-  const { detach, attach, inPlace } = elementChanges(change.diff, "disks", { detach: "one.vm.detach", attach: "one.vm.attach", inPlace: (op) => op === "one.vm.diskresize" });
+  const { detach, attach, inPlace } = elementChanges(change.diff, "disks", { detach: "one.vm.detach", attach: "one.vm.attach", reattach: "one.vm.detach+one.vm.attach", inPlace: (d) => is(d, "one.vm.diskresize") });
   const steps: Step[] = [];
   for (const l of detach) {
     const id = liveId(disks, l, "DISK_ID", change.address, "disk");
@@ -633,7 +639,8 @@ function nicSteps(change: ResourceChange, spec: VirtualMachineSpec, live: VmReco
   const { detach, attach, inPlace, reattach } = elementChanges(change.diff, "nics", {
     detach: "one.vm.detachnic",
     attach: "one.vm.attachnic",
-    inPlace: (op) => op === "one.vm.attachsg" || op === "one.vm.detachsg" || op === "one.vm.detachsg+one.vm.attachsg",
+    reattach: "one.vm.detachnic+one.vm.attachnic",
+    inPlace: (d) => is(d, "one.vm.attachsg") || is(d, "one.vm.detachsg") || is(d, "one.vm.detachsg+one.vm.attachsg"),
   });
   // A NIC that moves to another network gets its new NIC before the old one goes, so the guest is
   // never cut off; on the same network the old one goes first (it may hold the address the new one takes).

@@ -8,6 +8,8 @@ import { startOneSimulator, type RunningOneSimulator } from "../../../src/sim/op
 import { writeDesired } from "../../support/one-writer";
 import { createOpenNebulaProvider } from "../../../src/providers/opennebula/provider";
 import { applyPlan } from "../../../src/planner/executor";
+import { methodsOf, ONE_OPERATIONS, type OneOperation } from "../../../src/providers/opennebula/operation-names";
+import type { Step } from "../../../src/providers/opennebula/steps";
 
 /**
  * One of every shape the declaration allows, written as apply writes it and read back. `edited`: the
@@ -177,8 +179,23 @@ describe("OpenNebula mapping round trip", () => {
       expect((await applyPlan(await planOf(before), provider, { desired: before, pollInterval: { initialMs: 5, maxMs: 20, factor: 1.5 } })).errors).toEqual([]);
       const after = everyShape(true);
       const change = await planOf(after);
+      // Every operation a diff line names must yield the calls that carry it out.
+      const calls = new Map<string, Set<string>>();
+      const start = provider.start.bind(provider);
+      provider.start = async (...args: Parameters<typeof provider.start>) => {
+        const op = await start(...args);
+        const made = new Set((op.data as { plan: Step[] }).plan.flatMap((s) => (s.type === "call" ? [s.method] : [])));
+        for (const d of args[0].action === "update" ? args[0].diff : []) {
+          const missing = methodsOf(d.operation as OneOperation).filter((m) => !made.has(m));
+          calls.set(d.operation, new Set([...(calls.get(d.operation) ?? []), ...missing.map((m) => `${args[0].address} ${d.path}: no ${m}`)]));
+        }
+        return op;
+      };
       const result = await applyPlan(change, provider, { desired: after, pollInterval: { initialMs: 5, maxMs: 20, factor: 1.5 } });
       expect(result.errors.map((e) => `${e.address}: ${(e.error as Error).message}`)).toEqual([]);
+      expect([...calls.values()].flatMap((m) => [...m])).toEqual([]);
+      // The edited shape reaches most operations; the others are carried out in steps.test.ts's cases.
+      expect([...calls.keys()].filter((op) => !(ONE_OPERATIONS as readonly string[]).includes(op) && !op.startsWith("one.vm.action "))).toEqual([]);
       expect(describe(await planOf(after))).toEqual([]);
       // And every shape goes again.
       const live = await provider.read(after.stack, after);
