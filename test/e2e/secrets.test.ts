@@ -52,8 +52,10 @@ describe("secrets", () => {
     sim = await startOneSimulator({ port: 0, delays: "fast", stateFile: join(dir, "world.json") });
     printed = "";
   });
+  let closed = false;
   afterEach(async () => {
-    await sim.close();
+    if (!closed) await sim.close();
+    closed = false;
   });
 
   it("are printed by no command in any mode, and live only in owner-only files", async () => {
@@ -88,6 +90,9 @@ describe("secrets", () => {
     for (const secret of SECRETS) expect(printed).not.toContain(secret);
     expect(printed).toContain("(sensitive)");
     // Every other file in the folder is free of them.
+    // The simulator's world is written through a temporary file beside it: close it first.
+    await sim.close();
+    closed = true;
     for (const file of readdirSync(dir)) {
       if (file === "plan.json" || file === "world.json" || statSync(join(dir, file)).isDirectory()) continue;
       const text = readFileSync(join(dir, file), "utf8");
