@@ -7,6 +7,7 @@
  * send) beside `toSpec` (what read reports), so that the two cannot drift apart.
  */
 import type { RawValue } from "../../resources/desired-state";
+import type { PoolKind } from "./records";
 import { TAG_ADDRESS, TAG_KIND, TAG_REPLACES, TAG_SECRETS, TAG_STACK } from "./ownership";
 import { templateGet, templateVectors, type Template, type TemplateAttribute, type TemplateVector } from "./template-syntax";
 
@@ -15,6 +16,18 @@ export { templateGet as single, templateVectors as vectors };
 
 /** Kinds of the stack's objects as OpenNebula pools them. */
 export type OneKind = "VirtualNetwork" | "Image" | "SecurityGroup" | "VmTemplate" | "VirtualMachine";
+
+/** The pool each kind lives in. */
+export const POOL_OF = { VirtualNetwork: "vnet", Image: "image", SecurityGroup: "secgroup", VmTemplate: "template", VirtualMachine: "vm" } as const satisfies Record<OneKind, PoolKind>;
+
+/** The call that reads one object of each kind in full. */
+export const INFO_OF: Record<OneKind, string> = {
+  VirtualNetwork: "one.vn.info",
+  Image: "one.image.info",
+  SecurityGroup: "one.secgroup.info",
+  VmTemplate: "one.template.info",
+  VirtualMachine: "one.vm.info",
+};
 
 /**
  * Live ids → addresses of the stack's own objects, per kind; and how to name an object the stack does

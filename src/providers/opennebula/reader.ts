@@ -16,7 +16,7 @@ import { systemClock, type Clock, type LiveReader } from "../provider";
 import { OneClient, type OneClientOptions } from "./client";
 import { openNebulaDiffRules } from "./diff-rules";
 import { imageLiveStatus, networkLiveStatus, securityGroupLiveStatus, templateLiveStatus, vmLiveStatus } from "./live-model";
-import { RefMap, single, type OneKind } from "./map-common";
+import { POOL_OF, RefMap, single, type OneKind } from "./map-common";
 import { imageToSpec } from "./map-image";
 import { securityGroupToSpec } from "./map-security-group";
 import { networkToSpec } from "./map-virtual-network";
@@ -40,13 +40,7 @@ export interface OpenNebulaReaderOptions extends OneClientOptions {
 }
 
 /** Which pool holds each kind, and where its ownership tag is. */
-const POOLS: { kind: OneKind; pool: keyof RecordsByPool }[] = [
-  { kind: "VirtualNetwork", pool: "vnet" },
-  { kind: "Image", pool: "image" },
-  { kind: "SecurityGroup", pool: "secgroup" },
-  { kind: "VmTemplate", pool: "template" },
-  { kind: "VirtualMachine", pool: "vm" },
-];
+const POOLS: { kind: OneKind; pool: keyof RecordsByPool }[] = (Object.keys(POOL_OF) as OneKind[]).map((kind) => ({ kind, pool: POOL_OF[kind] }));
 
 function tagTemplate(kind: OneKind, record: { template: Template; userTemplate?: Template }): Template {
   return kind === "VirtualMachine" ? (record.userTemplate ?? []) : record.template;

@@ -32,6 +32,7 @@ import type {
 import { HyperplanError } from "../../errors";
 import { openNebulaDiffRules } from "./diff-rules";
 import type { OneOperation } from "./operation-names";
+import type { KitStep } from "../kit/step-engine";
 import type { OneKind } from "./map-common";
 import { imageToTemplate, imageUpdateTemplate } from "./map-image";
 import { contextVector, graphicsVector, machineAttributes, osVector, type MachineWriteContext } from "./map-machine";
@@ -50,21 +51,21 @@ export type Param = string | number | boolean | { $: "id" | "old" };
 
 export type WaitFor = "image-ready" | "vnet-ready" | "vm-running" | "vm-poweroff" | "vm-gone" | "vm-terminable" | "image-gone" | "vnet-gone";
 
-export type Step =
-  /**
-   * One XML-RPC call. `ignoreMissing`: NO_EXISTS means the wanted state is there already (a delete).
-   * `endsCycle`: the call that brings a power-cycled VM back, after which a failure needs no restore.
-   */
-  | { type: "call"; label: string; method: string; params: Param[]; ignoreMissing?: boolean; endsCycle?: true }
-  /** An allocate: its answer is the new object's id. Never repeated before looking for the object by its tag. */
-  | { type: "allocate"; label: string; method: string; params: Param[] }
-  /**
-   * Wait until the object (`id` or `old`) reaches a state. `hotplug`: the wait follows a hot-plug call,
-   * whose failure leaves the VM as it was with a new ERROR message, which then ends the change.
-   * `restore`: once this state is reached (a VM powered off for a power cycle), a failure before the
-   * step that ends the cycle runs these steps, which put the VM back in the power state it had.
-   */
-  | { type: "wait"; label: string; until: WaitFor; on: "id" | "old"; hotplug?: true; restore?: Step[] };
+/** One XML-RPC call of a step: the method and its parameters. */
+export interface OneCall {
+  method: string;
+  params: Param[];
+}
+
+/**
+ * A step of a change (the kit's step engine runs them): one XML-RPC call (`ignoreMissing`: NO_EXISTS
+ * means the wanted state is there already, a delete; `endsCycle`: the call that brings a power-cycled
+ * VM back), an allocate (its answer is the new object's id; never repeated before looking for the
+ * object by its tag), or a wait until the object (`id` or `old`) reaches a state (`hotplug`: the wait
+ * follows a hot-plug call, whose failure leaves the VM as it was with a new ERROR message; `restore`:
+ * once reached, a failure before the step that ends the cycle runs these steps first).
+ */
+export type Step = KitStep<OneCall, WaitFor>;
 
 /**
  * How a call whose answer was lost after it may have reached oned can be sent again (operations.ts):

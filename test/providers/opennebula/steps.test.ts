@@ -31,6 +31,8 @@ function lines(steps: Step[]): string[] {
         return [`${s.label}: ${s.method}(${params(s.params)})${s.ignoreMissing ? " [gone is fine]" : ""}${s.endsCycle ? " [ends the power cycle]" : ""}`];
       case "allocate":
         return [`${s.label}: ${s.method}(${params(s.params)})`];
+      case "handle":
+        return [`${s.label}: ${s.method}(${params(s.params)}) → handle`];
       case "wait":
         return [
           `${s.label} (${s.until} of <${s.on}>${s.hotplug ? ", fails on a new ERROR" : ""})`,
