@@ -6,8 +6,9 @@ import type { Scenario, ScenarioResult } from "./scenario";
 import { applyDagScenario, pollLoadScenario } from "./scenarios/apply";
 import { planScale } from "./scenarios/plan-scale";
 import { poolRead } from "./scenarios/pool-read";
+import { templateParse } from "./scenarios/template-parse";
 
-export const SCENARIOS: Scenario[] = [planScale, applyDagScenario, poolRead, pollLoadScenario];
+export const SCENARIOS: Scenario[] = [planScale, applyDagScenario, poolRead, pollLoadScenario, templateParse];
 
 export async function runBenchmarks(options: { only?: string[]; smoke: boolean }): Promise<ScenarioResult[]> {
   const chosen = options.only?.length ? SCENARIOS.filter((s) => options.only!.includes(s.name)) : SCENARIOS;

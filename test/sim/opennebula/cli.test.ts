@@ -19,8 +19,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Waits for `get` to give a value; a cold process start on a busy 2-core runner can take seconds. */
 async function until<T>(get: () => T | undefined, what: string): Promise<T> {
-  for (let i = 0; i < 400; i++) {
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
     const v = get();
     if (v !== undefined) return v;
     await new Promise((r) => setTimeout(r, 10));

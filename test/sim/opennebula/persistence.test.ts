@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 
 async function waitFor(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  for (const deadline = Date.now() + 5_000; Date.now() < deadline; ) {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 5));
   }
