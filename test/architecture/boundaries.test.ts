@@ -33,6 +33,32 @@ const RULES: BoundaryRule[] = [
   },
 ];
 
+/**
+ * A backend is a folder: the kit and the core know none, and the commands meet one only through the
+ * registry (src/backends), so adding a backend touches its folders and one registry entry.
+ */
+const LAYER_RULES: BoundaryRule[] = [
+  {
+    name: "the provider kit serves every backend: src/providers/kit imports no backend's folder, no registry entry and no command",
+    from: ["src/providers/kit/**"],
+    forbidden: ["src/providers/opennebula/**", "src/backends/**", "src/cli/**", "src/sim/**"],
+    transitive: true,
+  },
+  {
+    name: "the core knows no backend: src/core, src/diff, src/planner, src/resources and src/graph.ts import no backend's folder and no registry entry",
+    from: ["src/core/**", "src/diff/**", "src/planner/**", "src/resources/**", "src/graph.ts"],
+    forbidden: ["src/providers/opennebula/**", "src/backends/**"],
+    transitive: true,
+  },
+  {
+    name: "the commands reach a backend only through the registry: src/cli imports no backend's folder",
+    from: ["src/cli/**"],
+    forbidden: ["src/providers/opennebula/**"],
+    // The user's stack file, loaded by its path.
+    computedImportsIn: ["src/cli/stack-loader.ts"],
+  },
+];
+
 /** Every .ts file under `src/`, by repository-relative POSIX path. */
 function sourceTree(): Map<string, string> {
   const files = new Map<string, string>();
@@ -66,6 +92,13 @@ describe("the boundaries between the simulator and the client", () => {
   it("hold: nothing under src/sim imports the client or the core, nothing under src/providers imports the simulator", () => {
     const violations = checkBoundaries(files, RULES).map(describeViolation);
     expect(violations, violations.join("\n")).toEqual([]);
+  });
+
+  it("hold between the layers: the kit and the core name no backend, the commands go through the registry", () => {
+    const violations = checkBoundaries(files, LAYER_RULES).map(describeViolation);
+    expect(violations, violations.join("\n")).toEqual([]);
+    // Each rule rules real files.
+    for (const rule of LAYER_RULES) expect([...files.keys()].some((p) => rule.from.some((f) => p.startsWith(f.replace("/**", "/")) || p === f)), rule.name).toBe(true);
   });
 });
 
@@ -153,6 +186,23 @@ describe("the boundary checker", () => {
     clean.set("src/xmlrpc/codec.ts", 'import { parseTemplate } from "../providers/opennebula/template-syntax";\nexport const x = parseTemplate;\n');
     expect(checkBoundaries(clean, RULES).map(describeViolation)).toEqual([
       `${RULES[0]!.name}: src/xmlrpc/codec.ts:1 import "../providers/opennebula/template-syntax" → src/providers/opennebula/template-syntax.ts (reached through src/sim/opennebula/world.ts → src/xmlrpc/index.ts → src/xmlrpc/codec.ts)`,
+    ]);
+  });
+
+  it("catches the core or a command naming a backend, and lets only the stack loader import a computed path", () => {
+    const tree = new Map<string, string>([
+      ["src/providers/opennebula/client.ts", "export const c = 1;\n"],
+      ["src/providers/kit/steps.ts", 'import { c } from "../opennebula/client";\nexport const s = c;\n'],
+      ["src/planner/executor.ts", 'import { s } from "../providers/kit/steps";\nexport const e = s;\n'],
+      ["src/cli/stack-loader.ts", "export const load = (f: string) => import(f);\n"],
+      ["src/cli/commands/plan.ts", 'import { c } from "../../providers/opennebula/client";\nexport const p = (f: string) => import(f) && c;\n'],
+    ]);
+    const [kit, core, cli] = LAYER_RULES.map((r) => r.name);
+    expect(checkBoundaries(tree, LAYER_RULES).map(describeViolation)).toEqual([
+      `${kit}: src/providers/kit/steps.ts:1 import "../opennebula/client" → src/providers/opennebula/client.ts`,
+      `${core}: src/providers/kit/steps.ts:1 import "../opennebula/client" → src/providers/opennebula/client.ts (reached through src/planner/executor.ts → src/providers/kit/steps.ts)`,
+      `${cli}: src/cli/commands/plan.ts:1 import "../../providers/opennebula/client" → src/providers/opennebula/client.ts`,
+      `${cli}: src/cli/commands/plan.ts:2 dynamic import "f" → (a computed specifier, which cannot be checked)`,
     ]);
   });
 });

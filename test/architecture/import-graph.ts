@@ -121,6 +121,11 @@ export interface BoundaryRule {
   transitive?: boolean;
   /** The scope of the check: targets outside it (tests, examples) are not judged. Default `src/**`. */
   within?: readonly PathPattern[];
+  /**
+   * Files whose computed imports are known and not code of `src/` (the CLI loading a user's stack
+   * file): they pass; a computed import anywhere else is a violation, since it cannot be checked.
+   */
+  computedImportsIn?: readonly PathPattern[];
 }
 
 export interface Violation {
@@ -144,6 +149,7 @@ export function describeViolation(v: Violation): string {
 function crossing(rule: BoundaryRule, edge: ImportEdge): string | undefined {
   if (edge.resolution === "external") return undefined;
   if (edge.resolution === "unresolved" || edge.to === undefined) {
+    if (!edge.literal && rule.computedImportsIn && matchesAny(edge.from, rule.computedImportsIn)) return undefined;
     return edge.literal ? "(cannot be resolved to a file, so cannot be checked)" : "(a computed specifier, which cannot be checked)";
   }
   const within = rule.within ?? ["src/**"];

@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { relative } from "node:path";
 import { HyperplanError } from "../../errors";
 import { resolveOneConfig } from "../../providers/opennebula/config";
-import { printableEndpoint } from "../../providers/opennebula/errors";
+import { printableEndpoint } from "../../providers/kit/http-transport";
 import { openNebulaProfile } from "../../providers/opennebula/profile";
 import { createOpenNebulaProvider, type OpenNebulaProviderOptions } from "../../providers/opennebula/provider";
 import { openNebulaSettingsSchema, type OpenNebulaSettings } from "../../providers/opennebula/settings";

@@ -11,7 +11,7 @@ import type { Operation } from "../../core/operation";
 import { isTransientError, type Retrier } from "../../core/retry";
 import type { OneClient } from "./client";
 import { resultId } from "./client";
-import { OneTransportError } from "./errors";
+import { TransportError } from "../kit/http-transport";
 import { POOL_OF, type OneKind } from "./map-common";
 import { describeOneError, OperationError } from "./operation-error";
 import { ownedSlicePredicate, readOwnershipTag } from "./ownership";
@@ -54,7 +54,7 @@ export class OneCalls {
    */
   async send(op: Operation, step: { label: string; method: string }, params: (string | number | boolean)[], target: number, seen: SeenVms): Promise<void> {
     const resend = resendOf(step.method);
-    const lost = (error: unknown): boolean => error instanceof OneTransportError && error.mayHaveActed;
+    const lost = (error: unknown): boolean => error instanceof TransportError && error.mayHaveActed;
     for (let round = 1; ; round++) {
       try {
         await this.retrier.run(step.method, () => this.client.call(step.method, ...params), {

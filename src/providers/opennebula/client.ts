@@ -8,10 +8,10 @@
  */
 import { decodeResponse, encodeCall, EscapedString, isXmlRpcStruct, XmlRpcParseError, type XmlRpcValue } from "../../xmlrpc/index";
 import { resolveOneConfig, type OneConfigInput } from "./config";
-import { OneApiError, OneProtocolError, OneTransportError, XmlRpcFaultError, printableEndpoint } from "./errors";
-import { Transport, type TransportOptions } from "./transport";
+import { OneApiError, OneProtocolError, XmlRpcFaultError } from "./errors";
+import { Transport, TransportError, printableEndpoint, type TransportOptions } from "../kit/http-transport";
 
-export interface OneClientOptions extends OneConfigInput, Omit<TransportOptions, "endpoint"> {}
+export interface OneClientOptions extends OneConfigInput, Omit<TransportOptions, "endpoint" | "server" | "contentType"> {}
 
 export class OneClient {
   readonly endpoint: string;
@@ -23,7 +23,7 @@ export class OneClient {
     const config = resolveOneConfig(options);
     this.endpoint = printableEndpoint(config.endpoint);
     this.#session = config.session;
-    this.transport = new Transport({ ...options, endpoint: config.endpoint });
+    this.transport = new Transport({ ...options, endpoint: config.endpoint, server: "oned" });
   }
 
   /** Calls `method` with the session prepended; resolves with the value of a successful call. */
@@ -86,7 +86,7 @@ export class OneClient {
       decoded = decodeResponse(text, { keepEscaped });
     } catch (error) {
       if (error instanceof XmlRpcParseError || (error as { code?: string }).code === "XMLRPC_PARSE") {
-        throw new OneTransportError(method, this.endpoint, "malformed", `the response is not valid XML-RPC (${(error as Error).message})`, { cause: error });
+        throw new TransportError(method, this.endpoint, "malformed", `the response is not valid XML-RPC (${(error as Error).message})`, { cause: error });
       }
       throw error;
     }

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { HyperplanError } from "../../errors";
-import { printableEndpoint } from "./errors";
+import { printableEndpoint } from "../kit/http-transport";
 
 export const DEFAULT_ENDPOINT = "http://localhost:2633/RPC2";
 

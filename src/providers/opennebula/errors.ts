@@ -4,7 +4,8 @@
  * - OneApiError: oned answered `[false, message, code, objectId, …]`;
  * - XmlRpcFaultError: an XML-RPC `<fault>` (xmlrpc-c refuses a parameter of the wrong type with -501);
  * - OneProtocolError: a well-formed response of no known shape;
- * - OneTransportError: the call did not get an answer (refused, reset, timeout, HTTP status, bad XML).
+ * - TransportError (the provider kit's): the call did not get an answer (refused, reset, timeout,
+ *   HTTP status, bad XML).
  *
  * None of them ever holds the session string: messages are built from the method, the server's words
  * and the endpoint with any userinfo removed; the request body is never attached.
@@ -76,51 +77,5 @@ export class OneProtocolError extends HyperplanError {
   constructor(method: string, summary: string) {
     super("ONE_PROTOCOL", `${method}: ${summary}`);
     this.method = method;
-  }
-}
-
-export type TransportFailure = "refused" | "reset" | "timeout" | "http-status" | "malformed" | "tls" | "dns" | "other";
-
-/** Failures where the request never reached oned: sending the call again cannot make it twice. */
-const NOT_DELIVERED = new Set<TransportFailure>(["refused", "dns", "tls"]);
-
-export class OneTransportError extends HyperplanError {
-  readonly method: string;
-  readonly reason: TransportFailure;
-  readonly endpoint: string;
-  readonly status: number | undefined;
-  readonly transient: boolean;
-  /**
-   * False when the request surely never reached oned (refused, no such host, TLS); true when oned may
-   * have received it and acted (a reset, a timeout, a broken answer): such a call is sent again only
-   * if repeating it is harmless or its effect was looked for first.
-   */
-  readonly mayHaveActed: boolean;
-  /** True when oned did not answer at all (refused, reset, timeout, HTTP 5xx): waited out for the retry timeout. */
-  readonly unreachable: boolean;
-
-  constructor(method: string, endpoint: string, reason: TransportFailure, summary: string, options: { status?: number; cause?: unknown } = {}) {
-    // The cause is a Node socket error or parse error: neither ever saw the request body.
-    super("ONE_TRANSPORT", `${method} to ${endpoint}: ${summary}`, options.cause === undefined ? {} : { cause: options.cause });
-    this.method = method;
-    this.reason = reason;
-    this.endpoint = endpoint;
-    this.status = options.status;
-    this.transient =
-      reason === "refused" || reason === "reset" || reason === "timeout" || (reason === "http-status" && (options.status ?? 0) >= 500);
-    this.mayHaveActed = !NOT_DELIVERED.has(reason);
-    this.unreachable = this.transient;
-  }
-}
-
-/** The endpoint as it may be printed: without `user:password@`. */
-export function printableEndpoint(endpoint: string): string {
-  try {
-    const url = new URL(endpoint);
-    url.username = "";
-    url.password = "";
-    return url.toString();
-  } catch {
-    return endpoint.replace(/\/\/[^/@]*@/, "//");
   }
 }

@@ -8,7 +8,7 @@
  */
 import type { RawValue } from "../../resources/desired-state";
 import type { PoolKind } from "./records";
-import { TAG_ADDRESS, TAG_KIND, TAG_REPLACES, TAG_SECRETS, TAG_STACK } from "./ownership";
+import { TAG_KEYS } from "../kit/ownership";
 import { templateGet, templateVectors, type Template, type TemplateAttribute, type TemplateVector } from "./template-syntax";
 
 /** Template lookups, under the short names the mappings use. */
@@ -60,7 +60,7 @@ export class RefMap {
 /** Addresses → live ids, for writing references (filled by the applier as objects come to exist). */
 export type IdOf = (address: string) => number;
 
-const TAGS = new Set([TAG_STACK, TAG_ADDRESS, TAG_KIND, TAG_REPLACES, TAG_SECRETS]);
+const TAGS = new Set(TAG_KEYS);
 
 /** A raw attribute value as template attributes (`DISK = [ … ]`, `A = "x"`, repeated for a list). */
 export function rawAttributes(name: string, value: RawValue): TemplateAttribute[] {

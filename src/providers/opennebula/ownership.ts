@@ -1,80 +1,42 @@
 /**
- * Ownership tags: how an OpenNebula object says which stack and address it belongs to.
+ * Ownership tags on OpenNebula objects (the words and their meaning: providers/kit/ownership.ts).
  *
- * hyperplan keeps no state file. Every object it creates carries three attributes written by the very
- * call that creates it (allocate / instantiate), so an apply killed at any moment leaves objects that a
- * rerun recognises:
+ * The tag is written as attributes of the allocate (or instantiate) template:
  *
  *   HYPERPLAN_STACK   = "lab"
  *   HYPERPLAN_ADDRESS = "lab/web-1"
  *   HYPERPLAN_KIND    = "VirtualMachine"
  *
  * They live in the object's TEMPLATE (images, networks, security groups, VM templates) or, for VMs, in
- * USER_TEMPLATE, where oned moves attributes it does not know.
- *
- * HYPERPLAN_KIND guards against inheritance: oned copies a VM template's attributes into every VM
- * instantiated from it, so a VM someone starts by hand from a hyperplan template carries that template's
- * stack and address. Its kind says VmTemplate, so it is not taken for one of the stack's VMs.
+ * USER_TEMPLATE, where oned moves attributes it does not know. oned copies a VM template's attributes
+ * into every VM instantiated from it: the kind tells such a VM from the stack's own.
  */
 import { escapeXml } from "../../xmlrpc/index";
+import { parseSecretNames, readTag, secretNamesValue, tagPairs, TAG_SECRETS, TAG_STACK, type OwnershipTag } from "../kit/ownership";
 import type { Template } from "./template-syntax";
 import { templateGet } from "./template-syntax";
 
-export const TAG_STACK = "HYPERPLAN_STACK";
-export const TAG_ADDRESS = "HYPERPLAN_ADDRESS";
-export const TAG_KIND = "HYPERPLAN_KIND";
-/**
- * On the new object of a replacement: the id of the object it replaces. A run stopped between the
- * create and the delete leaves both carrying the address; this says which one is the leftover.
- */
-export const TAG_REPLACES = "HYPERPLAN_REPLACES";
-
-/**
- * Beside the tags on a VM (USER_TEMPLATE) or a VM template: the names of its context variables that
- * are secret, comma-separated. oned cannot tell a secret variable from a plain one, so without it a
- * plan would print the value read back from CONTEXT (a removed secret's line, the live state of
- * `plan --json`); with it the value is read back as a secret and masked everywhere.
- */
-export const TAG_SECRETS = "HYPERPLAN_SECRETS";
-
-/** The names of the secret variables of `context`, as the record lists them. */
-export function secretNames(context: { secretVars: Record<string, unknown> } | undefined): string[] {
-  return Object.keys(context?.secretVars ?? {}).map((k) => k.toUpperCase()).sort();
-}
+export type { OwnershipTag } from "../kit/ownership";
 
 /** The attribute that records which context variables of `context` are secret; none when none is. */
 export function secretNamesAttribute(context: { secretVars: Record<string, unknown> } | undefined): Template {
-  const names = secretNames(context);
-  return names.length === 0 ? [] : [{ name: TAG_SECRETS, value: names.join(",") }];
+  const value = secretNamesValue(context);
+  return value === undefined ? [] : [{ name: TAG_SECRETS, value }];
 }
 
 /** The secret context variable names an object's template records. */
 export function readSecretNames(template: Template): Set<string> {
-  return new Set((templateGet(template, TAG_SECRETS) ?? "").split(",").map((n) => n.trim()).filter((n) => n !== ""));
-}
-
-export interface OwnershipTag {
-  stack: string;
-  address: string;
-  kind: string;
+  return parseSecretNames(templateGet(template, TAG_SECRETS));
 }
 
 /** The attributes to put into the allocate (or instantiate) template of a new object. */
 export function ownershipAttributes(tag: OwnershipTag): Template {
-  return [
-    { name: TAG_STACK, value: tag.stack },
-    { name: TAG_ADDRESS, value: tag.address },
-    { name: TAG_KIND, value: tag.kind },
-  ];
+  return tagPairs(tag).map(([name, value]) => ({ name, value }));
 }
 
 /** The tag an object's template carries, if it carries a complete one. */
 export function readOwnershipTag(template: Template): OwnershipTag | undefined {
-  const stack = templateGet(template, TAG_STACK);
-  const address = templateGet(template, TAG_ADDRESS);
-  const kind = templateGet(template, TAG_KIND);
-  if (stack === undefined || address === undefined || kind === undefined) return undefined;
-  return { stack, address, kind };
+  return readTag((key) => templateGet(template, key));
 }
 
 /**

@@ -22,7 +22,8 @@ import { securityGroupToSpec } from "./map-security-group";
 import { networkToSpec } from "./map-virtual-network";
 import { vmToSpec } from "./map-virtual-machine";
 import { vmTemplateToSpec } from "./map-vm-template";
-import { ownedSlicePredicate, readOwnershipTag, TAG_REPLACES, TAG_STACK } from "./ownership";
+import { ownedSlicePredicate, readOwnershipTag } from "./ownership";
+import { ownedAddresses, TAG_REPLACES, TAG_STACK } from "../kit/ownership";
 import { isJsonQueryUnsupported, readPool, type ForeignHead, type PoolReadOptions, type PoolReadStats } from "./pools";
 import type { PoolKind, RecordOf } from "./records";
 import { imageStateName, vnetStateName } from "./states";
@@ -145,34 +146,21 @@ export function collectOwned(stack: string, records: RecordsByPool): { owned: Ow
   const owned = { VirtualNetwork: [], Image: [], SecurityGroup: [], VmTemplate: [], VirtualMachine: [] } as unknown as OwnedObjects;
   const addresses = new Map<string, string>();
   for (const { kind, pool } of POOLS) {
-    const byAddress = new Map<string, { id: number; replaces?: number }[]>();
-    for (const record of records[pool] as Array<{ id: number; template: Template; userTemplate?: Template }>) {
+    const list = records[pool] as Array<{ id: number; template: Template; userTemplate?: Template }>;
+    const tagged = list.map((record) => {
       const template = tagTemplate(kind, record);
-      const tag = readOwnershipTag(template);
-      if (!tag || tag.stack !== stack || tag.kind !== kind) continue;
+      const replaces = single(template, TAG_REPLACES);
+      return { id: String(record.id), tag: readOwnershipTag(template), ...(replaces !== undefined && /^\d+$/.test(replaces) ? { replaces } : {}) };
+    });
+    const mine = ownedAddresses(stack, kind, tagged);
+    for (const record of list) {
+      const address = mine.get(String(record.id));
+      if (address === undefined) continue;
       (owned[kind] as unknown[]).push(record);
-      addresses.set(`${kind}#${record.id}`, tag.address);
-      const replaces = Number(single(template, TAG_REPLACES) ?? Number.NaN);
-      const list = byAddress.get(tag.address) ?? [];
-      list.push({ id: record.id, ...(Number.isInteger(replaces) ? { replaces } : {}) });
-      byAddress.set(tag.address, list);
-    }
-    for (const [address, list] of byAddress) {
-      if (list.length < 2) continue;
-      // A replacement stopped between its create and its delete: the new object is the address's,
-      // the one it replaces a leftover the plan deletes.
-      for (const newer of list) {
-        if (newer.replaces === undefined || !list.some((o) => o.id === newer.replaces)) continue;
-        addresses.set(`${kind}#${newer.replaces}`, leftoverAddress(address, newer.replaces));
-      }
+      addresses.set(`${kind}#${record.id}`, address);
     }
   }
   return { owned, addresses };
-}
-
-/** The address under which a plan deletes the old object of an unfinished replacement. */
-export function leftoverAddress(address: string, id: number): string {
-  return `${address}~replaced-${id}`;
 }
 
 function addressOf(addresses: Map<string, string>, kind: OneKind, id: number): string {

@@ -16,7 +16,8 @@ import type { LockAttempt, LockHolder, LockState, StackLocks } from "../../plann
 import type { Retrier } from "../../core/retry";
 import type { OneClient } from "./client";
 import { resultId } from "./client";
-import { OneApiError, OneTransportError } from "./errors";
+import { OneApiError } from "./errors";
+import { TransportError } from "../kit/http-transport";
 import { ownershipAttributes, readOwnershipTag } from "./ownership";
 import { documentFromNode, parseDocumentPool, type DocumentRecord } from "./records";
 import { templateGet, serializeTemplate, type Template } from "./template-syntax";
@@ -48,7 +49,7 @@ export class OpenNebulaStackLocks implements StackLocks {
       await this.client.call("one.document.lock", doc.id, ADMIN_LEVEL, true);
     } catch (error) {
       if (error instanceof OneApiError && error.codeName === "ACTION") return this.held(doc.id);
-      if (error instanceof OneTransportError && !error.mayHaveActed) return this.tryAcquire(stack, holder);
+      if (error instanceof TransportError && !error.mayHaveActed) return this.tryAcquire(stack, holder);
       throw error;
     }
     await this.write(doc.id, stack, holder);
@@ -108,7 +109,7 @@ export class OpenNebulaStackLocks implements StackLocks {
     try {
       made = resultId("one.document.allocate", await this.client.call("one.document.allocate", serializeTemplate(template), LOCK_DOCUMENT_TYPE));
     } catch (error) {
-      if (!(error instanceof OneTransportError)) throw error;
+      if (!(error instanceof TransportError)) throw error;
     }
     const first = await this.find(stack);
     if (!first) throw new OneApiError("one.document.allocate", 0x4000, `the lock document of stack "${stack}" could not be made`, -1);

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeFault, encodeResponse, XmlRpcI8, decodeCall } from "../../../src/xmlrpc/index";
-import { OneClient, resolveOneConfig, OneApiError, XmlRpcFaultError, OneTransportError, OneProtocolError } from "../../../src/providers/opennebula/index";
+import { OneClient, resolveOneConfig, OneApiError, XmlRpcFaultError, TransportError, OneProtocolError } from "../../../src/providers/opennebula/index";
 import { hasErrorCode } from "../../../src/errors";
 
 const SECRET = "alice:s3cr3t-Session-Token";
@@ -128,7 +128,7 @@ describe("OneClient.callEscapedBytes", () => {
     const fault = (await failure(call(encodeFault(-501, "Parameter that is supposed to be integer is not")))) as XmlRpcFaultError;
     expect([fault.constructor, fault.faultString]).toEqual([XmlRpcFaultError, "Parameter that is supposed to be integer is not"]);
     expect(await failure(call(encodeResponse([true, 42, 0])))).toBeInstanceOf(OneProtocolError);
-    expect(await failure(call("<methodResponse><params><param><value><string>cut"))).toBeInstanceOf(OneTransportError);
+    expect(await failure(call("<methodResponse><params><param><value><string>cut"))).toBeInstanceOf(TransportError);
   });
 });
 
@@ -136,7 +136,7 @@ describe("OneClient transport failures", () => {
   it("names a refused connection, transient", async () => {
     const url = await serve(() => undefined);
     await new Promise((r) => servers.pop()!.close(r));
-    const e = (await failure(new OneClient({ endpoint: url, session: SECRET }).call("one.vmpool.info", -2, -1, -1, -1))) as OneTransportError;
+    const e = (await failure(new OneClient({ endpoint: url, session: SECRET }).call("one.vmpool.info", -2, -1, -1, -1))) as TransportError;
     expect([e.reason, e.transient]).toEqual(["refused", true]);
   });
 
@@ -146,26 +146,26 @@ describe("OneClient transport failures", () => {
       res.writeHead(503);
       res.end("busy");
     });
-    const e = (await failure(new OneClient({ endpoint: url503, session: SECRET }).call("one.system.version"))) as OneTransportError;
+    const e = (await failure(new OneClient({ endpoint: url503, session: SECRET }).call("one.system.version"))) as TransportError;
     expect([e.reason, e.status, e.transient]).toEqual(["http-status", 503, true]);
     const url404 = await serve((req, res) => {
       req.resume();
       res.writeHead(404);
       res.end();
     });
-    const e404 = (await failure(new OneClient({ endpoint: url404, session: SECRET }).call("one.system.version"))) as OneTransportError;
+    const e404 = (await failure(new OneClient({ endpoint: url404, session: SECRET }).call("one.system.version"))) as TransportError;
     expect([e404.status, e404.transient]).toEqual([404, false]);
   });
 
   it("reports malformed XML in a 200 answer as malformed", async () => {
     const url = await serve(answer("<methodResponse><params><param><value><array><data>"));
-    const e = (await failure(new OneClient({ endpoint: url, session: SECRET }).call("one.system.version"))) as OneTransportError;
+    const e = (await failure(new OneClient({ endpoint: url, session: SECRET }).call("one.system.version"))) as TransportError;
     expect(e.reason).toBe("malformed");
   });
 
   it("times out a server that never answers", async () => {
     const url = await serve((req) => req.resume());
-    const e = (await failure(new OneClient({ endpoint: url, session: SECRET, timeoutMs: 150 }).call("one.system.version"))) as OneTransportError;
+    const e = (await failure(new OneClient({ endpoint: url, session: SECRET, timeoutMs: 150 }).call("one.system.version"))) as TransportError;
     expect([e.reason, e.transient]).toEqual(["timeout", true]);
   });
 
@@ -174,7 +174,7 @@ describe("OneClient transport failures", () => {
       req.resume();
       req.socket.destroy();
     });
-    const e = (await failure(new OneClient({ endpoint: url, session: SECRET }).call("one.system.version"))) as OneTransportError;
+    const e = (await failure(new OneClient({ endpoint: url, session: SECRET }).call("one.system.version"))) as TransportError;
     expect(e.reason).toBe("reset");
   });
 

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeResponse } from "../../../src/xmlrpc/index";
-import { OneClient, OneTransportError } from "../../../src/providers/opennebula/index";
+import { OneClient, TransportError } from "../../../src/providers/opennebula/index";
 
 function hasOpenssl(): boolean {
   try {
@@ -58,8 +58,8 @@ describe.runIf(hasOpenssl())("OneClient over HTTPS", () => {
   it("refuses the same server without that CA, as a TLS failure", async () => {
     const client = new OneClient({ endpoint: url, session: "oneadmin:opennebula" });
     const error = await client.call("one.system.version").catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(OneTransportError);
-    expect((error as OneTransportError).reason).toBe("tls");
+    expect(error).toBeInstanceOf(TransportError);
+    expect((error as TransportError).reason).toBe("tls");
     await client.close();
   });
 });

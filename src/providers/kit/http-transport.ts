@@ -1,21 +1,75 @@
 /**
- * HTTP(S) POST of XML-RPC bodies, with a keep-alive pool of at most 8 sockets and a timeout on every
- * call.
+ * HTTP(S) POST of request bodies (XML-RPC for OpenNebula and XenAPI), with a keep-alive pool of at
+ * most 8 sockets and a timeout on every call. Every backend that speaks HTTP sends through it.
  *
- * Keep-alive hazard (CLIENT-PERFORMANCE.md): oned closes a connection after 15 s idle; a request sent
- * on such a socket just as it closes fails with ECONNRESET/EPIPE, usually before oned saw it. But a
- * reset can also come after oned acted (a network that breaks while the answer travels), and the two
- * look the same from here. So only a call the caller says is idempotent (a read) is sent once more on
- * a fresh socket; any other fails with a transport error that says it may have been delivered, and
- * its caller decides (an allocate looks for its object by tag, a hot-plug reads the VM back). Nothing
- * else is retried here.
+ * Keep-alive hazard: a server closes an idle connection after a while (oned after 15 s,
+ * CLIENT-PERFORMANCE.md); a request sent on such a socket just as it closes fails with
+ * ECONNRESET/EPIPE, usually before the server saw it. But a reset can also come after the server acted
+ * (a network that breaks while the answer travels), and the two look the same from here. So only a
+ * call the caller says is idempotent (a read) is sent once more on a fresh socket; any other fails
+ * with a transport error that says it may have been delivered, and its caller decides (a create looks
+ * for its object by tag, a hot-plug reads the VM back). Nothing else is retried here.
+ *
+ * Errors never hold the request body (it carries sessions and secrets): messages are built from the
+ * call's name, the socket's words and the endpoint with any userinfo removed.
  */
 import http from "node:http";
 import https from "node:https";
-import { OneTransportError, printableEndpoint, type TransportFailure } from "./errors";
+import { HyperplanError } from "../../errors";
+
+export type TransportFailure = "refused" | "reset" | "timeout" | "http-status" | "malformed" | "tls" | "dns" | "other";
+
+/** Failures where the request never reached the server: sending the call again cannot make it twice. */
+const NOT_DELIVERED = new Set<TransportFailure>(["refused", "dns", "tls"]);
+
+/** The call got no usable answer (refused, reset, timeout, an HTTP error status, a body of no known shape). */
+export class TransportError extends HyperplanError {
+  readonly method: string;
+  readonly reason: TransportFailure;
+  readonly endpoint: string;
+  readonly status: number | undefined;
+  readonly transient: boolean;
+  /**
+   * False when the request surely never reached the server (refused, no such host, TLS); true when it
+   * may have been received and acted on (a reset, a timeout, a broken answer): such a call is sent
+   * again only if repeating it is harmless or its effect was looked for first.
+   */
+  readonly mayHaveActed: boolean;
+  /** True when the server did not answer at all (refused, reset, timeout, HTTP 5xx): waited out for the retry timeout. */
+  readonly unreachable: boolean;
+
+  constructor(method: string, endpoint: string, reason: TransportFailure, summary: string, options: { status?: number; cause?: unknown } = {}) {
+    // The cause is a Node socket error or parse error: neither ever saw the request body.
+    super("TRANSPORT", `${method} to ${endpoint}: ${summary}`, options.cause === undefined ? {} : { cause: options.cause });
+    this.method = method;
+    this.reason = reason;
+    this.endpoint = endpoint;
+    this.status = options.status;
+    this.transient =
+      reason === "refused" || reason === "reset" || reason === "timeout" || (reason === "http-status" && (options.status ?? 0) >= 500);
+    this.mayHaveActed = !NOT_DELIVERED.has(reason);
+    this.unreachable = this.transient;
+  }
+}
+
+/** The endpoint as it may be printed: without `user:password@`. */
+export function printableEndpoint(endpoint: string): string {
+  try {
+    const url = new URL(endpoint);
+    url.username = "";
+    url.password = "";
+    return url.toString();
+  } catch {
+    return endpoint.replace(/\/\/[^/@]*@/, "//");
+  }
+}
 
 export interface TransportOptions {
   endpoint: string;
+  /** The server as a person knows it, in messages (`oned`, `xapi`); `the server` when not given. */
+  server?: string;
+  /** The request body's media type; `text/xml` (XML-RPC) when not given. */
+  contentType?: string;
   /** PEM certificate authority for https endpoints. */
   ca?: string | Buffer;
   rejectUnauthorized?: boolean;
@@ -30,9 +84,13 @@ export class Transport {
   private readonly agent: http.Agent;
   private readonly timeoutMs: number;
   private readonly printable: string;
+  private readonly server: string;
+  private readonly contentType: string;
 
   constructor(options: TransportOptions) {
     this.endpoint = options.endpoint;
+    this.server = options.server ?? "the server";
+    this.contentType = options.contentType ?? "text/xml";
     this.url = new URL(options.endpoint);
     this.printable = printableEndpoint(options.endpoint);
     this.timeoutMs = options.timeoutMs ?? 120_000;
@@ -58,7 +116,7 @@ export class Transport {
     } catch (error) {
       if (!(error instanceof StaleSocketError)) throw error;
       if (idempotent) return this.once(method, body, true);
-      throw new OneTransportError(method, this.printable, "reset", `the connection was reset (${error.message}); oned may or may not have carried the call out`, {
+      throw new TransportError(method, this.printable, "reset", `the connection was reset (${error.message}); ${this.server} may or may not have carried the call out`, {
         cause: error.cause,
       });
     }
@@ -76,7 +134,7 @@ export class Transport {
       const fail = (reason: TransportFailure, summary: string, extra: { status?: number; cause?: unknown } = {}) => {
         if (settled) return;
         settled = true;
-        reject(new OneTransportError(method, this.printable, reason, summary, extra));
+        reject(new TransportError(method, this.printable, reason, summary, extra));
       };
       const request = lib.request(
         {
@@ -86,7 +144,7 @@ export class Transport {
           path: `${this.url.pathname}${this.url.search}`,
           method: "POST",
           agent: fresh ? false : this.agent,
-          headers: { "Content-Type": "text/xml", "Content-Length": payload.length, Accept: "text/xml" },
+          headers: { "Content-Type": this.contentType, "Content-Length": payload.length, Accept: this.contentType },
         },
         (response) => {
           const chunks: Buffer[] = [];
@@ -130,7 +188,7 @@ export class Transport {
   }
 }
 
-/** A reset on a kept-alive socket: the request may have been lost before oned saw it, or after. */
+/** A reset on a kept-alive socket: the request may have been lost before the server saw it, or after. */
 class StaleSocketError extends Error {
   constructor(message: string, cause: Error) {
     super(message, { cause });
