@@ -13,37 +13,6 @@ import { NORMALISERS, asArray, asRecord, canonicalLower, canonicalNumber, displa
 
 const DESCRIPTION: FieldSpec = { key: "description", type: "text", absent: "none" };
 
-const IMAGE: readonly FieldSpec[] = [
-  { key: "type", type: "lower", absent: "none" },
-  { key: "size", type: "number", absent: "backend" },
-  { key: "path", type: "text", absent: "backend" },
-  { key: "datastore", type: "text", absent: "backend" },
-  { key: "persistent", type: "boolean", absent: "none", default: false },
-  { key: "devicePrefix", type: "lower", absent: "backend" },
-  { key: "format", type: "lower", absent: "backend" },
-];
-
-const NETWORK: readonly FieldSpec[] = [
-  { key: "bridge", type: "text", absent: "backend" },
-  { key: "driver", type: "lower", absent: "backend" },
-  { key: "vlanId", type: "number", absent: "backend" },
-  { key: "physicalDevice", type: "text", absent: "backend" },
-  { key: "mtu", type: "number", absent: "backend" },
-  { key: "gateway", type: "lower", absent: "none" },
-  { key: "networkMask", type: "lower", absent: "none" },
-  { key: "networkAddress", type: "lower", absent: "none" },
-];
-
-const ADDRESS_RANGE: readonly FieldSpec[] = [
-  { key: "type", type: "lower", absent: "none" },
-  { key: "start", type: "lower", absent: "none" },
-  { key: "size", type: "number", absent: "none" },
-  { key: "mac", type: "lower", absent: "backend" },
-  { key: "globalPrefix", type: "lower", absent: "none" },
-  { key: "ulaPrefix", type: "lower", absent: "none" },
-  { key: "prefixLength", type: "number", absent: "backend" },
-];
-
 /** The raw differences between a declaration (a VM's already merged with its template) and a live object. */
 export function compareResource(
   env: CompareEnv,
@@ -57,10 +26,10 @@ export function compareResource(
   c.scalar("name", desired.name, live.name, { type: "text", absent: "none" });
   switch (kind) {
     case "Image":
-      c.fields("", d, l, IMAGE);
+      c.fields("", d, l, env.fields.image);
       break;
     case "VirtualNetwork":
-      c.fields("", d, l, NETWORK);
+      c.fields("", d, l, env.fields.network);
       compareAddressRanges(c, asArray(d.addressRanges), asArray(l.addressRanges));
       c.list("dns", d.dns, l.dns, NORMALISERS.lower);
       break;
@@ -76,7 +45,7 @@ export function compareResource(
       // again (a new id) changes nothing; another template changes the attributes that differ.
       compareMachine(c, d, l);
       c.set("labels", d.labels, l.labels, NORMALISERS.text);
-      c.scalar("powerState", d.powerState, l.powerState, { type: "lower", absent: "backend" });
+      c.fields("", d, l, env.fields.virtualMachine);
       break;
     default:
       assertNever(kind, "resource kind");
@@ -98,7 +67,7 @@ function rangeIdentity(range: unknown): string {
 
 function rangeLines(c: DiffCollector, base: string, desired: unknown, live: unknown): DiffCollector {
   const scratch = c.scratch();
-  scratch.fields(base, asRecord(desired), asRecord(live), ADDRESS_RANGE);
+  scratch.fields(base, asRecord(desired), asRecord(live), c.env.fields.addressRange);
   return scratch;
 }
 

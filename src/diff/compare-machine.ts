@@ -3,69 +3,13 @@
  * NICs, context, console, OS and scheduling.
  */
 import { matchElements } from "./collections";
-import { DiffCollector, type FieldSpec } from "./compare";
+import type { DiffCollector } from "./compare";
 import { joinIndex, joinKey } from "./rules";
 import { NORMALISERS, asArray, asRecord, canonicalSshKey, isPlainObject, refAddress } from "./values";
 
-const CAPACITY: readonly FieldSpec[] = [
-  { key: "cpu", type: "number", absent: "backend" },
-  { key: "vcpu", type: "number", absent: "backend" },
-  { key: "memory", type: "number", absent: "backend" },
-];
-
-const IMAGE_DISK: readonly FieldSpec[] = [
-  { key: "image", type: "ref", absent: "none" },
-  { key: "size", type: "number", absent: "backend" },
-  { key: "devicePrefix", type: "lower", absent: "backend" },
-  { key: "target", type: "lower", absent: "backend" },
-  { key: "readOnly", type: "boolean", absent: "none", default: false },
-];
-
-const VOLATILE_DISK: readonly FieldSpec[] = [
-  { key: "size", type: "number", absent: "none" },
-  { key: "type", type: "lower", absent: "none" },
-  { key: "format", type: "lower", absent: "backend" },
-  { key: "devicePrefix", type: "lower", absent: "backend" },
-  { key: "target", type: "lower", absent: "backend" },
-];
-
-const NIC: readonly FieldSpec[] = [
-  { key: "network", type: "ref", absent: "none" },
-  { key: "ip", type: "lower", absent: "backend" },
-  { key: "mac", type: "lower", absent: "backend" },
-  { key: "model", type: "lower", absent: "backend" },
-];
-
-const CONTEXT: readonly FieldSpec[] = [
-  { key: "network", type: "boolean", absent: "none" },
-  { key: "startScript", type: "script", absent: "none" },
-  { key: "hostname", type: "lower", absent: "backend" },
-  { key: "password", type: "secret", absent: "none", sensitive: true },
-];
-
-const GRAPHICS: readonly FieldSpec[] = [
-  { key: "type", type: "lower", absent: "none" },
-  { key: "listen", type: "lower", absent: "backend" },
-  { key: "port", type: "number", absent: "backend" },
-  { key: "password", type: "secret", absent: "none", sensitive: true },
-  { key: "keymap", type: "lower", absent: "backend" },
-];
-
-const OS: readonly FieldSpec[] = [
-  { key: "arch", type: "lower", absent: "backend" },
-  { key: "firmware", type: "lower", absent: "backend" },
-  { key: "machine", type: "lower", absent: "backend" },
-  { key: "kernelCmd", type: "text", absent: "none" },
-];
-
-const SCHEDULING: readonly FieldSpec[] = [
-  { key: "requirements", type: "text", absent: "none" },
-  { key: "rank", type: "text", absent: "none" },
-  { key: "datastoreRequirements", type: "text", absent: "none" },
-];
-
 export function compareMachine(c: DiffCollector, desired: Record<string, unknown>, live: Record<string, unknown>): void {
-  c.fields("", desired, live, CAPACITY);
+  const tables = c.env.fields;
+  c.fields("", desired, live, tables.capacity);
   if (desired.disks !== undefined) compareDisks(c, asArray(desired.disks), asArray(live.disks));
   if (desired.nics !== undefined) compareNics(c, asArray(desired.nics), asArray(live.nics));
   compareContext(c, desired.context, live.context);
@@ -73,10 +17,10 @@ export function compareMachine(c: DiffCollector, desired: Record<string, unknown
   if (isPlainObject(desired.os)) {
     const d = desired.os;
     const l = asRecord(live.os);
-    c.fields("os", d, l, OS);
-    c.list("os.boot", d.boot, l.boot, NORMALISERS.lower, "backend");
+    c.fields("os", d, l, tables.os);
+    c.list("os.boot", d.boot, l.boot, NORMALISERS.lower, tables.fills("os", "boot") ? "backend" : "none");
   }
-  if (isPlainObject(desired.scheduling)) c.fields("scheduling", desired.scheduling, asRecord(live.scheduling), SCHEDULING);
+  if (isPlainObject(desired.scheduling)) c.fields("scheduling", desired.scheduling, asRecord(live.scheduling), tables.scheduling);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -100,7 +44,7 @@ function diskLines(c: DiffCollector, base: string, desired: unknown, live: unkno
     scratch.line(base, live, desired);
     return scratch;
   }
-  scratch.fields(base, asRecord(desired), asRecord(live), diskSource(desired) === "image" ? IMAGE_DISK : VOLATILE_DISK);
+  scratch.fields(base, asRecord(desired), asRecord(live), diskSource(desired) === "image" ? c.env.fields.imageDisk : c.env.fields.volatileDisk);
   return scratch;
 }
 
@@ -132,7 +76,7 @@ function nicLines(c: DiffCollector, base: string, desired: unknown, live: unknow
   const scratch = c.scratch();
   const d = asRecord(desired);
   const l = asRecord(live);
-  scratch.fields(base, d, l, NIC);
+  scratch.fields(base, d, l, c.env.fields.nic);
   const groups = (value: unknown, mark: boolean) =>
     JSON.stringify(
       [...new Set(asArray(value).map((g) => refAddress(g) ?? JSON.stringify(g)))]
@@ -192,7 +136,7 @@ function compareContext(c: DiffCollector, desired: unknown, live: unknown): void
     return;
   }
   const lr = asRecord(l);
-  c.fields("context", desired, lr, CONTEXT);
+  c.fields("context", desired, lr, c.env.fields.context);
   c.set("context.sshKeys", desired.sshKeys, lr.sshKeys, canonicalSshKey);
   c.variables("context", desired.vars, desired.secretVars, lr.vars, lr.secretVars);
 }
@@ -203,5 +147,5 @@ function compareGraphics(c: DiffCollector, desired: unknown, live: unknown): voi
     if (isPlainObject(l)) c.line("graphics", l, undefined, { sensitive: l.password !== undefined });
     return;
   }
-  c.fields("graphics", desired, asRecord(l), GRAPHICS);
+  c.fields("graphics", desired, asRecord(l), c.env.fields.graphics);
 }

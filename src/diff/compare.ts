@@ -3,7 +3,8 @@
  * attribute paths that differ, each with the raw values of both sides. Classification (how the change
  * is carried out) happens later, from the provider's rules; this file only knows what differs.
  *
- * Absent keys. Each field says what its absence in a declaration means:
+ * Absent keys. Each field says what its absence in a declaration means (fields.ts: the backend says
+ * which fields it fills):
  * - `backend`: the backend decides. An undeclared value is never compared, whatever the live side has
  *   (device prefixes, bridge names, VCPU, a VM's MAC).
  * - `none`: nothing. An undeclared value that exists live is a diff (a description removed from the
@@ -13,6 +14,7 @@ import { MASKED_SECRET, type AttributeRef } from "../resources/desired-state";
 import { UNKNOWN } from "../core/plan";
 import type { ChangeType } from "./rules";
 import { joinKey } from "./rules";
+import type { FieldTables } from "./fields";
 import {
   NORMALISERS,
   asArray,
@@ -53,6 +55,8 @@ export interface CompareEnv {
   resolve: (ref: AttributeRef) => Resolution;
   /** Other spellings of live values, by path. */
   aliases: { [path: string]: unknown[] };
+  /** The field tables, with what the backend fills by itself (fields.ts). */
+  fields: FieldTables;
 }
 
 export type Absence = "backend" | "none";

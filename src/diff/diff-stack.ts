@@ -30,6 +30,7 @@ import type { AttributeRef, DesiredResource, DesiredState } from "../resources/d
 import type { CompareEnv, RawDiff, Resolution } from "./compare";
 import { compareResource } from "./compare-kinds";
 import { effectiveProps } from "./effective";
+import { fieldTables } from "./fields";
 import { LiveStateError, indexLiveState, liveStatusOf, type LiveResource, type LiveState, type LiveStatus } from "./live-state";
 import { classify, DiffError, kindRulesOf, type AttributeContext, type Claim, type ClaimLookup, type DiffRules, type KindRules } from "./rules";
 import { asRecord, displayText } from "./values";
@@ -89,7 +90,7 @@ export function analyseStack(desired: DesiredState, live: LiveState, rules: Diff
   // Each declared resource's effective props and the addresses it uses, worked out once.
   const effective = new Map<string, { props: Record<string, unknown>; uses: string[] }>();
   for (const [address, d] of desiredByAddress) {
-    const props = effectiveProps(d, desiredByAddress, rules.keyCase);
+    const props = effectiveProps(d, desiredByAddress, rules);
     effective.set(address, { props, uses: usesOf(d, props) });
   }
 
@@ -170,7 +171,7 @@ export function kindNoun(kind: string): string {
 function compareEnv(rules: DiffRules, mode: "create" | "update", resolve: (r: AttributeRef) => Resolution, renewed: Set<string>, live?: LiveResource): CompareEnv {
   const aliases: { [path: string]: unknown[] } = {};
   for (const [path, list] of Object.entries(asRecord(live?.aliases))) if (Array.isArray(list)) aliases[path] = list;
-  return { keyCase: rules.keyCase, backend: rules.backend, mode, renewed: (a) => renewed.has(a), resolve, aliases };
+  return { keyCase: rules.keyCase, backend: rules.backend, mode, renewed: (a) => renewed.has(a), resolve, aliases, fields: fieldTables(rules.fields) };
 }
 
 function toAttributeDiff(raw: RawDiff, impact: Impact, operation: string, effects: string[]): AttributeDiff {

@@ -3,46 +3,56 @@
  * against this, never against the VM's own props alone, so disks and NICs it inherited do not show up
  * as differences forever.
  *
- * The override rule (desired-state.ts: "given on the VM override the template's"):
- * - `cpu`, `vcpu`, `memory`: the VM's when given, else the template's.
- * - `context`, `graphics`, `os`: whole sections; the VM's section, when given, replaces the template's
- *   (a backend merges an instantiate's extra template attribute by attribute name, and each of these
- *   is one attribute).
- * - `scheduling`: field by field, the VM's fields winning: its fields are separate attributes to a
- *   backend (OpenNebula's SCHED_REQUIREMENTS, SCHED_RANK, SCHED_DS_REQUIREMENTS), so a VM created from
- *   the template keeps the template's fields it does not give.
- * - `disks`, `nics`: the VM's list, when given, replaces the template's.
- * - `description`: the VM's, else the template's (the backend copies it into the VM).
- * - `attributes` and each backend's `raw`: key by key, the VM's keys winning (the backend copies a
- *   template's attributes into every VM instantiated from it).
- * - `template`, `labels`, `powerState`: the VM's own.
+ * How each prop is carried over is the backend's word (`DiffRules.templateMerge`), because it is how
+ * the cloud makes a VM from a template:
+ * - `whole`: the VM's value when given, else the template's (a section the backend keeps as one
+ *   attribute is replaced whole by the VM's);
+ * - `fields`: field by field, the VM's fields winning (each field is an attribute of its own to the
+ *   backend, so a VM keeps the template's fields it does not give);
+ * - `keys`: key by key, the VM's keys winning, names compared as the backend keeps them (`keyCase`);
+ *   for `raw`, key by key within each backend's section.
+ * A prop no list names is the VM's own (its template, labels, power state).
  */
 import type { DesiredResource } from "../resources/desired-state";
+import { DiffError, type DiffRules } from "./rules";
 import { asRecord, isPlainObject, keyMap } from "./values";
 
-const OVERRIDDEN = ["cpu", "vcpu", "memory", "context", "graphics", "os", "disks", "nics", "description"] as const;
+/** A VM prop a template can give. */
+type InheritedProp = "cpu" | "vcpu" | "memory" | "context" | "graphics" | "os" | "disks" | "nics" | "description" | "scheduling" | "attributes" | "raw";
 
-export function effectiveProps(
-  resource: DesiredResource,
-  byAddress: ReadonlyMap<string, DesiredResource>,
-  keyCase: "exact" | "insensitive",
-): Record<string, unknown> {
+export interface TemplateMerge {
+  whole: readonly InheritedProp[];
+  fields: readonly InheritedProp[];
+  keys: readonly InheritedProp[];
+}
+
+export function effectiveProps(resource: DesiredResource, byAddress: ReadonlyMap<string, DesiredResource>, rules: Pick<DiffRules, "backend" | "keyCase" | "templateMerge">): Record<string, unknown> {
   const own = resource.props as unknown as Record<string, unknown>;
   if (resource.kind !== "VirtualMachine" || resource.props.template === undefined) return own;
   const template = byAddress.get(resource.props.template.ref);
   if (template?.kind !== "VmTemplate") return own;
+  const policy = rules.templateMerge;
+  if (policy === undefined) {
+    throw new DiffError("TEMPLATE_MERGE", `${rules.backend} does not say how a VM carries its template's props, so a VM made from a template cannot be compared`, resource.address);
+  }
   const base = template.props as unknown as Record<string, unknown>;
   const out: Record<string, unknown> = { ...own };
-  for (const key of OVERRIDDEN) {
+  for (const key of policy.whole) {
     if (own[key] === undefined && base[key] !== undefined) out[key] = base[key];
   }
-  if (isPlainObject(base.scheduling) || isPlainObject(own.scheduling)) out.scheduling = { ...asRecord(base.scheduling), ...definedOf(asRecord(own.scheduling)) };
-  out.attributes = mergeKeys(base.attributes, own.attributes, keyCase);
-  if (isPlainObject(base.raw) || isPlainObject(own.raw)) {
+  for (const key of policy.fields) {
+    if (isPlainObject(base[key]) || isPlainObject(own[key])) out[key] = { ...asRecord(base[key]), ...definedOf(asRecord(own[key])) };
+  }
+  for (const key of policy.keys) {
+    if (key !== "raw") {
+      out[key] = mergeKeys(base[key], own[key], rules.keyCase);
+      continue;
+    }
+    if (!isPlainObject(base.raw) && !isPlainObject(own.raw)) continue;
     const raw: Record<string, unknown> = {};
     const backends = new Set([...Object.keys(asRecord(base.raw)), ...Object.keys(asRecord(own.raw))]);
     for (const backend of [...backends].sort()) {
-      raw[backend] = mergeKeys(asRecord(base.raw)[backend], asRecord(own.raw)[backend], keyCase);
+      raw[backend] = mergeKeys(asRecord(base.raw)[backend], asRecord(own.raw)[backend], rules.keyCase);
     }
     out.raw = raw;
   }

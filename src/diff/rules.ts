@@ -21,6 +21,8 @@ export class DiffError extends HyperplanError {
 }
 import type { LiveResource, LiveStatus } from "./live-state";
 import { matchPath } from "../resources/property-path";
+import type { BackendFills } from "./fields";
+import type { TemplateMerge } from "./effective";
 
 export { matchPath, pathSegments } from "../resources/property-path";
 
@@ -126,6 +128,13 @@ export interface DiffRules {
   backend: string;
   /** How the backend keeps attribute names (free attributes, context variables, raw keys). */
   keyCase: "exact" | "insensitive";
+  /** The fields the backend sets by itself when a declaration leaves them out (fields.ts); none when absent. */
+  fields?: BackendFills;
+  /**
+   * How a VM made from one of the backend's VM templates carries the template's props (effective.ts).
+   * Required when the backend has VM templates: a VM naming a template is refused without it.
+   */
+  templateMerge?: TemplateMerge;
   /** The kinds the backend supports; a declaration of another kind is refused (by its profile first). */
   kinds: { readonly [K in ResourceKind]?: KindRules };
 }

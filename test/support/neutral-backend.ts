@@ -34,7 +34,13 @@ const network: KindRules = {
   uniqueNames: true,
 };
 
-export const neutralRules: DiffRules = { backend: "neutral", keyCase: "exact", kinds: { VirtualMachine: vm, VirtualNetwork: network } };
+export const neutralRules: DiffRules = {
+  backend: "neutral",
+  keyCase: "exact",
+  // The neutral cloud picks a network's driver and a NIC's MAC, model and address when not told.
+  fields: { network: ["driver"], nic: ["ip", "mac", "model"] },
+  kinds: { VirtualMachine: vm, VirtualNetwork: network },
+};
 
 export const neutralProfile: BackendProfile = {
   backend: "neutral",

@@ -28,6 +28,8 @@ import type { Impact } from "../../core/action";
 import type { DesiredResource, ResourceKind, VirtualMachineSpec } from "../../resources/desired-state";
 import type { AttributeContext, AttributeRule, Claim, ClaimLookup, DiffRules, KindRules } from "../../diff/rules";
 import { pathSegments } from "../../diff/rules";
+import type { BackendFills } from "../../diff/fields";
+import type { TemplateMerge } from "../../diff/effective";
 import { asArray, asRecord, canonicalLower, canonicalNumber, refAddress } from "../../diff/values";
 import { guestIsUp, powerAction, vmPowerState } from "./live-model";
 import { isVmFailureName, resizeIsCold, UPDATECONF_SECTIONS } from "./states";
@@ -444,10 +446,51 @@ const networkArriving = (state: string) => (state === "LOCK_CREATE" || state ===
 /** Whether oned keeps names of `kind` unique: the profile says (profile.ts). */
 const unique = (kind: ResourceKind): boolean => openNebulaProfile.kinds[kind]?.uniqueNames === true;
 
+/**
+ * What oned sets by itself when a template leaves it out, so an undeclared value is left alone: an
+ * image's size, path and datastore (from the file it copied, the default datastore), its format and
+ * device prefix (the datastore's defaults); a network's bridge, driver, VLAN and MTU (`onebr.<id>`,
+ * the bridge driver, the VN_MAD's defaults); an address range's MACs and IPv6 prefix length; a
+ * machine's CPU, VCPU and memory (the template's, or oned's defaults), every disk's size, prefix and
+ * target (the image's, `hd`/`vd` letters in order), every NIC's IP, MAC and model (leased from the
+ * range, the default model); the context's hostname (the VM's name); the console's listen address,
+ * port and keymap; the OS section's arch, firmware, machine and boot order; a VM's power state
+ * (RUNNING after instantiate).
+ */
+const ONED_FILLS: BackendFills = {
+  image: ["size", "path", "datastore", "devicePrefix", "format"],
+  network: ["bridge", "driver", "vlanId", "physicalDevice", "mtu"],
+  addressRange: ["mac", "prefixLength"],
+  capacity: ["cpu", "vcpu", "memory"],
+  imageDisk: ["size", "devicePrefix", "target"],
+  volatileDisk: ["format", "devicePrefix", "target"],
+  nic: ["ip", "mac", "model"],
+  context: ["hostname"],
+  graphics: ["listen", "port", "keymap"],
+  os: ["arch", "firmware", "machine", "boot"],
+  virtualMachine: ["powerState"],
+};
+
+/**
+ * How `one.template.instantiate` makes a VM from a template: the extra template given to it is merged
+ * into the template's attribute by attribute name (VirtualMachineTemplate merge), so a section that is
+ * one attribute (CONTEXT, GRAPHICS, OS) or a list of same-named attributes (DISK, NIC) given on the VM
+ * replaces the template's; the scheduling fields (SCHED_REQUIREMENTS, SCHED_RANK,
+ * SCHED_DS_REQUIREMENTS) are attributes of their own, so a VM keeps those it does not give; free
+ * attributes and raw keys, likewise, name by name. oned copies a template's DESCRIPTION into the VM.
+ */
+const INSTANTIATE_MERGE: TemplateMerge = {
+  whole: ["cpu", "vcpu", "memory", "context", "graphics", "os", "disks", "nics", "description"],
+  fields: ["scheduling"],
+  keys: ["attributes", "raw"],
+};
+
 export const openNebulaDiffRules: DiffRules & { kinds: { readonly [K in ResourceKind]: KindRules } } = {
   backend: "opennebula",
   // oned upper-cases template attribute names (`Template` keys), so `team` comes back as `TEAM`.
   keyCase: "insensitive",
+  fields: ONED_FILLS,
+  templateMerge: INSTANTIATE_MERGE,
   kinds: {
     VirtualMachine: kind(
       vmRules,

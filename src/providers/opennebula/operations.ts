@@ -9,6 +9,7 @@
  * wait makes of a read (watch.ts), and the step engine (../kit/step-engine.ts).
  */
 import { effectiveProps } from "../../diff/effective";
+import { openNebulaDiffRules } from "./diff-rules";
 import type { Operation, OperationStatus, OwnershipReading } from "../../core/operation";
 import type { Plan, ResourceChange } from "../../core/plan";
 import { Retrier, type CallRetry } from "../../core/retry";
@@ -182,7 +183,7 @@ export class OpenNebulaOperations {
     const byAddress = new Map<string, DesiredResource>(desired.resources.map((r) => [r.address, r]));
     const resource = byAddress.get(change.address);
     if (!resource) return after;
-    return { name: resource.name, ...effectiveProps(resource, byAddress, "insensitive") };
+    return { name: resource.name, ...effectiveProps(resource, byAddress, openNebulaDiffRules) };
   }
 
   private async info(change: ResourceChange, kind: OneKind): Promise<LiveRecord> {

@@ -223,7 +223,7 @@ export function toLiveState(stack: string, endpoint: string, owned: OwnedObjects
     // A VM is compared with its template folded in (effective.ts), so raw attributes it inherits are
     // read back as the template declares them.
     const declaredVm = declared.get(address);
-    const vm = vmToSpec(r, declaredVm?.kind === "VirtualMachine" ? (effectiveProps(declaredVm, declared, openNebulaDiffRules.keyCase) as unknown as VirtualMachineSpec) : undefined, refs);
+    const vm = vmToSpec(r, declaredVm?.kind === "VirtualMachine" ? (effectiveProps(declaredVm, declared, openNebulaDiffRules) as unknown as VirtualMachineSpec) : undefined, refs);
     resources.push({
       address,
       kind: "VirtualMachine",
