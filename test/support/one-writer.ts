@@ -14,7 +14,8 @@ import { serializeTemplate, templateVectors } from "../../src/providers/opennebu
 import { parseObject } from "../../src/providers/opennebula/records";
 import { Graph } from "../../src/graph";
 
-export async function writeDesired(client: OneClient, desired: DesiredState): Promise<Map<string, number>> {
+/** `hold`: the VMs to make in HOLD (oned's allocate and instantiate `hold` flag), by address. */
+export async function writeDesired(client: OneClient, desired: DesiredState, options: { hold?: ReadonlySet<string> } = {}): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
   const idOf = (address: string) => {
     const id = ids.get(address);
@@ -55,9 +56,10 @@ export async function writeDesired(client: OneClient, desired: DesiredState): Pr
       case "VirtualMachine": {
         const spec = r.props as VirtualMachineSpec;
         const template = vmToTemplate(r.name, spec, ctx, tag);
+        const hold = options.hold?.has(address) === true;
         id = spec.template
-          ? ((await client.call("one.template.instantiate", idOf(spec.template.ref), r.name, false, serializeTemplate(template.filter((a) => a.name !== "NAME")), false)) as number)
-          : ((await client.call("one.vm.allocate", serializeTemplate(template), false)) as number);
+          ? ((await client.call("one.template.instantiate", idOf(spec.template.ref), r.name, hold, serializeTemplate(template.filter((a) => a.name !== "NAME")), false)) as number)
+          : ((await client.call("one.vm.allocate", serializeTemplate(template), hold)) as number);
         break;
       }
     }

@@ -1,8 +1,8 @@
 /**
  * The operations OpenNebula's diff rules name: one name per way of applying an attribute change in
  * place, each carried out by the steps (steps.ts). Rules are typed with `OneOperation`, so a rule can
- * only name an operation the steps know; `test/providers/opennebula/round-trip.test.ts` applies a change
- * of every updatable attribute and checks that every operation it meets yields its calls.
+ * only name an operation the steps know; `test/providers/opennebula/operations.test.ts` has a scenario
+ * for each member (a member without one does not compile) and checks that it yields its calls.
  *
  * A pair (`one.vm.detach+one.vm.attach`) is one change made by two calls, in that order.
  */

@@ -194,7 +194,7 @@ describe("OpenNebula mapping round trip", () => {
       const result = await applyPlan(change, provider, { desired: after, pollInterval: { initialMs: 5, maxMs: 20, factor: 1.5 } });
       expect(result.errors.map((e) => `${e.address}: ${(e.error as Error).message}`)).toEqual([]);
       expect([...calls.values()].flatMap((m) => [...m])).toEqual([]);
-      // The edited shape reaches most operations; the others are carried out in steps.test.ts's cases.
+      // The edited shape reaches most operations; operations.test.ts carries out each one on its own.
       expect([...calls.keys()].filter((op) => !(ONE_OPERATIONS as readonly string[]).includes(op) && !op.startsWith("one.vm.action "))).toEqual([]);
       expect(describe(await planOf(after))).toEqual([]);
       // And every shape goes again.
