@@ -8,6 +8,7 @@ import type { CliIo } from "../cli/io";
 import type { CallRetry } from "../core/retry";
 import type { Provider } from "../providers/provider";
 import type { BackendProfile } from "../resources/backend-profile";
+import type { DiffRules } from "../diff/rules";
 import type { JsonSchema } from "../resources/schema-parts";
 
 /** A provider and where it reads, ready for plan and apply. */
@@ -31,6 +32,8 @@ export interface Backend {
   /** For people (`OpenNebula`). */
   title: string;
   profile: BackendProfile;
+  /** Its diff rules (the same its providers carry), for what validate and the coherence tests read. */
+  rules: DiffRules;
   /** The JSON schema of this backend's provider settings in a stack. */
   settingsSchema: JsonSchema;
   /** The environment variables it reads when the stack gives no settings, for help texts. */

@@ -9,6 +9,7 @@ import { HyperplanError } from "../../errors";
 import { resolveOneConfig } from "../../providers/opennebula/config";
 import { printableEndpoint } from "../../providers/kit/http-transport";
 import { openNebulaProfile } from "../../providers/opennebula/profile";
+import { openNebulaDiffRules } from "../../providers/opennebula/diff-rules";
 import { createOpenNebulaProvider, type OpenNebulaProviderOptions } from "../../providers/opennebula/provider";
 import { openNebulaSettingsSchema, type OpenNebulaSettings } from "../../providers/opennebula/settings";
 import { parseFaultRules, startOneSimulator, type FaultRule, type OneSimulatorOptions } from "../../sim/opennebula/index";
@@ -29,6 +30,7 @@ export const openNebulaBackend: Backend = {
   name: "opennebula",
   title: "OpenNebula",
   profile: openNebulaProfile,
+  rules: openNebulaDiffRules,
   settingsSchema: openNebulaSettingsSchema,
   environment: "ONE_XMLRPC and ONE_AUTH, as the OpenNebula CLI reads them (else http://localhost:2633/RPC2 with ~/.one/one_auth)",
 
