@@ -4,7 +4,7 @@
  * `registry.ts`; the core never names a backend, and adding one adds its provider folder, its
  * simulator folder and its entry here (docs/architecture.md, "Adding a backend").
  */
-import type { CliIo } from "../cli/io";
+import type { CliIo } from "../core/command-io";
 import type { CallRetry } from "../core/retry";
 import type { Provider } from "../providers/provider";
 import type { BackendProfile } from "../resources/backend-profile";

@@ -9,7 +9,7 @@
  */
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { CliIo } from "./io";
+import type { CliIo } from "../core/command-io";
 import type { Provider } from "../providers/provider";
 import type { ProviderSettings } from "../resources/stack";
 import { StackValidationError } from "../resources/validation-issue";

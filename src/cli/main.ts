@@ -1,7 +1,8 @@
 import { hasErrorCode, isHyperplanError } from "../errors";
 import type { Command } from "./command";
 import { commands } from "./commands/index";
-import { processIo, type CliIo } from "./io";
+import type { CliIo } from "../core/command-io";
+import { processIo } from "./io";
 
 const HELP_FLAGS = new Set(["-h", "--help", "help"]);
 

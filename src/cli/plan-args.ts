@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { DEFAULT_RETRY_TIMEOUT_MS } from "../core/retry";
-import { UsageError } from "./usage-error";
+import { UsageError } from "../core/command-io";
 
 export interface PlanArgs {
   /** The stack file as given; undefined = the default files. */

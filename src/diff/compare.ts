@@ -14,7 +14,7 @@ import { MASKED_SECRET, type AttributeRef } from "../resources/desired-state";
 import { UNKNOWN } from "../core/plan";
 import type { ChangeType } from "./rules";
 import { joinKey } from "./rules";
-import type { FieldTables } from "./fields";
+import type { Absence, FieldSpec, FieldTables } from "./fields";
 import {
   NORMALISERS,
   asArray,
@@ -25,7 +25,6 @@ import {
   sameRawValue,
   type Canonical,
   type Normaliser,
-  type ValueType,
 } from "./values";
 
 /** One difference found, before classification. */
@@ -57,17 +56,6 @@ export interface CompareEnv {
   aliases: { [path: string]: unknown[] };
   /** The field tables, with what the backend fills by itself (fields.ts). */
   fields: FieldTables;
-}
-
-export type Absence = "backend" | "none";
-
-export interface FieldSpec {
-  key: string;
-  type: ValueType;
-  absent: Absence;
-  /** Used for either side when it has no value (a disk is not read-only unless it says so). */
-  default?: string | number | boolean;
-  sensitive?: boolean;
 }
 
 export class DiffCollector {

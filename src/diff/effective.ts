@@ -15,16 +15,9 @@
  */
 import type { DesiredResource } from "../resources/desired-state";
 import { DiffError, type DiffRules } from "./rules";
+
+export type { TemplateMerge } from "./rules";
 import { asRecord, isPlainObject, keyMap } from "./values";
-
-/** A VM prop a template can give. */
-type InheritedProp = "cpu" | "vcpu" | "memory" | "context" | "graphics" | "os" | "disks" | "nics" | "description" | "scheduling" | "attributes" | "raw";
-
-export interface TemplateMerge {
-  whole: readonly InheritedProp[];
-  fields: readonly InheritedProp[];
-  keys: readonly InheritedProp[];
-}
 
 export function effectiveProps(resource: DesiredResource, byAddress: ReadonlyMap<string, DesiredResource>, rules: Pick<DiffRules, "backend" | "keyCase" | "templateMerge">): Record<string, unknown> {
   const own = resource.props as unknown as Record<string, unknown>;

@@ -8,8 +8,19 @@
  * A backend that says nothing fills nothing: every undeclared field it reports back is a difference.
  * So a backend must list each value its cloud sets by itself, or its plans never come out clean.
  */
-import type { FieldSpec } from "./compare";
 import type { ValueType } from "./values";
+
+/** What a field's absence from a declaration means (compare.ts): the backend decides, or none. */
+export type Absence = "backend" | "none";
+
+export interface FieldSpec {
+  key: string;
+  type: ValueType;
+  absent: Absence;
+  /** Used for either side when it has no value (a disk is not read-only unless it says so). */
+  default?: string | number | boolean;
+  sensitive?: boolean;
+}
 
 interface ModelField {
   key: string;

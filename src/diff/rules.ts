@@ -22,7 +22,6 @@ export class DiffError extends HyperplanError {
 import type { LiveResource, LiveStatus } from "./live-state";
 import { matchPath } from "../resources/property-path";
 import type { BackendFills } from "./fields";
-import type { TemplateMerge } from "./effective";
 
 export { matchPath, pathSegments } from "../resources/property-path";
 
@@ -137,6 +136,16 @@ export interface DiffRules {
   templateMerge?: TemplateMerge;
   /** The kinds the backend supports; a declaration of another kind is refused (by its profile first). */
   kinds: { readonly [K in ResourceKind]?: KindRules };
+}
+
+/** A VM prop a template can give. */
+type InheritedProp = "cpu" | "vcpu" | "memory" | "context" | "graphics" | "os" | "disks" | "nics" | "description" | "scheduling" | "attributes" | "raw";
+
+/** How a VM made from a template carries the template's props: see effective.ts. */
+export interface TemplateMerge {
+  whole: readonly InheritedProp[];
+  fields: readonly InheritedProp[];
+  keys: readonly InheritedProp[];
 }
 
 /** The rules of `kind`, or a DiffError naming the backend that has none (its profile should have said so). */

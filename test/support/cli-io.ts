@@ -1,5 +1,5 @@
 import { PassThrough } from "node:stream";
-import type { CliIo } from "../../src/cli/io";
+import type { CliIo } from "../../src/core/command-io";
 
 /** A CliIo that records what a command writes. */
 export function captureIo(overrides: Partial<CliIo> = {}): CliIo & { out: () => string; err: () => string } {

@@ -3,8 +3,8 @@
  * real client, so a fresh clone shows the whole wire path working with one command.
  */
 import { parseArgs } from "node:util";
-import type { CliIo } from "../../cli/io";
-import { UsageError } from "../../cli/usage-error";
+import type { CliIo } from "../../core/command-io";
+import { UsageError } from "../../core/command-io";
 import { OneClient, readPool } from "../../providers/opennebula/index";
 import { startOneSimulator } from "../../sim/opennebula/index";
 

@@ -2,8 +2,8 @@
  * `hyperplan sim opennebula`: runs the OpenNebula simulator as a standalone server until
  * SIGINT/SIGTERM, keeping its world in a state file so separate commands see the same pools.
  */
-import type { CliIo } from "../../cli/io";
-import { UsageError } from "../../cli/usage-error";
+import type { CliIo } from "../../core/command-io";
+import { UsageError } from "../../core/command-io";
 import { DEFAULT_AUTH, DEFAULT_PORT, parseDelays, parseFaultRules, startOneSimulator, type DelayOverrides, type DelayPreset, type FaultRule } from "../../sim/opennebula/index";
 
 export const SIM_USAGE = `Usage: hyperplan sim opennebula [options]

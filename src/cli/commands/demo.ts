@@ -3,8 +3,8 @@
  * a fresh clone shows the whole wire path working with one command.
  */
 import type { Command } from "../command";
-import type { CliIo } from "../io";
-import { UsageError } from "../usage-error";
+import type { CliIo } from "../../core/command-io";
+import { UsageError } from "../../core/command-io";
 import { BACKENDS, DEFAULT_BACKEND, backendNamed } from "../../backends/registry";
 
 const usage = () => `Usage: hyperplan demo [--backend NAME] [options]

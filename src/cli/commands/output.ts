@@ -4,10 +4,10 @@
  */
 import { parseArgs } from "node:util";
 import type { Command } from "../command";
-import type { CliIo } from "../io";
+import type { CliIo } from "../../core/command-io";
 import { connectCloud } from "../cloud";
 import { STACK_FILE_HELP } from "../stack-args";
-import { UsageError } from "../usage-error";
+import { UsageError } from "../../core/command-io";
 import { loadDesired } from "./plan";
 import { isAttributeRef, type DesiredState } from "../../resources/desired-state";
 import type { LiveState } from "../../diff/live-state";

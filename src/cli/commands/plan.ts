@@ -5,7 +5,7 @@
  */
 import { dirname, relative, resolve } from "node:path";
 import type { Command } from "../command";
-import type { CliIo } from "../io";
+import type { CliIo } from "../../core/command-io";
 import { connectCloud, type CloudConnection } from "../cloud";
 import { parsePlanArgs, RETRY_HELP, useColor, type PlanArgs } from "../plan-args";
 import { renderPlanText } from "../render/plan-text";
@@ -17,7 +17,7 @@ import { maskSecrets, type DesiredState } from "../../resources/desired-state";
 import type { Stack } from "../../resources/stack";
 import { buildPlan } from "../../planner/plan-builder";
 import { hasWork, serializePlan, type Plan } from "../../core/plan";
-import { UsageError } from "../usage-error";
+import { UsageError } from "../../core/command-io";
 import { writePrivateFile } from "../private-file";
 import { savedSettings } from "../cloud";
 

@@ -4,7 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Command } from "../command";
-import type { CliIo } from "../io";
+import type { CliIo } from "../../core/command-io";
 import { parseShowArgs, useColor } from "../plan-args";
 import { renderPlanText } from "../render/plan-text";
 import { maskSecrets } from "../../resources/desired-state";

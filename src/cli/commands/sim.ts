@@ -3,8 +3,8 @@
  * options); without a backend, lists the backends that have one.
  */
 import type { Command } from "../command";
-import type { CliIo } from "../io";
-import { UsageError } from "../usage-error";
+import type { CliIo } from "../../core/command-io";
+import { UsageError } from "../../core/command-io";
 import { BACKENDS, backendNamed } from "../../backends/registry";
 
 const names = () => BACKENDS.map((b) => b.name).join(", ");

@@ -3,7 +3,7 @@
  * plan is computed from. Keys are sorted, so the output is byte-identical from run to run.
  */
 import type { Command } from "../command";
-import type { CliIo } from "../io";
+import type { CliIo } from "../../core/command-io";
 import { canonicalJson } from "../../resources/canonical-json";
 import { DESIRED_STATE_FORMAT_VERSION, maskSecrets } from "../../resources/desired-state";
 import { analyseForBackend } from "../../backends/analyse";

@@ -3,7 +3,7 @@
  * references, names, secrets, cycles — without talking to any cloud.
  */
 import type { Command } from "../command";
-import type { CliIo } from "../io";
+import type { CliIo } from "../../core/command-io";
 import { analyseForBackend } from "../../backends/analyse";
 import { STACK_FILE_HELP, parseStackArgs } from "../stack-args";
 import { loadStackFile, resolveStackFile, selectStacks } from "../stack-loader";
