@@ -283,3 +283,17 @@ export const noiseArb: fc.Arbitrary<Noise> = fc.record({
   trailingNewline: fc.boolean(),
   appendedDevices: fc.boolean(),
 });
+
+/**
+ * `desired` cut down to what a backend supporting only `kinds` could hold: objects of other kinds go,
+ * and with them every object that refers to one that went (a VM on a removed template or image).
+ */
+export function keepKinds(desired: DesiredState, kinds: readonly DesiredResource["kind"][]): DesiredState {
+  let kept = desired.resources.filter((r) => kinds.includes(r.kind));
+  for (;;) {
+    const present = new Set(kept.map((r) => r.address));
+    const next = kept.filter((r) => r.dependsOn.every((d) => present.has(d)));
+    if (next.length === kept.length) return { ...desired, resources: next };
+    kept = next;
+  }
+}

@@ -9,14 +9,27 @@ import { fingerprintLive, type LiveResource, type LiveState } from "../../src/di
 import { buildPlan } from "../../src/planner/plan-builder";
 import type { Plan } from "../../src/core/plan";
 import type { DesiredState } from "../../src/resources/desired-state";
+import type { DiffRules } from "../../src/diff/rules";
 import { openNebulaDiffRules } from "../../src/providers/opennebula/diff-rules";
-import { desiredStateArb, noiseArb } from "./arbitraries";
+import { desiredStateArb as everyKindArb, keepKinds, noiseArb } from "./arbitraries";
 import { liveOf } from "./live-of";
+import { neutralRules } from "../support/neutral-backend";
 
 const RUNS = 150;
 
-function plan(desired: DesiredState, live: LiveState, mode: "plan" | "destroy" = "plan"): Plan {
-  return buildPlan({ desired, live, rules: openNebulaDiffRules, mode });
+/**
+ * The laws that hold whatever the backend are checked against OpenNebula's rules and against the
+ * neutral test backend's (two kinds, its own operations), on declarations of the kinds each supports.
+ */
+const BACKENDS: [string, DiffRules, fc.Arbitrary<DesiredState>][] = [
+  ["opennebula", openNebulaDiffRules, everyKindArb],
+  ["neutral", neutralRules, everyKindArb.map((d) => keepKinds(d, ["VirtualNetwork", "VirtualMachine"]))],
+];
+
+const desiredStateArb = everyKindArb;
+
+function plan(desired: DesiredState, live: LiveState, mode: "plan" | "destroy" = "plan", rules: DiffRules = openNebulaDiffRules): Plan {
+  return buildPlan({ desired, live, rules, mode });
 }
 
 function changed(p: Plan): string[] {
@@ -31,42 +44,11 @@ function expectValidOrder(p: Plan): void {
   }
 }
 
-describe("diff laws", () => {
+describe("diff laws that read the faithful provider's spelling (OpenNebula)", () => {
   it("finds no difference between a declaration and the live state a faithful provider reports", () => {
     fc.assert(
       fc.property(desiredStateArb, noiseArb, (desired, noise) => {
         expect(changed(plan(desired, liveOf(desired, { noise })))).toEqual([]);
-      }),
-      { numRuns: RUNS },
-    );
-  });
-
-  it("creates everything, each after what it references, when nothing is live", () => {
-    fc.assert(
-      fc.property(desiredStateArb, (desired) => {
-        const p = plan(desired, { stack: "lab", endpoint: "e", resources: [], fingerprint: fingerprintLive([]) });
-        expect(p.changes.every((c) => c.action === "create")).toBe(true);
-        expect(p.changes.map((c) => c.address).sort()).toEqual(desired.resources.map((r) => r.address).sort());
-        expectValidOrder(p);
-        for (const c of p.changes) {
-          const declared = desired.resources.find((r) => r.address === c.address)!;
-          // What it declares, plus what it inherits from its template (a VM uses the template's images).
-          expect(c.dependsOn).toEqual(expect.arrayContaining(declared.dependsOn));
-        }
-      }),
-      { numRuns: RUNS },
-    );
-  });
-
-  it("destroys every live object, users before what they use", () => {
-    fc.assert(
-      fc.property(desiredStateArb, (desired) => {
-        const live = liveOf(desired);
-        const p = plan(desired, live, "destroy");
-        expect(p.changes.every((c) => c.action === "delete")).toBe(true);
-        expect(p.changes).toHaveLength(live.resources.length);
-        const position = new Map(p.changes.map((c, i) => [c.address, i]));
-        for (const r of live.resources) for (const used of r.dependsOn) expect(position.get(r.address)!).toBeLessThan(position.get(used)!);
       }),
       { numRuns: RUNS },
     );
@@ -92,14 +74,49 @@ describe("diff laws", () => {
       { numRuns: RUNS },
     );
   });
+});
+
+describe.each(BACKENDS)("diff laws on any backend (%s)", (_name, backendRules, arb) => {
+  const planOn = (desired: DesiredState, live: LiveState, mode: "plan" | "destroy" = "plan") => plan(desired, live, mode, backendRules);
+
+  it("creates everything, each after what it references, when nothing is live", () => {
+    fc.assert(
+      fc.property(arb, (desired) => {
+        const p = planOn(desired, { stack: "lab", endpoint: "e", resources: [], fingerprint: fingerprintLive([]) });
+        expect(p.changes.every((c) => c.action === "create")).toBe(true);
+        expect(p.changes.map((c) => c.address).sort()).toEqual(desired.resources.map((r) => r.address).sort());
+        expectValidOrder(p);
+        for (const c of p.changes) {
+          const declared = desired.resources.find((r) => r.address === c.address)!;
+          // What it declares, plus what it inherits from its template (a VM uses the template's images).
+          expect(c.dependsOn).toEqual(expect.arrayContaining(declared.dependsOn));
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("destroys every live object, users before what they use", () => {
+    fc.assert(
+      fc.property(arb, (desired) => {
+        const live = liveOf(desired);
+        const p = planOn(desired, live, "destroy");
+        expect(p.changes.every((c) => c.action === "delete")).toBe(true);
+        expect(p.changes).toHaveLength(live.resources.length);
+        const position = new Map(p.changes.map((c, i) => [c.address, i]));
+        for (const r of live.resources) for (const used of r.dependsOn) expect(position.get(r.address)!).toBeLessThan(position.get(used)!);
+      }),
+      { numRuns: RUNS },
+    );
+  });
 
   it("is deterministic", () => {
     fc.assert(
-      fc.property(desiredStateArb, desiredStateArb, (a, b) => {
+      fc.property(arb, arb, (a, b) => {
         const live = liveOf(b);
         const outcome = () => {
           try {
-            return JSON.stringify(plan(a, live));
+            return JSON.stringify(planOn(a, live));
           } catch (error) {
             return `error: ${String(error)}`;
           }
@@ -112,10 +129,10 @@ describe("diff laws", () => {
 
   it("plans any declaration against the live state of any other, in a valid order, or refuses with a hyperplan error", () => {
     fc.assert(
-      fc.property(desiredStateArb, desiredStateArb, (a, b) => {
+      fc.property(arb, arb, (a, b) => {
         let p: Plan;
         try {
-          p = plan(a, liveOf(b));
+          p = planOn(a, liveOf(b));
         } catch (error) {
           expect(isHyperplanError(error), String(error)).toBe(true);
           return;
@@ -172,12 +189,14 @@ function corrupt(resource: LiveResource, where: number, value: unknown, key: num
   return r as unknown as LiveResource;
 }
 
-describe("malformed live input", () => {
+describe.each(BACKENDS)("malformed live input (%s)", (_name, backendRules, arb) => {
+  const planOn = (desired: DesiredState, live: LiveState, mode: "plan" | "destroy" = "plan") => plan(desired, live, mode, backendRules);
+
   it("never crashes the diff: it plans, or refuses with a hyperplan error", () => {
     fc.assert(
       fc.property(
-        desiredStateArb,
-        desiredStateArb,
+        arb,
+        arb,
         fc.array(fc.tuple(fc.nat(), fc.nat(), junk, fc.nat()), { minLength: 1, maxLength: 4 }),
         (desired, other, corruptions) => {
           const live = liveOf(other);
@@ -187,7 +206,7 @@ describe("malformed live input", () => {
             live.resources[i] = corrupt(live.resources[i]!, where, value, key);
           }
           try {
-            const p = plan(desired, live);
+            const p = planOn(desired, live);
             JSON.stringify(p);
           } catch (error) {
             expect(isHyperplanError(error), String((error as Error)?.stack ?? error)).toBe(true);
@@ -200,9 +219,9 @@ describe("malformed live input", () => {
 
   it("refuses a live state whose envelope is unusable with a hyperplan error", () => {
     fc.assert(
-      fc.property(desiredStateArb, junk, (desired, value) => {
+      fc.property(arb, junk, (desired, value) => {
         try {
-          plan(desired, { stack: "lab", endpoint: "e", fingerprint: "f", resources: value } as unknown as LiveState);
+          planOn(desired, { stack: "lab", endpoint: "e", fingerprint: "f", resources: value } as unknown as LiveState);
         } catch (error) {
           expect(isHyperplanError(error), String(error)).toBe(true);
         }
