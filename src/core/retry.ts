@@ -163,10 +163,12 @@ export interface CallRetry {
   call: string;
   /** The change the call belongs to; none for the reads of a plan. */
   address?: string;
+  /** The attempt that failed (1 = the first). */
   attempt: number;
   /** The error, in words. */
   message: string;
   retryInMs: number;
+  /** How long the call is retried before it is given up. */
   giveUpInMs: number;
 }
 

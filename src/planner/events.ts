@@ -7,6 +7,7 @@
  * run on a fake clock renders the same bytes every time.
  */
 import type { Action } from "../core/action";
+import type { CallRetry } from "../core/retry";
 
 /** A value a change or a stack publishes after apply (an IP, an id, a port). */
 export type OutputValue = string | number | boolean;
@@ -119,19 +120,9 @@ export interface PollRetryEvent {
 }
 
 /** A call failed on a lost or busy cloud (refused, reset, a 5xx, INTERNAL, LOCKED) and will be sent again. */
-export interface CallRetryEvent {
+export interface CallRetryEvent extends CallRetry {
   type: "call-retry";
   at: number;
-  /** The backend's name of the call. */
-  call: string;
-  /** The change it belongs to; absent for the reads of the plan. */
-  address?: string;
-  /** The attempt that failed (1 = the first). */
-  attempt: number;
-  message: string;
-  retryInMs: number;
-  /** How long the call is retried before it is given up. */
-  giveUpInMs: number;
 }
 
 export interface OutputsEvent {

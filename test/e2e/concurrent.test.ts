@@ -8,14 +8,13 @@ import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { main } from "../../src/cli/main";
 import { OneClient } from "../../src/providers/opennebula/client";
 import { readOwned } from "../../src/providers/opennebula/reader";
 import { OpenNebulaStackLocks } from "../../src/providers/opennebula/stack-lock";
 import { currentHolder } from "../../src/planner/stack-lock";
 import { parseDocumentPool } from "../../src/providers/opennebula/records";
 import { startOneSimulator, type RunningOneSimulator } from "../../src/sim/opennebula/index";
-import { captureIo } from "../support/cli-io";
+import { oneEnv, runCli } from "../support/cli-io";
 
 const examples = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "examples", "stacks");
 const DECLARED = ["lab/debian-12", "lab/lab-1", "lab/lab-2", "lab/lab-3", "lab/lab-net", "lab/lab-scratch", "lab/lab-small", "lab/lab-ssh"];
@@ -26,11 +25,7 @@ describe("two applies of one stack at once", () => {
   let sim: RunningOneSimulator;
   let client: OneClient;
 
-  const run = async (...argv: string[]) => {
-    const io = captureIo({ cwd: dir, env: { ONE_XMLRPC: sim.url, ONE_AUTH: join(dir, "one_auth"), NO_COLOR: "1" } });
-    const code = await main(argv, io);
-    return { code, out: io.out(), err: io.err() };
-  };
+  const run = (...argv: string[]) => runCli(argv, { cwd: dir, env: oneEnv(sim.url, dir) });
   const owned = async () => {
     const { owned: objects, addresses } = await readOwned(client, "lab");
     return Object.entries(objects)

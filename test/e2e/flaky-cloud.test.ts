@@ -13,7 +13,7 @@ import { OneClient } from "../../src/providers/opennebula/client";
 import { readOwned } from "../../src/providers/opennebula/reader";
 import { templateVectors } from "../../src/providers/opennebula/template-syntax";
 import { startOneSimulator, type FaultRule, type RunningOneSimulator } from "../../src/sim/opennebula/index";
-import { captureIo } from "../support/cli-io";
+import { captureIo, oneEnv, runCli } from "../support/cli-io";
 
 const examples = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "examples", "stacks");
 
@@ -26,11 +26,7 @@ describe("a flaky cloud", () => {
     sim = await startOneSimulator({ port: options.port ?? 0, delays: { bootMs: 300 }, stateFile: join(dir, "world.json"), ...(options.faults ? { faults: options.faults } : {}) });
     url = sim.url;
   };
-  const run = async (...argv: string[]) => {
-    const io = captureIo({ cwd: dir, env: { ONE_XMLRPC: url, ONE_AUTH: join(dir, "one_auth"), NO_COLOR: "1" } });
-    const code = await main(argv, io);
-    return { code, out: io.out(), err: io.err() };
-  };
+  const run = (...argv: string[]) => runCli(argv, { cwd: dir, env: oneEnv(url, dir) });
   /** The stack's VMs in the cloud, by address, each with its NIC count: a duplicate shows as two entries. */
   const vmsByAddress = async () => {
     const client = new OneClient({ endpoint: url, session: "oneadmin:opennebula" });

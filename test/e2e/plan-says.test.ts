@@ -8,11 +8,10 @@ import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { main } from "../../src/cli/main";
 import { OneClient } from "../../src/providers/opennebula/client";
 import type { Plan } from "../../src/core/plan";
 import { startOneSimulator, type RunningOneSimulator } from "../../src/sim/opennebula/index";
-import { captureIo } from "../support/cli-io";
+import { oneEnv, runCli } from "../support/cli-io";
 
 const examples = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "examples", "stacks");
 
@@ -21,11 +20,7 @@ describe("the plan says what apply will do", () => {
   let sim: RunningOneSimulator;
   let client: OneClient;
 
-  const run = async (...argv: string[]) => {
-    const io = captureIo({ cwd: dir, env: { ONE_XMLRPC: sim.url, ONE_AUTH: join(dir, "one_auth"), NO_COLOR: "1" } });
-    const code = await main(argv, io);
-    return { code, out: io.out(), err: io.err() };
-  };
+  const run = (...argv: string[]) => runCli(argv, { cwd: dir, env: oneEnv(sim.url, dir) });
   const planJson = async (...extra: string[]) => JSON.parse((await run("plan", "lab.ts", "--json", ...extra)).out) as Plan;
   const idOf = (plan: Plan, address: string) => Number(plan.changes.find((c) => c.address === address)!.id);
   const active = (plan: Plan) => plan.changes.filter((c) => c.action !== "noop").map((c) => `${c.action} ${c.address}`);

@@ -8,11 +8,10 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { main } from "../../src/cli/main";
 import { OneClient } from "../../src/providers/opennebula/client";
 import type { Plan, ResourceChange } from "../../src/core/plan";
 import { startOneSimulator, type RunningOneSimulator } from "../../src/sim/opennebula/index";
-import { captureIo } from "../support/cli-io";
+import { oneEnv, runCli } from "../support/cli-io";
 
 const examples = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "examples", "stacks");
 
@@ -26,11 +25,7 @@ describe("apply of a saved plan", () => {
   let sim: RunningOneSimulator;
   let client: OneClient;
 
-  const run = async (...argv: string[]) => {
-    const io = captureIo({ cwd: dir, env: { ONE_XMLRPC: sim.url, ONE_AUTH: join(dir, "one_auth"), NO_COLOR: "1" } });
-    const code = await main(argv, io);
-    return { code, out: io.out(), err: io.err() };
-  };
+  const run = (...argv: string[]) => runCli(argv, { cwd: dir, env: oneEnv(sim.url, dir) });
   const readPlan = (): Plan => JSON.parse(readFileSync(join(dir, "plan.json"), "utf8")) as Plan;
   const writePlan = (plan: Plan) => writeFileSync(join(dir, "plan.json"), JSON.stringify(plan, null, 2));
   const editStack = (from: string, to: string, file = "lab-v2.ts") => {

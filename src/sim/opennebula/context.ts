@@ -5,7 +5,7 @@
  */
 import type { XmlRpcValue } from "../../xmlrpc/index";
 import { ErrorCode, OBJECT_NAMES, OneFailure, apiError, actionError, internalError, notFound, type ObjectKind } from "./failure";
-import { AuthOp, checkLock } from "./lock-check";
+import { AuthOp, checkLock, type AuthOpLevel } from "./lock-check";
 import type { Params } from "./params";
 import type { Pool, PoolWindow } from "./pool";
 import type { OwnedRecord } from "./records";
@@ -88,6 +88,13 @@ export function updatedTemplate(current: Template, text: string, type: number): 
 export function must<R extends { id: number; uid: number; gid: number; name: string }>(pool: Pool<R>, kind: ObjectKind, id: number): R {
   const r = pool.get(id);
   if (!r) throw notFound(kind, id);
+  return r;
+}
+
+/** The object a call acts on, checked against its lock for the level the call needs (lock-check.ts). */
+export function mustAuthorized<R extends OwnedRecord>(pool: Pool<R>, kind: ObjectKind, id: number, op: AuthOpLevel): R {
+  const r = must(pool, kind, id);
+  checkLock(r, kind, op);
   return r;
 }
 

@@ -14,6 +14,7 @@
  *   and filters `type = <type>` (`DocumentPoolInfoXRPC`, `RequestManagerPoolInfoFilter.cc` 6.10).
  */
 import {
+  mustAuthorized,
   applyRename,
   both,
   must,
@@ -28,7 +29,7 @@ import {
   type MethodTable,
 } from "./context";
 import { ErrorCode, OneFailure } from "./failure";
-import { AuthOp, checkLock } from "./lock-check";
+import { AuthOp } from "./lock-check";
 import { lockMethods } from "./locks";
 import type { DocumentRecord } from "./records";
 import { tGet, tRemove } from "./template-ops";
@@ -49,9 +50,7 @@ function piece(world: World, d: DocumentRecord): string {
 
 /** The document a manage call acts on, checked against its lock. */
 function mustManage(world: World, id: number): DocumentRecord {
-  const d = must(world.documents, "document", id);
-  checkLock(d, "document", AuthOp.MANAGE);
-  return d;
+  return mustAuthorized(world.documents, "document", id, AuthOp.MANAGE);
 }
 
 export const documentMethods: MethodTable = {

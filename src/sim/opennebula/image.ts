@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import {
+  mustAuthorized,
   applyRename,
   both,
   type MethodTable,
@@ -20,7 +21,7 @@ import {
   writer,
 } from "./context";
 import { ErrorCode, OneFailure, actionError, allocateError, deleteError, notFound } from "./failure";
-import { AuthOp, checkLock } from "./lock-check";
+import { AuthOp } from "./lock-check";
 import { lockMethods } from "./locks";
 import { lowerBound, sortedInsert, sortedRemove, type Pool } from "./pool";
 import type { DatastoreRecord, ImageRecord, OwnedRecord } from "./records";
@@ -378,9 +379,7 @@ function remove(world: World, img: ImageRecord): number {
  * one (the request classes' default `auth_op`, `RequestManagerImage.cc` 6.10, `ImageAPI` 7.x).
  */
 function mustImage(world: World, id: number): ImageRecord {
-  const img = must(world.images, "image", id);
-  checkLock(img, "image", AuthOp.MANAGE);
-  return img;
+  return mustAuthorized(world.images, "image", id, AuthOp.MANAGE);
 }
 
 export const imageMethods: MethodTable = {

@@ -4,6 +4,7 @@
  * split in vm-build.ts.
  */
 import {
+  mustAuthorized,
   applyChmod,
   applyChown,
   applyRename,
@@ -18,7 +19,7 @@ import {
   type MethodTable,
 } from "./context";
 import { allocateError, apiError, internalError } from "./failure";
-import { AuthOp, checkLock, type AuthOpLevel } from "./lock-check";
+import { AuthOp, type AuthOpLevel } from "./lock-check";
 import { lockMethods } from "./locks";
 import type { VmRecord } from "./records";
 import { syncVmSecurityGroups } from "./secgroup";
@@ -119,9 +120,7 @@ export function createVm(world: World, input: Template, hold: boolean): number {
  * Operations Permissions"; `RequestAttributes::set_auth_op`).
  */
 function vmOf(world: World, id: number, op: AuthOpLevel): VmRecord {
-  const vm = must(world.vms, "vm", id);
-  checkLock(vm, "vm", op);
-  return vm;
+  return mustAuthorized(world.vms, "vm", id, op);
 }
 
 /** The level one.vm.action needs: resched/unresched are admin operations, every other action manage. */

@@ -14,6 +14,7 @@ import {
   takeLease,
 } from "./address-range";
 import {
+  mustAuthorized,
   applyRename,
   both,
   type MethodTable,
@@ -30,7 +31,7 @@ import {
 } from "./context";
 import { ErrorCode, OneFailure, actionError, allocateError, deleteError, notFound } from "./failure";
 import { logTime } from "./image";
-import { AuthOp, checkLock, type AuthOpLevel } from "./lock-check";
+import { AuthOp, type AuthOpLevel } from "./lock-check";
 import { lockMethods } from "./locks";
 import type { Pool } from "./pool";
 import type { AddressRange, OwnedRecord, VnetRecord } from "./records";
@@ -362,9 +363,7 @@ function arFrom(p: string): TemplateVector {
  * `src/rm/api/VirtualNetworkAPI.{h,cc}`).
  */
 function mustVnet(world: World, id: number, op: AuthOpLevel): VnetRecord {
-  const vn = must(world.vnets, "vnet", id);
-  checkLock(vn, "vnet", op);
-  return vn;
+  return mustAuthorized(world.vnets, "vnet", id, op);
 }
 
 export const vnetMethods: MethodTable = {
