@@ -73,3 +73,15 @@ export function formatDateTime(date: Date): string | undefined {
 function pad(n: number, width: number): string {
   return String(n).padStart(width, "0");
 }
+
+/**
+ * Formats a Date as xapi writes a `dateTime.iso8601` (`ocaml/libs/clock/date.ml`):
+ * `YYYYMMDDTHH:MM:SSZ` in UTC, whole seconds (milliseconds dropped). Returns undefined for an
+ * invalid Date or a year outside 0–9999.
+ */
+export function formatDateTimeXapi(date: Date): string | undefined {
+  const time = date.getTime();
+  if (Number.isNaN(time)) return undefined;
+  const text = formatDateTime(new Date(time - date.getUTCMilliseconds()));
+  return text === undefined ? undefined : `${text}Z`;
+}

@@ -1,13 +1,19 @@
 /**
- * Encoding XML-RPC calls, responses and faults.
+ * Encoding XML-RPC calls, responses and faults, in one of two styles.
  *
- * The layout follows xmlrpc-c, the library oned answers with: an XML declaration, CRLF line ends,
- * one `<param>` per line, each array item and struct member on its own line. Strings are always
- * entity-escaped, never wrapped in CDATA (a CDATA wrapper breaks on values that themselves contain
- * `]]>`, which OpenNebula's own XML documents do).
+ * `xmlrpc-c` (the default) follows the library oned answers with: an XML declaration, CRLF line
+ * ends, one `<param>` per line, each array item and struct member on its own line, strings in
+ * `<string>`. Strings are always entity-escaped, never wrapped in CDATA (a CDATA wrapper breaks on
+ * values that themselves contain `]]>`, which OpenNebula's own XML documents do).
+ *
+ * `xapi` follows the XML-RPC writer XenServer's xapi answers with (mirage/ocaml-rpc `xmlrpc.ml`):
+ * `<?xml version="1.0"?>`, no whitespace between tags, strings as untyped `<value>text</value>`
+ * (`<value></value>` when empty), whole numbers as untyped 64-bit strings (`<value>42</value>`;
+ * `<i4>` only through XmlRpcI4), doubles printed as `%.16g`, `dateTime.iso8601` as
+ * `YYYYMMDDTHH:MM:SSZ`. Strict readers (the npm `xen-api` client's) accept nothing else.
  */
 import { hasErrorCode } from "../errors";
-import { formatDateTime } from "./date-time";
+import { formatDateTime, formatDateTimeXapi } from "./date-time";
 import { escapeXml } from "./escape";
 import { XmlRpcEncodeError } from "./errors";
 import { StringBuilder } from "./string-builder";
@@ -15,13 +21,16 @@ import {
   MAX_NESTING,
   isXmlRpcStruct,
   wrapperKind,
+  type EncodedValue,
   type EscapedString,
   type XmlRpcDouble,
+  type XmlRpcI4,
   type XmlRpcI8,
   type XmlRpcValue,
 } from "./values";
 
 const PROLOG = '<?xml version="1.0" encoding="UTF-8"?>\r\n';
+const XAPI_PROLOG = '<?xml version="1.0"?>';
 /** The method name characters the XML-RPC spec allows. */
 const METHOD_NAME = /^[A-Za-z0-9_.:/]+$/;
 const INT32_MIN = -2147483648;
@@ -29,53 +38,108 @@ const INT32_MAX = 2147483647;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
-export function encodeCall(method: string, params: readonly XmlRpcValue[]): string {
+/** Which writer's layout and value types to follow (see the top of this file). */
+export type XmlRpcStyle = "xmlrpc-c" | "xapi";
+
+export interface EncodeOptions {
+  /** Default `xmlrpc-c`. */
+  style?: XmlRpcStyle;
+}
+
+export function encodeCall(method: string, params: readonly XmlRpcValue[], options: EncodeOptions = {}): string {
   if (typeof method !== "string" || !METHOD_NAME.test(method)) {
     throw new XmlRpcEncodeError(
       `method name ${JSON.stringify(method)} is not one the XML-RPC spec allows (letters, digits, _ . : /)`,
       { path: "methodName" },
     );
   }
-  const encoder = new ValueEncoder("params");
+  const encoder = new ValueEncoder("params", styleOf(options));
   const out = encoder.out;
-  out.append(`${PROLOG}<methodCall>\r\n<methodName>${method}</methodName>\r\n<params>\r\n`);
+  const nl = encoder.nl;
+  out.append(`${encoder.xapi ? XAPI_PROLOG : PROLOG}<methodCall>${nl}<methodName>${method}</methodName>${nl}<params>${nl}`);
   params.forEach((param, i) => {
     out.append("<param>");
     encoder.item(param, i);
-    out.append("</param>\r\n");
+    out.append(`</param>${nl}`);
   });
-  out.append("</params>\r\n</methodCall>\r\n");
+  out.append(`</params>${nl}</methodCall>${nl}`);
   return out.toString();
 }
 
-export function encodeResponse(value: XmlRpcValue): string {
-  const encoder = new ValueEncoder("value");
+export function encodeResponse(value: XmlRpcValue, options: EncodeOptions = {}): string {
+  const encoder = new ValueEncoder("value", styleOf(options));
   const out = encoder.out;
-  out.append(`${PROLOG}<methodResponse>\r\n<params>\r\n<param>`);
+  const nl = encoder.nl;
+  out.append(`${encoder.xapi ? XAPI_PROLOG : PROLOG}<methodResponse>${nl}<params>${nl}<param>`);
   encoder.value(value);
-  out.append("</param>\r\n</params>\r\n</methodResponse>\r\n");
+  out.append(`</param>${nl}</params>${nl}</methodResponse>${nl}`);
   return out.toString();
 }
 
-export function encodeFault(code: number, message: string): string {
+/** One `<value>…</value>` element on its own, e.g. to cache a record and splice it in later (EncodedValue). */
+export function encodeValue(value: XmlRpcValue, options: EncodeOptions = {}): string {
+  const encoder = new ValueEncoder("value", styleOf(options));
+  encoder.value(value);
+  return encoder.out.toString();
+}
+
+export function encodeFault(code: number, message: string, options: EncodeOptions = {}): string {
   if (!Number.isInteger(code) || code < INT32_MIN || code > INT32_MAX) {
     throw new XmlRpcEncodeError(`fault code ${String(code)} is not a 32-bit integer`, { path: "faultCode" });
   }
-  const encoder = new ValueEncoder("faultString");
+  const encoder = new ValueEncoder("faultString", styleOf(options));
   const out = encoder.out;
+  const nl = encoder.nl;
   out.append(
-    `${PROLOG}<methodResponse>\r\n<fault>\r\n<value><struct>\r\n` +
-      `<member><name>faultCode</name>\r\n<value><i4>${code}</i4></value></member>\r\n` +
-      `<member><name>faultString</name>\r\n`,
+    `${encoder.xapi ? XAPI_PROLOG : PROLOG}<methodResponse>${nl}<fault>${nl}<value><struct>${nl}` +
+      `<member><name>faultCode</name>${nl}<value><i4>${code}</i4></value></member>${nl}` +
+      `<member><name>faultString</name>${nl}`,
   );
   encoder.value(message);
-  out.append("</member>\r\n</struct></value>\r\n</fault>\r\n</methodResponse>\r\n");
+  out.append(`</member>${nl}</struct></value>${nl}</fault>${nl}</methodResponse>${nl}`);
   return out.toString();
+}
+
+function styleOf(options: EncodeOptions): XmlRpcStyle {
+  const style = options.style ?? "xmlrpc-c";
+  if (style !== "xmlrpc-c" && style !== "xapi") throw new TypeError(`unknown XML-RPC style ${JSON.stringify(style)} (expected xmlrpc-c or xapi)`);
+  return style;
+}
+
+/**
+ * C's `%.16g`, as xapi prints a double: 16 significant digits, trailing zeros dropped, exponent
+ * form (`1e+20`, `1e-05`) when the exponent is below -4 or at least 16. A value exactly halfway at
+ * the 16th digit rounds away from zero here where glibc rounds to even; no 16-digit value of the
+ * API (progress, utilisation) is such a tie.
+ */
+export function formatDoubleG16(value: number): string {
+  if (value === 0) return Object.is(value, -0) ? "-0" : "0";
+  const exponential = value.toExponential(15);
+  const at = exponential.indexOf("e");
+  const exponent = Number(exponential.slice(at + 1));
+  if (exponent < -4 || exponent >= 16) {
+    const mantissa = dropTrailingZeros(exponential.slice(0, at));
+    const magnitude = Math.abs(exponent);
+    return `${mantissa}e${exponent < 0 ? "-" : "+"}${magnitude < 10 ? `0${magnitude}` : magnitude}`;
+  }
+  return dropTrailingZeros(value.toFixed(15 - exponent));
+}
+
+function dropTrailingZeros(digits: string): string {
+  if (!digits.includes(".")) return digits;
+  let end = digits.length;
+  while (digits.charCodeAt(end - 1) === 0x30) end--;
+  if (digits.charCodeAt(end - 1) === 0x2e) end--;
+  return digits.slice(0, end);
 }
 
 /** Appends the XML of values to `out`. */
 class ValueEncoder {
   readonly out = new StringBuilder();
+  /** The xapi style: compact, untyped strings and 64-bit integers. */
+  readonly xapi: boolean;
+  /** What separates elements: CRLF for xmlrpc-c, nothing for xapi. */
+  readonly nl: string;
   /** Arrays and structs being encoded, to refuse a cycle instead of recursing forever. */
   private readonly open = new Set<object>();
   /**
@@ -84,7 +148,13 @@ class ValueEncoder {
    */
   private readonly trail: Array<string | number> = [];
 
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    style: XmlRpcStyle = "xmlrpc-c",
+  ) {
+    this.xapi = style === "xapi";
+    this.nl = this.xapi ? "" : "\r\n";
+  }
 
   /** Appends `<value>…</value>` for item `index` below the current value. */
   item(value: XmlRpcValue, index: number | string): void {
@@ -98,6 +168,12 @@ class ValueEncoder {
     const out = this.out;
     switch (typeof value) {
       case "string":
+        if (this.xapi) {
+          out.append("<value>");
+          out.append(this.escape(value));
+          out.append("</value>");
+          return;
+        }
         out.append("<value><string>");
         out.append(this.escape(value));
         out.append("</string></value>");
@@ -106,6 +182,10 @@ class ValueEncoder {
         this.number(value);
         return;
       case "bigint":
+        if (this.xapi) {
+          out.append(`<value>${this.int64(value)}</value>`);
+          return;
+        }
         out.append("<value><i8>");
         out.append(this.int64(value));
         out.append("</i8></value>");
@@ -130,21 +210,29 @@ class ValueEncoder {
     switch (wrapperKind(value)) {
       case "escaped":
         // Already escaped: emitted as it stands, never rescanned (it may be tens of megabytes).
-        out.append("<value><string>");
+        out.append(this.xapi ? "<value>" : "<value><string>");
         out.append((value as EscapedString).raw);
-        out.append("</string></value>");
+        out.append(this.xapi ? "</value>" : "</string></value>");
         return;
       case "i8":
-        out.append(`<value><i8>${this.forcedI8((value as XmlRpcI8).value)}</i8></value>`);
+        if (this.xapi) out.append(`<value>${this.forcedI8((value as XmlRpcI8).value)}</value>`);
+        else out.append(`<value><i8>${this.forcedI8((value as XmlRpcI8).value)}</i8></value>`);
+        return;
+      case "i4":
+        out.append(`<value><i4>${this.forcedI4((value as XmlRpcI4).value)}</i4></value>`);
         return;
       case "double":
         out.append(`<value><double>${this.double((value as XmlRpcDouble).value)}</double></value>`);
+        return;
+      case "encoded":
+        // A `<value>` rendered earlier (a cached record): spliced in as it stands.
+        out.append((value as EncodedValue).xml);
         return;
       case undefined:
         break;
     }
     if (value instanceof Date) {
-      const text = formatDateTime(value);
+      const text = this.xapi ? formatDateTimeXapi(value) : formatDateTime(value);
       if (text === undefined) throw this.error("invalid Date or year outside 0–9999");
       out.append(`<value><dateTime.iso8601>${text}</dateTime.iso8601></value>`);
       return;
@@ -170,10 +258,11 @@ class ValueEncoder {
   private array(items: XmlRpcValue[]): void {
     this.enter(items);
     const out = this.out;
-    out.append("<value><array><data>\r\n");
+    const nl = this.nl;
+    out.append(`<value><array><data>${nl}`);
     for (let i = 0; i < items.length; i++) {
       this.item(items[i] as XmlRpcValue, i);
-      out.append("\r\n");
+      if (nl) out.append(nl);
     }
     out.append("</data></array></value>");
     this.open.delete(items);
@@ -182,16 +271,17 @@ class ValueEncoder {
   private struct(struct: { [member: string]: XmlRpcValue }): void {
     this.enter(struct);
     const out = this.out;
-    out.append("<value><struct>\r\n");
+    const nl = this.nl;
+    out.append(`<value><struct>${nl}`);
     for (const name of Object.keys(struct)) {
       const member = struct[name] as XmlRpcValue;
       this.trail.push(name);
       if (member === undefined) throw this.error("undefined has no XML-RPC type");
       out.append("<member><name>");
       out.append(this.escape(name));
-      out.append("</name>\r\n");
+      out.append(`</name>${nl}`);
       this.value(member);
-      out.append("</member>\r\n");
+      out.append(`</member>${nl}`);
       this.trail.pop();
     }
     out.append("</struct></value>");
@@ -206,6 +296,11 @@ class ValueEncoder {
 
   private number(value: number): void {
     if (Number.isInteger(value) && !Object.is(value, -0)) {
+      if (this.xapi && Number.isSafeInteger(value)) {
+        // xapi's ints are 64-bit and travel untyped: a string to every reader.
+        this.out.append(`<value>${value}</value>`);
+        return;
+      }
       if (value >= INT32_MIN && value <= INT32_MAX) {
         this.out.append(`<value><i4>${value}</i4></value>`);
         return;
@@ -223,8 +318,16 @@ class ValueEncoder {
     if (typeof value !== "number" || !Number.isFinite(value)) {
       throw this.error(`${String(value)} is not a finite number`);
     }
+    if (this.xapi) return formatDoubleG16(value);
     // The shortest text that reads back as the same double (exponent form for very large/small).
     return Object.is(value, -0) ? "-0" : String(value);
+  }
+
+  private forcedI4(value: number): string {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < INT32_MIN || value > INT32_MAX) {
+      throw this.error(`${String(value)} is not a 32-bit integer, so it cannot be an <i4>`);
+    }
+    return String(value === 0 ? 0 : value);
   }
 
   private forcedI8(value: number | bigint): string {

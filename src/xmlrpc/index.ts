@@ -1,15 +1,17 @@
 // hyperplan's XML-RPC codec, shared by the OpenNebula client and simulator (and later XenAPI, Gandi).
 export {
+  EncodedValue,
   EscapedString,
   MAX_NESTING,
   XmlRpcDouble,
+  XmlRpcI4,
   XmlRpcI8,
   isXmlRpcStruct,
   type XmlRpcStruct,
   type XmlRpcValue,
 } from "./values";
 export { escapeXml, normalizeLineEnds, unescapeUtf8, unescapeXml } from "./escape";
-export { encodeCall, encodeFault, encodeResponse } from "./encode";
+export { encodeCall, encodeFault, encodeResponse, encodeValue, formatDoubleG16, type EncodeOptions, type XmlRpcStyle } from "./encode";
 export { decodeCall, decodeResponse, type DecodeOptions, type DecodedResponse } from "./decode";
 export {
   XmlRpcEncodeError,
@@ -17,4 +19,4 @@ export {
   type XmlRpcEncodeErrorOptions,
   type XmlRpcParseErrorOptions,
 } from "./errors";
-export { formatDateTime, parseDateTime } from "./date-time";
+export { formatDateTime, formatDateTimeXapi, parseDateTime } from "./date-time";

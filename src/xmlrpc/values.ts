@@ -19,6 +19,8 @@ export type XmlRpcValue =
   | XmlRpcStruct
   | XmlRpcI8
   | XmlRpcDouble
+  | XmlRpcI4
+  | EncodedValue
   | EscapedString;
 
 /**
@@ -36,7 +38,7 @@ export interface XmlRpcStruct {
  * load through tsx, so a second copy of this module can exist in one process.
  */
 export const XMLRPC_WRAPPER = Symbol.for("hyperplan.xmlrpc.wrapper");
-export type XmlRpcWrapperKind = "i8" | "double" | "escaped";
+export type XmlRpcWrapperKind = "i8" | "i4" | "double" | "escaped" | "encoded";
 
 /** The wrapper kind of a value, or undefined for a plain value. */
 export function wrapperKind(value: unknown): XmlRpcWrapperKind | undefined {
@@ -50,6 +52,29 @@ export class XmlRpcI8 {
     return "i8";
   }
   constructor(readonly value: number | bigint) {}
+}
+
+/**
+ * Forces `<i4>` in every style. The xapi style writes whole numbers as untyped 64-bit strings and
+ * keeps `<i4>` for the few int32 values of its wire (event.from's `valid_ref_counts`).
+ */
+export class XmlRpcI4 {
+  get [XMLRPC_WRAPPER](): "i4" {
+    return "i4";
+  }
+  constructor(readonly value: number) {}
+}
+
+/**
+ * A value already encoded as one complete `<value>…</value>` element, emitted verbatim: a server
+ * can splice cached pieces (records rendered once) into a response. `xml` must be a well-formed
+ * `<value>` element in the style of the document it goes into; the encoder does not check it.
+ */
+export class EncodedValue {
+  get [XMLRPC_WRAPPER](): "encoded" {
+    return "encoded";
+  }
+  constructor(readonly xml: string) {}
 }
 
 /** Forces `<double>` when encoding (a whole number would otherwise go out as `<i4>`). */
