@@ -1,0 +1,208 @@
+/**
+ * xapi's two wires (FACTS §1.1–1.2), behind one interface: a call goes out, and what comes back is
+ * either the value or xapi's failure (code and string parameters). The client above decides what a
+ * failure means (log in again, follow the master, throw).
+ *
+ * - XML-RPC, POSTed to the base URL (`/`): every answer is a struct `{Status: "Success", Value}` or
+ *   `{Status: "Failure", ErrorDescription: [code, params…]}`, except `system.listMethods`, whose
+ *   array comes bare. xapi never answers an API error with an XML-RPC `<fault>`.
+ * - JSON-RPC, POSTed to `<base>jsonrpc`: requests are JSON-RPC 2.0 (`id` never null); a success
+ *   carries `result`, a failure `error: {code, message: CODE, data: [params]}`; a 1.0 answer
+ *   (`{result, error: null | [CODE, params…], id}`) is read too.
+ *
+ * Nothing here ever quotes a request body (it holds the session and, at login, the password); what
+ * it quotes of an answer first goes through the client's `redact`.
+ */
+import { decodeResponse, encodeCall, formatDateTime, isXmlRpcStruct, type XmlRpcValue } from "../../xmlrpc/index";
+import { wrapperKind } from "../../xmlrpc/values";
+import { hasErrorCode } from "../../errors";
+import { Transport, TransportError, printableEndpoint, type TransportOptions } from "../kit/http-transport";
+import { describeValue, isStruct, type WireValue } from "./field-types";
+import { XenProtocolError } from "./errors";
+import type { XmlRpcParseError } from "../../xmlrpc/index";
+
+export type XenTransportKind = "json-rpc" | "xml-rpc";
+export const XEN_TRANSPORT_KINDS: readonly XenTransportKind[] = ["json-rpc", "xml-rpc"];
+
+/**
+ * The wire a client speaks unless told otherwise: JSON-RPC, as measured by
+ * bench/scenarios/xenapi-transport.ts (a pool's VM records from the socket to typed records: JSON-RPC
+ * decodes several times faster than XML-RPC, its bodies are less than half the size).
+ */
+export const DEFAULT_XEN_TRANSPORT: XenTransportKind = "json-rpc";
+
+export type WireAnswer = { ok: true; value: WireValue } | { ok: false; code: string; params: string[] };
+
+export interface WireOptions extends Omit<TransportOptions, "endpoint" | "server" | "contentType"> {
+  /** The pool master's base URL, ending in "/" (`https://xen1.example.org/`). */
+  baseUrl: string;
+  /** Applied to any text of an answer an error quotes. */
+  redact: (text: string) => string;
+}
+
+export interface XenWire {
+  readonly kind: XenTransportKind;
+  readonly baseUrl: string;
+  /** The endpoint as messages print it. */
+  readonly endpoint: string;
+  /** `idempotent`: the call may be sent again on a fresh socket when a kept-alive one turns out closed. */
+  call(method: string, params: readonly XmlRpcValue[], idempotent: boolean): Promise<WireAnswer>;
+  close(): void;
+}
+
+export function createWire(kind: XenTransportKind, options: WireOptions): XenWire {
+  return kind === "json-rpc" ? new JsonRpcWire(options) : new XmlRpcWire(options);
+}
+
+class XmlRpcWire implements XenWire {
+  readonly kind = "xml-rpc" as const;
+  readonly baseUrl: string;
+  readonly endpoint: string;
+  readonly #transport: Transport;
+  readonly #redact: (text: string) => string;
+
+  constructor(options: WireOptions) {
+    const { baseUrl, redact, ...transport } = options;
+    this.baseUrl = baseUrl;
+    this.endpoint = printableEndpoint(baseUrl);
+    this.#redact = redact;
+    this.#transport = new Transport({ ...transport, endpoint: baseUrl, server: "xapi", contentType: "text/xml" });
+  }
+
+  async call(method: string, params: readonly XmlRpcValue[], idempotent: boolean): Promise<WireAnswer> {
+    const text = await this.#transport.post(method, encodeCall(method, params), idempotent);
+    let decoded;
+    try {
+      decoded = decodeResponse(text);
+    } catch (error) {
+      if (!hasErrorCode(error, "XMLRPC_PARSE")) throw error;
+      // Said without the parse error's excerpt of the document, which may hold a session ref.
+      const parse = error as XmlRpcParseError;
+      throw new TransportError(method, this.endpoint, "malformed", `the response is not valid XML-RPC (${this.#redact(parse.problem)} at byte ${parse.offset})`);
+    }
+    if (decoded.fault) {
+      throw new XenProtocolError(method, "xapi answered with an XML-RPC fault, which it never sends for an API error", { detail: this.#redact(`fault ${decoded.code}: ${decoded.message}`) });
+    }
+    // The one call whose answer is not wrapped in {Status, Value} (api_server.ml).
+    if (method === "system.listMethods") return { ok: true, value: decoded.value };
+    return statusAnswer(method, decoded.value, this.#redact);
+  }
+
+  close(): void {
+    this.#transport.close();
+  }
+}
+
+function statusAnswer(method: string, value: XmlRpcValue, redact: (text: string) => string): WireAnswer {
+  if (isXmlRpcStruct(value)) {
+    if (value.Status === "Success") {
+      if (value.Value === undefined) throw new XenProtocolError(method, "a Success answer without a Value");
+      return { ok: true, value: value.Value };
+    }
+    if (value.Status === "Failure") return failureAnswer(method, value.ErrorDescription, redact);
+  }
+  throw new XenProtocolError(method, `expected xapi's {Status, Value | ErrorDescription} struct, got ${describeValue(value)}`);
+}
+
+/** `[code, params…]`, as ErrorDescription, JSON-RPC 1.0's error and a task's error_info carry it. */
+export function failureAnswer(method: string, description: WireValue | undefined, redact: (text: string) => string): WireAnswer & { ok: false } {
+  if (!Array.isArray(description) || description.length === 0 || typeof description[0] !== "string" || description[0] === "") {
+    throw new XenProtocolError(method, `a failure whose error description is ${describeValue(description)}, not [code, params…]`);
+  }
+  return { ok: false, code: description[0], params: description.slice(1).map((p) => redact(paramText(p))) };
+}
+
+/** xapi's error parameters are strings; anything else is shown as its text. */
+function paramText(value: WireValue): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
+  return describeValue(value);
+}
+
+const XAPI_CODE = /^[A-Z][A-Z0-9_]*$/;
+
+class JsonRpcWire implements XenWire {
+  readonly kind = "json-rpc" as const;
+  readonly baseUrl: string;
+  readonly endpoint: string;
+  readonly #transport: Transport;
+  readonly #redact: (text: string) => string;
+  #nextId = 0;
+
+  constructor(options: WireOptions) {
+    const { baseUrl, redact, ...transport } = options;
+    this.baseUrl = baseUrl;
+    const url = new URL("jsonrpc", baseUrl).toString();
+    this.endpoint = printableEndpoint(url);
+    this.#redact = redact;
+    this.#transport = new Transport({ ...transport, endpoint: url, server: "xapi", contentType: "application/json" });
+  }
+
+  async call(method: string, params: readonly XmlRpcValue[], idempotent: boolean): Promise<WireAnswer> {
+    const id = ++this.#nextId;
+    const body = JSON.stringify({ jsonrpc: "2.0", method, params: params.map((p, i) => jsonParam(method, p, `params[${i}]`)), id });
+    const text = await this.#transport.post(method, body, idempotent);
+    let answer: unknown;
+    try {
+      answer = JSON.parse(text);
+    } catch (error) {
+      throw new TransportError(method, this.endpoint, "malformed", `the response is not JSON (${this.#redact((error as Error).message)})`);
+    }
+    if (!isStruct(answer)) throw new XenProtocolError(method, `expected a JSON-RPC response object, got ${describeValue(answer as WireValue)}`);
+    if (answer.id !== undefined && answer.id !== id) throw new XenProtocolError(method, `the response answers request ${JSON.stringify(answer.id)}, not ${id}`);
+    const error = answer.error;
+    if (error !== undefined && error !== null) {
+      // JSON-RPC 1.0: [CODE, params…].
+      if (Array.isArray(error)) return failureAnswer(method, error, this.#redact);
+      // JSON-RPC 2.0: {code, message: CODE, data: [params…]}.
+      if (isStruct(error) && typeof error.message === "string") {
+        if (!XAPI_CODE.test(error.message)) {
+          // The JSON-RPC layer's own refusal (-32700 parse error, -32601 …), not an API error.
+          throw new XenProtocolError(method, "the JSON-RPC layer refused the request", { detail: this.#redact(`${String(error.code)}: ${error.message}`) });
+        }
+        const data = error.data === undefined || error.data === null ? [] : error.data;
+        return failureAnswer(method, [error.message, ...(Array.isArray(data) ? data : [data])], this.#redact);
+      }
+      throw new XenProtocolError(method, `a JSON-RPC error that is ${describeValue(error)}, neither [code, params…] nor {code, message, data}`);
+    }
+    if (!("result" in answer)) throw new XenProtocolError(method, "a JSON-RPC response with neither result nor error");
+    return { ok: true, value: answer.result as WireValue };
+  }
+
+  close(): void {
+    this.#transport.close();
+  }
+}
+
+/** A call parameter as JSON: the XML-RPC wrappers become plain numbers, a Date xapi's dateTime text. */
+function jsonParam(method: string, value: XmlRpcValue, path: string): unknown {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return value;
+    case "number":
+      if (!Number.isFinite(value)) throw new XenProtocolError(method, `${path} is ${value}, which JSON cannot carry`);
+      return value;
+    case "bigint":
+      if (!Number.isSafeInteger(Number(value))) throw new XenProtocolError(method, `${path} is ${value}, past the exact integers of JSON numbers`);
+      return Number(value);
+  }
+  if (value === null) return null;
+  const kind = wrapperKind(value);
+  if (kind === "i8" || kind === "double") return jsonParam(method, (value as { value: number | bigint }).value, path);
+  if (kind === "escaped") return value.toString();
+  if (value instanceof Date) {
+    const text = formatDateTime(value);
+    if (text === undefined) throw new XenProtocolError(method, `${path} is a Date xapi cannot carry`);
+    return `${text}Z`;
+  }
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64");
+  if (Array.isArray(value)) return value.map((item, i) => jsonParam(method, item, `${path}[${i}]`));
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const converted = jsonParam(method, (value as Record<string, XmlRpcValue>)[key]!, `${path}.${key}`);
+    if (key === "__proto__") Object.defineProperty(out, key, { value: converted, enumerable: true, writable: true, configurable: true });
+    else out[key] = converted;
+  }
+  return out;
+}
