@@ -120,6 +120,8 @@ export class XenApiClient {
     let moves = 0;
     for (;;) {
       const session = await this.#currentSession(method);
+      // close() came while the login was under way: the session is about to be logged out.
+      if (this.#closing) throw new XenClientClosedError(method);
       const wire = this.#wire;
       const answer = await wire.call(method, [session, ...params], isIdempotentCall(method));
       if (answer.ok) return answer.value;
