@@ -25,9 +25,10 @@ export type XenTransportKind = "json-rpc" | "xml-rpc";
 export const XEN_TRANSPORT_KINDS: readonly XenTransportKind[] = ["json-rpc", "xml-rpc"];
 
 /**
- * The wire a client speaks unless told otherwise: JSON-RPC, as measured by
- * bench/scenarios/xenapi-transport.ts (a pool's VM records from the socket to typed records: JSON-RPC
- * decodes several times faster than XML-RPC, its bodies are less than half the size).
+ * The wire a client speaks unless told otherwise: JSON-RPC, by measurement
+ * (bench/scenarios/xenapi-transport.ts, a pool's VM records from the socket to typed records, 2 cores):
+ * 1,000 VMs in 29 ms against 154 ms over XML-RPC, 50,000 VMs in 2.9 s against 12.0 s. Its bodies are
+ * 38% of XML-RPC's (3.7 KB a VM against 9.6 KB), and JSON.parse beats any XML-RPC decoding of them.
  */
 export const DEFAULT_XEN_TRANSPORT: XenTransportKind = "json-rpc";
 
