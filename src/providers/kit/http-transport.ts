@@ -139,7 +139,8 @@ export class Transport {
       const request = lib.request(
         {
           protocol: this.url.protocol,
-          hostname: this.url.hostname,
+          // URL keeps an IPv6 address in brackets ("[::1]"); the socket wants it bare.
+          hostname: this.url.hostname.replace(/^\[(.*)\]$/, "$1"),
           port: this.url.port || (this.url.protocol === "https:" ? 443 : 80),
           path: `${this.url.pathname}${this.url.search}`,
           method: "POST",
