@@ -13,7 +13,7 @@
  * Nothing here ever quotes a request body (it holds the session and, at login, the password); what
  * it quotes of an answer first goes through the client's `redact`.
  */
-import { decodeResponse, encodeCall, formatDateTime, isXmlRpcStruct, type XmlRpcValue } from "../../xmlrpc/index";
+import { decodeResponse, encodeCall, formatDateTimeXapi, isXmlRpcStruct, type XmlRpcValue } from "../../xmlrpc/index";
 import { wrapperKind } from "../../xmlrpc/values";
 import { hasErrorCode } from "../../errors";
 import { Transport, TransportError, printableEndpoint, type TransportOptions } from "../kit/http-transport";
@@ -141,7 +141,7 @@ class JsonRpcWire implements XenWire {
 
   async call(method: string, params: readonly XmlRpcValue[], idempotent: boolean): Promise<WireAnswer> {
     const id = ++this.#nextId;
-    const body = JSON.stringify({ jsonrpc: "2.0", method, params: params.map((p, i) => jsonParam(method, p, `params[${i}]`)), id });
+    const body = `{"jsonrpc":"2.0","method":${JSON.stringify(method)},"params":[${params.map((p, i) => jsonParam(method, p, `params[${i}]`)).join(",")}],"id":${id}}`;
     const text = await this.#transport.post(method, body, idempotent);
     let answer: unknown;
     try {
@@ -175,35 +175,45 @@ class JsonRpcWire implements XenWire {
   }
 }
 
-/** A call parameter as JSON: the XML-RPC wrappers become plain numbers, a Date xapi's dateTime text. */
-function jsonParam(method: string, value: XmlRpcValue, path: string): unknown {
+/**
+ * A call parameter as JSON text. The XML-RPC wrappers say what JSON cannot on its own: a float
+ * (`XmlRpcDouble`, event.from's timeout) keeps a decimal point even when whole (`30.0`), so xapi's
+ * JSON reader takes it as the float the method declares; a Date becomes xapi's dateTime text.
+ */
+function jsonParam(method: string, value: XmlRpcValue, path: string): string {
   switch (typeof value) {
     case "string":
     case "boolean":
-      return value;
+      return JSON.stringify(value);
     case "number":
       if (!Number.isFinite(value)) throw new XenProtocolError(method, `${path} is ${value}, which JSON cannot carry`);
-      return value;
+      return String(value);
     case "bigint":
-      if (!Number.isSafeInteger(Number(value))) throw new XenProtocolError(method, `${path} is ${value}, past the exact integers of JSON numbers`);
-      return Number(value);
+      if (value < -(2n ** 63n) || value >= 2n ** 63n) throw new XenProtocolError(method, `${path} is ${value}, past xapi's 64-bit ints`);
+      return value.toString();
   }
-  if (value === null) return null;
-  const kind = wrapperKind(value);
-  if (kind === "i8" || kind === "double") return jsonParam(method, (value as { value: number | bigint }).value, path);
-  if (kind === "escaped") return value.toString();
+  if (value === null) return "null";
+  switch (wrapperKind(value)) {
+    case "i8":
+      return jsonParam(method, (value as { value: number | bigint }).value, path);
+    case "double": {
+      const n = (value as { value: number }).value;
+      if (!Number.isFinite(n)) throw new XenProtocolError(method, `${path} is ${n}, which JSON cannot carry`);
+      const text = String(n);
+      return /[.eE]/.test(text) ? text : `${text}.0`;
+    }
+    case "escaped":
+      return JSON.stringify(value.toString());
+    case undefined:
+      break;
+  }
   if (value instanceof Date) {
-    const text = formatDateTime(value);
+    const text = formatDateTimeXapi(value);
     if (text === undefined) throw new XenProtocolError(method, `${path} is a Date xapi cannot carry`);
-    return `${text}Z`;
+    return JSON.stringify(text);
   }
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64");
-  if (Array.isArray(value)) return value.map((item, i) => jsonParam(method, item, `${path}[${i}]`));
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    const converted = jsonParam(method, (value as Record<string, XmlRpcValue>)[key]!, `${path}.${key}`);
-    if (key === "__proto__") Object.defineProperty(out, key, { value: converted, enumerable: true, writable: true, configurable: true });
-    else out[key] = converted;
-  }
-  return out;
+  if (value instanceof Uint8Array) return JSON.stringify(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64"));
+  if (Array.isArray(value)) return `[${value.map((item, i) => jsonParam(method, item, `${path}[${i}]`)).join(",")}]`;
+  const members = Object.keys(value).map((key) => `${JSON.stringify(key)}:${jsonParam(method, (value as Record<string, XmlRpcValue>)[key]!, `${path}.${key}`)}`);
+  return `{${members.join(",")}}`;
 }

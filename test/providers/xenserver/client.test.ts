@@ -67,6 +67,13 @@ function leaks(value: unknown): string[] {
 
 const WIRES: XenTransportKind[] = ["json-rpc", "xml-rpc"];
 
+/** Whether this machine has an IPv6 loopback to stand a master on. */
+const IPV6_LOOPBACK = await new Promise<boolean>((resolve) => {
+  const probe = http.createServer();
+  probe.once("error", () => resolve(false));
+  probe.listen(0, "::1", () => probe.close(() => resolve(true)));
+});
+
 describe.each(WIRES)("XenApiClient sessions over %s", (wire) => {
   it("logs in with user, password, API version and originator, then prepends the session to every call", async () => {
     const f = await fake({ "VM.get_by_uuid": { value: REF.vm } });
@@ -243,6 +250,24 @@ describe("XenApiClient wire details", () => {
     expect(f.requests[0]!.body).not.toContain("null,");
   });
 
+  it("sends JSON-RPC parameters with xapi's types: 64-bit ints as numbers, dates as xapi's text, structs as objects", async () => {
+    const f = await fake({ "VDI.create": { value: REF.vdi } });
+    const record = {
+      name_label: "data",
+      SR: REF.sr,
+      virtual_size: 2n * 1024n ** 4n,
+      type: "user",
+      sharable: false,
+      other_config: { HYPERPLAN_STACK: "lab" },
+      tags: [],
+      created: new Date("2026-04-12T08:15:00.250Z"),
+    };
+    expect(await client(f.url, "json-rpc").call("VDI.create", record)).toBe(REF.vdi);
+    expect(f.requests[1]!.body).toMatch(
+      /^\{"jsonrpc":"2\.0","method":"VDI\.create","params":\["OpaqueRef:[^"]+",\{"name_label":"data","SR":"OpaqueRef:[^"]+","virtual_size":2199023255552,"type":"user","sharable":false,"other_config":\{"HYPERPLAN_STACK":"lab"\},"tags":\[\],"created":"20260412T08:15:00Z"\}\],"id":2\}$/,
+    );
+  });
+
   it("tells the JSON-RPC layer's own refusal from an API error", async () => {
     const f = await fake({ "VM.get_all": { body: '{"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found"},"id":2}' } });
     const error = (await failure(client(f.url, "json-rpc").call("VM.get_all"))) as XenProtocolError;
@@ -274,7 +299,7 @@ describe.each(WIRES)("HOST_IS_SLAVE over %s", (wire) => {
    * same scheme and port, FACTS §1.3). The master's answers come from a fake on a port of its own,
    * relayed from 127.0.0.2.
    */
-  async function pool(memberRoutes: Record<string, XapiRoute>): Promise<{ member: FakeXapi; master: FakeXapi }> {
+  async function pool(memberRoutes: Record<string, XapiRoute>, masterHost = "127.0.0.2"): Promise<{ member: FakeXapi; master: FakeXapi }> {
     const master = await fake({ "VM.get_all": { value: [REF.vm] } });
     const member = await fake(memberRoutes);
     const port = Number(new URL(member.url).port);
@@ -288,7 +313,7 @@ describe.each(WIRES)("HOST_IS_SLAVE over %s", (wire) => {
     servers.push(relay);
     await new Promise<void>((resolve, reject) => {
       relay.once("error", reject);
-      relay.listen(port, "127.0.0.2", resolve);
+      relay.listen(port, masterHost, resolve);
     });
     expect((relay.address() as AddressInfo).port).toBe(port);
     return { member, master };
@@ -314,6 +339,14 @@ describe.each(WIRES)("HOST_IS_SLAVE over %s", (wire) => {
       [LOGIN, "root"],
       ["VM.get_all", SESSION],
     ]);
+  });
+
+  it.runIf(IPV6_LOOPBACK)("brackets a master's IPv6 address in the URL", async () => {
+    const { member, master } = await pool({ [LOGIN]: { failure: ["HOST_IS_SLAVE", "::1"] } }, "::1");
+    const c = client(member.url, wire);
+    expect(await c.call("VM.get_all")).toEqual([REF.vm]);
+    expect(c.url).toBe(member.url.replace("127.0.0.1", "[::1]"));
+    expect(master.methods()).toEqual([LOGIN, "VM.get_all"]);
   });
 
   it("stops after three moves between hosts that keep naming another master", async () => {

@@ -76,6 +76,8 @@ describe.each(WIRES)("asynchronous calls over %s", (wire) => {
     ]);
     // The timeout is xapi's float: a <double> in XML-RPC.
     if (wire === "xml-rpc") expect(f.requests[2]!.body).toContain("<double>30</double>");
+    // In JSON a whole float keeps its decimal point, so it reads as a float, not an int.
+    else expect(f.requests[2]!.body).toContain('["task"],"",30.0]');
     expect(c.tasks.mode).toBe("events");
   });
 
