@@ -21,9 +21,9 @@ import type { XmlRpcValue } from "../../xmlrpc/index";
 import { XenClientClosedError, XenApiError, XenProtocolError } from "./errors";
 import { describeValue, isRef, type Ref, type WireValue } from "./field-types";
 import { decodeRecord, decodeRecordMap, type XenClass, type XenRecords } from "./records";
-import { TaskWatcher } from "./tasks";
+import { DEFAULT_EVENT_TIMEOUT_SECONDS, TaskWatcher } from "./tasks";
 import { createWire, DEFAULT_XEN_TRANSPORT, type WireAnswer, type XenTransportKind, type XenWire } from "./wire";
-import type { XenServerConfig } from "./config";
+import { XenServerConfigError, parseBaseUrl, type XenServerConfig } from "./config";
 
 /**
  * `session.login_with_password(user, password, version, originator)`: xapi takes 2 to 4 parameters.
@@ -35,11 +35,19 @@ import type { XenServerConfig } from "./config";
 export const LOGIN_API_VERSION = "2.3";
 export const DEFAULT_ORIGINATOR = "hyperplan";
 
+/** The kit transport's limit on one call unless told otherwise. */
+const DEFAULT_CALL_TIMEOUT_MS = 120_000;
+/** Room between an event.from wait and the call's own timeout, for the answer to travel. */
+const EVENT_MARGIN_MS = 5_000;
+
 /** A pool whose masters keep naming other masters is broken; three moves are more than a failover needs. */
 const MAX_MASTER_MOVES = 3;
 
 export interface XenApiClientOptions {
-  /** The pool master's base URL (`https://xen1.example.org/`); a member works too (HOST_IS_SLAVE). */
+  /**
+   * The pool master: a base URL (`https://xen1.example.org/`) or a bare host name (https). A member
+   * works too (HOST_IS_SLAVE names the master).
+   */
   url: string;
   username: string;
   password: string;
@@ -49,7 +57,7 @@ export interface XenApiClientOptions {
   ca?: string | Buffer;
   /** False accepts any certificate (a pool's self-signed one); an explicit opt-out. */
   rejectUnauthorized?: boolean;
-  /** Per call, from sending to the last byte (default 120 s; must exceed eventTimeoutSeconds). */
+  /** Per call, from sending to the last byte (default 120 s; at least eventTimeoutSeconds + 5 s). */
   timeoutMs?: number;
   maxSockets?: number;
   /** The login's originator (default "hyperplan"). */
@@ -87,7 +95,16 @@ export class XenApiClient {
     this.#password = options.password;
     this.#originator = options.originator ?? DEFAULT_ORIGINATOR;
     this.transport = options.transport ?? DEFAULT_XEN_TRANSPORT;
-    this.#wire = this.#makeWire(options.url);
+    // An event.from call waits on the server up to its timeout: the call's own limit must leave room.
+    const waitMs = (options.eventTimeoutSeconds ?? DEFAULT_EVENT_TIMEOUT_SECONDS) * 1000;
+    const callMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    if (!(waitMs > 0) || waitMs + EVENT_MARGIN_MS > callMs) {
+      throw new XenServerConfigError(`an event.from wait of ${waitMs / 1000} s does not fit in a call timeout of ${callMs / 1000} s (leave ${EVENT_MARGIN_MS / 1000} s between them)`);
+    }
+    const base = parseBaseUrl(options.url, "the XenAPI client's url");
+    base.username = "";
+    base.password = "";
+    this.#wire = this.#makeWire(base.toString());
   }
 
   /** A client for a resolved configuration (settings or environment). */

@@ -98,8 +98,13 @@ export async function readCaFile(path: string): Promise<string> {
   }
 }
 
-/** A bare host name means https on port 443, where xapi listens (TLS, usually self-signed). */
-function parseBaseUrl(given: string, where: string): URL {
+/**
+ * The base URL of a pool master as the client posts to it: a bare host name means https on port 443,
+ * where xapi listens (TLS, usually self-signed); the path ends in "/" (XML-RPC posts to the base
+ * itself, JSON-RPC to `jsonrpc` below it). Any user and password in it are kept, for the caller to
+ * take out.
+ */
+export function parseBaseUrl(given: string, where: string): URL {
   const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(given) ? given : `https://${given}/`;
   let url: URL;
   try {
@@ -109,7 +114,6 @@ function parseBaseUrl(given: string, where: string): URL {
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new XenServerConfigError(`${where} must be an http:// or https:// URL, got ${url.protocol}//`);
   if (url.search !== "" || url.hash !== "") throw new XenServerConfigError(`${where} must not carry a query or fragment`);
-  // The XML-RPC endpoint is the base itself and JSON-RPC is `jsonrpc` below it, so the base ends in "/".
   if (!url.pathname.endsWith("/")) url.pathname = `${url.pathname}/`;
   return url;
 }

@@ -10,6 +10,7 @@ import {
   XenProtocolError,
   isXenApiError,
   resolveXenServerConfig,
+  XenServerConfigError,
   type XenTransportKind,
 } from "../../../src/providers/xenserver/index";
 import { startFakeXapi, type FakeXapi, type XapiRoute } from "../../support/xapi-wire";
@@ -268,6 +269,18 @@ describe("XenApiClient wire details", () => {
     );
   });
 
+  it("posts XML-RPC to the base URL and JSON-RPC to jsonrpc below it, a base without its final slash included", async () => {
+    const f = await fake({ "VM.get_all": { value: [] } });
+    await client(`${f.url}pool-a`, "json-rpc").call("VM.get_all");
+    await client(`${f.url}pool-a`, "xml-rpc").call("VM.get_all");
+    expect(f.requests.map((r) => [r.wire, r.path])).toEqual([
+      ["json-rpc", "/pool-a/jsonrpc"],
+      ["json-rpc", "/pool-a/jsonrpc"],
+      ["xml-rpc", "/pool-a/"],
+      ["xml-rpc", "/pool-a/"],
+    ]);
+  });
+
   it("tells the JSON-RPC layer's own refusal from an API error", async () => {
     const f = await fake({ "VM.get_all": { body: '{"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found"},"id":2}' } });
     const error = (await failure(client(f.url, "json-rpc").call("VM.get_all"))) as XenProtocolError;
@@ -354,6 +367,15 @@ describe.each(WIRES)("HOST_IS_SLAVE over %s", (wire) => {
     const error = (await failure(client(f.url, wire).connect())) as XenApiError;
     expect([error.code, error.params]).toEqual(["HOST_IS_SLAVE", ["127.0.0.1"]]);
     expect(f.methods()).toEqual([LOGIN, LOGIN, LOGIN, LOGIN]);
+  });
+});
+
+describe("XenApiClient options", () => {
+  it("refuses an event wait that would not fit in the call timeout", () => {
+    expect(() => new XenApiClient({ url: "http://127.0.0.1:9/", username: "root", password: PASSWORD, eventTimeoutSeconds: 60, timeoutMs: 30_000 })).toThrow(
+      "an event.from wait of 60 s does not fit in a call timeout of 30 s (leave 5 s between them)",
+    );
+    expect(() => new XenApiClient({ url: "http://127.0.0.1:9/", username: "root", password: PASSWORD, eventTimeoutSeconds: 0 })).toThrow(XenServerConfigError);
   });
 });
 
