@@ -1,0 +1,174 @@
+/**
+ * The standalone XenServer simulator: argument parsing, usage text and a runner that serves until
+ * told to stop, for a command such as `hyperplan sim xenserver` to call.
+ */
+import { resolve } from "node:path";
+import { parseDelays, type DelayOverrides, type DelayPreset } from "./delays";
+import { parseFaultRules, type FaultRule } from "./faults";
+import { DEFAULT_AUTH, DEFAULT_PORT, startXenServerSimulator } from "./simulator";
+
+export const XENSERVER_SIM_USAGE = `Usage: hyperplan sim xenserver [options]
+
+Runs a simulated XenServer pool (xapi's XML-RPC and JSON-RPC API, records, errors, tasks and
+events) on loopback, prints the master's endpoint URL once it listens, and serves until Ctrl-C.
+A second host, the pool slave, listens on 127.0.0.2 with the same port and answers HOST_IS_SLAVE.
+
+Options:
+  --port N                 port to listen on (default ${DEFAULT_PORT}; 0 = any free port)
+  --host ADDRESS           address the master listens on (default 127.0.0.1)
+  --auth USER:PASSWORD     the pool's root account (default ${DEFAULT_AUTH})
+  --state FILE             load the pool from FILE at start, save it after every change and on stop
+  --seed N                 seed of the simulator's random choices (default 1)
+  --delays PRESET|JSON     instant | fast | realistic (default fast: tens of ms per operation), or
+                           a JSON object of per-step delays in ms laid over fast, e.g. VMs that take
+                           3 s to boot: '{"start":3000}'. Steps: clone, copyPerGiB, copyMin,
+                           provision, start, cleanShutdown, hardShutdown, reboot, vdi, plug, task,
+                           cancel, guestAgent, loginFailure, jitter
+  --fault JSON             inject a fault (repeatable), e.g. a boot that fails:
+                           '{"type":"task-failure","method":"VM.start","match":"web-*","error":["HOST_NOT_ENOUGH_FREE_MEMORY","1","0"]}'
+                           or calls that fail: '{"type":"error","method":"Async.VM.*","error":["INTERNAL_ERROR","boom"],"count":1}'
+                           or a call done whose answer is lost: '{"type":"reset-after","method":"VM.clone","count":1}'
+                           (SPEC.md lists every kind of fault)`;
+
+export interface XenServerSimArgs {
+  port: number;
+  host: string;
+  auth: string;
+  stateFile: string | undefined;
+  seed: number;
+  delays: DelayPreset | DelayOverrides;
+  faults: FaultRule[];
+  help: boolean;
+}
+
+/** What the runner may touch: its output streams, the signal that stops it and where relative paths start. */
+export interface SimCommandIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  /** Resolves with the signal's name when the process is asked to stop (SIGINT/SIGTERM). */
+  stopSignal: Promise<string>;
+  cwd?: string;
+}
+
+export class SimUsageError extends Error {
+  override name = "SimUsageError";
+}
+
+/** Parses the arguments after `sim xenserver`; throws SimUsageError naming the bad argument. */
+export function parseXenServerSimArgs(argv: readonly string[]): XenServerSimArgs {
+  const args: XenServerSimArgs = { port: DEFAULT_PORT, host: "127.0.0.1", auth: DEFAULT_AUTH, stateFile: undefined, seed: 1, delays: "fast", faults: [], help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const inline = eq > 0 ? arg.slice(eq + 1) : undefined;
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      const v = argv[++i];
+      if (v === undefined) throw new SimUsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case "--help":
+      case "-h":
+        args.help = true;
+        break;
+      case "--port": {
+        const v = value();
+        if (!/^\d+$/.test(v) || Number(v) > 65535) throw new SimUsageError(`--port must be a number from 0 to 65535, got "${v}"`);
+        args.port = Number(v);
+        break;
+      }
+      case "--host": {
+        const v = value();
+        if (v.trim() === "") throw new SimUsageError("--host cannot be empty");
+        args.host = v;
+        break;
+      }
+      case "--auth": {
+        const v = value();
+        if (v.indexOf(":") <= 0) throw new SimUsageError(`--auth must be USER:PASSWORD, got "${v}"`);
+        args.auth = v;
+        break;
+      }
+      case "--state": {
+        const v = value();
+        if (v.trim() === "") throw new SimUsageError("--state needs a file name");
+        args.stateFile = v;
+        break;
+      }
+      case "--seed": {
+        const v = value();
+        if (!/^-?\d+$/.test(v)) throw new SimUsageError(`--seed must be a whole number, got "${v}"`);
+        args.seed = Number(v);
+        break;
+      }
+      case "--delays": {
+        const v = value();
+        try {
+          args.delays = parseDelays(v);
+        } catch (error) {
+          throw new SimUsageError(`--delays: ${(error as Error).message}`);
+        }
+        break;
+      }
+      case "--fault": {
+        const v = value();
+        try {
+          args.faults.push(...parseFaultRules(v));
+        } catch (error) {
+          throw new SimUsageError(`--fault: ${(error as Error).message}`);
+        }
+        break;
+      }
+      default:
+        throw new SimUsageError(`unknown option "${arg}"`);
+    }
+  }
+  return args;
+}
+
+/**
+ * Runs the simulator until `io.stopSignal` resolves: prints the endpoint URL on stdout once it
+ * listens, saves the state file on stop, and returns the exit code (0; 2 with the usage on stderr
+ * for bad arguments; 1 when it cannot start).
+ */
+export async function runXenServerSimCommand(argv: readonly string[], io: SimCommandIo): Promise<number> {
+  let args: XenServerSimArgs;
+  try {
+    args = parseXenServerSimArgs(argv);
+  } catch (error) {
+    if (!(error instanceof SimUsageError)) throw error;
+    io.stderr.write(`hyperplan sim xenserver: ${error.message}\n\n${XENSERVER_SIM_USAGE}\n`);
+    return 2;
+  }
+  if (args.help) {
+    io.stdout.write(`${XENSERVER_SIM_USAGE}\n`);
+    return 0;
+  }
+  const stateFile = args.stateFile === undefined ? undefined : resolve(io.cwd ?? process.cwd(), args.stateFile);
+  let sim;
+  try {
+    sim = await startXenServerSimulator({
+      port: args.port,
+      host: args.host,
+      auth: args.auth,
+      seed: args.seed,
+      delays: args.delays,
+      ...(args.faults.length > 0 ? { faults: args.faults } : {}),
+      ...(stateFile !== undefined ? { stateFile } : {}),
+    });
+  } catch (error) {
+    io.stderr.write(`hyperplan sim xenserver: cannot start: ${(error as Error).message}\n`);
+    return 1;
+  }
+  io.stdout.write(`${sim.url}\n`);
+  const delays = typeof args.delays === "string" ? args.delays : `fast with ${JSON.stringify(args.delays)}`;
+  io.stderr.write(
+    `XenServer simulator listening (master ${sim.url}${sim.slaveUrl ? `, slave ${sim.slaveUrl}` : ""}; account ${args.auth.slice(0, args.auth.indexOf(":"))}, delays ${delays}${stateFile ? `, state ${stateFile}` : ""}); Ctrl-C stops it.\n`,
+  );
+  const signal = await io.stopSignal;
+  await sim.close();
+  io.stderr.write(`XenServer simulator stopped (${signal})${stateFile ? `; state saved to ${stateFile}` : ""}.\n`);
+  return 0;
+}
