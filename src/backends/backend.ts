@@ -26,6 +26,15 @@ export interface ConnectContext {
   retry?: { timeoutMs?: number; onRetry?: (retry: CallRetry) => void };
 }
 
+/** A simulator as `hyperplan sim <name>` runs it: a standalone server until SIGINT/SIGTERM. */
+export interface SimulatorEntry {
+  name: string;
+  /** For people (`OpenNebula`). */
+  title: string;
+  usage: string;
+  run(argv: string[], io: CliIo): Promise<number>;
+}
+
 export interface Backend {
   /** The key of the stack's provider settings, of raw sections and of `hyperplan sim <name>`. */
   name: string;
@@ -49,7 +58,7 @@ export interface Backend {
    */
   simulate(stateFile: string, context: ConnectContext): Promise<Connection>;
   /** `hyperplan sim <name> …`: the simulator as a standalone server. */
-  simulator: { usage: string; run(argv: string[], io: CliIo): Promise<number> };
+  simulator: Pick<SimulatorEntry, "usage" | "run">;
   /** `hyperplan demo`: the simulator in-process, read through the client. */
   demo?: { usage: string; run(argv: string[], io: CliIo): Promise<number> };
 }

@@ -5,12 +5,26 @@
 import type { ProviderSettings } from "../resources/stack";
 import { checkSchema } from "../resources/schema-validator";
 import type { ValidationIssue } from "../resources/validation-issue";
-import type { Backend } from "./backend";
+import type { Backend, SimulatorEntry } from "./backend";
 import { openNebulaBackend } from "./opennebula/index";
+import { xenServerSimulator } from "./xenserver/simulator";
 
-export type { Backend, Connection, ConnectContext } from "./backend";
+export type { Backend, Connection, ConnectContext, SimulatorEntry } from "./backend";
 
 export const BACKENDS: readonly Backend[] = [openNebulaBackend];
+
+/**
+ * The simulators `hyperplan sim` runs: every backend's, and those of backends whose plan and apply
+ * are still to come (a simulator is built first, so the client has a cloud to meet).
+ */
+export const SIMULATORS: readonly SimulatorEntry[] = [
+  ...BACKENDS.map((b) => ({ name: b.name, title: b.title, usage: b.simulator.usage, run: b.simulator.run })),
+  xenServerSimulator,
+];
+
+export function simulatorNamed(name: string): SimulatorEntry | undefined {
+  return SIMULATORS.find((s) => s.name === name);
+}
 
 /** The backend of a stack that names none: OpenNebula, read from its usual environment. */
 export const DEFAULT_BACKEND = openNebulaBackend;

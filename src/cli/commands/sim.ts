@@ -5,31 +5,31 @@
 import type { Command } from "../command";
 import type { CliIo } from "../../core/command-io";
 import { UsageError } from "../../core/command-io";
-import { BACKENDS, backendNamed } from "../../backends/registry";
+import { SIMULATORS, simulatorNamed } from "../../backends/registry";
 
-const names = () => BACKENDS.map((b) => b.name).join(", ");
+const names = () => SIMULATORS.map((s) => s.name).join(", ");
 
 const usage = () => `Usage: hyperplan sim <backend> [options]
 
 Runs a simulated cloud on loopback that speaks the backend's real API, for demos and tests.
 Backends: ${names()}.
 
-${BACKENDS.map((b) => b.simulator.usage).join("\n\n")}`;
+${SIMULATORS.map((s) => s.usage).join("\n\n")}`;
 
 async function runSim(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined) {
-    io.stdout.write(`Simulators: ${BACKENDS.map((b) => `${b.name} (${b.title})`).join(", ")}. Run \`hyperplan sim <backend> --help\` for one's options.\n`);
+    io.stdout.write(`Simulators: ${SIMULATORS.map((s) => `${s.name} (${s.title})`).join(", ")}. Run \`hyperplan sim <backend> --help\` for one's options.\n`);
     return 2;
   }
-  const backend = backendNamed(name);
-  if (!backend) throw new UsageError(`unknown backend "${name}" (known: ${names()})`);
-  return backend.simulator.run(rest, io);
+  const simulator = simulatorNamed(name);
+  if (!simulator) throw new UsageError(`unknown backend "${name}" (known: ${names()})`);
+  return simulator.run(rest, io);
 }
 
 export const simCommand: Command = {
   name: "sim",
-  summary: "Run a simulated cloud (OpenNebula …) for demos and tests",
+  summary: "Run a simulated cloud (OpenNebula, XenServer) for demos and tests",
   usage: usage(),
   run: runSim,
 };
