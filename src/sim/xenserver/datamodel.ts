@@ -669,9 +669,21 @@ export function zeroValue(type: FieldType): Stored {
   }
 }
 
-/** A record of `spec` with every field at its zero value, then `values` over it. */
+const zeroRecords = new Map<ClassSpec, StoredRecord>();
+
+/**
+ * A record of `spec` with every field at its zero value, then `values` over it. Built by spreading
+ * one zero record per class, which keeps V8's fast properties (an object grown field by field past
+ * a few dozen keys turns into a slower dictionary). The zero record's empty maps and sets are
+ * shared: stored values are replaced, never changed in place.
+ */
 export function blankRecord(spec: ClassSpec, values: StoredRecord = {}): StoredRecord {
-  const record: StoredRecord = {};
-  for (const field of spec.fields) record[field.name] = field.name in values ? (values[field.name] as Stored) : zeroValue(field.type);
-  return record;
+  let zero = zeroRecords.get(spec);
+  if (!zero) {
+    const built: StoredRecord = {};
+    for (const field of spec.fields) built[field.name] = zeroValue(field.type);
+    zero = { ...built };
+    zeroRecords.set(spec, zero);
+  }
+  return { ...zero, ...values };
 }

@@ -97,6 +97,7 @@ const PRESETS: Record<DelayPreset, SimDelays> = {
 };
 
 const STEP_NAMES: Record<string, keyof SimDelays> = {
+  // (`preset` names the preset the others are laid over.)
   clone: "cloneMs",
   copyPerGiB: "copyMsPerGiB",
   copyMin: "copyMinMs",
@@ -117,8 +118,11 @@ const STEP_NAMES: Record<string, keyof SimDelays> = {
 /** The step names a delays object may use (the SimDelays keys without `Ms`), for messages. */
 export const DELAY_STEP_NAMES: readonly string[] = Object.keys(STEP_NAMES);
 
-/** Per-step delays laid over the `fast` preset, by SimDelays key (`startMs`) or step name (`start`). */
-export type DelayOverrides = Partial<SimDelays> & { [step: string]: number | undefined };
+/**
+ * Per-step delays laid over a preset (`preset`, default `fast`), by SimDelays key (`startMs`) or
+ * step name (`start`): `{ start: 3000 }`, `{ preset: "instant", guestAgent: 20000 }`.
+ */
+export type DelayOverrides = { preset?: DelayPreset } & { [step: string]: number | DelayPreset | undefined };
 
 export function isDelayPreset(value: unknown): value is DelayPreset {
   return value === "instant" || value === "fast" || value === "realistic";
@@ -133,9 +137,11 @@ export function resolveDelays(spec: DelayPreset | DelayOverrides | undefined): S
   if (typeof spec !== "object" || spec === null || Array.isArray(spec)) {
     throw new TypeError("delays must be a preset name (instant, fast, realistic) or an object of per-step delays");
   }
-  const merged: SimDelays = { ...PRESETS.fast };
+  const base = spec.preset ?? "fast";
+  if (!isDelayPreset(base)) throw new TypeError(`unknown delay preset "${String(base)}" (expected instant, fast or realistic)`);
+  const merged: SimDelays = { ...PRESETS[base] };
   for (const [name, value] of Object.entries(spec)) {
-    if (value === undefined) continue;
+    if (value === undefined || name === "preset") continue;
     const key = (name in merged ? name : STEP_NAMES[name]) as keyof SimDelays | undefined;
     if (key === undefined) throw new TypeError(`unknown delay setting "${name}" (expected one of ${DELAY_STEP_NAMES.join(", ")})`);
     if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
@@ -147,7 +153,7 @@ export function resolveDelays(spec: DelayPreset | DelayOverrides | undefined): S
   return merged;
 }
 
-/** Delays from command-line text: a preset name or a JSON object of per-step delays over `fast`. */
+/** Delays from command-line text: a preset name or a JSON object of per-step delays over a preset (`fast` by default). */
 export function parseDelays(text: string): DelayPreset | DelayOverrides {
   if (isDelayPreset(text)) return text;
   if (!text.trim().startsWith("{")) throw new TypeError(`must be one of instant, fast, realistic or a JSON object of per-step delays, got "${text}"`);

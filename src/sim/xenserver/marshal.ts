@@ -57,7 +57,7 @@ function int64(type: FieldType, value: unknown): number {
   let big: bigint;
   if (typeof value === "number") {
     if (!Number.isInteger(value)) expected(type, value);
-    return value;
+    return value === 0 ? 0 : value;
   }
   if (typeof value === "bigint") big = value;
   else if (typeof value === "string" && /^[+-]?[0-9]+$/.test(value.trim())) big = BigInt(value.trim());

@@ -3,6 +3,8 @@
  * file carries it and a reloaded simulator goes on drawing the same sequence. UUIDs, MAC seeds,
  * guest addresses, durations' jitter and fault probabilities all draw from it.
  */
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
 export class SeededRandom {
   private state: number;
 
@@ -34,8 +36,11 @@ export class SeededRandom {
   /** A version-4 UUID (RFC 4122 layout) from the sequence. */
   uuid(): string {
     let hex = "";
-    for (let i = 0; i < 4; i++) hex += (Math.floor(this.next() * 0x1_0000_0000) >>> 0).toString(16).padStart(8, "0");
-    const variant = ((parseInt(hex[16] as string, 16) & 0x3) | 0x8).toString(16);
+    for (let i = 0; i < 4; i++) {
+      const word = Math.floor(this.next() * 0x1_0000_0000);
+      hex += HEX[(word >>> 24) & 0xff]! + HEX[(word >>> 16) & 0xff]! + HEX[(word >>> 8) & 0xff]! + HEX[word & 0xff]!;
+    }
+    const variant = "89ab"[parseInt(hex[16] as string, 16) & 0x3] as string;
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
   }
 

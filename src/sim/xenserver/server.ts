@@ -11,6 +11,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { HostRole } from "./session";
+import type { Piece } from "./render";
 import { MalformedCall, internalErrorPage, parseJsonCall, parseXmlCall, renderOutcome, type WireCall } from "./wire";
 import type { Blocked, Outcome, Xapi } from "./xapi";
 
@@ -233,23 +234,39 @@ export class PoolServer {
   }
 }
 
-function send(res: ServerResponse, contentType: string, pieces: string[]): void {
+/** Size of the buffers small pieces are gathered into before they reach the socket. */
+const SEND_CHUNK = 256 * 1024;
+
+function send(res: ServerResponse, contentType: string, pieces: Piece[]): void {
   let length = 0;
-  for (const piece of pieces) length += Buffer.byteLength(piece, "utf8");
+  for (const piece of pieces) length += typeof piece === "string" ? Buffer.byteLength(piece, "utf8") : piece.length;
   res.writeHead(200, { "Content-Type": contentType, "Content-Length": length });
-  // Pieces go out in batches of about a megabyte: a 50,000-VM answer is never one string.
-  let batch: string[] = [];
-  let size = 0;
+  // Small pieces (event heads, cached 8 KB records) are copied into 256 KB chunks; large ones go
+  // out as they are. 150,000 separate writes would cost far more than the copies.
+  res.cork();
+  let chunk = Buffer.allocUnsafe(SEND_CHUNK);
+  let at = 0;
+  const flush = () => {
+    if (at === 0) return;
+    res.write(chunk.subarray(0, at));
+    chunk = Buffer.allocUnsafe(SEND_CHUNK);
+    at = 0;
+  };
   for (const piece of pieces) {
-    batch.push(piece);
-    size += piece.length;
-    if (size >= 1 << 20) {
-      res.write(batch.join(""));
-      batch = [];
-      size = 0;
+    const bytes = typeof piece === "string" ? Buffer.byteLength(piece, "utf8") : piece.length;
+    if (bytes >= SEND_CHUNK / 2) {
+      flush();
+      res.write(typeof piece === "string" ? Buffer.from(piece, "utf8") : piece);
+      continue;
     }
+    if (at + bytes > SEND_CHUNK) flush();
+    if (typeof piece === "string") chunk.write(piece, at, bytes, "utf8");
+    else chunk.set(piece as Uint8Array, at);
+    at += bytes;
   }
-  res.end(batch.join(""));
+  flush();
+  res.end();
+  res.uncork();
 }
 
 function sendError(res: ServerResponse, detail: string): void {

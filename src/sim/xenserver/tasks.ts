@@ -11,7 +11,7 @@ import type { Stored } from "./datamodel";
 import { asApiFailure, fail } from "./failure";
 import { STRING, VOID, p, refOf, type CallContext, type Method, type MethodTable } from "./methods";
 import { taskRecord } from "./records";
-import { resultXml, type ResultType } from "./render";
+import { joinPieces, resultXml, type ResultType } from "./render";
 import type { PendingOperation, Row, World } from "./world";
 
 /** Finished tasks kept before the oldest are collected. */
@@ -23,7 +23,7 @@ export function createTask(world: World, label: string, description: string, can
 
 /** The string a task's `result` holds: the value as an xapi-style XML-RPC `<value>`. */
 export function taskResultText(type: ResultType, value: unknown): string {
-  return resultXml(type, value).join("");
+  return joinPieces(resultXml(type, value));
 }
 
 function collectFinished(world: World): void {

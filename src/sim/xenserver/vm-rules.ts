@@ -60,6 +60,8 @@ const TEMPLATE_OPERATIONS = new Set([
   "metadata_export",
 ]);
 
+const CONTROL_DOMAIN_RUNNING_OPS = new Set(["changing_VCPUs", "changing_memory_limits", "changing_static_range"]);
+
 /** The operations the control domain refuses (it is the host itself). */
 const CONTROL_DOMAIN_REFUSES = new Set(["start", "clone", "copy", "provision", "destroy", "suspend", "resume", "pause", "unpause", "clean_shutdown", "hard_shutdown", "shutdown", "clean_reboot", "hard_reboot", "make_into_template"]);
 
@@ -82,7 +84,9 @@ export function checkVmOperation(vm: Row, op: string): void {
       fail("OTHER_OPERATION_IN_PROGRESS", "VM", vm.ref, running, task);
     }
   }
-  const allowed = ALLOWED_POWER_STATES[op];
+  let allowed = ALLOWED_POWER_STATES[op];
+  // The control domain is always running: its limits and VCPUs change while it runs (FACTS §1.7).
+  if (r.is_control_domain === true && CONTROL_DOMAIN_RUNNING_OPS.has(op)) allowed = ["Halted", "Running"];
   const state = r.power_state as VmPowerState;
   if (allowed && !allowed.includes(state)) {
     fail("VM_BAD_POWER_STATE", vm.ref, allowed.map((s) => s.toLowerCase()).join(", "), state.toLowerCase());

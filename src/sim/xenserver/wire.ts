@@ -11,7 +11,7 @@
  * answers HTTP 500 with an HTML page, as xapi's HTTP layer does.
  */
 import { EncodedValue, decodeCall, encodeResponse, type XmlRpcValue } from "../../xmlrpc/index";
-import { resultJson, resultXml } from "./render";
+import { resultJson, resultXml, type Piece } from "./render";
 import type { Outcome } from "./xapi";
 
 export type Protocol = "xml-rpc" | "json-rpc";
@@ -60,7 +60,7 @@ const MARK = "\u0000";
 const [SUCCESS_HEAD, SUCCESS_TAIL] = encodeResponse({ Status: "Success", Value: new EncodedValue(MARK) }, XAPI).split(MARK) as [string, string];
 
 /** The answer's body, in pieces to be written in order, and its content type. */
-export function renderOutcome(call: WireCall, outcome: Exclude<Outcome, { kind: "blocked" }>): { contentType: string; pieces: string[] } {
+export function renderOutcome(call: WireCall, outcome: Exclude<Outcome, { kind: "blocked" }>): { contentType: string; pieces: Piece[] } {
   if (call.protocol === "xml-rpc") {
     switch (outcome.kind) {
       case "success":
@@ -76,7 +76,7 @@ export function renderOutcome(call: WireCall, outcome: Exclude<Outcome, { kind: 
   switch (outcome.kind) {
     case "success":
     case "bare": {
-      const result = outcome.kind === "bare" ? [JSON.stringify(outcome.value)] : resultJson(outcome.type, outcome.value);
+      const result: Piece[] = outcome.kind === "bare" ? [JSON.stringify(outcome.value)] : resultJson(outcome.type, outcome.value);
       return {
         contentType: "application/json",
         pieces: v2 ? ['{"jsonrpc":"2.0","result":', ...result, `,"id":${id}}`] : ['{"result":', ...result, `,"error":null,"id":${id}}`],

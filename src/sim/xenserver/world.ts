@@ -30,10 +30,14 @@ export interface Row {
   record: StoredRecord;
   created: number;
   modified: number;
-  /** The record rendered as an xapi-style XML-RPC `<value>`, until it changes. */
-  xml: string | undefined;
-  /** The record rendered as JSON, until it changes. */
-  json: string | undefined;
+  /** `<member><name>ref</name><value>record</value></member>` in xapi's XML-RPC, until the row changes. */
+  xml: Buffer | undefined;
+  /** Where the record's `<value>` starts in `xml`. */
+  xmlAt: number;
+  /** `"ref":{record}` in JSON, until the row changes. */
+  json: Buffer | undefined;
+  /** Where the record starts in `json`. */
+  jsonAt: number;
 }
 
 export class Table {
@@ -302,7 +306,7 @@ export class World {
     for (const rel of RELATIONS) if (rel.one === cls) record[rel.set] = [];
     // Sessions are no table of the event stream: they take no generation.
     const gen = table.spec.table ? ++this.generation : 0;
-    const row: Row = { ref, cls, record, created: gen, modified: gen, xml: undefined, json: undefined };
+    const row: Row = { ref, cls, record, created: gen, modified: gen, xml: undefined, xmlAt: 0, json: undefined, jsonAt: 0 };
     table.rows.set(ref, row);
     table.byUuid.set(record.uuid as string, ref);
     this.refClass.set(ref, cls);
@@ -473,7 +477,7 @@ export class World {
     for (const spec of CLASSES) {
       const table = world.table(spec.name);
       for (const saved of snapshot.tables[spec.name] ?? []) {
-        const row: Row = { ref: saved.ref, cls: spec.name, record: saved.record, created: saved.created, modified: saved.modified, xml: undefined, json: undefined };
+        const row: Row = { ref: saved.ref, cls: spec.name, record: saved.record, created: saved.created, modified: saved.modified, xml: undefined, xmlAt: 0, json: undefined, jsonAt: 0 };
         table.rows.set(row.ref, row);
         table.byUuid.set(row.record.uuid as string, row.ref);
         world.refClass.set(row.ref, spec.name);
