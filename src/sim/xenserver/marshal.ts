@@ -120,8 +120,9 @@ export function unmarshal(type: FieldType, value: unknown): Stored {
       }
       const out: Record<string, Stored> = {};
       for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-        const k = unmarshal(type.key, key);
-        out[String(k)] = unmarshal(type.value, item);
+        const k = String(unmarshal(type.key, key));
+        // A key "__proto__" is a key like any other, not the object's prototype.
+        Object.defineProperty(out, k, { value: unmarshal(type.value, item), enumerable: true, writable: true, configurable: true });
       }
       return out;
     }

@@ -72,10 +72,22 @@ export function toXmlRpc(type: FieldType, value: Stored): XmlRpcValue {
       return (value as Stored[]).map((item) => toXmlRpc(type.of, item));
     case "map": {
       const out: XmlRpcStruct = {};
-      for (const [key, item] of Object.entries(value as Record<string, Stored>)) out[key] = toXmlRpc(type.value, item);
+      for (const [key, item] of Object.entries(value as Record<string, Stored>)) {
+        Object.defineProperty(out, key, { value: toXmlRpc(type.value, item), enumerable: true, writable: true, configurable: true });
+      }
       return out;
     }
   }
+}
+
+/**
+ * Text with nothing to escape and nothing XML forbids (most names, refs, enums): the codec's
+ * escapeXml is skipped for it. Any surrogate (paired or not) goes the codec's way.
+ */
+const PLAIN_TEXT = /^[^&<>\r\x00-\x08\x0B\x0C\x0E-\x1F\uD800-\uDFFF\uFFFE\uFFFF]*$/;
+
+function escapeText(text: string): string {
+  return PLAIN_TEXT.test(text) ? text : escapeXml(text);
 }
 
 /** Appends the xapi-style `<value>` of a stored value to `out` (what encodeValue(toXmlRpc(…)) writes). */
@@ -84,7 +96,7 @@ function writeXml(type: FieldType, value: Stored, out: string[]): void {
     case "string":
     case "enum":
     case "ref":
-      out.push("<value>", escapeXml(value as string), "</value>");
+      out.push("<value>", escapeText(value as string), "</value>");
       return;
     case "int":
       out.push(`<value>${(value as number) === 0 ? 0 : (value as number)}</value>`);
@@ -101,22 +113,36 @@ function writeXml(type: FieldType, value: Stored, out: string[]): void {
     case "datetime":
       out.push(`<value><dateTime.iso8601>${xapiDate(value as number)}</dateTime.iso8601></value>`);
       return;
-    case "set":
+    case "set": {
+      const items = value as Stored[];
+      if (items.length === 0) {
+        out.push("<value><array><data></data></array></value>");
+        return;
+      }
       out.push("<value><array><data>");
-      for (const item of value as Stored[]) writeXml(type.of, item, out);
+      for (const item of items) writeXml(type.of, item, out);
       out.push("</data></array></value>");
       return;
-    case "map":
-      out.push("<value><struct>");
-      for (const [key, item] of Object.entries(value as Record<string, Stored>)) {
-        out.push("<member><name>", escapeXml(key), "</name>");
-        writeXml(type.value, item, out);
+    }
+    case "map": {
+      let empty = true;
+      for (const key in value as Record<string, Stored>) {
+        if (empty) {
+          out.push("<value><struct>");
+          empty = false;
+        }
+        out.push("<member><name>", escapeText(key), "</name>");
+        writeXml(type.value, (value as Record<string, Stored>)[key] as Stored, out);
         out.push("</member>");
       }
-      out.push("</struct></value>");
+      out.push(empty ? "<value><struct></struct></value>" : "</struct></value>");
       return;
+    }
   }
 }
+
+/** Each class's `<member><name>field</name>` heads, written once. */
+const MEMBER_HEADS = new Map<string, string[]>();
 
 export function toJson(type: FieldType, value: Stored): unknown {
   switch (type.kind) {
@@ -127,7 +153,9 @@ export function toJson(type: FieldType, value: Stored): unknown {
     case "map": {
       if (type.value.kind !== "datetime" && type.value.kind !== "set" && type.value.kind !== "map") return value;
       const out: Record<string, unknown> = {};
-      for (const [key, item] of Object.entries(value as Record<string, Stored>)) out[key] = toJson(type.value, item);
+      for (const [key, item] of Object.entries(value as Record<string, Stored>)) {
+        Object.defineProperty(out, key, { value: toJson(type.value, item), enumerable: true, writable: true, configurable: true });
+      }
       return out;
     }
     default:
@@ -139,9 +167,16 @@ export function toJson(type: FieldType, value: Stored): unknown {
 export function recordXmlText(cls: string, record: StoredRecord): string {
   const spec = classNamed(cls);
   if (!spec) throw new Error(`no class ${cls}`);
+  let heads = MEMBER_HEADS.get(cls);
+  if (!heads) {
+    heads = spec.fields.map((field) => `<member><name>${field.name}</name>`);
+    MEMBER_HEADS.set(cls, heads);
+  }
   const out: string[] = ["<value><struct>"];
-  for (const field of spec.fields) {
-    out.push(`<member><name>${field.name}</name>`);
+  const fields = spec.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i] as (typeof fields)[number];
+    out.push(heads[i] as string);
     writeXml(field.type, record[field.name] as Stored, out);
     out.push("</member>");
   }
@@ -157,32 +192,31 @@ export function recordJsonText(cls: string, record: StoredRecord): string {
   return JSON.stringify(out);
 }
 
-/** Where a rendered member's record starts, in characters of its text and bytes of its buffer. */
-function byteOffset(text: string, at: number): number {
-  return Buffer.byteLength(text.slice(0, at), "utf8");
-}
-
 /**
  * Renders the rows that have no cached member yet, into shared slabs of about a megabyte: one
  * allocation per slab instead of one per record (50,000 separate 8 KB buffers cost more to
  * allocate than to fill). A row keeps a view into its slab until it changes.
  */
 function renderMembers(rows: readonly Row[], json: boolean): void {
-  let texts: string[] = [];
+  // Each member as three flat strings (head, record, tail): a concatenation would be a rope that
+  // the copy into the slab has to flatten first.
+  let parts: string[] = [];
   let owners: Row[] = [];
-  let heads: number[] = [];
   let size = 0;
   const flush = () => {
-    if (texts.length === 0) return;
-    const lengths = texts.map((t) => Buffer.byteLength(t, "utf8"));
+    if (owners.length === 0) return;
+    const lengths = parts.map((t) => Buffer.byteLength(t, "utf8"));
     const slab = Buffer.allocUnsafeSlow(lengths.reduce((a, b) => a + b, 0));
     let offset = 0;
-    texts.forEach((text, i) => {
+    for (let i = 0; i < owners.length; i++) {
       const row = owners[i] as Row;
-      const length = lengths[i] as number;
-      slab.write(text, offset, length, "utf8");
-      const view = slab.subarray(offset, offset + length);
-      const at = length === text.length ? (heads[i] as number) : byteOffset(text, heads[i] as number);
+      const start = offset;
+      for (let k = 3 * i; k < 3 * i + 3; k++) {
+        slab.write(parts[k] as string, offset, lengths[k] as number, "utf8");
+        offset += lengths[k] as number;
+      }
+      const view = slab.subarray(start, offset);
+      const at = lengths[3 * i] as number;
       if (json) {
         row.json = view;
         row.jsonAt = at;
@@ -190,21 +224,17 @@ function renderMembers(rows: readonly Row[], json: boolean): void {
         row.xml = view;
         row.xmlAt = at;
       }
-      offset += length;
-    });
-    texts = [];
+    }
+    parts = [];
     owners = [];
-    heads = [];
     size = 0;
   };
   for (const row of rows) {
     if ((json ? row.json : row.xml) !== undefined) continue;
-    const head = json ? `${JSON.stringify(row.ref)}:` : `<member><name>${escapeXml(row.ref)}</name>`;
-    const text = json ? `${head}${recordJsonText(row.cls, row.record)}` : `${head}${recordXmlText(row.cls, row.record)}</member>`;
-    texts.push(text);
+    const body = json ? recordJsonText(row.cls, row.record) : recordXmlText(row.cls, row.record);
+    parts.push(json ? `${JSON.stringify(row.ref)}:` : `<member><name>${escapeText(row.ref)}</name>`, body, json ? "" : "</member>");
     owners.push(row);
-    heads.push(head.length);
-    size += text.length;
+    size += body.length;
     if (size >= 1 << 20) flush();
   }
   flush();

@@ -27,6 +27,7 @@ export function taskResultText(type: ResultType, value: unknown): string {
 }
 
 function collectFinished(world: World): void {
+  if (world.table("task").rows.size <= FINISHED_TASKS_KEPT) return;
   const finished = [...world.table("task").rows.values()].filter((r) => r.record.status !== "pending" && r.record.status !== "cancelling");
   if (finished.length <= FINISHED_TASKS_KEPT) return;
   finished.sort((a, b) => (a.record.finished as number) - (b.record.finished as number));

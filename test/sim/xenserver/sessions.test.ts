@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { startXenServerSimulator } from "../../../src/sim/xenserver/index";
+import { openSession } from "../../../src/sim/xenserver/session";
 import { PASSWORD, USER, Xen, fakeClock, jsonCall, withSim } from "./helpers";
 
 describe("sessions", () => {
@@ -50,10 +51,20 @@ describe("sessions", () => {
   });
 
   it("keep at most 500 per originator, the least recently active going first", async () => {
-    await withSim({}, async (xen) => {
+    const clock = fakeClock();
+    await withSim({ clock }, async (xen, sim) => {
       const first = xen.session;
-      for (let i = 0; i < 500; i++) await xen.answer("session.login_with_password", USER, PASSWORD, "2.3", "hyperplan-test");
+      await xen.ok("pool.get_all");
+      clock.advance(1_000);
+      const other = await xen.answer("session.login_with_password", USER, PASSWORD, "2.3", "another-app");
+      // 499 more sessions of the same originator, opened inside the world to keep the test fast, all
+      // active after the first: 500 of them live together, the 501st login ends the first.
+      for (let i = 0; i < 499; i++) openSession(sim.world, USER, "hyperplan-test");
+      expect(sim.world.get("session", first)).toBeDefined();
+      await xen.answer("session.login_with_password", USER, PASSWORD, "2.3", "hyperplan-test");
       expect(await xen.fail("pool.get_all")).toEqual(["SESSION_INVALID", first]);
+      xen.session = (other as { value: string }).value;
+      await xen.ok("pool.get_all");
     });
   });
 });
