@@ -109,7 +109,14 @@ export class XenApiClient {
 
   /** A client for a resolved configuration (settings or environment). */
   static fromConfig(config: XenServerConfig, options: Omit<XenApiClientOptions, "url" | "username" | "password" | "rejectUnauthorized"> = {}): XenApiClient {
-    return new XenApiClient({ ...options, url: config.url, username: config.credentials.username, password: config.credentials.reveal(), rejectUnauthorized: config.rejectUnauthorized });
+    return new XenApiClient({
+      transport: config.transport,
+      ...options,
+      url: config.url,
+      username: config.credentials.username,
+      password: config.credentials.reveal(),
+      rejectUnauthorized: config.rejectUnauthorized,
+    });
   }
 
   /** The master's endpoint now, as messages print it (it changes after HOST_IS_SLAVE). */

@@ -1,7 +1,7 @@
 /**
  * Where the pool is and who we are, read from the stack's settings, else from the environment as
  * Ansible's xenserver modules read it: `XENSERVER_HOST` (a host name or a URL), `XENSERVER_USER`,
- * `XENSERVER_PASSWORD`, `XENSERVER_VALIDATE_CERTS`.
+ * `XENSERVER_PASSWORD`, `XENSERVER_VALIDATE_CERTS`; and hyperplan's own `XENSERVER_TRANSPORT`.
  *
  * The password never leaves a `XenCredentials` except through `reveal()`: it is a private field,
  * invisible to JSON.stringify and util.inspect, and no error message is built from it.
@@ -11,6 +11,7 @@ import { inspect } from "node:util";
 import { HyperplanError } from "../../errors";
 import { printableEndpoint } from "../kit/http-transport";
 import type { XenServerSettings } from "./settings";
+import { DEFAULT_XEN_TRANSPORT, XEN_TRANSPORT_KINDS, type XenTransportKind } from "./wire";
 
 export class XenServerConfigError extends HyperplanError {
   constructor(summary: string, cause?: unknown) {
@@ -49,6 +50,8 @@ export interface XenServerConfig {
   caFile?: string;
   /** False only when the settings or XENSERVER_VALIDATE_CERTS opted out of certificate checks. */
   rejectUnauthorized: boolean;
+  /** The wire: the settings', else XENSERVER_TRANSPORT, else DEFAULT_XEN_TRANSPORT. */
+  transport: XenTransportKind;
 }
 
 export interface XenServerConfigInput {
@@ -80,12 +83,23 @@ export function resolveXenServerConfig(input: XenServerConfigInput = {}): XenSer
   if (missing.length > 0) throw new XenServerConfigError(`logging in to ${url.toString()} needs ${missing.join(" and ")}`);
 
   const rejectUnauthorized = settings.rejectUnauthorized ?? !isNo(env.XENSERVER_VALIDATE_CERTS);
+  const transport = settings.transport ?? transportFromEnv(env.XENSERVER_TRANSPORT);
   return {
     url: url.toString(),
     credentials: new XenCredentials(username!, password!),
     ...(settings.caFile !== undefined ? { caFile: settings.caFile } : {}),
     rejectUnauthorized,
+    transport,
   };
+}
+
+function transportFromEnv(value: string | undefined): XenTransportKind {
+  const given = nonEmpty(value)?.toLowerCase();
+  if (given === undefined) return DEFAULT_XEN_TRANSPORT;
+  if (!(XEN_TRANSPORT_KINDS as readonly string[]).includes(given)) {
+    throw new XenServerConfigError(`XENSERVER_TRANSPORT must be ${XEN_TRANSPORT_KINDS.join(" or ")}, got "${value}"`);
+  }
+  return given as XenTransportKind;
 }
 
 /** Reads the CA file a config names, with an error that names the file. */

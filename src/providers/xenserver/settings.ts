@@ -2,7 +2,7 @@
  * A stack's XenServer settings (`new Stack(app, "lab", { provider: { xenserver: {...} } })`), their
  * schema, and their place in the stack's `ProviderSettings`.
  */
-import { boolean, object, string } from "../../resources/schema-parts";
+import { boolean, enumOf, object, string } from "../../resources/schema-parts";
 import type { JsonSchema } from "../../resources/schema-parts";
 
 /** Where the XenServer (or XCP-ng) pool of a stack is, and who hyperplan logs in as. */
@@ -35,6 +35,12 @@ export interface XenServerSettings {
    * @default true, or false when `XENSERVER_VALIDATE_CERTS` is `false`, `no` or `0`
    */
   rejectUnauthorized?: boolean;
+  /**
+   * The wire to speak to xapi: `json-rpc` (`/jsonrpc`, the faster by measurement: BENCHMARKS.md
+   * "xenapi-transport") or `xml-rpc` (`/`, what every xapi release serves).
+   * @default the `XENSERVER_TRANSPORT` environment variable, else `json-rpc`
+   */
+  transport?: "json-rpc" | "xml-rpc";
 }
 
 declare module "../../resources/stack" {
@@ -49,6 +55,7 @@ export const xenServerSettingsSchema: JsonSchema = object({
   password: string("a password", { secret: true }),
   caFile: string("a file path", { minLength: 1 }),
   rejectUnauthorized: boolean(),
+  transport: enumOf(["json-rpc", "xml-rpc"]),
 });
 
 /**

@@ -3,6 +3,7 @@ import { inspect } from "node:util";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { checkSchema } from "../../../src/resources/schema-validator";
 import { XenServerConfigError, readCaFile, resolveXenServerConfig, xenServerSavedSettings, xenServerSettingsSchema } from "../../../src/providers/xenserver/index";
 
 const PASSWORD = "s3cr3t-Xen-Password";
@@ -57,6 +58,14 @@ describe("resolveXenServerConfig", () => {
     expect(resolveXenServerConfig({ settings: { rejectUnauthorized: true }, env: { ...env, XENSERVER_VALIDATE_CERTS: "no" } }).rejectUnauthorized).toBe(true);
   });
 
+  it("speaks JSON-RPC unless the settings or XENSERVER_TRANSPORT choose XML-RPC", () => {
+    const env = { XENSERVER_HOST: "xen1", XENSERVER_USER: "root", XENSERVER_PASSWORD: "x" };
+    expect(resolveXenServerConfig({ env }).transport).toBe("json-rpc");
+    expect(resolveXenServerConfig({ env: { ...env, XENSERVER_TRANSPORT: "XML-RPC" } }).transport).toBe("xml-rpc");
+    expect(resolveXenServerConfig({ settings: { transport: "json-rpc" }, env: { ...env, XENSERVER_TRANSPORT: "xml-rpc" } }).transport).toBe("json-rpc");
+    expect(failure(() => resolveXenServerConfig({ env: { ...env, XENSERVER_TRANSPORT: "soap" } })).message).toContain('XENSERVER_TRANSPORT must be json-rpc or xml-rpc, got "soap"');
+  });
+
   it("says what is missing and where to put it", () => {
     expect(failure(() => resolveXenServerConfig({ env: {} })).message).toMatch(/no XenServer pool is given: set provider\.xenserver\.url .* XENSERVER_HOST/);
     expect(failure(() => resolveXenServerConfig({ env: { XENSERVER_HOST: "xen1" } })).message).toBe(
@@ -102,5 +111,8 @@ describe("the XenServer settings", () => {
 
   it("have a schema that refuses unknown keys and marks the password secret", () => {
     expect(xenServerSettingsSchema).toMatchObject({ type: "object", additionalProperties: false, properties: { password: { type: "string", secret: true }, rejectUnauthorized: { type: "boolean" } } });
+    expect(checkSchema(xenServerSettingsSchema, { url: "xen1", transport: "xml-rpc" })).toEqual([]);
+    expect(checkSchema(xenServerSettingsSchema, { transport: "soap" }).map((p) => p.path)).toEqual(["transport"]);
+    expect(checkSchema(xenServerSettingsSchema, { url: "xen1", port: 443 })).not.toEqual([]);
   });
 });
