@@ -7,8 +7,9 @@ import { applyDagScenario, pollLoadScenario } from "./scenarios/apply";
 import { planScale } from "./scenarios/plan-scale";
 import { poolRead } from "./scenarios/pool-read";
 import { templateParse } from "./scenarios/template-parse";
+import { xenapiTransport } from "./scenarios/xenapi-transport";
 
-export const SCENARIOS: Scenario[] = [planScale, applyDagScenario, poolRead, pollLoadScenario, templateParse];
+export const SCENARIOS: Scenario[] = [planScale, applyDagScenario, poolRead, pollLoadScenario, templateParse, xenapiTransport];
 
 export async function runBenchmarks(options: { only?: string[]; smoke: boolean }): Promise<ScenarioResult[]> {
   const chosen = options.only?.length ? SCENARIOS.filter((s) => options.only!.includes(s.name)) : SCENARIOS;

@@ -1,18 +1,23 @@
 /**
- * The simulator in a process of its own, for the benchmarks: oned runs on another machine, so a
- * benchmark that served its calls from the client's own process would charge the client with oned's
- * work, its event loop and its garbage (a 50,000-VM world holds gigabytes), and report their memory
- * together. The parent drives the world through a small request protocol over the IPC channel.
+ * The simulator in a process of its own, for the benchmarks: the cloud (oned, xapi) runs on another
+ * machine, so a benchmark that served its calls from the client's own process would charge the
+ * client with the cloud's work, its event loop and its garbage (a 50,000-VM world holds gigabytes),
+ * and report their memory together. The parent drives the world through a small request protocol
+ * over the IPC channel.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { FaultRule, OneSimulatorOptions } from "../src/sim/opennebula/index";
 import type { SeedVmsOptions, SeedVmsResult } from "../src/sim/opennebula/bulk-seed";
+import type { FaultRule as XenFaultRule, SeedVmsOptions as XenSeedVmsOptions, SeedVmsResult as XenSeedVmsResult, XenServerSimulatorOptions } from "../src/sim/xenserver/index";
+
+/** The first message to the child: which simulator, with which options. */
+export type SimStart = { backend: "opennebula"; options: Omit<OneSimulatorOptions, "clock"> } | { backend: "xenserver"; options: Omit<XenServerSimulatorOptions, "clock"> };
 
 interface SimArgs {
-  seedVms: [number, SeedVmsOptions?];
-  addFault: [FaultRule];
+  seedVms: [number, (SeedVmsOptions | XenSeedVmsOptions)?];
+  addFault: [FaultRule | XenFaultRule];
   clearFaults: [];
   callCounts: [];
   resetCallCounts: [];
@@ -39,8 +44,23 @@ const CHILD = fileURLToPath(new URL("./sim-child.ts", import.meta.url));
 /** The child loads TypeScript with tsx, whoever runs the parent (tsx, vitest). */
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 
-/** Starts the simulator in a child process. */
+/** The XenServer simulator in a process of its own. */
+export interface XenSimProcess extends Omit<SimProcess, "seedVms" | "addFault"> {
+  seedVms(n: number, options?: XenSeedVmsOptions): Promise<XenSeedVmsResult>;
+  addFault(rule: XenFaultRule): Promise<void>;
+}
+
+/** Starts the OpenNebula simulator in a child process. */
 export async function startSimProcess(options: Omit<OneSimulatorOptions, "clock">): Promise<SimProcess> {
+  return (await forkSimulator({ backend: "opennebula", options })) as SimProcess;
+}
+
+/** Starts the XenServer simulator in a child process. */
+export async function startXenSimProcess(options: Omit<XenServerSimulatorOptions, "clock">): Promise<XenSimProcess> {
+  return (await forkSimulator({ backend: "xenserver", options })) as XenSimProcess;
+}
+
+async function forkSimulator(start: SimStart): Promise<SimProcess | XenSimProcess> {
   const child: ChildProcess = fork(CHILD, [], { execArgv: ["--import", TSX], stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "advanced" });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let exited: Error | undefined;
@@ -52,7 +72,7 @@ export async function startSimProcess(options: Omit<OneSimulatorOptions, "clock"
   const url = await new Promise<string>((resolve, reject) => {
     child.once("message", (m: { ready?: string }) => (m.ready ? resolve(m.ready) : reject(new Error("the simulator process did not start"))));
     child.once("exit", () => reject(exited));
-    child.send(options);
+    child.send(start);
   });
   child.on("message", (m: SimReply) => {
     const p = pending.get(m.id);
@@ -71,8 +91,8 @@ export async function startSimProcess(options: Omit<OneSimulatorOptions, "clock"
     });
   return {
     url,
-    seedVms: (n, seedOptions) => request("seedVms", n, seedOptions) as Promise<SeedVmsResult>,
-    addFault: async (rule) => void (await request("addFault", rule)),
+    seedVms: (n: number, seedOptions?: SeedVmsOptions & XenSeedVmsOptions) => request("seedVms", n, seedOptions) as Promise<SeedVmsResult & XenSeedVmsResult>,
+    addFault: async (rule: FaultRule & XenFaultRule) => void (await request("addFault", rule)),
     clearFaults: async () => void (await request("clearFaults")),
     callCounts: () => request("callCounts") as Promise<Record<string, number>>,
     resetCallCounts: async () => void (await request("resetCallCounts")),

@@ -26,9 +26,10 @@ export const XEN_TRANSPORT_KINDS: readonly XenTransportKind[] = ["json-rpc", "xm
 
 /**
  * The wire a client speaks unless told otherwise: JSON-RPC, by measurement
- * (bench/scenarios/xenapi-transport.ts, a pool's VM records from the socket to typed records, 2 cores):
- * 1,000 VMs in 29 ms against 154 ms over XML-RPC, 50,000 VMs in 2.9 s against 12.0 s. Its bodies are
- * 38% of XML-RPC's (3.7 KB a VM against 9.6 KB), and JSON.parse beats any XML-RPC decoding of them.
+ * (bench/scenarios/xenapi-transport.ts against the XenServer simulator in its own process, a pool's VM
+ * records from the socket to typed records, 2 cores): 1,000 VMs in 34 ms against 145 ms over XML-RPC,
+ * 50,000 VMs in 3.2 s against 14.0 s. Its bodies are 35% of XML-RPC's (2.9 KB a VM against 8.1 KB),
+ * and JSON.parse beats any XML-RPC decoding of them (BENCHMARKS.md "xenapi-transport").
  */
 export const DEFAULT_XEN_TRANSPORT: XenTransportKind = "json-rpc";
 
