@@ -1,8 +1,6 @@
 /**
  * XenServer's simulator in the registry: `hyperplan sim xenserver` serves a simulated pool (the
- * simulator's own folder, src/sim/xenserver) for the XenAPI client's tests and for demos. Plan and
- * apply of XenServer stacks come with the backend's entry in `registry.ts` BACKENDS, which will carry
- * this simulator as its `simulator`.
+ * simulator's own folder, src/sim/xenserver), as the backend's entry (index.ts) carries it.
  */
 import { runXenServerSimCommand, XENSERVER_SIM_USAGE } from "../../sim/xenserver/index";
 import type { SimulatorEntry } from "../backend";

@@ -1,0 +1,72 @@
+/**
+ * XenServer in the registry: its profile, rules, settings and provider from `src/providers/xenserver`,
+ * its simulator from `src/sim/xenserver`, and the glue the CLI needs (the pool and credentials from
+ * the settings or the environment, the embedded simulator of `--simulate`, `hyperplan sim xenserver`).
+ */
+import { relative } from "node:path";
+import { HyperplanError } from "../../errors";
+import { XenApiClient } from "../../providers/xenserver/client";
+import { readCaFile, resolveXenServerConfig } from "../../providers/xenserver/config";
+import { xenServerDiffRules } from "../../providers/xenserver/diff-rules";
+import { xenServerProfile } from "../../providers/xenserver/profile";
+import { createXenServerProvider, type XenServerProviderOptions } from "../../providers/xenserver/provider";
+import { xenServerSavedSettings, xenServerSettingsSchema, type XenServerSettings } from "../../providers/xenserver/settings";
+import { parseFaultRules, startXenServerSimulator, type DelayPreset, type FaultRule } from "../../sim/xenserver/index";
+import type { Backend, ConnectContext } from "../backend";
+import { xenServerSimulator } from "./simulator";
+
+const SIM_DELAYS = new Set(["instant", "fast", "realistic"]);
+
+function retryOptions(context: ConnectContext): Pick<XenServerProviderOptions, "retryTimeoutMs" | "onRetry"> {
+  return {
+    ...(context.retry?.timeoutMs !== undefined ? { retryTimeoutMs: context.retry.timeoutMs } : {}),
+    ...(context.retry?.onRetry ? { onRetry: context.retry.onRetry } : {}),
+  };
+}
+
+export const xenServerBackend: Backend = {
+  name: "xenserver",
+  title: "XenServer",
+  profile: xenServerProfile,
+  rules: xenServerDiffRules,
+  settingsSchema: xenServerSettingsSchema,
+  environment: "XENSERVER_HOST, XENSERVER_USER and XENSERVER_PASSWORD, as Ansible's xenserver modules read them (XENSERVER_VALIDATE_CERTS=false accepts a self-signed certificate)",
+
+  savedSettings(settings) {
+    return xenServerSavedSettings(settings as XenServerSettings) as Record<string, unknown>;
+  },
+
+  async connect(settings, context) {
+    const config = resolveXenServerConfig({ settings: settings as XenServerSettings, env: context.env });
+    const ca = config.caFile !== undefined ? await readCaFile(config.caFile) : undefined;
+    const client = XenApiClient.fromConfig(config, { ...(ca !== undefined ? { ca } : {}) });
+    const provider = createXenServerProvider({ client, ...retryOptions(context) });
+    return { provider, label: `XenServer ${config.url}`, close: () => provider.close() };
+  },
+
+  async simulate(stateFile, context) {
+    const delays = context.env.HYPERPLAN_SIM_DELAYS ?? "realistic";
+    if (!SIM_DELAYS.has(delays)) throw new HyperplanError("SIM_DELAYS_INVALID", `HYPERPLAN_SIM_DELAYS must be instant, fast or realistic, got "${delays}"`);
+    let faults: FaultRule[] = [];
+    if (context.env.HYPERPLAN_SIM_FAULTS) {
+      try {
+        faults = parseFaultRules(context.env.HYPERPLAN_SIM_FAULTS);
+      } catch (error) {
+        throw new HyperplanError("SIM_FAULTS_INVALID", `HYPERPLAN_SIM_FAULTS: ${(error as Error).message}`);
+      }
+    }
+    const sim = await startXenServerSimulator({ port: 0, stateFile, slaveHost: false, delays: delays as DelayPreset, ...(faults.length > 0 ? { faults } : {}) });
+    const client = new XenApiClient({ url: sim.url, username: "root", password: "xenserver" });
+    const provider = createXenServerProvider({ client, ...retryOptions(context) });
+    return {
+      provider,
+      label: `XenServer simulator ${sim.url} (embedded; world in ${relative(context.cwd, stateFile) || stateFile})`,
+      close: async () => {
+        await provider.close();
+        await sim.close();
+      },
+    };
+  },
+
+  simulator: { usage: xenServerSimulator.usage, run: xenServerSimulator.run },
+};

@@ -1,0 +1,683 @@
+/**
+ * XenServer's apply: the kit's step engine driven by XenAPI calls (steps.ts says which).
+ *
+ * Asynchronous calls are `Async.*` tasks; every task in flight is followed by the client's one
+ * TaskWatcher (a single `event.from` loop, FACTS §1.9), and the engine's poll looks at what it saw:
+ * however many tasks run, apply's calls per second stay those of one event.from at a time. A look
+ * waits up to LOOK_WAIT_MS for a task to finish, so a poll is a blocking wait on events, not a loop
+ * of reads.
+ *
+ * Calls whose answer may have been lost after xapi acted are never sent blindly again: a create
+ * (network.create, Async.VDI.create, Async.VM.clone) is looked for by its tag or marker name first;
+ * reads are retried; other writes fail with the transport's words and the next plan shows where the
+ * object stands.
+ */
+import { HyperplanError } from "../../errors";
+import type { Operation, OperationStatus, OwnershipReading } from "../../core/operation";
+import type { Plan, ResourceChange } from "../../core/plan";
+import type { DesiredResource, DesiredState, ImageSpec, VirtualMachineSpec, VirtualNetworkSpec } from "../../resources/desired-state";
+import { systemClock, type Clock } from "../../core/clock";
+import { Retrier } from "../../core/retry";
+import { TransportError } from "../kit/http-transport";
+import { StepEngine, dataOf, type Arrival, type StepDriver } from "../kit/step-engine";
+import type { OwnershipTag } from "../kit/ownership";
+import { TAG_REPLACES } from "../kit/ownership";
+import type { XenApiClient } from "./client";
+import { isXenApiError, XenApiError } from "./errors";
+import { isRef, type Ref, type WireValue } from "./field-types";
+import type { VbdRecord, VifRecord } from "./records";
+import { retagged, tagEntries, tagOf, TAG_PERSISTENT, TAG_START_FAILED, TAG_TEMPLATE, unfinishedName, unfinishedTag, VM_DISK_KIND } from "./ownership";
+import { stepsFor, type XenAction, type XenStep, type XenWait } from "./steps";
+
+const MiB = 1024 * 1024;
+/** How long one look waits for a task to finish before reporting the operations still running. */
+export const LOOK_WAIT_MS = 1_000;
+
+export class XenOperationError extends HyperplanError {
+  constructor(address: string, summary: string, detail?: string, cause?: unknown) {
+    super("XEN_OPERATION", summary, { address, ...(detail !== undefined ? { detail } : {}), ...(cause !== undefined ? { cause } : {}) });
+  }
+}
+
+/** An error in words: xapi's code and parameters where it gave them. */
+export function describeXenError(error: unknown): string {
+  if (error instanceof XenApiError) return error.message;
+  if (error instanceof HyperplanError) return error.detail ? `${error.summary}: ${error.detail}` : error.summary;
+  return error instanceof Error ? error.message : String(error);
+}
+
+type Settled = { ok: true; value: WireValue } | { ok: false; error: unknown };
+
+/** A task being followed, and how it ended once it did. */
+interface Followed {
+  settled?: Settled;
+  promise: Promise<void>;
+}
+
+export interface XenOperationsOptions {
+  clock?: Clock;
+  retryTimeoutMs?: number;
+  onRetry?: ConstructorParameters<typeof Retrier>[0]["onRetry"];
+}
+
+export class XenServerOperations {
+  private readonly engine: StepEngine<{ xen: XenAction }, XenWait, void>;
+  private readonly retrier: Retrier;
+  private readonly clock: Clock;
+  /** XenAPI refs of the stack's objects by address: from the plan, then from each create. */
+  private readonly refs = new Map<string, string>();
+  private readonly desired = new Map<string, DesiredResource>();
+  private readonly followed = new Map<string, Followed>();
+  private scan: Promise<void> | undefined;
+
+  constructor(
+    private readonly client: XenApiClient,
+    private readonly stack: string,
+    options: XenOperationsOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.retrier = new Retrier({ clock: this.clock, ...(options.retryTimeoutMs !== undefined ? { timeoutMs: options.retryTimeoutMs } : {}), ...(options.onRetry ? { onRetry: options.onRetry } : {}) });
+    this.engine = new StepEngine(this.driver());
+  }
+
+  begin(plan: Plan): void {
+    for (const change of plan.changes) {
+      if (change.id === undefined || change.action === "delete" || change.action === "replace") continue;
+      this.refs.set(change.address, change.id);
+    }
+  }
+
+  async start(change: ResourceChange, desired: DesiredState | undefined): Promise<Operation> {
+    for (const r of desired?.resources ?? []) this.desired.set(r.address, r);
+    const steps = stepsFor(change);
+    const op: Operation = {
+      address: change.address,
+      kind: change.kind,
+      action: change.action,
+      ...(change.id !== undefined && change.action !== "create" ? { id: change.id } : {}),
+      steps: steps.map((s) => s.label),
+      step: 0,
+      startedAt: this.clock.now(),
+      data: { plan: steps, change: { address: change.address, kind: change.kind, action: change.action, after: change.after ?? null, before: change.before ?? null } },
+    };
+    const status = await this.engine.run(op);
+    if (status.phase === "done") return { ...op, finished: status };
+    return op;
+  }
+
+  poll(operations: Operation[]): Promise<OperationStatus[]> {
+    return this.engine.poll(operations);
+  }
+
+  /** The tags the object carries now: other_config, or the marker name of a clone not yet tagged. */
+  async readOwnership(kind: string, id: string): Promise<OwnershipReading> {
+    const cls = kind === "VirtualMachine" ? "VM" : kind === "Image" ? "VDI" : kind === "VirtualNetwork" ? "network" : undefined;
+    if (!cls) return { state: "untagged" };
+    try {
+      const otherConfig = (await this.read(`${cls}.get_other_config`, id)) as Record<string, string>;
+      const tag = tagOf(otherConfig);
+      if (tag && tag.kind === kind) return { state: "tagged", tag };
+      if (cls === "VM") {
+        const marker = unfinishedTag((await this.read("VM.get_name_label", id)) as string);
+        if (marker && marker.kind === kind) return { state: "tagged", tag: marker };
+      }
+      return tag ? { state: "tagged", tag } : { state: "untagged" };
+    } catch (error) {
+      if (isXenApiError(error, "HANDLE_INVALID")) return { state: "gone" };
+      throw error;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The driver
+
+  private driver(): StepDriver<{ xen: XenAction }, XenWait, void> {
+    return {
+      call: (op, step) => this.call(op, step.xen, step.ignoreMissing === true),
+      allocate: (op, step) => this.allocate(op, step.xen),
+      handle: (op, step) => this.handle(op, step.xen),
+      look: (waiting) => this.look(waiting.map((w) => w.op)),
+      arrival: (op) => this.arrival(op),
+      done: (op) => ({
+        address: op.address,
+        phase: "done",
+        state: op.action === "delete" ? "GONE" : "READY",
+        ...(op.id !== undefined && op.action !== "delete" ? { id: op.id } : {}),
+        ...((op.data.values as Record<string, string> | undefined) ? { outputs: op.data.values as Record<string, string> } : {}),
+      }),
+      failure: (address, summary, detail, cause) => new XenOperationError(address, summary, detail, cause),
+      describe: describeXenError,
+      restored: "the VM was started again, as it was before the change",
+    };
+  }
+
+  private changeOf(op: Operation): { after: Record<string, unknown> | null; before: Record<string, unknown> | null } {
+    return op.data.change as { after: Record<string, unknown> | null; before: Record<string, unknown> | null };
+  }
+
+  private resource(op: Operation): DesiredResource {
+    const r = this.desired.get(op.address.replace(/~(replaced|duplicate)-.*$/, ""));
+    if (!r) throw new XenOperationError(op.address, "apply has no declaration for this change");
+    return r;
+  }
+
+  private tag(op: Operation, kind = op.kind): OwnershipTag {
+    return { stack: this.stack, address: op.address, kind };
+  }
+
+  private id(op: Operation): string {
+    if (op.id === undefined) throw new XenOperationError(op.address, "the object's XenAPI ref is not known yet");
+    return op.id;
+  }
+
+  /** A read: retried while xapi does not answer. */
+  private read(method: string, ...params: (string | number | boolean)[]): Promise<WireValue> {
+    return this.retrier.run(method, () => this.client.call(method, ...params));
+  }
+
+  /** A write: retried only when it surely never reached xapi. */
+  private write(method: string, ...params: Parameters<XenApiClient["call"]>[1][]): Promise<WireValue> {
+    return this.retrier.run(method, () => this.client.call(method, ...params), { isTransient: (e) => e instanceof TransportError && !e.mayHaveActed });
+  }
+
+  /** The ref of an object of the stack, which `user` refers to. */
+  private async refOf(user: string, address: string): Promise<string> {
+    if (!this.refs.has(address)) {
+      this.scan ??= this.scanOwned();
+      await this.scan;
+    }
+    const ref = this.refs.get(address);
+    if (ref === undefined) throw new XenOperationError(user, `refers to ${address}, which does not exist in the pool`);
+    return ref;
+  }
+
+  /** One read of the stack's networks and VDIs, for a plan limited by targets that refers to others. */
+  private async scanOwned(): Promise<void> {
+    const [networks, vdis] = await Promise.all([this.client.getAllRecords("network"), this.client.getAllRecords("VDI")]);
+    for (const [ref, r] of [...networks, ...vdis]) {
+      const tag = tagOf(r.other_config);
+      if (tag?.stack === this.stack && !this.refs.has(tag.address)) this.refs.set(tag.address, ref);
+    }
+  }
+
+  /** The ref of the object of `cls` carrying this change's tag, if one exists (a create whose answer was lost). */
+  private async findTagged(cls: "network" | "VDI" | "VM", op: Operation): Promise<string | undefined> {
+    const records = (await this.read(`${cls}.get_all_records`)) as Record<string, { other_config: Record<string, string>; name_label: string }>;
+    for (const [ref, r] of Object.entries(records)) {
+      const tag = tagOf(r.other_config);
+      if (tag && tag.stack === this.stack && tag.address === op.address && tag.kind === op.kind && (cls !== "VM" || ref !== op.data.template)) return ref;
+      if (cls === "VM" && r.name_label === unfinishedName(this.tag(op))) return ref;
+    }
+    return undefined;
+  }
+
+  private async allocate(op: Operation, action: XenAction): Promise<string> {
+    if (action.do !== "network.create") throw new XenOperationError(op.address, `${action.do} is not a create`);
+    const props = (this.changeOf(op).after ?? {}) as unknown as VirtualNetworkSpec;
+    const record = {
+      name_label: this.resource(op).name,
+      name_description: props.description ?? "",
+      MTU: props.mtu ?? 1500,
+      other_config: tagEntries(this.tag(op), props.attributes ?? {}),
+      ...(props.bridge !== undefined ? { bridge: props.bridge } : {}),
+      managed: true,
+      tags: [],
+    };
+    const ref = await this.createOnce(op, "network", () => this.client.call("network.create", record));
+    this.refs.set(op.address, ref);
+    return ref;
+  }
+
+  /** A create sent once; an answer lost after xapi may have acted is looked for by the object's tag. */
+  private async createOnce(op: Operation, cls: "network" | "VDI" | "VM", send: () => Promise<WireValue>): Promise<string> {
+    try {
+      const value = await this.retrier.run(`${cls} create`, send, { isTransient: (e) => e instanceof TransportError && !e.mayHaveActed });
+      if (!isRef(value)) throw new XenOperationError(op.address, `xapi answered the create with ${JSON.stringify(value)}, not a ref`);
+      return value;
+    } catch (error) {
+      if (!(error instanceof TransportError && error.mayHaveActed)) throw error;
+      const found = await this.findTagged(cls, op);
+      if (found !== undefined) return found;
+      throw error;
+    }
+  }
+
+  private async handle(op: Operation, action: XenAction): Promise<string> {
+    const after = (this.changeOf(op).after ?? {}) as Record<string, unknown>;
+    switch (action.do) {
+      case "vdi.create": {
+        const props = after as unknown as ImageSpec;
+        const sr = await this.srFor(op, props.datastore);
+        const record = {
+          name_label: this.resource(op).name,
+          name_description: props.description ?? "",
+          SR: sr,
+          virtual_size: String((props.size ?? 0) * MiB),
+          type: props.type === "os" ? "system" : "user",
+          sharable: false,
+          read_only: false,
+          other_config: { ...tagEntries(this.tag(op), props.attributes ?? {}), [TAG_PERSISTENT]: String(props.persistent === true) },
+          sm_config: {},
+          xenstore_data: {},
+          tags: [],
+        };
+        return this.startCreate(op, "VDI", "VDI.create", record);
+      }
+      case "vm.clone": {
+        const template = await this.templateRef(op);
+        op.data.template = template;
+        return this.startCreate(op, "VM", "VM.clone", template, unfinishedName(this.tag(op)));
+      }
+      case "vm.provision":
+        return this.client.startAsync("VM.provision", this.id(op));
+      case "vm.start":
+        return this.startVm(op);
+      case "vm.clean-shutdown":
+        return this.client.startAsync("VM.clean_shutdown", this.id(op));
+      case "vm.stop":
+        return this.client.startAsync("VM.shutdown", this.id(op));
+      case "vm.destroy":
+        return this.gone(op, () => this.client.startAsync("VM.destroy", this.id(op)));
+      case "vdi.destroy":
+        return this.gone(op, () => this.client.startAsync("VDI.destroy", this.id(op)));
+      case "set":
+        if (action.cls === "VDI" && action.field === "size") {
+          const size = String(((after as unknown as ImageSpec).size ?? 0) * MiB);
+          const online = await this.attachedToRunningVm(this.id(op));
+          return this.client.startAsync(online ? "VDI.resize_online" : "VDI.resize", this.id(op), size);
+        }
+        throw new XenOperationError(op.address, `${action.cls} ${action.field} is not an asynchronous call`);
+      default:
+        throw new XenOperationError(op.address, `${action.do} is not an asynchronous call`);
+    }
+  }
+
+  /** The handle of an object already gone: the wait sees it done. */
+  private async gone(op: Operation, send: () => Promise<string>): Promise<string> {
+    try {
+      return await send();
+    } catch (error) {
+      if (isXenApiError(error, "HANDLE_INVALID")) return "done:";
+      throw error;
+    }
+  }
+
+  /** An asynchronous create sent once; after a lost answer the object is looked for, and its ref is the handle. */
+  private async startCreate(op: Operation, cls: "VDI" | "VM", method: string, ...params: Parameters<XenApiClient["call"]>[1][]): Promise<string> {
+    try {
+      return await this.retrier.run(`Async.${method}`, () => this.client.startAsync(method, ...params), { isTransient: (e) => e instanceof TransportError && !e.mayHaveActed });
+    } catch (error) {
+      if (!(error instanceof TransportError && error.mayHaveActed)) throw error;
+      // The task may run: give it a moment, then look for what it makes.
+      for (let i = 0; i < 10; i++) {
+        const found = await this.findTagged(cls, op);
+        if (found !== undefined) return `done:${found}`;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      throw error;
+    }
+  }
+
+  private async startVm(op: Operation): Promise<string> {
+    return this.client.startAsync("VM.start", this.id(op), false, false);
+  }
+
+  private async templateRef(op: Operation): Promise<string> {
+    const raw = (this.changeOf(op).after as VirtualMachineSpec | null)?.raw?.xenserver;
+    const name = raw?.template;
+    if (typeof name !== "string") throw new XenOperationError(op.address, "raw.xenserver.template names no pool template");
+    const found = (await this.read("VM.get_by_name_label", name)) as string[];
+    const templates: string[] = [];
+    for (const ref of found) if ((await this.read("VM.get_is_a_template", ref)) === true) templates.push(ref);
+    if (templates.length === 0) throw new XenOperationError(op.address, `the pool has no template named "${name}" (raw.xenserver.template)`);
+    if (templates.length > 1) throw new XenOperationError(op.address, `the pool has ${templates.length} templates named "${name}": rename one of them (raw.xenserver.template)`);
+    return templates[0]!;
+  }
+
+  private async srFor(op: Operation, datastore: string | number | undefined): Promise<string> {
+    if (datastore === undefined) {
+      const pools = (await this.read("pool.get_all")) as string[];
+      const sr = (await this.read("pool.get_default_SR", pools[0]!)) as string;
+      if (!isRef(sr) || sr === "OpaqueRef:NULL") throw new XenOperationError(op.address, "the pool has no default SR: name one in datastore");
+      return sr;
+    }
+    const name = String(datastore);
+    const byName = (await this.read("SR.get_by_name_label", name)) as string[];
+    if (byName.length === 1) return byName[0]!;
+    if (byName.length > 1) throw new XenOperationError(op.address, `${byName.length} SRs are named "${name}": name the SR by its uuid in datastore`);
+    try {
+      return (await this.read("SR.get_by_uuid", name)) as string;
+    } catch (error) {
+      if (isXenApiError(error, "UUID_INVALID") || isXenApiError(error, "HANDLE_INVALID")) throw new XenOperationError(op.address, `the pool has no SR named "${name}" (datastore)`);
+      throw error;
+    }
+  }
+
+  private async attachedToRunningVm(vdi: string): Promise<boolean> {
+    const vbds = (await this.read("VDI.get_VBDs", vdi)) as string[];
+    for (const vbd of vbds) {
+      if ((await this.read("VBD.get_currently_attached", vbd)) !== true) continue;
+      const vm = (await this.read("VBD.get_VM", vbd)) as string;
+      if ((await this.read("VM.get_power_state", vm)) === "Running") return true;
+    }
+    return false;
+  }
+
+  private async call(op: Operation, action: XenAction, ignoreMissing: boolean): Promise<void> {
+    try {
+      await this.callUnchecked(op, action);
+    } catch (error) {
+      if (ignoreMissing && isXenApiError(error, "HANDLE_INVALID")) return;
+      throw error;
+    }
+  }
+
+  private async callUnchecked(op: Operation, action: XenAction): Promise<void> {
+    const after = (this.changeOf(op).after ?? {}) as Record<string, unknown>;
+    const attributes = (after.attributes ?? {}) as Record<string, string>;
+    switch (action.do) {
+      case "network.destroy":
+        await this.write("network.destroy", this.id(op));
+        return;
+      case "vm.tag": {
+        const current = (await this.read("VM.get_other_config", this.id(op))) as Record<string, string>;
+        const template = (after as unknown as VirtualMachineSpec).raw?.xenserver?.template;
+        const next = retagged(current, this.tag(op), attributes, typeof template === "string" ? { [TAG_TEMPLATE]: template } : {});
+        delete next[TAG_REPLACES];
+        await this.write("VM.set_other_config", this.id(op), next);
+        return;
+      }
+      case "vm.name":
+        await this.write("VM.set_name_label", this.id(op), this.resource(op).name);
+        if (op.action === "create") await this.write("VM.set_name_description", this.id(op), String(after.description ?? ""));
+        return;
+      case "vm.tag-disks": {
+        for (const vbd of await this.vbdsOf(this.id(op))) {
+          if (vbd.record.VDI === null || vbd.record.type !== "Disk") continue;
+          const current = (await this.read("VDI.get_other_config", vbd.record.VDI)) as Record<string, string>;
+          if (tagOf(current)?.stack === this.stack && tagOf(current)?.kind === "Image") continue;
+          await this.write("VDI.set_other_config", vbd.record.VDI, retagged(current, this.tag(op, VM_DISK_KIND), {}));
+        }
+        return;
+      }
+      case "vm.make":
+        await this.write("VM.set_is_a_template", this.id(op), false);
+        return;
+      case "vm.size":
+        await this.sizeVm(op, after as unknown as VirtualMachineSpec);
+        return;
+      case "vm.labels":
+        await this.write("VM.set_tags", this.id(op), [...((after.labels as string[] | undefined) ?? [])]);
+        return;
+      case "vm.attach-disk":
+        await this.attachDisk(op, action.index, after as unknown as VirtualMachineSpec);
+        return;
+      case "vm.detach-disk":
+        await this.detachDisk(op, action.liveIndex);
+        return;
+      case "vm.add-nic":
+        await this.addNic(op, action.index, after as unknown as VirtualMachineSpec);
+        return;
+      case "vm.remove-nic":
+        await this.removeNic(op, action.liveIndex);
+        return;
+      case "vm.start":
+        // The start that ends a power cycle: its task is followed by the wait after it.
+        dataOf(op).handle = await this.startVm(op);
+        return;
+      case "vm.destroy-disks": {
+        const records = (await this.read("VDI.get_all_records")) as Record<string, { other_config: Record<string, string> }>;
+        for (const [ref, r] of Object.entries(records)) {
+          const tag = tagOf(r.other_config);
+          if (tag?.stack !== this.stack || tag.kind !== VM_DISK_KIND || tag.address !== op.address) continue;
+          try {
+            await this.write("VDI.destroy", ref);
+          } catch (error) {
+            if (!isXenApiError(error, "HANDLE_INVALID")) throw error;
+          }
+        }
+        return;
+      }
+      case "vm.read-values": {
+        const values: Record<string, string> = {};
+        const vifs = await this.vifsOf(this.id(op));
+        if (vifs[0]) values.mac = vifs[0].record.MAC.toLowerCase();
+        const metrics = (await this.read("VM.get_guest_metrics", this.id(op))) as string;
+        if (isRef(metrics) && metrics !== "OpaqueRef:NULL") {
+          const networks = (await this.read("VM_guest_metrics.get_networks", metrics)) as Record<string, string>;
+          const ip = networks["0/ip"] ?? networks["0/ipv4/0"];
+          if (ip) values.ip = ip;
+        }
+        op.data.values = values;
+        return;
+      }
+      case "set":
+        await this.set(op, action.cls, action.field, after);
+        return;
+      default:
+        throw new XenOperationError(op.address, `${action.do} is not a call`);
+    }
+  }
+
+  private async set(op: Operation, cls: "VM" | "VDI" | "network", field: string, after: Record<string, unknown>): Promise<void> {
+    const id = this.id(op);
+    switch (field) {
+      case "name":
+        await this.write(`${cls}.set_name_label`, id, this.resource(op).name);
+        return;
+      case "description":
+        await this.write(`${cls}.set_name_description`, id, String(after.description ?? ""));
+        return;
+      case "mtu":
+        await this.write("network.set_MTU", id, String(after.mtu ?? 1500));
+        return;
+      case "attributes": {
+        const current = (await this.read(`${cls}.get_other_config`, id)) as Record<string, string>;
+        const tag = tagOf(current) ?? this.tag(op);
+        const keep: Record<string, string> = {};
+        for (const key of [TAG_TEMPLATE, TAG_PERSISTENT]) if (current[key] !== undefined) keep[key] = current[key];
+        await this.write(`${cls}.set_other_config`, id, retagged(current, tag, (after.attributes ?? {}) as Record<string, string>, keep));
+        return;
+      }
+    }
+    throw new XenOperationError(op.address, `cannot set ${field} of a ${cls}`);
+  }
+
+  /** Memory as one size (static and dynamic limits), VCPUs_max and VCPUs_at_startup in an order xapi takes. */
+  private async sizeVm(op: Operation, props: VirtualMachineSpec): Promise<void> {
+    const id = this.id(op);
+    if (props.memory !== undefined) {
+      const bytes = String(props.memory * MiB);
+      const staticMin = Number((await this.read("VM.get_memory_static_min", id)) as string | number);
+      const min = String(Math.min(staticMin, props.memory * MiB));
+      await this.write("VM.set_memory_limits", id, min, bytes, bytes, bytes);
+    }
+    if (props.vcpu !== undefined) {
+      const atStartup = Number((await this.read("VM.get_VCPUs_at_startup", id)) as string | number);
+      // VCPUs_max must stay ≥ VCPUs_at_startup (FACTS §1.7): lower the count first when shrinking.
+      if (props.vcpu < atStartup) {
+        await this.write("VM.set_VCPUs_at_startup", id, String(props.vcpu));
+        await this.write("VM.set_VCPUs_max", id, String(props.vcpu));
+      } else {
+        await this.write("VM.set_VCPUs_max", id, String(props.vcpu));
+        await this.write("VM.set_VCPUs_at_startup", id, String(props.vcpu));
+      }
+    }
+  }
+
+  private async vbdsOf(vm: string): Promise<{ ref: string; record: VbdRecord }[]> {
+    const refs = (await this.read("VM.get_VBDs", vm)) as string[];
+    const out: { ref: string; record: VbdRecord }[] = [];
+    for (const ref of refs) out.push({ ref, record: await this.client.getRecord("VBD", ref as Ref<"VBD">) });
+    return out;
+  }
+
+  private async vifsOf(vm: string): Promise<{ ref: string; record: VifRecord }[]> {
+    const refs = (await this.read("VM.get_VIFs", vm)) as string[];
+    const out: { ref: string; record: VifRecord }[] = [];
+    for (const ref of refs) out.push({ ref, record: await this.client.getRecord("VIF", ref as Ref<"VIF">) });
+    return out.sort((a, b) => Number(a.record.device) - Number(b.record.device));
+  }
+
+  private async running(vm: string): Promise<boolean> {
+    return (await this.read("VM.get_power_state", vm)) === "Running";
+  }
+
+  /** The VM's disks as the reader lists them: VBDs to the stack's images, by userdevice. */
+  private async imageVbds(vm: string): Promise<{ ref: string; record: VbdRecord }[]> {
+    const out: { ref: string; record: VbdRecord }[] = [];
+    for (const vbd of await this.vbdsOf(vm)) {
+      if (vbd.record.type !== "Disk" || vbd.record.VDI === null) continue;
+      const tag = tagOf((await this.read("VDI.get_other_config", vbd.record.VDI)) as Record<string, string>);
+      if (tag?.stack === this.stack && tag.kind === "Image") out.push(vbd);
+    }
+    return out.sort((a, b) => Number(a.record.userdevice) - Number(b.record.userdevice));
+  }
+
+  private async attachDisk(op: Operation, index: number, props: VirtualMachineSpec): Promise<void> {
+    const disk = props.disks?.[index];
+    if (!disk || disk.source !== "image") throw new XenOperationError(op.address, `disks[${index}] is not an image disk`);
+    const vm = this.id(op);
+    const vdi = await this.refOf(op.address, disk.image.ref);
+    const record = {
+      VM: vm,
+      VDI: vdi,
+      userdevice: "autodetect",
+      bootable: false,
+      mode: disk.readOnly === true ? "RO" : "RW",
+      type: "Disk",
+      unpluggable: true,
+      empty: false,
+      other_config: tagEntries({ stack: this.stack, address: op.address, kind: "VirtualMachine.disk" }),
+      qos_algorithm_type: "",
+      qos_algorithm_params: {},
+    };
+    const vbd = (await this.write("VBD.create", record)) as string;
+    if (await this.running(vm)) await this.write("VBD.plug", vbd);
+  }
+
+  private async detachDisk(op: Operation, liveIndex: number): Promise<void> {
+    const vm = this.id(op);
+    const vbd = (await this.imageVbds(vm))[liveIndex];
+    if (!vbd) return;
+    if (vbd.record.currently_attached && (await this.running(vm))) await this.write("VBD.unplug", vbd.ref);
+    await this.write("VBD.destroy", vbd.ref);
+  }
+
+  /** The VM's NICs as the reader lists them: its VIFs by device, those unplugged from a running VM left out. */
+  private async listedVifs(vm: string): Promise<{ ref: string; record: VifRecord }[]> {
+    const running = await this.running(vm);
+    return (await this.vifsOf(vm)).filter((v) => !running || v.record.currently_attached);
+  }
+
+  private async addNic(op: Operation, index: number, props: VirtualMachineSpec): Promise<void> {
+    const nic = props.nics?.[index];
+    if (!nic) throw new XenOperationError(op.address, `nics[${index}] is not declared`);
+    const vm = this.id(op);
+    const network = await this.refOf(op.address, nic.network.ref);
+    const all = await this.vifsOf(vm);
+    const running = await this.running(vm);
+    // A VIF someone unplugged from the running VM, on the declared network: plugged in again.
+    const unplugged = running ? all.find((v) => !v.record.currently_attached && v.record.network === network && (nic.mac === undefined || v.record.MAC.toLowerCase() === nic.mac.toLowerCase())) : undefined;
+    if (unplugged) {
+      await this.write("VIF.plug", unplugged.ref);
+      return;
+    }
+    const used = new Set(all.map((v) => v.record.device));
+    let device = 0;
+    while (used.has(String(device))) device++;
+    const record = {
+      device: String(device),
+      network,
+      VM: vm,
+      MAC: nic.mac ?? "",
+      MTU: String((await this.read("network.get_MTU", network)) as string | number),
+      other_config: tagEntries({ stack: this.stack, address: op.address, kind: "VirtualMachine.nic" }),
+      qos_algorithm_type: "",
+      qos_algorithm_params: {},
+      locking_mode: "network_default",
+      ipv4_allowed: [],
+      ipv6_allowed: [],
+    };
+    const vif = (await this.write("VIF.create", record)) as string;
+    if (running) await this.write("VIF.plug", vif);
+  }
+
+  private async removeNic(op: Operation, liveIndex: number): Promise<void> {
+    const vm = this.id(op);
+    const vif = (await this.listedVifs(vm))[liveIndex];
+    if (!vif) return;
+    if (vif.record.currently_attached && (await this.running(vm))) await this.write("VIF.unplug", vif.ref);
+    await this.write("VIF.destroy", vif.ref);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Waiting on tasks
+
+  /** Follows the task of each waiting operation; resolves once one of them finished, or after LOOK_WAIT_MS. */
+  private async look(waiting: Operation[]): Promise<void> {
+    const pending: Promise<void>[] = [];
+    let ready = false;
+    for (const op of waiting) {
+      const handle = dataOf(op).handle;
+      if (handle === undefined || handle.startsWith("done:")) {
+        ready = true;
+        continue;
+      }
+      let followed = this.followed.get(handle);
+      if (!followed) {
+        const entry: Followed = { promise: Promise.resolve() };
+        entry.promise = this.client.tasks.follow(handle as Ref<"task">).then(
+          (value) => void (entry.settled = { ok: true, value }),
+          (error: unknown) => void (entry.settled = { ok: false, error }),
+        );
+        this.followed.set(handle, entry);
+        followed = entry;
+      }
+      if (followed.settled) ready = true;
+      else pending.push(followed.promise);
+    }
+    if (!ready && pending.length > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([...pending, new Promise<void>((r) => (timer = setTimeout(r, LOOK_WAIT_MS)))]);
+      clearTimeout(timer);
+    }
+    // A start that failed is marked on the VM before the failure is reported.
+    await Promise.all(waiting.map((op) => this.markFailedStart(op)));
+  }
+
+  /** A VM whose start failed is marked, so the next plan replaces it (diff-rules.ts). */
+  private async markFailedStart(op: Operation): Promise<void> {
+    const handle = dataOf(op).handle;
+    const settled = handle === undefined ? undefined : this.followed.get(handle)?.settled;
+    const label = op.steps[op.step] ?? "";
+    if (!settled || settled.ok || op.kind !== "VirtualMachine" || !label.includes("VM.start") || op.data.markedFailed) return;
+    op.data.markedFailed = true;
+    try {
+      await this.client.call("VM.remove_from_other_config", this.id(op), TAG_START_FAILED);
+      await this.client.call("VM.add_to_other_config", this.id(op), TAG_START_FAILED, describeXenError(settled.error).slice(0, 500));
+    } catch {
+      // The mark only speeds up the next plan; the failure itself is reported either way.
+    }
+  }
+
+  private arrival(op: Operation): Arrival {
+    const handle = dataOf(op).handle;
+    if (handle === undefined) return { phase: "failed", state: "no task", error: new XenOperationError(op.address, "a wait has no task to follow") };
+    if (handle.startsWith("done:")) {
+      const found = handle.slice("done:".length);
+      if (found !== "" && op.id === undefined) op.id = found;
+      if (found !== "" && op.action !== "delete") this.refs.set(op.address, found);
+      return { phase: "arrived" };
+    }
+    const settled = this.followed.get(handle)?.settled;
+    if (!settled) return { phase: "running", state: op.steps[op.step]?.replace(/^wait for /, "") ?? "task" };
+    this.followed.delete(handle);
+    if (!settled.ok) return { phase: "failed", state: "failure", error: settled.error instanceof Error ? settled.error : new XenOperationError(op.address, String(settled.error)) };
+    if (op.id === undefined && isRef(settled.value)) {
+      op.id = settled.value;
+      this.refs.set(op.address, settled.value);
+    }
+    return { phase: "arrived" };
+  }
+}

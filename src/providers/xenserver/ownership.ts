@@ -1,0 +1,80 @@
+/**
+ * Ownership on XenServer: the kit's tag words (kit/ownership.ts) as keys of an object's `other_config`,
+ * the string map every class hyperplan makes has (FACTS §1.5), visible in XenCenter, Xen Orchestra
+ * and `xe vm-param-get param-name=other-config`.
+ *
+ * Where a create record takes `other_config` (VDI, network, VBD, VIF: FACTS §1.6), the tags go in
+ * with the create. `VM.clone` takes none, so a VM is cloned under a marker name that carries its
+ * stack, address and kind (`hyperplan-unfinished:VirtualMachine:lab/web-1`) and tagged by the next
+ * call; a run killed between the two leaves a clone a rerun recognises by that name and deletes.
+ *
+ * Beside the tags, hyperplan keeps in `other_config`:
+ * - HYPERPLAN_ATTRIBUTES: the names of the declared free attributes (xapi and other tools write
+ *   their own keys into other_config: `mac_seed`, `base_template_name` …; only the listed ones are
+ *   the stack's attributes);
+ * - HYPERPLAN_TEMPLATE: the pool template a VM was cloned from (a clone of a custom template keeps
+ *   the `base_template_name` of the default template it came from, so that key cannot tell);
+ * - HYPERPLAN_PERSISTENT on an image;
+ * - HYPERPLAN_START_FAILED on a VM whose start failed under hyperplan: the next plan replaces it.
+ */
+import { TAG_ADDRESS, TAG_KEYS, TAG_KIND, TAG_STACK, readTag, type OwnershipTag } from "../kit/ownership";
+
+export const TAG_ATTRIBUTES = "HYPERPLAN_ATTRIBUTES";
+export const TAG_TEMPLATE = "HYPERPLAN_TEMPLATE";
+export const TAG_PERSISTENT = "HYPERPLAN_PERSISTENT";
+export const TAG_START_FAILED = "HYPERPLAN_START_FAILED";
+
+/** Every key hyperplan writes into other_config. */
+export const XEN_TAG_KEYS: readonly string[] = [...TAG_KEYS, TAG_ATTRIBUTES, TAG_TEMPLATE, TAG_PERSISTENT, TAG_START_FAILED];
+
+/** The kind in the tags of a VM's own disks (the VDIs its template's disks were copied into). */
+export const VM_DISK_KIND = "VmDisk";
+
+export function tagOf(otherConfig: Record<string, string>): OwnershipTag | undefined {
+  return readTag((key) => otherConfig[key]);
+}
+
+/** The other_config entries of a tag and the declared attributes. */
+export function tagEntries(tag: OwnershipTag, attributes: Record<string, string> = {}): Record<string, string> {
+  const keys = Object.keys(attributes).sort();
+  return {
+    ...attributes,
+    [TAG_STACK]: tag.stack,
+    [TAG_ADDRESS]: tag.address,
+    [TAG_KIND]: tag.kind,
+    ...(keys.length > 0 ? { [TAG_ATTRIBUTES]: keys.join(",") } : {}),
+  };
+}
+
+/** The declared free attributes an object carries: the keys its HYPERPLAN_ATTRIBUTES lists. */
+export function attributesOf(otherConfig: Record<string, string>): Record<string, string> {
+  const listed = (otherConfig[TAG_ATTRIBUTES] ?? "").split(",").filter((k) => k !== "");
+  const out: Record<string, string> = {};
+  for (const key of listed) if (otherConfig[key] !== undefined) out[key] = otherConfig[key];
+  return out;
+}
+
+/**
+ * other_config with the stack's tags and attributes written over `current`: keys hyperplan wrote
+ * before (a template's tags copied by a clone, attributes no longer declared) are dropped, keys of
+ * xapi and other tools are kept.
+ */
+export function retagged(current: Record<string, string>, tag: OwnershipTag, attributes: Record<string, string>, extra: Record<string, string> = {}): Record<string, string> {
+  const previous = new Set((current[TAG_ATTRIBUTES] ?? "").split(",").filter((k) => k !== ""));
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(current)) if (!XEN_TAG_KEYS.includes(key) && !previous.has(key)) out[key] = value;
+  return { ...out, ...tagEntries(tag, attributes), ...extra };
+}
+
+const MARKER = /^hyperplan-unfinished:([A-Za-z]+):(([^/]+)\/.+)$/;
+
+/** The name a VM is cloned under until it is tagged. */
+export function unfinishedName(tag: OwnershipTag): string {
+  return `hyperplan-unfinished:${tag.kind}:${tag.address}`;
+}
+
+/** The tag an unfinished clone's name stands for, if it is one. */
+export function unfinishedTag(name: string): OwnershipTag | undefined {
+  const m = MARKER.exec(name);
+  return m ? { kind: m[1]!, address: m[2]!, stack: m[3]! } : undefined;
+}

@@ -1,0 +1,55 @@
+/**
+ * What XenServer supports, for `validate` (see `src/resources/backend-profile.ts`).
+ *
+ * - VirtualNetwork → a network: name, description, MTU, bridge (FACTS §1.5 network). Address ranges,
+ *   DNS, gateways, VLAN drivers are OpenNebula's IP management: a XenServer network carries none.
+ * - Image → a VDI of `size` on an SR (`datastore`: the SR's name_label or uuid; the pool's default SR
+ *   otherwise), empty (`datablock`, VDI type `user`) or a system disk (`os`, type `system`). A CD image
+ *   or a file to copy from (`path`) is not a VDI hyperplan can make.
+ * - VirtualMachine → a VM cloned from a pool template (`raw.xenserver.template`, its name_label),
+ *   provisioned, its memory (MiB) and VCPUs set, one VBD per image disk and one VIF per NIC, then
+ *   started or left halted (`powerState`). OpenNebula's physical-CPU share, context, console, OS
+ *   section and scheduling have no XenServer meaning.
+ * - VmTemplate and SecurityGroup: not supported (yet: VM templates the stack owns; never: XenServer
+ *   has no security groups).
+ * Names: xapi keeps name_label free text and does not make it unique (FACTS §1.5), so no kind claims
+ * its name.
+ */
+import type { BackendProfile } from "../../resources/backend-profile";
+
+const COMMON = ["description", "attributes"];
+
+export const xenServerProfile: BackendProfile = {
+  backend: "xenserver",
+  title: "XenServer",
+  kinds: {
+    VirtualNetwork: {
+      properties: [...COMMON, "bridge", "mtu"],
+      uniqueNames: false,
+    },
+    Image: {
+      properties: [...COMMON, "type", "size", "datastore", "persistent"],
+      uniqueNames: false,
+      check(input, ctx) {
+        if (input.type === "cdrom") ctx.report("type", "cdrom is not supported on XenServer: hyperplan makes disks (datablock or os)");
+        if (input.size === undefined) ctx.report("size", "is required on XenServer: a VDI is made empty, of a size (MiB)");
+      },
+    },
+    VirtualMachine: {
+      properties: [...COMMON, "vcpu", "memory", "disks[*].image", "disks[*].readOnly", "nics[*].network", "nics[*].mac", "labels", "powerState"],
+      uniqueNames: false,
+      check(input, ctx) {
+        const raw = (input.raw as Record<string, Record<string, unknown>> | undefined)?.xenserver;
+        if (typeof raw?.template !== "string") ctx.report("raw.xenserver.template", "is required on XenServer: the name of the pool template the VM is cloned from (\"Debian Bookworm 12\")");
+        const disks = input.disks;
+        if (Array.isArray(disks)) {
+          disks.forEach((disk, i) => {
+            if ((disk as { image?: unknown }).image === undefined) ctx.report(`disks[${i}].image`, "is required on XenServer: a disk is an Image of the stack attached to the VM (volatile disks are not supported)");
+          });
+        }
+      },
+    },
+  },
+  // other_config keys and raw settings: xapi keeps keys as given.
+  rawKey: { pattern: "^[A-Za-z][A-Za-z0-9_.-]*$", describe: "a XenServer setting name (template, sr)" },
+};

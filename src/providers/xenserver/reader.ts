@@ -1,0 +1,195 @@
+/**
+ * XenServer's read side: the live objects a stack owns, as the diff's LiveState.
+ *
+ * One `get_all_records` per class (FACTS §1.6), each class read once per plan, in parallel: SR,
+ * network, VDI, VM, VBD, VIF and VM_guest_metrics. Objects are kept when their other_config carries
+ * the stack's tag (ownership.ts); a VM still under its clone marker name is listed for deletion
+ * under its leftover address. Of the objects the stack does not own, only the id and name of those
+ * bearing a declared name are reported (LiveState.foreign).
+ */
+import type { DesiredState, ImageSpec, VirtualMachineSpec, VirtualNetworkSpec } from "../../resources/desired-state";
+import { fingerprintLive, type ForeignObject, type LiveResource, type LiveState } from "../../diff/live-state";
+import { leftoverAddress, ownedAddresses, TAG_REPLACES } from "../kit/ownership";
+import type { XenApiClient } from "./client";
+import type { Ref } from "./field-types";
+import type { NetworkRecord, SrRecord, VbdRecord, VdiRecord, VifRecord, VmGuestMetricsRecord, VmRecord } from "./records";
+import { VM_HALTED, VM_RUNNING, VM_START_FAILED } from "./diff-rules";
+import { attributesOf, TAG_PERSISTENT, TAG_START_FAILED, TAG_TEMPLATE, tagOf, unfinishedTag } from "./ownership";
+
+const MiB = 1024 * 1024;
+
+/** The pool as one read found it: every class a plan of XenServer objects needs. */
+export interface XenPoolView {
+  srs: Map<Ref<"SR">, SrRecord>;
+  networks: Map<Ref<"network">, NetworkRecord>;
+  vdis: Map<Ref<"VDI">, VdiRecord>;
+  vms: Map<Ref<"VM">, VmRecord>;
+  vbds: Map<Ref<"VBD">, VbdRecord>;
+  vifs: Map<Ref<"VIF">, VifRecord>;
+  guestMetrics: Map<Ref<"VM_guest_metrics">, VmGuestMetricsRecord>;
+}
+
+export async function readPool(client: XenApiClient): Promise<XenPoolView> {
+  const [srs, networks, vdis, vms, vbds, vifs, guestMetrics] = await Promise.all([
+    client.getAllRecords("SR"),
+    client.getAllRecords("network"),
+    client.getAllRecords("VDI"),
+    client.getAllRecords("VM"),
+    client.getAllRecords("VBD"),
+    client.getAllRecords("VIF"),
+    client.getAllRecords("VM_guest_metrics"),
+  ]);
+  return { srs, networks, vdis, vms, vbds, vifs, guestMetrics };
+}
+
+const description = (text: string): { description?: string } => (text === "" ? {} : { description: text });
+
+/** The stack's objects in one read of the pool. */
+export function liveStateOf(stack: string, endpoint: string, pool: XenPoolView, desired?: DesiredState): LiveState {
+  const resources: LiveResource[] = [];
+  const tagged = <R extends { other_config: Record<string, string> }>(records: Map<string, R>) =>
+    [...records].map(([id, r]) => ({ id, tag: tagOf(r.other_config), ...(r.other_config[TAG_REPLACES] ? { replaces: r.other_config[TAG_REPLACES] } : {}) }));
+
+  const networkAddresses = ownedAddresses(stack, "VirtualNetwork", tagged(pool.networks));
+  const imageAddresses = ownedAddresses(stack, "Image", tagged(pool.vdis));
+  const vmAddresses = ownedAddresses(
+    stack,
+    "VirtualMachine",
+    tagged(new Map([...pool.vms].filter(([, vm]) => !vm.is_a_snapshot && !vm.is_control_domain))),
+  );
+
+  for (const [id, address] of networkAddresses) {
+    const net = pool.networks.get(id as Ref<"network">)!;
+    const props: VirtualNetworkSpec = {
+      ...description(net.name_description),
+      attributes: attributesOf(net.other_config),
+      bridge: net.bridge,
+      mtu: net.MTU,
+      addressRanges: [],
+      dns: [],
+    };
+    resources.push({ address, kind: "VirtualNetwork", name: net.name_label, id, props, dependsOn: [], status: { state: "READY", healthy: true } });
+  }
+
+  for (const [id, address] of imageAddresses) {
+    const vdi = pool.vdis.get(id as Ref<"VDI">)!;
+    const sr = pool.srs.get(vdi.SR);
+    const props: ImageSpec = {
+      ...description(vdi.name_description),
+      attributes: attributesOf(vdi.other_config),
+      type: vdi.type === "system" ? "os" : "datablock",
+      size: Math.round(vdi.virtual_size / MiB),
+      ...(sr ? { datastore: sr.name_label } : {}),
+      persistent: vdi.other_config[TAG_PERSISTENT] === "true",
+    };
+    const missing = vdi.missing;
+    resources.push({
+      address,
+      kind: "Image",
+      name: vdi.name_label,
+      id,
+      props,
+      dependsOn: [],
+      status: missing ? { state: "MISSING", healthy: false, message: "xapi reports the VDI missing from its SR" } : { state: "READY", healthy: true },
+      ...(sr ? { aliases: { datastore: [sr.name_label, sr.uuid] } } : {}),
+    });
+  }
+
+  for (const [id, address] of vmAddresses) {
+    const vm = pool.vms.get(id as Ref<"VM">)!;
+    resources.push(vmResource(id, address, vm, pool, networkAddresses, imageAddresses));
+  }
+
+  // Clones a run left before tagging them: listed under their leftover address, for deletion.
+  for (const [id, vm] of pool.vms) {
+    if (tagOf(vm.other_config) !== undefined && tagOf(vm.other_config)!.kind === "VirtualMachine") continue;
+    const marker = unfinishedTag(vm.name_label);
+    if (!marker || marker.stack !== stack || marker.kind !== "VirtualMachine") continue;
+    resources.push(unfinishedResource(id, marker.address, vm));
+  }
+
+  return { stack, endpoint, resources, foreign: foreignOf(stack, pool, desired), fingerprint: fingerprintLive(resources) };
+}
+
+function vmResource(id: string, address: string, vm: VmRecord, pool: XenPoolView, networks: Map<string, string>, images: Map<string, string>): LiveResource<"VirtualMachine"> {
+  const running = vm.power_state === "Running";
+  const vbds = vm.VBDs.map((ref) => pool.vbds.get(ref)).filter((v): v is VbdRecord => v !== undefined);
+  // The VM's disks are its VBDs to the stack's images; the disks its template gave it are its own.
+  const disks = vbds
+    .filter((vbd) => vbd.type === "Disk" && vbd.VDI !== null && images.has(vbd.VDI))
+    .sort((a, b) => Number(a.userdevice) - Number(b.userdevice))
+    .map((vbd) => ({ source: "image" as const, image: { ref: images.get(vbd.VDI!)! }, ...(vbd.mode === "RO" ? { readOnly: true } : {}) }));
+  const vifs = vm.VIFs.map((ref) => pool.vifs.get(ref))
+    .filter((v): v is VifRecord => v !== undefined)
+    .sort((a, b) => Number(a.device) - Number(b.device));
+  // A VIF someone unplugged from a running VM is read as missing: apply plugs it in again.
+  const nics = vifs
+    .filter((vif) => !running || vif.currently_attached)
+    .map((vif) => ({ network: { ref: networks.get(vif.network) ?? `VirtualNetwork#${vif.network}` }, mac: vif.MAC.toLowerCase(), securityGroups: [] }));
+  const template = vm.other_config[TAG_TEMPLATE];
+  const props: VirtualMachineSpec = {
+    ...description(vm.name_description),
+    attributes: attributesOf(vm.other_config),
+    memory: Math.round(vm.memory_static_max / MiB),
+    vcpu: vm.VCPUs_max,
+    disks,
+    nics,
+    labels: [...vm.tags].sort(),
+    powerState: running ? "running" : "poweroff",
+    ...(template !== undefined ? { raw: { xenserver: { template } } } : {}),
+  };
+  const dependsOn = [...new Set([...disks.map((d) => d.image.ref), ...nics.map((n) => n.network.ref).filter((r) => !r.includes("#"))])];
+  const state = vm.is_a_template ? "UNFINISHED" : running ? VM_RUNNING : vm.other_config[TAG_START_FAILED] !== undefined ? VM_START_FAILED : vm.power_state === "Halted" ? VM_HALTED : vm.power_state.toUpperCase();
+  const status =
+    state === "UNFINISHED"
+      ? { state, healthy: false, message: "a run stopped before this clone was made a VM" }
+      : state === VM_START_FAILED
+        ? { state, healthy: false, message: vm.other_config[TAG_START_FAILED]! }
+        : { state, healthy: true };
+  const values: Record<string, string> = {};
+  const metrics = vm.guest_metrics === null ? undefined : pool.guestMetrics.get(vm.guest_metrics);
+  const ip = metrics?.networks["0/ip"] ?? metrics?.networks["0/ipv4/0"];
+  if (ip) values.ip = ip;
+  if (vifs[0]) values.mac = vifs[0].MAC.toLowerCase();
+  return { address, kind: "VirtualMachine", name: vm.name_label, id, props, dependsOn, status, ...(Object.keys(values).length > 0 ? { values } : {}) };
+}
+
+function unfinishedResource(id: string, address: string, vm: VmRecord): LiveResource<"VirtualMachine"> {
+  return {
+    address: leftoverAddress(address, id),
+    kind: "VirtualMachine",
+    name: vm.name_label,
+    id,
+    props: { attributes: {}, labels: [], powerState: vm.power_state === "Running" ? "running" : "poweroff", disks: [], nics: [] },
+    dependsOn: [],
+    status: { state: "UNFINISHED", healthy: false, message: "a clone a stopped run left before tagging it" },
+  };
+}
+
+function foreignOf(stack: string, pool: XenPoolView, desired: DesiredState | undefined): ForeignObject[] {
+  if (!desired) return [];
+  const declared = new Map<string, Set<string>>();
+  for (const r of desired.resources) {
+    const names = declared.get(r.kind) ?? new Set<string>();
+    names.add(r.name);
+    declared.set(r.kind, names);
+  }
+  const out: ForeignObject[] = [];
+  const look = (kind: "VirtualNetwork" | "Image" | "VirtualMachine", records: Map<string, { name_label: string; other_config: Record<string, string> }>, skip?: (id: string) => boolean) => {
+    const names = declared.get(kind);
+    if (!names) return;
+    for (const [id, r] of records) {
+      if (!names.has(r.name_label) || skip?.(id)) continue;
+      const tag = tagOf(r.other_config);
+      if (tag?.stack === stack && tag.kind === kind) continue;
+      out.push({ kind, id, name: r.name_label, ...(tag && tag.stack !== stack ? { stack: tag.stack } : {}) });
+    }
+  };
+  look("VirtualNetwork", pool.networks);
+  look("Image", pool.vdis);
+  look("VirtualMachine", pool.vms, (id) => {
+    const vm = pool.vms.get(id as Ref<"VM">)!;
+    return vm.is_a_template || vm.is_control_domain || vm.is_a_snapshot;
+  });
+  return out;
+}

@@ -1,0 +1,186 @@
+/**
+ * What each change does on XenServer, as data: the kit's steps (calls, asynchronous calls followed as
+ * tasks, waits) with a XenServer action on each, written into the Operation before the first call so
+ * that a person and a golden test can read exactly what a change does.
+ *
+ * - A network is made by `network.create` with its tags in the record; an image by `Async.VDI.create`
+ *   likewise (FACTS §1.6).
+ * - A VM is cloned from its pool template under a marker name (`Async.VM.clone`), tagged and named,
+ *   provisioned (`Async.VM.provision`: the template's disks become the VM's own VDIs, tagged as its
+ *   disks), made a VM (`set_is_a_template false`), sized, given its VBDs and VIFs (their tags in
+ *   their create records), and started unless declared off: the order FACTS §1.7 prescribes
+ *   (clone → provision → set_is_a_template(false) → start).
+ * - Memory and VCPUs change on a halted VM only (§1.7): a running VM declared running is shut down
+ *   cleanly first, and brought back up if anything fails before it is started again.
+ * - A VM is deleted by `Async.VM.shutdown` (clean, then hard: §1.6) when it runs, `Async.VM.destroy`,
+ *   then the VDIs tagged as its own disks; never a VDI the stack does not own.
+ */
+import type { ResourceChange } from "../../core/plan";
+import type { KitStep } from "../kit/step-engine";
+
+/** What a step does on XenServer; the driver (operations.ts) carries it out. */
+export type XenAction =
+  | { do: "network.create" }
+  | { do: "network.destroy" }
+  | { do: "vdi.create" }
+  | { do: "vdi.destroy" }
+  | { do: "vm.clone" }
+  | { do: "vm.tag" }
+  | { do: "vm.name" }
+  | { do: "vm.provision" }
+  | { do: "vm.tag-disks" }
+  | { do: "vm.make" }
+  | { do: "vm.size" }
+  | { do: "vm.labels" }
+  | { do: "vm.attach-disk"; index: number }
+  | { do: "vm.detach-disk"; liveIndex: number }
+  | { do: "vm.add-nic"; index: number }
+  | { do: "vm.remove-nic"; liveIndex: number }
+  | { do: "vm.start" }
+  | { do: "vm.clean-shutdown" }
+  | { do: "vm.stop" }
+  | { do: "vm.destroy" }
+  | { do: "vm.destroy-disks" }
+  | { do: "vm.read-values" }
+  | { do: "set"; cls: "VM" | "VDI" | "network"; field: "name" | "description" | "attributes" | "mtu" | "size" };
+
+/** What a wait waits for: the task of the asynchronous call before it. */
+export type XenWait = "task";
+
+export type XenStep = KitStep<{ xen: XenAction }, XenWait>;
+
+const call = (label: string, xen: XenAction, extra: { ignoreMissing?: boolean; endsCycle?: true } = {}): XenStep => ({ type: "call", label, xen, ...extra });
+const task = (label: string, xen: XenAction): XenStep[] => [
+  { type: "handle", label, xen },
+  { type: "wait", label: `wait for ${label}`, until: "task", on: "handle" },
+];
+
+function indexOf(path: string, collection: string): number | undefined {
+  const m = new RegExp(`^${collection}\\[(\\d+)\\]`).exec(path);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The steps of a change of `kind`. */
+export function stepsFor(change: ResourceChange): XenStep[] {
+  switch (change.kind) {
+    case "VirtualNetwork":
+      return networkSteps(change);
+    case "Image":
+      return imageSteps(change);
+    case "VirtualMachine":
+      return vmSteps(change);
+    default:
+      throw new Error(`${change.kind} is not supported on XenServer`);
+  }
+}
+
+function networkSteps(change: ResourceChange): XenStep[] {
+  if (change.action === "create") return [{ type: "allocate", label: "network.create", xen: { do: "network.create" } }];
+  if (change.action === "delete") return [call("network.destroy", { do: "network.destroy" }, { ignoreMissing: true })];
+  const ops = new Set(change.diff.map((d) => d.operation));
+  const out: XenStep[] = [];
+  if (ops.has("network.set_name_label")) out.push(call("network.set_name_label", { do: "set", cls: "network", field: "name" }));
+  if (ops.has("network.set_name_description")) out.push(call("network.set_name_description", { do: "set", cls: "network", field: "description" }));
+  if (ops.has("network.set_other_config")) out.push(call("network.set_other_config", { do: "set", cls: "network", field: "attributes" }));
+  if (ops.has("network.set_MTU")) out.push(call("network.set_MTU", { do: "set", cls: "network", field: "mtu" }));
+  return out;
+}
+
+function imageSteps(change: ResourceChange): XenStep[] {
+  if (change.action === "create") return task("Async.VDI.create", { do: "vdi.create" });
+  if (change.action === "delete") return task("Async.VDI.destroy", { do: "vdi.destroy" });
+  const ops = new Set(change.diff.map((d) => d.operation));
+  const out: XenStep[] = [];
+  if (ops.has("VDI.set_name_label")) out.push(call("VDI.set_name_label", { do: "set", cls: "VDI", field: "name" }));
+  if (ops.has("VDI.set_name_description")) out.push(call("VDI.set_name_description", { do: "set", cls: "VDI", field: "description" }));
+  if (ops.has("VDI.set_other_config")) out.push(call("VDI.set_other_config", { do: "set", cls: "VDI", field: "attributes" }));
+  if (ops.has("VDI.resize")) out.push(...task("Async.VDI.resize", { do: "set", cls: "VDI", field: "size" }));
+  return out;
+}
+
+function vmSteps(change: ResourceChange): XenStep[] {
+  const after = change.after as { powerState?: string; disks?: unknown[]; nics?: unknown[] } | undefined;
+  const wantsRunning = after?.powerState !== "poweroff";
+  if (change.action === "create") {
+    const out: XenStep[] = [
+      ...task("Async.VM.clone", { do: "vm.clone" }),
+      call("VM.set_other_config (tags)", { do: "vm.tag" }),
+      call("VM.set_name_label", { do: "vm.name" }),
+      ...task("Async.VM.provision", { do: "vm.provision" }),
+      call("VDI.set_other_config (the VM's disks)", { do: "vm.tag-disks" }),
+      call("VM.set_is_a_template false", { do: "vm.make" }),
+      call("VM.set_memory_limits, VCPUs", { do: "vm.size" }),
+      call("VM.set_tags", { do: "vm.labels" }),
+    ];
+    (after?.disks ?? []).forEach((_, i) => out.push(call(`VBD.create disk ${i}`, { do: "vm.attach-disk", index: i })));
+    (after?.nics ?? []).forEach((_, i) => out.push(call(`VIF.create nic ${i}`, { do: "vm.add-nic", index: i })));
+    if (wantsRunning) out.push(...task("Async.VM.start", { do: "vm.start" }));
+    out.push(call("read the VM's addresses", { do: "vm.read-values" }));
+    return out;
+  }
+  if (change.action === "delete") {
+    const before = change.before as { powerState?: string } | undefined;
+    const out: XenStep[] = [];
+    if (before?.powerState === "running") out.push(...task("Async.VM.shutdown", { do: "vm.stop" }));
+    out.push(...task("Async.VM.destroy", { do: "vm.destroy" }));
+    out.push(call("VDI.destroy (the VM's own disks)", { do: "vm.destroy-disks" }));
+    return out;
+  }
+
+  // An update: the attribute lines' operations, in an order that works.
+  const ops = new Set(change.diff.map((d) => d.operation));
+  const running = (change.before as { powerState?: string } | undefined)?.powerState === "running";
+  const cycle = change.diff.some((d) => d.impact === "in-place-with-power-cycle");
+  const stopping = running && (!wantsRunning || cycle);
+  const out: XenStep[] = [];
+  if (stopping) {
+    out.push({ type: "handle", label: "Async.VM.clean_shutdown", xen: { do: "vm.clean-shutdown" } });
+    out.push({
+      type: "wait",
+      label: "wait for Async.VM.clean_shutdown",
+      until: "task",
+      on: "handle",
+      ...(cycle && wantsRunning ? { restore: [call("Async.VM.start", { do: "vm.start" }, { endsCycle: true }), { type: "wait", label: "wait for Async.VM.start", until: "task", on: "handle" } as XenStep] } : {}),
+    });
+  }
+  if (ops.has("VM.set_name_label")) out.push(call("VM.set_name_label", { do: "vm.name" }));
+  if (ops.has("VM.set_name_description")) out.push(call("VM.set_name_description", { do: "set", cls: "VM", field: "description" }));
+  if (ops.has("VM.set_other_config")) out.push(call("VM.set_other_config", { do: "set", cls: "VM", field: "attributes" }));
+  if (ops.has("VM.set_tags")) out.push(call("VM.set_tags", { do: "vm.labels" }));
+  if (ops.has("VM.set_memory_limits") || ops.has("VM.set_VCPUs_max+VM.set_VCPUs_at_startup")) out.push(call("VM.set_memory_limits, VCPUs", { do: "vm.size" }));
+
+  // Devices: removals by their live index, highest first (the live lists keep their order), then additions.
+  const removeDisks = new Set<number>();
+  const addDisks = new Set<number>();
+  const removeNics = new Set<number>();
+  const addNics = new Set<number>();
+  for (const d of change.diff) {
+    const disk = indexOf(d.path, "disks");
+    const nic = indexOf(d.path, "nics");
+    const collection = disk !== undefined ? { index: disk, remove: removeDisks, add: addDisks } : nic !== undefined ? { index: nic, remove: removeNics, add: addNics } : undefined;
+    if (!collection) continue;
+    if (d.operation.endsWith("+VBD.create+VBD.plug") || d.operation.endsWith("+VIF.create+VIF.plug")) {
+      collection.remove.add(d.liveIndex ?? collection.index);
+      collection.add.add(collection.index);
+    } else if (d.operation === "VBD.unplug+VBD.destroy" || d.operation === "VIF.unplug+VIF.destroy") {
+      collection.remove.add(d.liveIndex ?? collection.index);
+    } else if (d.operation === "VBD.create+VBD.plug" || d.operation === "VIF.create+VIF.plug") {
+      collection.add.add(collection.index);
+    }
+  }
+  const desc = (s: Set<number>) => [...s].sort((a, b) => b - a);
+  const asc = (s: Set<number>) => [...s].sort((a, b) => a - b);
+  for (const i of desc(removeDisks)) out.push(call(`VBD.unplug+VBD.destroy disk ${i}`, { do: "vm.detach-disk", liveIndex: i }));
+  for (const i of desc(removeNics)) out.push(call(`VIF.unplug+VIF.destroy nic ${i}`, { do: "vm.remove-nic", liveIndex: i }));
+  for (const i of asc(addDisks)) out.push(call(`VBD.create+VBD.plug disk ${i}`, { do: "vm.attach-disk", index: i }));
+  for (const i of asc(addNics)) out.push(call(`VIF.create+VIF.plug nic ${i}`, { do: "vm.add-nic", index: i }));
+
+  if (stopping && cycle && wantsRunning) {
+    out.push(call("Async.VM.start", { do: "vm.start" }, { endsCycle: true }));
+    out.push({ type: "wait", label: "wait for Async.VM.start", until: "task", on: "handle" });
+  } else if (!running && wantsRunning && ops.has("VM.start")) {
+    out.push(...task("Async.VM.start", { do: "vm.start" }));
+  }
+  out.push(call("read the VM's addresses", { do: "vm.read-values" }));
+  return out;
+}
