@@ -16,7 +16,8 @@
  *   unplugged by hand is read as missing and plugged again.
  * - A VM whose start failed under hyperplan (HOST_NOT_ENOUGH_FREE_MEMORY …) is marked so and read in
  *   the state START_FAILED: the next plan replaces it, as Terraform replaces a tainted resource. A VM
- *   shut down by hand is only started again.
+ *   shut down by hand is only started again. A VM a stopped run left still a template (UNFINISHED) is
+ *   replaced too.
  * - Names are free text in xapi and not unique: no kind claims its name, replacements create first.
  * - Deleting an image attached to a VM fails VDI_IN_USE, a network with VIFs NETWORK_CONTAINS_VIF:
  *   VMs go first.
@@ -32,6 +33,8 @@ import type { XenOperation } from "./operation-names";
 export const VM_RUNNING = "RUNNING";
 export const VM_HALTED = "HALTED";
 export const VM_START_FAILED = "START_FAILED";
+/** A VM a run left before it was provisioned and made a VM (still a template). */
+export const VM_UNFINISHED = "UNFINISHED";
 
 type XenRule = AttributeRule<XenOperation>;
 
@@ -173,7 +176,7 @@ export const xenServerDiffRules: DiffRules = {
   keyCase: "exact",
   fields: XAPI_FILLS,
   kinds: {
-    VirtualMachine: kind(vmRules, "Async.VM.clone", "Async.VM.destroy", [], (state) => state === VM_START_FAILED),
+    VirtualMachine: kind(vmRules, "Async.VM.clone", "Async.VM.destroy", [], (state) => state === VM_START_FAILED || state === VM_UNFINISHED),
     Image: kind(imageRules, "Async.VDI.create", "Async.VDI.destroy", ["VirtualMachine"]),
     VirtualNetwork: kind(networkRules, "network.create", "network.destroy", ["VirtualMachine"]),
   },

@@ -90,15 +90,25 @@ export class XenServerOperations {
   async start(change: ResourceChange, desired: DesiredState | undefined): Promise<Operation> {
     for (const r of desired?.resources ?? []) this.desired.set(r.address, r);
     const steps = stepsFor(change);
+    // The second phase of a two-phase replacement deletes the old object once its users moved.
+    const made = change.phase === "finish" ? this.refs.get(change.address) : undefined;
+    if (change.phase === "finish" && made === undefined) throw new XenOperationError(change.address, "the new object of this replacement is not known; its first phase did not finish");
+    const old = change.action === "delete" || change.action === "replace" ? change.id : undefined;
     const op: Operation = {
       address: change.address,
       kind: change.kind,
       action: change.action,
-      ...(change.id !== undefined && change.action !== "create" ? { id: change.id } : {}),
+      ...(change.id !== undefined && (change.action === "update" || change.action === "noop" || change.action === "delete") ? { id: change.id } : {}),
+      ...(made !== undefined ? { id: made } : {}),
       steps: steps.map((s) => s.label),
       step: 0,
       startedAt: this.clock.now(),
-      data: { plan: steps, change: { address: change.address, kind: change.kind, action: change.action, after: change.after ?? null, before: change.before ?? null } },
+      data: {
+        plan: steps,
+        change: { address: change.address, kind: change.kind, action: change.action, after: change.after ?? null, before: change.before ?? null },
+        ...(old !== undefined ? { old } : {}),
+        ...(change.action === "replace" && old !== undefined ? { replaces: old } : {}),
+      },
     };
     const status = await this.engine.run(op);
     if (status.phase === "done") return { ...op, finished: status };
@@ -170,6 +180,20 @@ export class XenServerOperations {
     return op.id;
   }
 
+  /** The object a step works on: the new (or kept) one, or the old one a delete or replacement removes. */
+  private target(op: Operation, action: { old?: true }): string {
+    if (action.old !== true && op.action !== "delete") return this.id(op);
+    const old = op.data.old as string | undefined;
+    if (old === undefined) throw new XenOperationError(op.address, "the live object's XenAPI ref is not known");
+    return old;
+  }
+
+  /** The replaces mark of a replacement's new object. */
+  private replacesMark(op: Operation): Record<string, string> {
+    const replaces = op.data.replaces as string | undefined;
+    return replaces === undefined ? {} : { [TAG_REPLACES]: replaces };
+  }
+
   /** A read: retried while xapi does not answer. */
   private read(method: string, ...params: (string | number | boolean)[]): Promise<WireValue> {
     return this.retrier.run(method, () => this.client.call(method, ...params));
@@ -218,7 +242,7 @@ export class XenServerOperations {
       name_label: this.resource(op).name,
       name_description: props.description ?? "",
       MTU: props.mtu ?? 1500,
-      other_config: tagEntries(this.tag(op), props.attributes ?? {}),
+      other_config: { ...tagEntries(this.tag(op), props.attributes ?? {}), ...this.replacesMark(op) },
       ...(props.bridge !== undefined ? { bridge: props.bridge } : {}),
       managed: true,
       tags: [],
@@ -256,7 +280,7 @@ export class XenServerOperations {
           type: props.type === "os" ? "system" : "user",
           sharable: false,
           read_only: false,
-          other_config: { ...tagEntries(this.tag(op), props.attributes ?? {}), [TAG_PERSISTENT]: String(props.persistent === true) },
+          other_config: { ...tagEntries(this.tag(op), props.attributes ?? {}), [TAG_PERSISTENT]: String(props.persistent === true), ...this.replacesMark(op) },
           sm_config: {},
           xenstore_data: {},
           tags: [],
@@ -275,11 +299,20 @@ export class XenServerOperations {
       case "vm.clean-shutdown":
         return this.client.startAsync("VM.clean_shutdown", this.id(op));
       case "vm.stop":
-        return this.client.startAsync("VM.shutdown", this.id(op));
+        return this.gone(op, async () => {
+          const vm = this.target(op, action);
+          // Shut down since the plan read it: nothing to do.
+          if ((await this.read("VM.get_power_state", vm)) === "Halted") return "done:";
+          return this.client.startAsync("VM.shutdown", vm);
+        });
       case "vm.destroy":
-        return this.gone(op, () => this.client.startAsync("VM.destroy", this.id(op)));
+        return this.gone(op, async () => {
+          const vm = this.target(op, action);
+          op.data.disks = await this.ownDisks(op, vm);
+          return this.client.startAsync("VM.destroy", vm);
+        });
       case "vdi.destroy":
-        return this.gone(op, () => this.client.startAsync("VDI.destroy", this.id(op)));
+        return this.gone(op, () => this.client.startAsync("VDI.destroy", this.target(op, action)));
       case "set":
         if (action.cls === "VDI" && action.field === "size") {
           const size = String(((after as unknown as ImageSpec).size ?? 0) * MiB);
@@ -377,19 +410,18 @@ export class XenServerOperations {
     const attributes = (after.attributes ?? {}) as Record<string, string>;
     switch (action.do) {
       case "network.destroy":
-        await this.write("network.destroy", this.id(op));
+        await this.write("network.destroy", this.target(op, action));
         return;
       case "vm.tag": {
         const current = (await this.read("VM.get_other_config", this.id(op))) as Record<string, string>;
         const template = (after as unknown as VirtualMachineSpec).raw?.xenserver?.template;
-        const next = retagged(current, this.tag(op), attributes, typeof template === "string" ? { [TAG_TEMPLATE]: template } : {});
-        delete next[TAG_REPLACES];
+        const next = retagged(current, this.tag(op), attributes, { ...(typeof template === "string" ? { [TAG_TEMPLATE]: template } : {}), ...this.replacesMark(op) });
         await this.write("VM.set_other_config", this.id(op), next);
         return;
       }
       case "vm.name":
         await this.write("VM.set_name_label", this.id(op), this.resource(op).name);
-        if (op.action === "create") await this.write("VM.set_name_description", this.id(op), String(after.description ?? ""));
+        if (op.action !== "update") await this.write("VM.set_name_description", this.id(op), String(after.description ?? ""));
         return;
       case "vm.tag-disks": {
         for (const vbd of await this.vbdsOf(this.id(op))) {
@@ -426,12 +458,9 @@ export class XenServerOperations {
         dataOf(op).handle = await this.startVm(op);
         return;
       case "vm.destroy-disks": {
-        const records = (await this.read("VDI.get_all_records")) as Record<string, { other_config: Record<string, string> }>;
-        for (const [ref, r] of Object.entries(records)) {
-          const tag = tagOf(r.other_config);
-          if (tag?.stack !== this.stack || tag.kind !== VM_DISK_KIND || tag.address !== op.address) continue;
+        for (const vdi of (op.data.disks as string[] | undefined) ?? []) {
           try {
-            await this.write("VDI.destroy", ref);
+            await this.write("VDI.destroy", vdi);
           } catch (error) {
             if (!isXenApiError(error, "HANDLE_INVALID")) throw error;
           }
@@ -503,6 +532,28 @@ export class XenServerOperations {
         await this.write("VM.set_VCPUs_at_startup", id, String(props.vcpu));
       }
     }
+  }
+
+  /**
+   * The disks that go with a VM being deleted: the VDIs tagged as its own disks; and, of a VM a run
+   * left unfinished (still a template, or still under its clone marker name), the untagged VDIs only
+   * it uses, which its clone or provision made. Never a VDI of the stack's images or of anyone else.
+   */
+  private async ownDisks(op: Operation, vm: string): Promise<string[]> {
+    const unfinished = (await this.read("VM.get_is_a_template", vm)) === true || unfinishedTag((await this.read("VM.get_name_label", vm)) as string) !== undefined;
+    const address = op.address.replace(/~(replaced|duplicate)-.*$/, "");
+    const out: string[] = [];
+    for (const vbd of await this.vbdsOf(vm)) {
+      const vdi = vbd.record.VDI;
+      if (vdi === null || vbd.record.type !== "Disk") continue;
+      const tag = tagOf((await this.read("VDI.get_other_config", vdi)) as Record<string, string>);
+      if (tag) {
+        if (tag.stack === this.stack && tag.kind === VM_DISK_KIND && tag.address === address) out.push(vdi);
+        continue;
+      }
+      if (unfinished && ((await this.read("VDI.get_VBDs", vdi)) as string[]).length === 1) out.push(vdi);
+    }
+    return out;
   }
 
   private async vbdsOf(vm: string): Promise<{ ref: string; record: VbdRecord }[]> {

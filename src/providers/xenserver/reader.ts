@@ -13,7 +13,7 @@ import { leftoverAddress, ownedAddresses, TAG_REPLACES } from "../kit/ownership"
 import type { XenApiClient } from "./client";
 import type { Ref } from "./field-types";
 import type { NetworkRecord, SrRecord, VbdRecord, VdiRecord, VifRecord, VmGuestMetricsRecord, VmRecord } from "./records";
-import { VM_HALTED, VM_RUNNING, VM_START_FAILED } from "./diff-rules";
+import { VM_HALTED, VM_RUNNING, VM_START_FAILED, VM_UNFINISHED } from "./diff-rules";
 import { attributesOf, TAG_PERSISTENT, TAG_START_FAILED, TAG_TEMPLATE, tagOf, unfinishedTag } from "./ownership";
 
 const MiB = 1024 * 1024;
@@ -139,9 +139,9 @@ function vmResource(id: string, address: string, vm: VmRecord, pool: XenPoolView
     ...(template !== undefined ? { raw: { xenserver: { template } } } : {}),
   };
   const dependsOn = [...new Set([...disks.map((d) => d.image.ref), ...nics.map((n) => n.network.ref).filter((r) => !r.includes("#"))])];
-  const state = vm.is_a_template ? "UNFINISHED" : running ? VM_RUNNING : vm.other_config[TAG_START_FAILED] !== undefined ? VM_START_FAILED : vm.power_state === "Halted" ? VM_HALTED : vm.power_state.toUpperCase();
+  const state = vm.is_a_template ? VM_UNFINISHED : running ? VM_RUNNING : vm.other_config[TAG_START_FAILED] !== undefined ? VM_START_FAILED : vm.power_state === "Halted" ? VM_HALTED : vm.power_state.toUpperCase();
   const status =
-    state === "UNFINISHED"
+    state === VM_UNFINISHED
       ? { state, healthy: false, message: "a run stopped before this clone was made a VM" }
       : state === VM_START_FAILED
         ? { state, healthy: false, message: vm.other_config[TAG_START_FAILED]! }
@@ -162,7 +162,7 @@ function unfinishedResource(id: string, address: string, vm: VmRecord): LiveReso
     id,
     props: { attributes: {}, labels: [], powerState: vm.power_state === "Running" ? "running" : "poweroff", disks: [], nics: [] },
     dependsOn: [],
-    status: { state: "UNFINISHED", healthy: false, message: "a clone a stopped run left before tagging it" },
+    status: { state: VM_UNFINISHED, healthy: false, message: "a clone a stopped run left before tagging it" },
   };
 }
 

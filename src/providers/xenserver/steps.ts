@@ -21,9 +21,9 @@ import type { KitStep } from "../kit/step-engine";
 /** What a step does on XenServer; the driver (operations.ts) carries it out. */
 export type XenAction =
   | { do: "network.create" }
-  | { do: "network.destroy" }
+  | { do: "network.destroy"; old?: true }
   | { do: "vdi.create" }
-  | { do: "vdi.destroy" }
+  | { do: "vdi.destroy"; old?: true }
   | { do: "vm.clone" }
   | { do: "vm.tag" }
   | { do: "vm.name" }
@@ -38,9 +38,9 @@ export type XenAction =
   | { do: "vm.remove-nic"; liveIndex: number }
   | { do: "vm.start" }
   | { do: "vm.clean-shutdown" }
-  | { do: "vm.stop" }
-  | { do: "vm.destroy" }
-  | { do: "vm.destroy-disks" }
+  | { do: "vm.stop"; old?: true }
+  | { do: "vm.destroy"; old?: true }
+  | { do: "vm.destroy-disks"; old?: true }
   | { do: "vm.read-values" }
   | { do: "set"; cls: "VM" | "VDI" | "network"; field: "name" | "description" | "attributes" | "mtu" | "size" };
 
@@ -60,23 +60,40 @@ function indexOf(path: string, collection: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** The steps of a change of `kind`. */
+/**
+ * The steps of a change. A replacement makes the new object and deletes the old one in the order the
+ * plan chose (steps on the old object say `old`); a two-phase one does either half (`phase`).
+ */
 export function stepsFor(change: ResourceChange): XenStep[] {
+  if (change.action === "noop") return [];
+  if (change.action === "replace") {
+    if (change.phase === "create") return stepsOf({ ...change, action: "create" });
+    const remove = stepsOf({ ...change, action: "delete" }, true);
+    if (change.phase === "finish") return remove;
+    const create = stepsOf({ ...change, action: "create" });
+    return change.replaceOrder === "delete-before-create" ? [...remove, ...create] : [...create, ...remove];
+  }
+  return stepsOf(change);
+}
+
+function stepsOf(change: ResourceChange, old = false): XenStep[] {
   switch (change.kind) {
     case "VirtualNetwork":
-      return networkSteps(change);
+      return networkSteps(change, old);
     case "Image":
-      return imageSteps(change);
+      return imageSteps(change, old);
     case "VirtualMachine":
-      return vmSteps(change);
+      return vmSteps(change, old);
     default:
       throw new Error(`${change.kind} is not supported on XenServer`);
   }
 }
 
-function networkSteps(change: ResourceChange): XenStep[] {
+const oldMark = (old: boolean): { old?: true } => (old ? { old: true } : {});
+
+function networkSteps(change: ResourceChange, old: boolean): XenStep[] {
   if (change.action === "create") return [{ type: "allocate", label: "network.create", xen: { do: "network.create" } }];
-  if (change.action === "delete") return [call("network.destroy", { do: "network.destroy" }, { ignoreMissing: true })];
+  if (change.action === "delete") return [call("network.destroy", { do: "network.destroy", ...oldMark(old) }, { ignoreMissing: true })];
   const ops = new Set(change.diff.map((d) => d.operation));
   const out: XenStep[] = [];
   if (ops.has("network.set_name_label")) out.push(call("network.set_name_label", { do: "set", cls: "network", field: "name" }));
@@ -86,9 +103,9 @@ function networkSteps(change: ResourceChange): XenStep[] {
   return out;
 }
 
-function imageSteps(change: ResourceChange): XenStep[] {
+function imageSteps(change: ResourceChange, old: boolean): XenStep[] {
   if (change.action === "create") return task("Async.VDI.create", { do: "vdi.create" });
-  if (change.action === "delete") return task("Async.VDI.destroy", { do: "vdi.destroy" });
+  if (change.action === "delete") return task("Async.VDI.destroy", { do: "vdi.destroy", ...oldMark(old) });
   const ops = new Set(change.diff.map((d) => d.operation));
   const out: XenStep[] = [];
   if (ops.has("VDI.set_name_label")) out.push(call("VDI.set_name_label", { do: "set", cls: "VDI", field: "name" }));
@@ -98,7 +115,7 @@ function imageSteps(change: ResourceChange): XenStep[] {
   return out;
 }
 
-function vmSteps(change: ResourceChange): XenStep[] {
+function vmSteps(change: ResourceChange, old: boolean): XenStep[] {
   const after = change.after as { powerState?: string; disks?: unknown[]; nics?: unknown[] } | undefined;
   const wantsRunning = after?.powerState !== "poweroff";
   if (change.action === "create") {
@@ -121,9 +138,10 @@ function vmSteps(change: ResourceChange): XenStep[] {
   if (change.action === "delete") {
     const before = change.before as { powerState?: string } | undefined;
     const out: XenStep[] = [];
-    if (before?.powerState === "running") out.push(...task("Async.VM.shutdown", { do: "vm.stop" }));
-    out.push(...task("Async.VM.destroy", { do: "vm.destroy" }));
-    out.push(call("VDI.destroy (the VM's own disks)", { do: "vm.destroy-disks" }));
+    // Shut down whatever its power state was read as: Async.VM.shutdown of a halted VM is skipped.
+    if (before?.powerState === "running") out.push(...task("Async.VM.shutdown", { do: "vm.stop", ...oldMark(old) }));
+    out.push(...task("Async.VM.destroy", { do: "vm.destroy", ...oldMark(old) }));
+    out.push(call("VDI.destroy (the VM's own disks)", { do: "vm.destroy-disks", ...oldMark(old) }));
     return out;
   }
 
