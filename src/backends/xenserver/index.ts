@@ -12,10 +12,21 @@ import { xenServerProfile } from "../../providers/xenserver/profile";
 import { createXenServerProvider, type XenServerProviderOptions } from "../../providers/xenserver/provider";
 import { xenServerSavedSettings, xenServerSettingsSchema, type XenServerSettings } from "../../providers/xenserver/settings";
 import { parseFaultRules, startXenServerSimulator, type DelayPreset, type FaultRule } from "../../sim/xenserver/index";
+import { Retrier } from "../../core/retry";
+import { systemClock } from "../../core/clock";
 import type { Backend, ConnectContext } from "../backend";
 import { xenServerSimulator } from "./simulator";
 
 const SIM_DELAYS = new Set(["instant", "fast", "realistic"]);
+
+/** The client's own reads (the task watcher's event.from) give up when the run's retry timeout says. */
+function clientRetrier(context: ConnectContext): Retrier {
+  return new Retrier({
+    clock: systemClock,
+    ...(context.retry?.timeoutMs !== undefined ? { timeoutMs: context.retry.timeoutMs } : {}),
+    ...(context.retry?.onRetry ? { onRetry: context.retry.onRetry } : {}),
+  });
+}
 
 function retryOptions(context: ConnectContext): Pick<XenServerProviderOptions, "retryTimeoutMs" | "onRetry"> {
   return {
@@ -39,7 +50,7 @@ export const xenServerBackend: Backend = {
   async connect(settings, context) {
     const config = resolveXenServerConfig({ settings: settings as XenServerSettings, env: context.env });
     const ca = config.caFile !== undefined ? await readCaFile(config.caFile) : undefined;
-    const client = XenApiClient.fromConfig(config, { ...(ca !== undefined ? { ca } : {}) });
+    const client = XenApiClient.fromConfig(config, { retrier: clientRetrier(context), ...(ca !== undefined ? { ca } : {}) });
     const provider = createXenServerProvider({ client, ...retryOptions(context) });
     return { provider, label: `XenServer ${config.url}`, close: () => provider.close() };
   },
@@ -56,7 +67,7 @@ export const xenServerBackend: Backend = {
       }
     }
     const sim = await startXenServerSimulator({ port: 0, stateFile, slaveHost: false, delays: delays as DelayPreset, ...(faults.length > 0 ? { faults } : {}) });
-    const client = new XenApiClient({ url: sim.url, username: "root", password: "xenserver" });
+    const client = new XenApiClient({ url: sim.url, username: "root", password: "xenserver", retrier: clientRetrier(context) });
     const provider = createXenServerProvider({ client, ...retryOptions(context) });
     return {
       provider,
