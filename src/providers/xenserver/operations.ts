@@ -306,11 +306,7 @@ export class XenServerOperations {
           return this.client.startAsync("VM.shutdown", vm);
         });
       case "vm.destroy":
-        return this.gone(op, async () => {
-          const vm = this.target(op, action);
-          op.data.disks = await this.ownDisks(op, vm);
-          return this.client.startAsync("VM.destroy", vm);
-        });
+        return this.gone(op, () => this.client.startAsync("VM.destroy", this.target(op, action)));
       case "vdi.destroy":
         return this.gone(op, () => this.client.startAsync("VDI.destroy", this.target(op, action)));
       case "set":
@@ -458,11 +454,22 @@ export class XenServerOperations {
         dataOf(op).handle = await this.startVm(op);
         return;
       case "vm.destroy-disks": {
-        for (const vdi of (op.data.disks as string[] | undefined) ?? []) {
-          try {
-            await this.write("VDI.destroy", vdi);
-          } catch (error) {
-            if (!isXenApiError(error, "HANDLE_INVALID")) throw error;
+        const vm = this.target(op, action);
+        let disks: { vbd: string; vdi: string }[];
+        try {
+          disks = await this.ownDisks(op, vm);
+        } catch (error) {
+          if (isXenApiError(error, "HANDLE_INVALID")) return;
+          throw error;
+        }
+        for (const { vbd, vdi } of disks) {
+          for (const [method, ref] of [["VBD.destroy", vbd], ["VDI.destroy", vdi]] as const) {
+            if (ref === "") continue;
+            try {
+              await this.write(method, ref);
+            } catch (error) {
+              if (!isXenApiError(error, "HANDLE_INVALID")) throw error;
+            }
           }
         }
         return;
@@ -537,21 +544,28 @@ export class XenServerOperations {
   /**
    * The disks that go with a VM being deleted: the VDIs tagged as its own disks; and, of a VM a run
    * left unfinished (still a template, or still under its clone marker name), the untagged VDIs only
-   * it uses, which its clone or provision made. Never a VDI of the stack's images or of anyone else.
+   * it uses, which its clone or provision made; and its disks a stopped delete already detached. Never a
+   * VDI of the stack's images or of anyone else.
    */
-  private async ownDisks(op: Operation, vm: string): Promise<string[]> {
+  private async ownDisks(op: Operation, vm: string): Promise<{ vbd: string; vdi: string }[]> {
     const unfinished = (await this.read("VM.get_is_a_template", vm)) === true || unfinishedTag((await this.read("VM.get_name_label", vm)) as string) !== undefined;
     const address = op.address.replace(/~(replaced|duplicate)-.*$/, "");
-    const out: string[] = [];
+    const out: { vbd: string; vdi: string }[] = [];
     for (const vbd of await this.vbdsOf(vm)) {
       const vdi = vbd.record.VDI;
       if (vdi === null || vbd.record.type !== "Disk") continue;
       const tag = tagOf((await this.read("VDI.get_other_config", vdi)) as Record<string, string>);
       if (tag) {
-        if (tag.stack === this.stack && tag.kind === VM_DISK_KIND && tag.address === address) out.push(vdi);
+        if (tag.stack === this.stack && tag.kind === VM_DISK_KIND && tag.address === address) out.push({ vbd: vbd.ref, vdi });
         continue;
       }
-      if (unfinished && ((await this.read("VDI.get_VBDs", vdi)) as string[]).length === 1) out.push(vdi);
+      if (unfinished && ((await this.read("VDI.get_VBDs", vdi)) as string[]).length === 1) out.push({ vbd: vbd.ref, vdi });
+    }
+    // A disk of this VM a stopped delete already detached (its VBD gone): attached to nothing now.
+    const records = (await this.read("VDI.get_all_records")) as Record<string, { other_config: Record<string, string>; VBDs: string[] }>;
+    for (const [vdi, r] of Object.entries(records)) {
+      const tag = tagOf(r.other_config);
+      if (tag?.stack === this.stack && tag.kind === VM_DISK_KIND && tag.address === address && r.VBDs.length === 0) out.push({ vbd: "", vdi });
     }
     return out;
   }

@@ -12,8 +12,9 @@
  *   (clone → provision → set_is_a_template(false) → start).
  * - Memory and VCPUs change on a halted VM only (§1.7): a running VM declared running is shut down
  *   cleanly first, and brought back up if anything fails before it is started again.
- * - A VM is deleted by `Async.VM.shutdown` (clean, then hard: §1.6) when it runs, `Async.VM.destroy`,
- *   then the VDIs tagged as its own disks; never a VDI the stack does not own.
+ * - A VM is deleted by `Async.VM.shutdown` (clean, then hard: §1.6) when it runs, then its own disks
+ *   (VBD.destroy, VDI.destroy of the VDIs tagged as its disks), then `Async.VM.destroy`: a run stopped
+ *   halfway leaves the VM, whose tags lead the rerun to what is left. Never a VDI the stack does not own.
  */
 import type { ResourceChange } from "../../core/plan";
 import type { KitStep } from "../kit/step-engine";
@@ -140,8 +141,9 @@ function vmSteps(change: ResourceChange, old: boolean): XenStep[] {
     const out: XenStep[] = [];
     // Shut down whatever its power state was read as: Async.VM.shutdown of a halted VM is skipped.
     if (before?.powerState === "running") out.push(...task("Async.VM.shutdown", { do: "vm.stop", ...oldMark(old) }));
+    // The VM's own disks go first, while the VM still carries the tags that lead a rerun to them.
+    out.push(call("VBD.destroy, VDI.destroy (the VM's own disks)", { do: "vm.destroy-disks", ...oldMark(old) }));
     out.push(...task("Async.VM.destroy", { do: "vm.destroy", ...oldMark(old) }));
-    out.push(call("VDI.destroy (the VM's own disks)", { do: "vm.destroy-disks", ...oldMark(old) }));
     return out;
   }
 

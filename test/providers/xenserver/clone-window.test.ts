@@ -150,4 +150,35 @@ describe("a VM's create cut off after any of its calls", () => {
       await sim.close();
     }
   }, 120_000);
+
+  it("converges when a destroy is cut off after any of its calls: nothing of the stack is left, nothing of the pool is gone", async () => {
+    sim = await startXenServerSimulator({ port: 0, delays: "instant", slaveHost: false });
+    const session0 = (await jsonRpc("session.login_with_password", "root", "xenserver")) as string;
+    const seeded = Object.keys((await jsonRpc("VDI.get_all_records", session0)) as object).length;
+    expect((await run(sim.url, "apply", "web.ts", "--auto-approve")).code).toBe(0);
+    const counting = await cutAfter(sim.url, Infinity);
+    expect((await run(counting.url, "apply", "web.ts", "--destroy", "--auto-approve")).code).toBe(0);
+    const all = counting.writes();
+    await counting.close();
+    await sim.close();
+    expect(all).toContain("Async.VM.destroy");
+
+    for (let n = 1; n < all.length; n++) {
+      sim = await startXenServerSimulator({ port: 0, delays: "instant", slaveHost: false });
+      expect((await run(sim.url, "apply", "web.ts", "--auto-approve")).code).toBe(0);
+      const cut = await cutAfter(sim.url, n);
+      expect((await run(cut.url, "apply", "web.ts", "--destroy", "--auto-approve", "--retry-timeout", "200ms")).code).not.toBe(0);
+      await cut.close();
+      expect((await run(sim.url, "unlock", "lab", "web.ts", "--force")).code).toBe(0);
+      const rerun = await run(sim.url, "apply", "web.ts", "--destroy", "--auto-approve");
+      expect(rerun.code, `destroy rerun after a cut after ${all[n - 1]} (${n}):\n${rerun.out}${rerun.err}`).toBe(0);
+      const session = (await jsonRpc("session.login_with_password", "root", "xenserver")) as string;
+      for (const cls of ["VM", "VDI", "network", "VBD", "VIF"]) {
+        const records = Object.values((await jsonRpc(`${cls}.get_all_records`, session)) as Record<string, { other_config: Record<string, string> }>);
+        expect(records.filter((r) => r.other_config.HYPERPLAN_STACK === "lab"), `${cls} after a cut after ${all[n - 1]}`).toEqual([]);
+      }
+      expect(Object.keys((await jsonRpc("VDI.get_all_records", session)) as object)).toHaveLength(seeded);
+      await sim.close();
+    }
+  }, 120_000);
 });
