@@ -227,14 +227,26 @@ export function registerStorage(table: MethodTable): void {
   };
   table.add(resize(false));
   table.add(resize(true));
-  const copyCheck = (ctx: CallContext, [ref, sr]: Stored[]) => {
+  // VDI.copy(vdi, sr, base_vdi, into_vdi): the last two were added later and default to NULL, so the
+  // two-argument call of older clients still works (xenapi.json VDI.copy; xen-api's quicktest of copying
+  // disk deltas copies into an existing VDI). With into_vdi, the blocks go into that VDI, which must be
+  // at least as large (VDI_TOO_SMALL [vdi, size] otherwise, *(unverified)*), and it is the result.
+  const copyCheck = (ctx: CallContext, [ref, sr, base, into]: Stored[]) => {
     const vdi = ctx.world.must("VDI", ref as string);
+    ctx.world.must("SR", sr as string);
+    if (base !== undefined && base !== NULL_REF) ctx.world.must("VDI", base as string);
+    if (into !== undefined && into !== NULL_REF) {
+      const target = ctx.world.must("VDI", into as string);
+      if ((target.record.virtual_size as number) < (vdi.record.virtual_size as number)) fail("VDI_TOO_SMALL", target.ref, String(vdi.record.virtual_size));
+      checkVdiNotInUse(ctx.world, target, "copy");
+      return;
+    }
     checkSrSpace(ctx.world, ctx.world.must("SR", sr as string).ref, vdi.record.virtual_size as number);
   };
   table.add({
     name: "VDI.copy",
     session: true,
-    params: [p("vdi", refOf("VDI")), p("sr", refOf("SR"))],
+    params: [p("vdi", refOf("VDI")), p("sr", refOf("SR")), p("base_vdi", refOf("VDI"), NULL_REF), p("into_vdi", refOf("VDI"), NULL_REF)],
     async: true,
     result: refOf("VDI"),
     timed: {
@@ -247,6 +259,8 @@ export function registerStorage(table: MethodTable): void {
     check: copyCheck,
     run: (ctx, args) => {
       copyCheck(ctx, args);
+      const into = args[3];
+      if (into !== undefined && into !== NULL_REF) return into as string;
       return copyVdi(ctx.world, ctx.world.must("VDI", args[0] as string), args[1] as string).ref;
     },
   });

@@ -131,6 +131,22 @@ describe("storage", () => {
     });
   });
 
+  it("copies a VDI into a new one, or with into_vdi into an existing one at least as large", async () => {
+    await withSim({}, async (xen) => {
+      const sr = await defaultSr(xen);
+      const source = await xen.ok("VDI.create", vdiArgs(sr, 2 * GiB));
+      const copy = await xen.ok("VDI.copy", source, sr);
+      expect(copy).not.toBe(source);
+      expect(await xen.ok("VDI.get_virtual_size", copy)).toBe(String(2 * GiB));
+      const target = await xen.ok("VDI.create", vdiArgs(sr, 3 * GiB));
+      const before = (await xen.ok("VDI.get_all")).length;
+      expect(await xen.ok("VDI.copy", source, sr, "OpaqueRef:NULL", target)).toBe(target);
+      expect((await xen.ok("VDI.get_all")).length).toBe(before);
+      const small = await xen.ok("VDI.create", vdiArgs(sr, 1 * GiB));
+      expect(await xen.fail("VDI.copy", source, sr, "OpaqueRef:NULL", small)).toEqual(["VDI_TOO_SMALL", small, String(2 * GiB)]);
+    });
+  });
+
   it("refuses to destroy or resize offline a VDI an attached VBD uses: VDI_IN_USE [vdi, operation]", async () => {
     await withSim({}, async (xen) => {
       const vm = await newVm(xen, "web-1");
