@@ -69,19 +69,29 @@ const schema = kindSchema({
   format: enumOf(IMAGE_FORMATS),
 });
 
-function check(input: Input, ctx: CheckContext): void {
-  const type = input.type ?? "os";
+/**
+ * Where an image's contents come from, for backends that import them from `path` (OpenNebula): a
+ * datablock is empty of `size` or imported from `path`; an OS or CD image is imported from `path`.
+ * A backend whose images come from elsewhere (a disk of the pool to copy) leaves this out of its
+ * profile.
+ */
+export function checkImageContents(input: Record<string, unknown>, report: (path: string, message: string) => void): void {
+  const type = (input.type as string | undefined) ?? "os";
   if (type === "datablock") {
     if (input.size === undefined && input.path === undefined) {
-      ctx.report("", "a datablock needs size (an empty disk, in MiB) or path (contents to import)");
+      report("", "a datablock needs size (an empty disk, in MiB) or path (contents to import)");
     }
     if (input.size !== undefined && input.path !== undefined) {
-      ctx.report("size", "give size (an empty disk) or path (contents to import), not both");
+      report("size", "give size (an empty disk) or path (contents to import), not both");
     }
   } else {
-    if (input.path === undefined) ctx.report("path", `is required for an ${type} image: where its contents come from`);
-    if (input.size !== undefined) ctx.report("size", `applies to empty datablocks only; an ${type} image takes its size from path`);
+    if (input.path === undefined) report("path", `is required for an ${type} image: where its contents come from`);
+    if (input.size !== undefined) report("size", `applies to empty datablocks only; an ${type} image takes its size from path`);
   }
+}
+
+function check(input: Input, ctx: CheckContext): void {
+  const type = input.type ?? "os";
   if (type === "cdrom" && input.persistent === true) ctx.report("persistent", "must be false for a cdrom: CD-ROM images are read-only");
   if (typeof input.datastore === "string") {
     const problem = nameProblem(input.datastore);

@@ -4,6 +4,7 @@
  * CPU share required when it has no template, and the rules of the network drivers (VN_MAD).
  */
 import type { BackendProfile, KindProfile } from "../../resources/backend-profile";
+import { checkImageContents } from "../../resources/image";
 
 /** Properties every kind has on OpenNebula. */
 const COMMON = ["description", "attributes"];
@@ -36,7 +37,12 @@ export const openNebulaProfile: BackendProfile = {
     VirtualNetwork: virtualNetwork,
     // Images, security groups: UNIQUE(name, uid) in oned's database; VM templates: VMTemplatePool::allocate
     // refuses a taken name (FACTS.md §7). Only VMs may share names.
-    Image: { properties: [...COMMON, "type", "size", "path", "datastore", "persistent", "devicePrefix", "format"], uniqueNames: true },
+    Image: {
+      properties: [...COMMON, "type", "size", "path", "datastore", "persistent", "devicePrefix", "format"],
+      uniqueNames: true,
+      // oned imports an image's contents from PATH, or makes an empty datablock of SIZE.
+      check: (input, ctx) => checkImageContents(input, (path, message) => ctx.report(path, message, "semantic")),
+    },
     SecurityGroup: { properties: [...COMMON, "rules"], uniqueNames: true },
     VmTemplate: { properties: [...COMMON, ...MACHINE], uniqueNames: true },
     VirtualMachine: {

@@ -157,12 +157,12 @@ function kind(attributes: XenRule[], createOperation: string, deleteOperation: s
 
 /**
  * What xapi or the template sets by itself when the declaration leaves it out: an image's SR (the
- * pool's default SR); a network's bridge (`xapiN`) and MTU (1500); a VM's memory and VCPUs (its
+ * pool's default SR) and size (that of the disk it copies); a network's bridge (`xapiN`) and MTU (1500); a VM's memory and VCPUs (its
  * template's), its NICs' MACs (from the VM's mac_seed) and its disks' device names; a VM's power
  * state (running unless declared otherwise).
  */
 const XAPI_FILLS: BackendFills = {
-  image: ["datastore"],
+  image: ["datastore", "size"],
   network: ["bridge", "mtu"],
   capacity: ["vcpu", "memory"],
   imageDisk: ["size", "devicePrefix", "target"],

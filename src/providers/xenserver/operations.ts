@@ -26,7 +26,7 @@ import type { XenApiClient } from "./client";
 import { isXenApiError, XenApiError } from "./errors";
 import { isRef, type Ref, type WireValue } from "./field-types";
 import type { VbdRecord, VifRecord } from "./records";
-import { retagged, tagEntries, tagOf, TAG_PERSISTENT, TAG_START_FAILED, TAG_TEMPLATE, unfinishedName, unfinishedTag, VM_DISK_KIND } from "./ownership";
+import { retagged, tagEntries, tagOf, TAG_COPY_OF, TAG_PERSISTENT, TAG_SOURCE, TAG_START_FAILED, TAG_TEMPLATE, unfinishedName, unfinishedTag, VM_DISK_KIND } from "./ownership";
 import { stepsFor, type XenAction, type XenStep, type XenWait } from "./steps";
 
 const MiB = 1024 * 1024;
@@ -89,7 +89,10 @@ export class XenServerOperations {
 
   async start(change: ResourceChange, desired: DesiredState | undefined): Promise<Operation> {
     for (const r of desired?.resources ?? []) this.desired.set(r.address, r);
-    const steps = stepsFor(change);
+    const steps = stepsFor(change, (image) => {
+      const declared = this.desired.get(image);
+      return declared?.kind === "Image" && declared.props.persistent === true;
+    });
     // The second phase of a two-phase replacement deletes the old object once its users moved.
     const made = change.phase === "finish" ? this.refs.get(change.address) : undefined;
     if (change.phase === "finish" && made === undefined) throw new XenOperationError(change.address, "the new object of this replacement is not known; its first phase did not finish");
@@ -272,20 +275,33 @@ export class XenServerOperations {
       case "vdi.create": {
         const props = after as unknown as ImageSpec;
         const sr = await this.srFor(op, props.datastore);
+        const copyOf = props.raw?.xenserver?.copyOf;
+        const source = typeof copyOf === "string" ? await this.sourceVdi(op, copyOf) : undefined;
+        const size = props.size !== undefined ? props.size * MiB : Number((await this.read("VDI.get_virtual_size", source!)) as string | number);
+        if (source !== undefined) op.data.source = source;
         const record = {
           name_label: this.resource(op).name,
           name_description: props.description ?? "",
           SR: sr,
-          virtual_size: String((props.size ?? 0) * MiB),
+          virtual_size: String(size),
           type: props.type === "os" ? "system" : "user",
           sharable: false,
           read_only: false,
-          other_config: { ...tagEntries(this.tag(op), props.attributes ?? {}), [TAG_PERSISTENT]: String(props.persistent === true), ...this.replacesMark(op) },
+          other_config: {
+            ...tagEntries(this.tag(op), props.attributes ?? {}),
+            [TAG_PERSISTENT]: String(props.persistent === true),
+            ...(typeof copyOf === "string" ? { [TAG_COPY_OF]: copyOf } : {}),
+            ...this.replacesMark(op),
+          },
           sm_config: {},
           xenstore_data: {},
           tags: [],
         };
         return this.startCreate(op, "VDI", "VDI.create", record);
+      }
+      case "vdi.fill": {
+        const source = op.data.source as string;
+        return this.client.startAsync("VDI.copy", source, (await this.read("VDI.get_SR", this.id(op))) as string, "OpaqueRef:NULL", this.id(op));
       }
       case "vm.clone": {
         const template = await this.templateRef(op);
@@ -294,6 +310,35 @@ export class XenServerOperations {
       }
       case "vm.provision":
         return this.client.startAsync("VM.provision", this.id(op));
+      case "vm.create-copy": {
+        // A copy a stopped run made and never attached is made again: it may be half filled.
+        const image = this.declaredDisk(op, action.index);
+        await this.destroyLooseCopies(op, image);
+        const base = await this.refOf(op.address, image);
+        const record = {
+          name_label: `${this.resource(op).name} ${(await this.read("VDI.get_name_label", base)) as string}`,
+          name_description: `${op.address}'s copy of ${image}`,
+          SR: (await this.read("VDI.get_SR", base)) as string,
+          virtual_size: String((await this.read("VDI.get_virtual_size", base)) as string | number),
+          type: (await this.read("VDI.get_type", base)) as string,
+          sharable: false,
+          read_only: false,
+          other_config: { ...tagEntries(this.tag(op, VM_DISK_KIND)), [TAG_SOURCE]: image },
+          sm_config: {},
+          xenstore_data: {},
+          tags: [],
+        };
+        return this.client.startAsync("VDI.create", record);
+      }
+      case "vm.copy-disk": {
+        const copy = op.data.lastResult;
+        if (typeof copy !== "string" || !isRef(copy)) throw new XenOperationError(op.address, `the copy of disks[${action.index}] is not known`);
+        const copies = (op.data.copies as Record<string, string> | undefined) ?? {};
+        copies[String(action.index)] = copy;
+        op.data.copies = copies;
+        const base = await this.refOf(op.address, this.declaredDisk(op, action.index));
+        return this.client.startAsync("VDI.copy", base, (await this.read("VDI.get_SR", copy)) as string, "OpaqueRef:NULL", copy);
+      }
       case "vm.start":
         return this.startVm(op);
       case "vm.clean-shutdown":
@@ -511,7 +556,7 @@ export class XenServerOperations {
         const current = (await this.read(`${cls}.get_other_config`, id)) as Record<string, string>;
         const tag = tagOf(current) ?? this.tag(op);
         const keep: Record<string, string> = {};
-        for (const key of [TAG_TEMPLATE, TAG_PERSISTENT]) if (current[key] !== undefined) keep[key] = current[key];
+        for (const key of [TAG_TEMPLATE, TAG_PERSISTENT, TAG_COPY_OF, TAG_SOURCE]) if (current[key] !== undefined) keep[key] = current[key];
         await this.write(`${cls}.set_other_config`, id, retagged(current, tag, (after.attributes ?? {}) as Record<string, string>, keep));
         return;
       }
@@ -570,6 +615,46 @@ export class XenServerOperations {
     return out;
   }
 
+  /** The pool's VDI an image's raw.xenserver.copyOf names by uuid or name: exactly one, not on an ISO library. */
+  private async sourceVdi(op: Operation, name: string): Promise<string> {
+    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(name)) {
+      try {
+        return (await this.read("VDI.get_by_uuid", name)) as string;
+      } catch (error) {
+        if (!isXenApiError(error, "UUID_INVALID")) throw error;
+      }
+    }
+    const found: string[] = [];
+    for (const ref of (await this.read("VDI.get_by_name_label", name)) as string[]) {
+      const sr = (await this.read("VDI.get_SR", ref)) as string;
+      if ((await this.read("SR.get_content_type", sr)) !== "iso") found.push(ref);
+    }
+    if (found.length === 0) throw new XenOperationError(op.address, `the pool has no disk named "${name}" to copy (raw.xenserver.copyOf)`);
+    if (found.length > 1) throw new XenOperationError(op.address, `the pool has ${found.length} disks named "${name}": name it by its uuid in raw.xenserver.copyOf`);
+    return found[0]!;
+  }
+
+  /** Destroys the VM's copies of `image` that no VBD uses: what a stopped run left half made. */
+  private async destroyLooseCopies(op: Operation, image: string): Promise<void> {
+    const records = (await this.read("VDI.get_all_records")) as Record<string, { other_config: Record<string, string>; VBDs: string[] }>;
+    for (const [ref, r] of Object.entries(records)) {
+      const tag = tagOf(r.other_config);
+      if (tag?.stack !== this.stack || tag.kind !== VM_DISK_KIND || tag.address !== op.address || r.other_config[TAG_SOURCE] !== image || r.VBDs.length > 0) continue;
+      try {
+        await this.write("VDI.destroy", ref);
+      } catch (error) {
+        if (!isXenApiError(error, "HANDLE_INVALID")) throw error;
+      }
+    }
+  }
+
+  /** The image address of the VM's declared disk `index`. */
+  private declaredDisk(op: Operation, index: number): string {
+    const disk = ((this.changeOf(op).after ?? {}) as unknown as VirtualMachineSpec).disks?.[index];
+    if (!disk || disk.source !== "image") throw new XenOperationError(op.address, `disks[${index}] is not an image disk`);
+    return disk.image.ref;
+  }
+
   private async vbdsOf(vm: string): Promise<{ ref: string; record: VbdRecord }[]> {
     const refs = (await this.read("VM.get_VBDs", vm)) as string[];
     const out: { ref: string; record: VbdRecord }[] = [];
@@ -588,13 +673,16 @@ export class XenServerOperations {
     return (await this.read("VM.get_power_state", vm)) === "Running";
   }
 
-  /** The VM's disks as the reader lists them: VBDs to the stack's images, by userdevice. */
-  private async imageVbds(vm: string): Promise<{ ref: string; record: VbdRecord }[]> {
-    const out: { ref: string; record: VbdRecord }[] = [];
+  /** The VM's disks as the reader lists them: VBDs to the stack's images and to the VM's copies of them, by userdevice. */
+  private async imageVbds(op: Operation, vm: string): Promise<{ ref: string; record: VbdRecord; copy: boolean }[]> {
+    const out: { ref: string; record: VbdRecord; copy: boolean }[] = [];
     for (const vbd of await this.vbdsOf(vm)) {
       if (vbd.record.type !== "Disk" || vbd.record.VDI === null) continue;
-      const tag = tagOf((await this.read("VDI.get_other_config", vbd.record.VDI)) as Record<string, string>);
-      if (tag?.stack === this.stack && tag.kind === "Image") out.push(vbd);
+      const otherConfig = (await this.read("VDI.get_other_config", vbd.record.VDI)) as Record<string, string>;
+      const tag = tagOf(otherConfig);
+      if (tag?.stack !== this.stack) continue;
+      if (tag.kind === "Image") out.push({ ...vbd, copy: false });
+      else if (tag.kind === VM_DISK_KIND && tag.address === op.address && otherConfig[TAG_SOURCE] !== undefined) out.push({ ...vbd, copy: true });
     }
     return out.sort((a, b) => Number(a.record.userdevice) - Number(b.record.userdevice));
   }
@@ -603,7 +691,8 @@ export class XenServerOperations {
     const disk = props.disks?.[index];
     if (!disk || disk.source !== "image") throw new XenOperationError(op.address, `disks[${index}] is not an image disk`);
     const vm = this.id(op);
-    const vdi = await this.refOf(op.address, disk.image.ref);
+    const copy = (op.data.copies as Record<string, string> | undefined)?.[String(index)];
+    const vdi = copy ?? (await this.refOf(op.address, disk.image.ref));
     const record = {
       VM: vm,
       VDI: vdi,
@@ -623,10 +712,12 @@ export class XenServerOperations {
 
   private async detachDisk(op: Operation, liveIndex: number): Promise<void> {
     const vm = this.id(op);
-    const vbd = (await this.imageVbds(vm))[liveIndex];
+    const vbd = (await this.imageVbds(op, vm))[liveIndex];
     if (!vbd) return;
     if (vbd.record.currently_attached && (await this.running(vm))) await this.write("VBD.unplug", vbd.ref);
     await this.write("VBD.destroy", vbd.ref);
+    // The VM's own copy of a non-persistent image goes with its disk.
+    if (vbd.copy && vbd.record.VDI !== null) await this.write("VDI.destroy", vbd.record.VDI);
   }
 
   /** The VM's NICs as the reader lists them: its VIFs by device, those unplugged from a running VM left out. */
@@ -743,6 +834,7 @@ export class XenServerOperations {
       op.id = settled.value;
       this.refs.set(op.address, settled.value);
     }
+    op.data.lastResult = settled.value;
     return { phase: "arrived" };
   }
 }

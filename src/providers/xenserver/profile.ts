@@ -3,9 +3,11 @@
  *
  * - VirtualNetwork → a network: name, description, MTU, bridge (FACTS §1.5 network). Address ranges,
  *   DNS, gateways, VLAN drivers are OpenNebula's IP management: a XenServer network carries none.
- * - Image → a VDI of `size` on an SR (`datastore`: the SR's name_label or uuid; the pool's default SR
- *   otherwise), empty (`datablock`, VDI type `user`) or a system disk (`os`, type `system`). A CD image
- *   or a file to copy from (`path`) is not a VDI hyperplan can make.
+ * - Image → a VDI on an SR (`datastore`: the SR's name_label or uuid; the pool's default SR otherwise),
+ *   a datablock (VDI type `user`) or a system disk (`os`, type `system`): empty, of `size`, or a copy
+ *   of the pool's disk named by `raw.xenserver.copyOf` (a base VDI's name_label). A persistent image is attached to
+ *   its VMs as it is; any other is copied for each VM that has it. A CD image is not a VDI hyperplan
+ *   makes.
  * - VirtualMachine → a VM cloned from a pool template (`raw.xenserver.template`, its name_label),
  *   provisioned, its memory (MiB) and VCPUs set, one VBD per image disk and one VIF per NIC, then
  *   started or left halted (`powerState`). OpenNebula's physical-CPU share, context, console, OS
@@ -32,7 +34,9 @@ export const xenServerProfile: BackendProfile = {
       uniqueNames: false,
       check(input, ctx) {
         if (input.type === "cdrom") ctx.report("type", "cdrom is not supported on XenServer: hyperplan makes disks (datablock or os)");
-        if (input.size === undefined) ctx.report("size", "is required on XenServer: a VDI is made empty, of a size (MiB)");
+        const raw = (input.raw as Record<string, Record<string, unknown>> | undefined)?.xenserver;
+        if (input.size === undefined && raw?.copyOf === undefined) ctx.report("size", "is required on XenServer unless raw.xenserver.copyOf names a disk to copy: a VDI is made empty, of a size (MiB)");
+        if (raw?.copyOf !== undefined && typeof raw.copyOf !== "string") ctx.report("raw.xenserver.copyOf", "must be the name of a disk (VDI) in the pool");
       },
     },
     VirtualMachine: {

@@ -14,7 +14,7 @@ import type { XenApiClient } from "./client";
 import type { Ref } from "./field-types";
 import type { NetworkRecord, SrRecord, VbdRecord, VdiRecord, VifRecord, VmGuestMetricsRecord, VmRecord } from "./records";
 import { VM_HALTED, VM_RUNNING, VM_START_FAILED, VM_UNFINISHED } from "./diff-rules";
-import { attributesOf, TAG_PERSISTENT, TAG_START_FAILED, TAG_TEMPLATE, tagOf, unfinishedTag } from "./ownership";
+import { attributesOf, TAG_COPY_OF, TAG_PERSISTENT, TAG_SOURCE, TAG_START_FAILED, TAG_TEMPLATE, tagOf, unfinishedTag, VM_DISK_KIND } from "./ownership";
 
 const MiB = 1024 * 1024;
 
@@ -81,6 +81,7 @@ export function liveStateOf(stack: string, endpoint: string, pool: XenPoolView, 
       size: Math.round(vdi.virtual_size / MiB),
       ...(sr ? { datastore: sr.name_label } : {}),
       persistent: vdi.other_config[TAG_PERSISTENT] === "true",
+      ...(vdi.other_config[TAG_COPY_OF] !== undefined ? { raw: { xenserver: { copyOf: vdi.other_config[TAG_COPY_OF] } } } : {}),
     };
     const missing = vdi.missing;
     resources.push({
@@ -114,11 +115,12 @@ export function liveStateOf(stack: string, endpoint: string, pool: XenPoolView, 
 function vmResource(id: string, address: string, vm: VmRecord, pool: XenPoolView, networks: Map<string, string>, images: Map<string, string>): LiveResource<"VirtualMachine"> {
   const running = vm.power_state === "Running";
   const vbds = vm.VBDs.map((ref) => pool.vbds.get(ref)).filter((v): v is VbdRecord => v !== undefined);
-  // The VM's disks are its VBDs to the stack's images; the disks its template gave it are its own.
+  // The VM's disks are its VBDs to the stack's images and to its copies of them; the disks its
+  // template gave it are its own, not declared ones.
   const disks = vbds
-    .filter((vbd) => vbd.type === "Disk" && vbd.VDI !== null && images.has(vbd.VDI))
+    .filter((vbd) => vbd.type === "Disk" && vbd.VDI !== null && imageOfDisk(vbd.VDI, address, pool, images) !== undefined)
     .sort((a, b) => Number(a.userdevice) - Number(b.userdevice))
-    .map((vbd) => ({ source: "image" as const, image: { ref: images.get(vbd.VDI!)! }, ...(vbd.mode === "RO" ? { readOnly: true } : {}) }));
+    .map((vbd) => ({ source: "image" as const, image: { ref: imageOfDisk(vbd.VDI!, address, pool, images)! }, ...(vbd.mode === "RO" ? { readOnly: true } : {}) }));
   const vifs = vm.VIFs.map((ref) => pool.vifs.get(ref))
     .filter((v): v is VifRecord => v !== undefined)
     .sort((a, b) => Number(a.device) - Number(b.device));
@@ -152,6 +154,17 @@ function vmResource(id: string, address: string, vm: VmRecord, pool: XenPoolView
   if (ip) values.ip = ip;
   if (vifs[0]) values.mac = vifs[0].MAC.toLowerCase();
   return { address, kind: "VirtualMachine", name: vm.name_label, id, props, dependsOn, status, ...(Object.keys(values).length > 0 ? { values } : {}) };
+}
+
+/** The image address a VM's disk stands for: the stack's image itself, or the VM's copy of one. */
+export function imageOfDisk(vdi: string, vmAddress: string, pool: XenPoolView, images: Map<string, string>): string | undefined {
+  const direct = images.get(vdi);
+  if (direct !== undefined) return direct;
+  const record = pool.vdis.get(vdi as Ref<"VDI">);
+  if (!record) return undefined;
+  const tag = tagOf(record.other_config);
+  const source = record.other_config[TAG_SOURCE];
+  return tag?.kind === VM_DISK_KIND && tag.address === vmAddress && source !== undefined ? source : undefined;
 }
 
 function unfinishedResource(id: string, address: string, vm: VmRecord): LiveResource<"VirtualMachine"> {

@@ -4,7 +4,10 @@
  * that a person and a golden test can read exactly what a change does.
  *
  * - A network is made by `network.create` with its tags in the record; an image by `Async.VDI.create`
- *   likewise (FACTS §1.6).
+ *   likewise (FACTS §1.6); an image with raw.xenserver.copyOf is then filled from the pool's VDI of that name by
+ *   `Async.VDI.copy` into it. A VM's disk of a persistent image is a VBD to the image's VDI; of any
+ *   other image, a VBD to the VM's own copy of it: a VDI created with the VM's tags, then filled by
+ *   `Async.VDI.copy` into it. A copy is never made untagged, so no stopped run leaves one nobody owns.
  * - A VM is cloned from its pool template under a marker name (`Async.VM.clone`), tagged and named,
  *   provisioned (`Async.VM.provision`: the template's disks become the VM's own VDIs, tagged as its
  *   disks), made a VM (`set_is_a_template false`), sized, given its VBDs and VIFs (their tags in
@@ -34,6 +37,9 @@ export type XenAction =
   | { do: "vm.size" }
   | { do: "vm.labels" }
   | { do: "vm.attach-disk"; index: number }
+  | { do: "vm.create-copy"; index: number }
+  | { do: "vm.copy-disk"; index: number }
+  | { do: "vdi.fill" }
   | { do: "vm.detach-disk"; liveIndex: number }
   | { do: "vm.add-nic"; index: number }
   | { do: "vm.remove-nic"; liveIndex: number }
@@ -65,26 +71,26 @@ function indexOf(path: string, collection: string): number | undefined {
  * The steps of a change. A replacement makes the new object and deletes the old one in the order the
  * plan chose (steps on the old object say `old`); a two-phase one does either half (`phase`).
  */
-export function stepsFor(change: ResourceChange): XenStep[] {
+export function stepsFor(change: ResourceChange, persistent: (image: string) => boolean): XenStep[] {
   if (change.action === "noop") return [];
   if (change.action === "replace") {
-    if (change.phase === "create") return stepsOf({ ...change, action: "create" });
-    const remove = stepsOf({ ...change, action: "delete" }, true);
+    if (change.phase === "create") return stepsOf({ ...change, action: "create" }, persistent);
+    const remove = stepsOf({ ...change, action: "delete" }, persistent, true);
     if (change.phase === "finish") return remove;
-    const create = stepsOf({ ...change, action: "create" });
+    const create = stepsOf({ ...change, action: "create" }, persistent);
     return change.replaceOrder === "delete-before-create" ? [...remove, ...create] : [...create, ...remove];
   }
-  return stepsOf(change);
+  return stepsOf(change, persistent);
 }
 
-function stepsOf(change: ResourceChange, old = false): XenStep[] {
+function stepsOf(change: ResourceChange, persistent: (image: string) => boolean, old = false): XenStep[] {
   switch (change.kind) {
     case "VirtualNetwork":
       return networkSteps(change, old);
     case "Image":
       return imageSteps(change, old);
     case "VirtualMachine":
-      return vmSteps(change, old);
+      return vmSteps(change, persistent, old);
     default:
       throw new Error(`${change.kind} is not supported on XenServer`);
   }
@@ -105,7 +111,11 @@ function networkSteps(change: ResourceChange, old: boolean): XenStep[] {
 }
 
 function imageSteps(change: ResourceChange, old: boolean): XenStep[] {
-  if (change.action === "create") return task("Async.VDI.create", { do: "vdi.create" });
+  if (change.action === "create") {
+    // An image that names a pool disk is a copy of it, copied into the tagged VDI.
+    const copyOf = (change.after as { raw?: { xenserver?: { copyOf?: unknown } } } | undefined)?.raw?.xenserver?.copyOf;
+    return [...task("Async.VDI.create", { do: "vdi.create" }), ...(typeof copyOf === "string" ? task(`Async.VDI.copy from "${copyOf}"`, { do: "vdi.fill" }) : [])];
+  }
   if (change.action === "delete") return task("Async.VDI.destroy", { do: "vdi.destroy", ...oldMark(old) });
   const ops = new Set(change.diff.map((d) => d.operation));
   const out: XenStep[] = [];
@@ -116,7 +126,19 @@ function imageSteps(change: ResourceChange, old: boolean): XenStep[] {
   return out;
 }
 
-function vmSteps(change: ResourceChange, old: boolean): XenStep[] {
+/** The steps that give a VM its declared disk `i`: a VBD to a persistent image, else to a copy of it. */
+function diskSteps(change: ResourceChange, persistent: (image: string) => boolean, i: number, label: string): XenStep[] {
+  const disk = (change.after as { disks?: { image?: { ref: string } }[] } | undefined)?.disks?.[i];
+  const image = disk?.image?.ref;
+  if (image === undefined || persistent(image)) return [call(`${label} disk ${i}`, { do: "vm.attach-disk", index: i })];
+  return [
+    ...task(`Async.VDI.create (disk ${i}'s copy)`, { do: "vm.create-copy", index: i }),
+    ...task(`Async.VDI.copy disk ${i}`, { do: "vm.copy-disk", index: i }),
+    call(`${label} disk ${i}`, { do: "vm.attach-disk", index: i }),
+  ];
+}
+
+function vmSteps(change: ResourceChange, persistent: (image: string) => boolean, old: boolean): XenStep[] {
   const after = change.after as { powerState?: string; disks?: unknown[]; nics?: unknown[] } | undefined;
   const wantsRunning = after?.powerState !== "poweroff";
   if (change.action === "create") {
@@ -130,7 +152,7 @@ function vmSteps(change: ResourceChange, old: boolean): XenStep[] {
       call("VM.set_memory_limits, VCPUs", { do: "vm.size" }),
       call("VM.set_tags", { do: "vm.labels" }),
     ];
-    (after?.disks ?? []).forEach((_, i) => out.push(call(`VBD.create disk ${i}`, { do: "vm.attach-disk", index: i })));
+    (after?.disks ?? []).forEach((_, i) => out.push(...diskSteps(change, persistent, i, "VBD.create")));
     (after?.nics ?? []).forEach((_, i) => out.push(call(`VIF.create nic ${i}`, { do: "vm.add-nic", index: i })));
     if (wantsRunning) out.push(...task("Async.VM.start", { do: "vm.start" }));
     out.push(call("read the VM's addresses", { do: "vm.read-values" }));
@@ -192,7 +214,7 @@ function vmSteps(change: ResourceChange, old: boolean): XenStep[] {
   const asc = (s: Set<number>) => [...s].sort((a, b) => a - b);
   for (const i of desc(removeDisks)) out.push(call(`VBD.unplug+VBD.destroy disk ${i}`, { do: "vm.detach-disk", liveIndex: i }));
   for (const i of desc(removeNics)) out.push(call(`VIF.unplug+VIF.destroy nic ${i}`, { do: "vm.remove-nic", liveIndex: i }));
-  for (const i of asc(addDisks)) out.push(call(`VBD.create+VBD.plug disk ${i}`, { do: "vm.attach-disk", index: i }));
+  for (const i of asc(addDisks)) out.push(...diskSteps(change, persistent, i, "VBD.create+VBD.plug"));
   for (const i of asc(addNics)) out.push(call(`VIF.create+VIF.plug nic ${i}`, { do: "vm.add-nic", index: i }));
 
   if (stopping && cycle && wantsRunning) {

@@ -25,7 +25,9 @@ const app = new App();
 const lab = new Stack(app, "lab", { provider: { xenserver: {} } });
 const net = new VirtualNetwork(lab, "net", {});
 const data = new Image(lab, "data", { type: "datablock", size: 256, persistent: true });
-${withVm ? `new VirtualMachine(lab, "web", { vcpu: 2, memory: 512, labels: ["web"], nics: [{ network: net }], disks: [{ image: data }], raw: { xenserver: { template: "debian-12-cloud" } } });` : "void data; void net;"}
+// Not persistent: the VM gets a copy of its own.
+const base = new Image(lab, "base", { type: "datablock", raw: { xenserver: { copyOf: "debian-12-cloud base" } } });
+${withVm ? `new VirtualMachine(lab, "web", { vcpu: 2, memory: 512, labels: ["web"], nics: [{ network: net }], disks: [{ image: data }, { image: base }], raw: { xenserver: { template: "debian-12-cloud" } } });` : "void data; void net; void base;"}
 export default app;
 `;
 
@@ -143,10 +145,10 @@ describe("a VM's create cut off after any of its calls", () => {
       const vms = Object.values((await jsonRpc("VM.get_all_records", session)) as Record<string, { name_label: string; other_config: Record<string, string> }>);
       expect(vms.filter((v) => v.other_config.HYPERPLAN_ADDRESS === "lab/web"), `VMs after a cut after ${all[n - 1]}`).toHaveLength(1);
       expect(vms.filter((v) => v.name_label.startsWith("hyperplan-unfinished:"))).toEqual([]);
-      // One new VDI: the VM's own copy of the template's disk, tagged as the VM's.
+      // Two new VDIs: the VM's own copies of the template's disk and of the image "base", tagged as the VM's.
       const vdis = Object.values((await jsonRpc("VDI.get_all_records", session)) as Record<string, { other_config: Record<string, string> }>);
-      expect(vdis.length, `VDIs after a cut after ${all[n - 1]}`).toBe(vdisBefore + 1);
-      expect(vdis.filter((d) => d.other_config.HYPERPLAN_KIND === "VmDisk")).toHaveLength(1);
+      expect(vdis.length, `VDIs after a cut after ${all[n - 1]}`).toBe(vdisBefore + 2);
+      expect(vdis.filter((d) => d.other_config.HYPERPLAN_KIND === "VmDisk")).toHaveLength(2);
       await sim.close();
     }
   }, 120_000);

@@ -18,6 +18,8 @@ const lab = new Stack(app, "lab", { provider: { xenserver: {} } });
 const net = new VirtualNetwork(lab, "lab-net", { description: "Lab network" });
 const scratch = new Image(lab, "lab-scratch", { type: "datablock", size: 1024, persistent: true });
 const extra = new Image(lab, "lab-extra", { type: "datablock", size: 512, persistent: true });
+// Not persistent: every VM that has it gets a copy of its own.
+const base = new Image(lab, "lab-base", { type: "datablock", raw: { xenserver: { copyOf: "debian-12-cloud base" } } });
 const vms = ${JSON.stringify(opts.vms ?? [1, 2, 3])}.map((i) => new VirtualMachine(lab, \`lab-\${i}\`, {
   description: i === 1 ? ${JSON.stringify(opts.lab1Description ?? "Lab machine 1")} : \`Lab machine \${i}\`,
   vcpu: 1,
@@ -25,7 +27,8 @@ const vms = ${JSON.stringify(opts.vms ?? [1, 2, 3])}.map((i) => new VirtualMachi
   labels: ["lab"],
   nics: [{ network: net }],
   ...(i === 1 ? { disks: [{ image: scratch }] } : {}),
-  ...(i === 2 && ${opts.lab2Disk === true} ? { disks: [{ image: extra }] } : {}),
+  ...(i === 2 ? { disks: [{ image: base }, ...(${opts.lab2Disk === true} ? [{ image: extra }] : [])] } : {}),
+  ...(i === 3 ? { disks: [{ image: base }] } : {}),
   ...(i === 3 && ${opts.lab3Off === true} ? { powerState: "poweroff" } : {}),
   raw: { xenserver: { template: "debian-12-cloud" } },
 }));
@@ -99,8 +102,8 @@ describe("a XenServer stack", () => {
     const lab = write(LAB());
     const created = await run("apply", lab, "--auto-approve");
     expect(created.err).toBe("");
-    expect(created.out).toContain("Plan: 6 to create, 0 to update, 0 to replace, 0 to delete.");
-    expect(created.out).toMatch(/apply finished in \S+: 6 done, 0 failed, 0 skipped/);
+    expect(created.out).toContain("Plan: 7 to create, 0 to update, 0 to replace, 0 to delete.");
+    expect(created.out).toMatch(/apply finished in \S+: 7 done, 0 failed, 0 skipped/);
     expect(created.out).toMatch(/output lab-1-ip = \d+\.\d+\.\d+\.\d+/);
     expect((await run("plan", lab, "--detailed-exitcode")).code).toBe(0);
 
@@ -110,8 +113,10 @@ describe("a XenServer stack", () => {
     const lab1 = vms.find((v) => v.name_label === "lab-1")!;
     expect((lab1.other_config as Record<string, string>).HYPERPLAN_ADDRESS).toBe("lab/lab-1");
     expect(lab1.memory_static_max).toBe(1024 * 1024 * 1024);
-    // The VMs' own disks (copied from the template) are tagged as theirs.
-    expect((await owned(hand, "VDI")).map((d) => (d.other_config as Record<string, string>).HYPERPLAN_KIND).sort()).toEqual(["Image", "Image", "VmDisk", "VmDisk", "VmDisk"]);
+    // The VMs' own disks (copied from the template, and lab-2's and lab-3's copies of lab-base) are tagged as theirs.
+    const vdis = await owned(hand, "VDI");
+    expect(vdis.map((d) => (d.other_config as Record<string, string>).HYPERPLAN_KIND).sort()).toEqual(["Image", "Image", "Image", "VmDisk", "VmDisk", "VmDisk", "VmDisk", "VmDisk"]);
+    expect(vdis.filter((d) => (d.other_config as Record<string, string>).HYPERPLAN_SOURCE === "lab/lab-base").map((d) => (d.other_config as Record<string, string>).HYPERPLAN_ADDRESS).sort()).toEqual(["lab/lab-2", "lab/lab-3"]);
 
     const bigger = write(LAB({ memory: 2048, lab1Description: "The one with the scratch disk" }));
     const planned = await run("plan", bigger);
@@ -186,8 +191,8 @@ describe("a XenServer stack", () => {
   }, 60_000);
 
   it("replaces a VM whose start failed, as a tainted resource, and never touches a foreign VM of a declared name", async () => {
-    // Someone's VM named like one of the stack's, made by hand from the same template.
-    const template = await hand.vmNamed("debian-12-cloud");
+    // Someone's VM named like one of the stack's, made by hand from a default template.
+    const template = await hand.vmNamed("Debian Bookworm 12");
     const foreign = (await hand.call("VM.clone", template, "lab-2")) as string;
     await hand.call("VM.provision", foreign);
     await hand.call("VM.set_is_a_template", foreign, false);
@@ -196,7 +201,7 @@ describe("a XenServer stack", () => {
     const first = await run("apply", lab, "--auto-approve");
     expect(first.code).toBe(1);
     expect(first.out + first.err).toContain("HOST_NOT_ENOUGH_FREE_MEMORY");
-    expect(first.out).toMatch(/5 done, 1 failed/);
+    expect(first.out).toMatch(/6 done, 1 failed/);
     sim.faults.clear();
     const second = await run("plan", lab);
     expect(second.out).toContain("Plan: 0 to create, 0 to update, 1 to replace, 0 to delete.");
