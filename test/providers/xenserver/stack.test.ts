@@ -105,7 +105,11 @@ describe("a XenServer stack", () => {
     expect(created.out).toContain("Plan: 7 to create, 0 to update, 0 to replace, 0 to delete.");
     expect(created.out).toMatch(/apply finished in \S+: 7 done, 0 failed, 0 skipped/);
     expect(created.out).toMatch(/output lab-1-ip = \d+\.\d+\.\d+\.\d+/);
+    // A plan reads each class once, whole, and nothing object by object.
+    sim.resetCallCounts();
     expect((await run("plan", lab, "--detailed-exitcode")).code).toBe(0);
+    const reads = Object.entries(sim.callCounts()).filter(([method]) => !method.startsWith("session."));
+    expect(Object.fromEntries(reads)).toEqual(Object.fromEntries(["SR", "network", "VDI", "VM", "VBD", "VIF", "VM_guest_metrics"].map((cls) => [`${cls}.get_all_records`, 1])));
 
     const vms = await owned(hand, "VM");
     expect(vms.map((v) => v.name_label).sort()).toEqual(["lab-1", "lab-2", "lab-3"]);
