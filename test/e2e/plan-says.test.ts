@@ -85,18 +85,6 @@ describe("the plan says what apply will do", () => {
     expect(plan.code).toBe(2);
   });
 
-  it("replaces an object with --replace, saying so, and plans clean afterwards", async () => {
-    expect((await run("apply", "lab.ts", "--auto-approve")).code).toBe(0);
-    const before = idOf(await planJson(), "lab/lab-2");
-    const plan = await run("plan", "lab.ts", "--replace", "lab/lab-2");
-    expect(plan.out).toMatch(/-\/\+ lab\/lab-2 \(VirtualMachine\) id=\d+ must be replaced \(create before destroy; forced by --replace\)/);
-    expect((await run("plan", "lab.ts", "--replace", "lab/nope")).err).toContain("--replace lab/nope: matches no declared or live resource of the stack");
-    expect((await run("apply", "lab.ts", "--auto-approve", "--replace", "lab/lab-2")).code).toBe(0);
-    const after = await planJson();
-    expect(active(after)).toEqual([]);
-    expect(idOf(after, "lab/lab-2")).not.toBe(before);
-  });
-
   it("does not replace the VMs of a VM template deleted by hand and made again with the same content", async () => {
     expect((await run("apply", "lab.ts", "--auto-approve")).code).toBe(0);
     const first = await planJson();

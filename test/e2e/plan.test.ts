@@ -23,13 +23,12 @@ describe("hyperplan plan --simulate", () => {
     return { code, out: io.out(), err: io.err() };
   };
 
-  /** Makes the simulator world of the stack dir hold what apply would have made, then lets `change` edit it. */
-  async function worldWithLab(change?: (client: OneClient, ids: Map<string, number>) => Promise<void>): Promise<void> {
+  /** Makes the simulator world of the stack dir hold what apply would have made. */
+  async function worldWithLab(): Promise<void> {
     const sim = await startOneSimulator({ port: 0, delays: "instant", stateFile: simulatorStateFile(join(dir, "lab.ts")) });
     const client = new OneClient({ endpoint: sim.url, session: "oneadmin:opennebula" });
-    const ids = await writeDesired(client, analyseStack((lab as never as { stacks: Parameters<typeof analyseStack>[0][] }).stacks[0]!).state!);
+    await writeDesired(client, analyseStack((lab as never as { stacks: Parameters<typeof analyseStack>[0][] }).stacks[0]!).state!);
     await client.call("one.system.version");
-    if (change) await change(client, ids);
     await client.close();
     await sim.close();
   }
@@ -39,30 +38,6 @@ describe("hyperplan plan --simulate", () => {
     copyFileSync(join(examples, "lab.ts"), join(dir, "lab.ts"));
   });
   afterEach(() => undefined);
-
-  it("plans the lab from empty: everything created, dependencies first, the simulator named on the first line", async () => {
-    const { code, out } = await run("plan", "lab.ts", "--simulate");
-    expect(code).toBe(0);
-    expect(out.split("\n")[0]).toMatch(/^Reading OpenNebula simulator http:\/\/127\.0\.0\.1:\d+\/RPC2 \(embedded; world in \.hyperplan\/simulator\.json\)$/);
-    const order = [...out.matchAll(/^\s+\+ (\S+) /gm)].map((m) => m[1]);
-    expect(order).toHaveLength(8);
-    for (const [before, after] of [
-      ["lab/debian-12", "lab/lab-small"],
-      ["lab/lab-net", "lab/lab-small"],
-      ["lab/lab-ssh", "lab/lab-small"],
-      ["lab/lab-small", "lab/lab-1"],
-      ["lab/lab-scratch", "lab/lab-1"],
-    ]) expect(order.indexOf(before!)).toBeLessThan(order.indexOf(after!));
-    expect(out).toContain("Plan: 8 to create, 0 to update, 0 to replace, 0 to delete.");
-  });
-
-  it("gives the plan document with --json and exit 2 with --detailed-exitcode", async () => {
-    const { code, out } = await run("plan", "lab.ts", "--simulate", "--json", "--detailed-exitcode");
-    expect(code).toBe(2);
-    const plan = parsePlan(out);
-    expect(plan.summary).toEqual({ create: 8, update: 0, replace: 0, delete: 0 });
-    expect(plan.stack).toBe("lab");
-  });
 
   it("saves a plan that show renders exactly as plan printed it", async () => {
     const planned = await run("plan", "lab.ts", "--simulate", "--out", "plan.json");
@@ -87,34 +62,6 @@ describe("hyperplan plan --simulate", () => {
     const { code, out } = await run("plan", "lab.ts", "--simulate", "--detailed-exitcode");
     expect(out).toContain("No changes.");
     expect(code).toBe(0);
-  });
-
-  it("shows exactly the drift made by hand, and never objects the stack does not own", async () => {
-    await worldWithLab(async (client, ids) => {
-      await client.call("one.vm.resize", ids.get("lab/lab-2")!, "MEMORY = 1536", false);
-      await client.call("one.vm.action", "terminate-hard", ids.get("lab/lab-3")!);
-      await client.call("one.vm.allocate", 'NAME = "lab-1"\nCPU = "1"\nMEMORY = "64"', false);
-      await client.call("one.image.allocate", 'NAME = "lab-scratch-2"\nTYPE = "DATABLOCK"\nSIZE = "10"', 1);
-    });
-    const { code, out } = await run("plan", "lab.ts", "--simulate", "--detailed-exitcode");
-    expect(code).toBe(2);
-    expect(out).toContain("~ lab/lab-2 (VirtualMachine)");
-    expect(out).toContain("~ memory: 1536 → 1024");
-    expect(out).toContain("+ lab/lab-3 (VirtualMachine)");
-    expect(out).toContain("Plan: 1 to create, 1 to update, 0 to replace, 0 to delete.");
-    expect(out).not.toContain("lab-scratch-2");
-  });
-
-  it("plans the removal of everything the stack owns with destroy, users first", async () => {
-    expect((await run("destroy", "lab.ts", "--simulate")).out).toContain("No changes.");
-    await worldWithLab();
-    const { out } = await run("destroy", "lab.ts", "--simulate", "--json");
-    const plan = parsePlan(out);
-    expect(plan.mode).toBe("destroy");
-    const order = plan.changes.filter((c) => c.action === "delete").map((c) => c.address);
-    expect(order).toHaveLength(8);
-    expect(order.indexOf("lab/lab-1")).toBeLessThan(order.indexOf("lab/lab-small"));
-    expect(order.indexOf("lab/lab-small")).toBeLessThan(order.indexOf("lab/debian-12"));
   });
 });
 
