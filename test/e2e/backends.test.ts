@@ -1,9 +1,10 @@
 /**
  * The end-to-end scenarios, written once (`./scenarios/`), for every backend in `FIXTURES`: the lab
  * created from empty and planned clean, every kind of edit, replacements, destroy, drift made by
- * hand, and saved plans made stale.
+ * hand, saved plans made stale, and two applies at once.
  */
 import { describe } from "vitest";
+import { describeConcurrentApplies } from "./scenarios/concurrent";
 import { describeDrift } from "./scenarios/drift";
 import { FIXTURES } from "./scenarios/fixtures";
 import { describeLifecycle } from "./scenarios/lifecycle";
@@ -14,5 +15,6 @@ for (const fixture of FIXTURES) {
     describeLifecycle(fixture);
     describeDrift(fixture);
     describeSavedPlans(fixture);
+    describeConcurrentApplies(fixture);
   });
 }
