@@ -8,8 +8,9 @@ import { planScale } from "./scenarios/plan-scale";
 import { poolRead } from "./scenarios/pool-read";
 import { templateParse } from "./scenarios/template-parse";
 import { xenapiTransport } from "./scenarios/xenapi-transport";
+import { xenPollLoadScenario } from "./scenarios/xen-poll-load";
 
-export const SCENARIOS: Scenario[] = [planScale, applyDagScenario, poolRead, pollLoadScenario, templateParse, xenapiTransport];
+export const SCENARIOS: Scenario[] = [planScale, applyDagScenario, poolRead, pollLoadScenario, templateParse, xenapiTransport, xenPollLoadScenario];
 
 export async function runBenchmarks(options: { only?: string[]; smoke: boolean }): Promise<ScenarioResult[]> {
   const chosen = options.only?.length ? SCENARIOS.filter((s) => options.only!.includes(s.name)) : SCENARIOS;

@@ -26,6 +26,7 @@ import type { Impact } from "../../core/action";
 import type { ResourceKind, VirtualMachineSpec } from "../../resources/desired-state";
 import type { AttributeContext, AttributeRule, DiffRules, KindRules } from "../../diff/rules";
 import type { BackendFills } from "../../diff/fields";
+import type { TemplateMerge } from "../../diff/effective";
 import { canonicalNumber } from "../../diff/values";
 import type { XenOperation } from "./operation-names";
 
@@ -75,6 +76,7 @@ const vmRules: XenRule[] = [
   { path: "labels", impact: "in-place", operation: "VM.set_tags", effects: ["shown as the VM's tags in XenCenter and Xen Orchestra"] },
   { path: "attributes.**", impact: "in-place", operation: "VM.set_other_config" },
   { path: "raw.xenserver.template", impact: "replace", operation: "replace", effects: ["a VM is a clone of its template: another template makes another VM"] },
+  { path: "template", impact: "replace", operation: "replace", effects: ["a VM is a clone of its template: another template makes another VM"] },
   { path: "raw.**", impact: "replace", operation: "replace", effects: ["no XenAPI call changes this setting of an existing VM"] },
   { path: "memory", impact: haltedImpact, operation: "VM.set_memory_limits", effects: haltedEffects },
   { path: "vcpu", impact: haltedImpact, operation: "VM.set_VCPUs_max+VM.set_VCPUs_at_startup", effects: haltedEffects },
@@ -151,6 +153,29 @@ const networkRules: XenRule[] = [
   { path: "raw.**", impact: "replace", operation: "replace", effects: ["no XenAPI call changes this setting of an existing network"] },
 ];
 
+const TEMPLATE_EFFECT = "VMs already cloned from the template are not changed: they are compared against the new template and show their own diffs";
+
+const templateRules: XenRule[] = [
+  { path: "name", impact: "in-place", operation: "VM.set_name_label" },
+  { path: "description", impact: "in-place", operation: "VM.set_name_description" },
+  { path: "attributes.**", impact: "in-place", operation: "VM.set_other_config" },
+  { path: "memory", impact: "in-place", operation: "VM.set_memory_limits", effects: [TEMPLATE_EFFECT] },
+  { path: "vcpu", impact: "in-place", operation: "VM.set_VCPUs_max+VM.set_VCPUs_at_startup", effects: [TEMPLATE_EFFECT] },
+  { path: "nics[*]", when: "add", impact: "in-place", operation: "VIF.create", effects: [TEMPLATE_EFFECT] },
+  { path: "nics[*]", when: "remove", impact: "in-place", operation: "VIF.destroy", effects: [TEMPLATE_EFFECT] },
+  { path: "nics[*].**", impact: "in-place", operation: "VIF.destroy+VIF.create", effects: [TEMPLATE_EFFECT] },
+  { path: "raw.xenserver.template", impact: "replace", operation: "replace", effects: ["a template is a clone of its pool template: another one makes another template"] },
+  { path: "raw.**", impact: "replace", operation: "replace", effects: ["no XenAPI call changes this setting of an existing template"] },
+];
+
+/**
+ * How a VM cloned from one of the stack's templates carries the template's props: `VM.clone` copies
+ * the template's memory, VCPUs and VIFs, and hyperplan sets the VM's own where it gives them (a NIC
+ * list given on the VM replaces the template's). Its description, attributes and raw settings are
+ * its own.
+ */
+const CLONE_MERGE: TemplateMerge = { whole: ["vcpu", "memory", "nics"], fields: [], keys: [] };
+
 function kind(attributes: XenRule[], createOperation: string, deleteOperation: string, deleteBlockedBy: readonly ResourceKind[], failedStates?: (state: string) => boolean): KindRules {
   return { attributes, replaceOrder: "create-before-destroy", createOperation, deleteOperation, deleteBlockedBy, ...(failedStates ? { failedStates } : {}) };
 }
@@ -175,7 +200,9 @@ export const xenServerDiffRules: DiffRules = {
   // other_config keys and raw settings are kept as given.
   keyCase: "exact",
   fields: XAPI_FILLS,
+  templateMerge: CLONE_MERGE,
   kinds: {
+    VmTemplate: kind(templateRules, "Async.VM.clone", "Async.VM.destroy", []),
     VirtualMachine: kind(vmRules, "Async.VM.clone", "Async.VM.destroy", [], (state) => state === VM_START_FAILED || state === VM_UNFINISHED),
     Image: kind(imageRules, "Async.VDI.create", "Async.VDI.destroy", ["VirtualMachine"]),
     VirtualNetwork: kind(networkRules, "network.create", "network.destroy", ["VirtualMachine"]),

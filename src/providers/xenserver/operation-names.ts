@@ -4,6 +4,9 @@
  */
 export const XEN_OPERATIONS = [
   "VM.set_name_label",
+  "VIF.create",
+  "VIF.destroy",
+  "VIF.destroy+VIF.create",
   "VM.set_name_description",
   "VM.set_other_config",
   "VM.set_tags",

@@ -23,10 +23,12 @@ import { StepEngine, dataOf, type Arrival, type StepDriver } from "../kit/step-e
 import type { OwnershipTag } from "../kit/ownership";
 import { TAG_REPLACES } from "../kit/ownership";
 import type { XenApiClient } from "./client";
+import { effectiveProps } from "../../diff/effective";
+import { xenServerDiffRules } from "./diff-rules";
 import { isXenApiError, XenApiError } from "./errors";
 import { isRef, type Ref, type WireValue } from "./field-types";
 import type { VbdRecord, VifRecord } from "./records";
-import { retagged, tagEntries, tagOf, TAG_COPY_OF, TAG_PERSISTENT, TAG_SOURCE, TAG_START_FAILED, TAG_TEMPLATE, unfinishedName, unfinishedTag, VM_DISK_KIND } from "./ownership";
+import { retagged, tagEntries, tagOf, TAG_COPY_OF, TAG_FROM, TAG_PERSISTENT, TAG_SOURCE, TAG_START_FAILED, TAG_TEMPLATE, unfinishedName, unfinishedTag, VM_DISK_KIND } from "./ownership";
 import { stepsFor, type XenAction, type XenStep, type XenWait } from "./steps";
 
 const MiB = 1024 * 1024;
@@ -89,6 +91,11 @@ export class XenServerOperations {
 
   async start(change: ResourceChange, desired: DesiredState | undefined): Promise<Operation> {
     for (const r of desired?.resources ?? []) this.desired.set(r.address, r);
+    // A VM made from one of the stack's templates is made as its effective declaration says.
+    const declared = this.desired.get(change.address);
+    if (declared?.kind === "VirtualMachine" && declared.props.template !== undefined && change.after !== undefined) {
+      change = { ...change, after: { ...change.after, ...effectiveProps(declared, this.desired, xenServerDiffRules) } };
+    }
     const steps = stepsFor(change, (image) => {
       const declared = this.desired.get(image);
       return declared?.kind === "Image" && declared.props.persistent === true;
@@ -124,7 +131,7 @@ export class XenServerOperations {
 
   /** The tags the object carries now: other_config, or the marker name of a clone not yet tagged. */
   async readOwnership(kind: string, id: string): Promise<OwnershipReading> {
-    const cls = kind === "VirtualMachine" ? "VM" : kind === "Image" ? "VDI" : kind === "VirtualNetwork" ? "network" : undefined;
+    const cls = kind === "VirtualMachine" || kind === "VmTemplate" ? "VM" : kind === "Image" ? "VDI" : kind === "VirtualNetwork" ? "network" : undefined;
     if (!cls) return { state: "untagged" };
     try {
       const otherConfig = (await this.read(`${cls}.get_other_config`, id)) as Record<string, string>;
@@ -304,7 +311,9 @@ export class XenServerOperations {
         return this.client.startAsync("VDI.copy", source, (await this.read("VDI.get_SR", this.id(op))) as string, "OpaqueRef:NULL", this.id(op));
       }
       case "vm.clone": {
-        const template = await this.templateRef(op);
+        // A VM of one of the stack's templates is cloned from it; anything else from its pool template.
+        const from = (after as { template?: { ref: string } }).template?.ref;
+        const template = op.kind === "VirtualMachine" && from !== undefined ? await this.refOf(op.address, from) : await this.templateRef(op);
         op.data.template = template;
         return this.startCreate(op, "VM", "VM.clone", template, unfinishedName(this.tag(op)));
       }
@@ -456,7 +465,12 @@ export class XenServerOperations {
       case "vm.tag": {
         const current = (await this.read("VM.get_other_config", this.id(op))) as Record<string, string>;
         const template = (after as unknown as VirtualMachineSpec).raw?.xenserver?.template;
-        const next = retagged(current, this.tag(op), attributes, { ...(typeof template === "string" ? { [TAG_TEMPLATE]: template } : {}), ...this.replacesMark(op) });
+        const from = op.kind === "VirtualMachine" ? (after as { template?: { ref: string } }).template?.ref : undefined;
+        const next = retagged(current, this.tag(op), attributes, {
+          ...(typeof template === "string" ? { [TAG_TEMPLATE]: template } : {}),
+          ...(from !== undefined ? { [TAG_FROM]: from } : {}),
+          ...this.replacesMark(op),
+        });
         await this.write("VM.set_other_config", this.id(op), next);
         return;
       }
@@ -479,6 +493,13 @@ export class XenServerOperations {
       case "vm.size":
         await this.sizeVm(op, after as unknown as VirtualMachineSpec);
         return;
+      case "vm.clear-nics": {
+        for (const vif of await this.vifsOf(this.id(op))) {
+          if (vif.record.currently_attached && (await this.running(this.id(op)))) await this.write("VIF.unplug", vif.ref);
+          await this.write("VIF.destroy", vif.ref);
+        }
+        return;
+      }
       case "vm.labels":
         await this.write("VM.set_tags", this.id(op), [...((after.labels as string[] | undefined) ?? [])]);
         return;
@@ -601,7 +622,10 @@ export class XenServerOperations {
       if (vdi === null || vbd.record.type !== "Disk") continue;
       const tag = tagOf((await this.read("VDI.get_other_config", vdi)) as Record<string, string>);
       if (tag) {
-        if (tag.stack === this.stack && tag.kind === VM_DISK_KIND && tag.address === address) out.push({ vbd: vbd.ref, vdi });
+        // Ours by address; or, on an unfinished clone, a copy of its template's own disk (still
+        // tagged as the template's) that only this clone uses.
+        const mine = tag.stack === this.stack && tag.kind === VM_DISK_KIND && (tag.address === address || (unfinished && ((await this.read("VDI.get_VBDs", vdi)) as string[]).length === 1));
+        if (mine) out.push({ vbd: vbd.ref, vdi });
         continue;
       }
       if (unfinished && ((await this.read("VDI.get_VBDs", vdi)) as string[]).length === 1) out.push({ vbd: vbd.ref, vdi });

@@ -17,7 +17,8 @@
  * - HYPERPLAN_PERSISTENT on an image;
  * - HYPERPLAN_START_FAILED on a VM whose start failed under hyperplan: the next plan replaces it;
  * - HYPERPLAN_COPY_OF on an image copied from a pool VDI: that VDI's name (raw.xenserver.copyOf);
- * - HYPERPLAN_SOURCE on a VM's copy of an image: the image's address.
+ * - HYPERPLAN_SOURCE on a VM's copy of an image: the image's address;
+ * - HYPERPLAN_FROM on a VM cloned from one of the stack's templates: the template's address.
  */
 import { TAG_ADDRESS, TAG_KEYS, TAG_KIND, TAG_STACK, readTag, type OwnershipTag } from "../kit/ownership";
 
@@ -26,10 +27,11 @@ export const TAG_TEMPLATE = "HYPERPLAN_TEMPLATE";
 export const TAG_PERSISTENT = "HYPERPLAN_PERSISTENT";
 export const TAG_START_FAILED = "HYPERPLAN_START_FAILED";
 export const TAG_SOURCE = "HYPERPLAN_SOURCE";
+export const TAG_FROM = "HYPERPLAN_FROM";
 export const TAG_COPY_OF = "HYPERPLAN_COPY_OF";
 
 /** Every key hyperplan writes into other_config. */
-export const XEN_TAG_KEYS: readonly string[] = [...TAG_KEYS, TAG_ATTRIBUTES, TAG_TEMPLATE, TAG_PERSISTENT, TAG_START_FAILED, TAG_SOURCE, TAG_COPY_OF];
+export const XEN_TAG_KEYS: readonly string[] = [...TAG_KEYS, TAG_ATTRIBUTES, TAG_TEMPLATE, TAG_PERSISTENT, TAG_START_FAILED, TAG_SOURCE, TAG_COPY_OF, TAG_FROM];
 
 /** The kind in the tags of a VM's own disks (the VDIs its template's disks were copied into). */
 export const VM_DISK_KIND = "VmDisk";

@@ -12,8 +12,10 @@
  *   provisioned, its memory (MiB) and VCPUs set, one VBD per image disk and one VIF per NIC, then
  *   started or left halted (`powerState`). OpenNebula's physical-CPU share, context, console, OS
  *   section and scheduling have no XenServer meaning.
- * - VmTemplate and SecurityGroup: not supported (yet: VM templates the stack owns; never: XenServer
- *   has no security groups).
+ * - VmTemplate → a VM template the stack owns: a clone of a pool template (`raw.xenserver.template`)
+ *   kept a template, with its memory, VCPUs and VIFs; a VM naming it is cloned from it and carries its
+ *   memory, VCPUs and NICs unless it gives its own. Its disks are the pool template's.
+ * - SecurityGroup: not supported (XenServer has no security groups).
  * Names: xapi keeps name_label free text and does not make it unique (FACTS §1.5), so no kind claims
  * its name.
  */
@@ -39,12 +41,21 @@ export const xenServerProfile: BackendProfile = {
         if (raw?.copyOf !== undefined && typeof raw.copyOf !== "string") ctx.report("raw.xenserver.copyOf", "must be the name of a disk (VDI) in the pool");
       },
     },
-    VirtualMachine: {
-      properties: [...COMMON, "vcpu", "memory", "disks[*].image", "disks[*].readOnly", "nics[*].network", "nics[*].mac", "labels", "powerState"],
+    VmTemplate: {
+      properties: [...COMMON, "vcpu", "memory", "nics[*].network"],
       uniqueNames: false,
       check(input, ctx) {
         const raw = (input.raw as Record<string, Record<string, unknown>> | undefined)?.xenserver;
-        if (typeof raw?.template !== "string") ctx.report("raw.xenserver.template", "is required on XenServer: the name of the pool template the VM is cloned from (\"Debian Bookworm 12\")");
+        if (typeof raw?.template !== "string") ctx.report("raw.xenserver.template", "is required on XenServer: the name of the pool template this template is cloned from (\"Debian Bookworm 12\")");
+      },
+    },
+    VirtualMachine: {
+      properties: [...COMMON, "template", "vcpu", "memory", "disks[*].image", "disks[*].readOnly", "nics[*].network", "nics[*].mac", "labels", "powerState"],
+      uniqueNames: false,
+      check(input, ctx) {
+        const raw = (input.raw as Record<string, Record<string, unknown>> | undefined)?.xenserver;
+        if (input.template !== undefined && raw?.template !== undefined) ctx.report("raw.xenserver.template", "names a pool template, and template a template of the stack: give one of them");
+        if (input.template === undefined && typeof raw?.template !== "string") ctx.report("raw.xenserver.template", "is required on XenServer unless the VM names a template of the stack: the name of the pool template the VM is cloned from (\"Debian Bookworm 12\")");
         const disks = input.disks;
         if (Array.isArray(disks)) {
           disks.forEach((disk, i) => {

@@ -7,14 +7,14 @@
  * under its leftover address. Of the objects the stack does not own, only the id and name of those
  * bearing a declared name are reported (LiveState.foreign).
  */
-import type { DesiredState, ImageSpec, VirtualMachineSpec, VirtualNetworkSpec } from "../../resources/desired-state";
+import type { DesiredState, ImageSpec, VirtualMachineSpec, VirtualNetworkSpec, VmTemplateSpec } from "../../resources/desired-state";
 import { fingerprintLive, type ForeignObject, type LiveResource, type LiveState } from "../../diff/live-state";
 import { leftoverAddress, ownedAddresses, TAG_REPLACES } from "../kit/ownership";
 import type { XenApiClient } from "./client";
 import type { Ref } from "./field-types";
 import type { NetworkRecord, SrRecord, VbdRecord, VdiRecord, VifRecord, VmGuestMetricsRecord, VmRecord } from "./records";
 import { VM_HALTED, VM_RUNNING, VM_START_FAILED, VM_UNFINISHED } from "./diff-rules";
-import { attributesOf, TAG_COPY_OF, TAG_PERSISTENT, TAG_SOURCE, TAG_START_FAILED, TAG_TEMPLATE, tagOf, unfinishedTag, VM_DISK_KIND } from "./ownership";
+import { attributesOf, TAG_COPY_OF, TAG_FROM, TAG_PERSISTENT, TAG_SOURCE, TAG_START_FAILED, TAG_TEMPLATE, tagOf, unfinishedTag, VM_DISK_KIND } from "./ownership";
 
 const MiB = 1024 * 1024;
 
@@ -52,11 +52,9 @@ export function liveStateOf(stack: string, endpoint: string, pool: XenPoolView, 
 
   const networkAddresses = ownedAddresses(stack, "VirtualNetwork", tagged(pool.networks));
   const imageAddresses = ownedAddresses(stack, "Image", tagged(pool.vdis));
-  const vmAddresses = ownedAddresses(
-    stack,
-    "VirtualMachine",
-    tagged(new Map([...pool.vms].filter(([, vm]) => !vm.is_a_snapshot && !vm.is_control_domain))),
-  );
+  const machines = tagged(new Map([...pool.vms].filter(([, vm]) => !vm.is_a_snapshot && !vm.is_control_domain)));
+  const vmAddresses = ownedAddresses(stack, "VirtualMachine", machines);
+  const templateAddresses = ownedAddresses(stack, "VmTemplate", machines);
 
   for (const [id, address] of networkAddresses) {
     const net = pool.networks.get(id as Ref<"network">)!;
@@ -98,21 +96,47 @@ export function liveStateOf(stack: string, endpoint: string, pool: XenPoolView, 
 
   for (const [id, address] of vmAddresses) {
     const vm = pool.vms.get(id as Ref<"VM">)!;
-    resources.push(vmResource(id, address, vm, pool, networkAddresses, imageAddresses));
+    resources.push(vmResource(id, address, vm, pool, networkAddresses, imageAddresses, templateAddresses));
+  }
+
+  for (const [id, address] of templateAddresses) {
+    const vm = pool.vms.get(id as Ref<"VM">)!;
+    const nics = nicsOf(vm, pool, networkAddresses, false);
+    const template = vm.other_config[TAG_TEMPLATE];
+    const props: VmTemplateSpec = {
+      ...description(vm.name_description),
+      attributes: attributesOf(vm.other_config),
+      memory: Math.round(vm.memory_static_max / MiB),
+      vcpu: vm.VCPUs_max,
+      disks: [],
+      nics,
+      ...(template !== undefined ? { raw: { xenserver: { template } } } : {}),
+    };
+    const dependsOn = [...new Set(nics.map((n) => n.network.ref).filter((r) => !r.includes("#")))];
+    resources.push({ address, kind: "VmTemplate", name: vm.name_label, id, props, dependsOn, status: vm.is_a_template ? { state: "READY", healthy: true } : { state: "NOT_A_TEMPLATE", healthy: false, message: "made a VM by hand" } });
   }
 
   // Clones a run left before tagging them: listed under their leftover address, for deletion.
   for (const [id, vm] of pool.vms) {
-    if (tagOf(vm.other_config) !== undefined && tagOf(vm.other_config)!.kind === "VirtualMachine") continue;
     const marker = unfinishedTag(vm.name_label);
-    if (!marker || marker.stack !== stack || marker.kind !== "VirtualMachine") continue;
-    resources.push(unfinishedResource(id, marker.address, vm));
+    if (!marker || marker.stack !== stack || (marker.kind !== "VirtualMachine" && marker.kind !== "VmTemplate")) continue;
+    if (tagOf(vm.other_config)?.kind === marker.kind && tagOf(vm.other_config)?.stack === stack) continue;
+    resources.push(unfinishedResource(id, marker.address, marker.kind, vm));
   }
 
   return { stack, endpoint, resources, foreign: foreignOf(stack, pool, desired), fingerprint: fingerprintLive(resources) };
 }
 
-function vmResource(id: string, address: string, vm: VmRecord, pool: XenPoolView, networks: Map<string, string>, images: Map<string, string>): LiveResource<"VirtualMachine"> {
+/** A VM's or template's VIFs by device, as NICs; those unplugged from a running VM left out. */
+function nicsOf(vm: VmRecord, pool: XenPoolView, networks: Map<string, string>, running: boolean): { network: { ref: string }; mac: string; securityGroups: never[] }[] {
+  return vm.VIFs.map((ref) => pool.vifs.get(ref))
+    .filter((v): v is VifRecord => v !== undefined)
+    .sort((a, b) => Number(a.device) - Number(b.device))
+    .filter((vif) => !running || vif.currently_attached)
+    .map((vif) => ({ network: { ref: networks.get(vif.network) ?? `VirtualNetwork#${vif.network}` }, mac: vif.MAC.toLowerCase(), securityGroups: [] }));
+}
+
+function vmResource(id: string, address: string, vm: VmRecord, pool: XenPoolView, networks: Map<string, string>, images: Map<string, string>, templates: Map<string, string>): LiveResource<"VirtualMachine"> {
   const running = vm.power_state === "Running";
   const vbds = vm.VBDs.map((ref) => pool.vbds.get(ref)).filter((v): v is VbdRecord => v !== undefined);
   // The VM's disks are its VBDs to the stack's images and to its copies of them; the disks its
@@ -125,10 +149,10 @@ function vmResource(id: string, address: string, vm: VmRecord, pool: XenPoolView
     .filter((v): v is VifRecord => v !== undefined)
     .sort((a, b) => Number(a.device) - Number(b.device));
   // A VIF someone unplugged from a running VM is read as missing: apply plugs it in again.
-  const nics = vifs
-    .filter((vif) => !running || vif.currently_attached)
-    .map((vif) => ({ network: { ref: networks.get(vif.network) ?? `VirtualNetwork#${vif.network}` }, mac: vif.MAC.toLowerCase(), securityGroups: [] }));
+  const nics = nicsOf(vm, pool, networks, running);
   const template = vm.other_config[TAG_TEMPLATE];
+  const from = vm.other_config[TAG_FROM];
+  const fromRef = from === undefined ? undefined : [...templates.values()].includes(from) ? from : `VmTemplate#${from}`;
   const props: VirtualMachineSpec = {
     ...description(vm.name_description),
     attributes: attributesOf(vm.other_config),
@@ -138,9 +162,10 @@ function vmResource(id: string, address: string, vm: VmRecord, pool: XenPoolView
     nics,
     labels: [...vm.tags].sort(),
     powerState: running ? "running" : "poweroff",
+    ...(fromRef !== undefined ? { template: { ref: fromRef } } : {}),
     ...(template !== undefined ? { raw: { xenserver: { template } } } : {}),
   };
-  const dependsOn = [...new Set([...disks.map((d) => d.image.ref), ...nics.map((n) => n.network.ref).filter((r) => !r.includes("#"))])];
+  const dependsOn = [...new Set([...disks.map((d) => d.image.ref), ...nics.map((n) => n.network.ref), ...(fromRef !== undefined ? [fromRef] : [])].filter((r) => !r.includes("#")))];
   const state = vm.is_a_template ? VM_UNFINISHED : running ? VM_RUNNING : vm.other_config[TAG_START_FAILED] !== undefined ? VM_START_FAILED : vm.power_state === "Halted" ? VM_HALTED : vm.power_state.toUpperCase();
   const status =
     state === VM_UNFINISHED
@@ -167,13 +192,13 @@ export function imageOfDisk(vdi: string, vmAddress: string, pool: XenPoolView, i
   return tag?.kind === VM_DISK_KIND && tag.address === vmAddress && source !== undefined ? source : undefined;
 }
 
-function unfinishedResource(id: string, address: string, vm: VmRecord): LiveResource<"VirtualMachine"> {
+function unfinishedResource(id: string, address: string, kind: string, vm: VmRecord): LiveResource {
   return {
     address: leftoverAddress(address, id),
-    kind: "VirtualMachine",
+    kind: kind === "VmTemplate" ? "VmTemplate" : "VirtualMachine",
     name: vm.name_label,
     id,
-    props: { attributes: {}, labels: [], powerState: vm.power_state === "Running" ? "running" : "poweroff", disks: [], nics: [] },
+    props: kind === "VmTemplate" ? { attributes: {}, disks: [], nics: [] } : { attributes: {}, labels: [], powerState: vm.power_state === "Running" ? "running" : "poweroff", disks: [], nics: [] },
     dependsOn: [],
     status: { state: VM_UNFINISHED, healthy: false, message: "a clone a stopped run left before tagging it" },
   };

@@ -36,6 +36,7 @@ export type XenAction =
   | { do: "vm.make" }
   | { do: "vm.size" }
   | { do: "vm.labels" }
+  | { do: "vm.clear-nics" }
   | { do: "vm.attach-disk"; index: number }
   | { do: "vm.create-copy"; index: number }
   | { do: "vm.copy-disk"; index: number }
@@ -91,6 +92,8 @@ function stepsOf(change: ResourceChange, persistent: (image: string) => boolean,
       return imageSteps(change, old);
     case "VirtualMachine":
       return vmSteps(change, persistent, old);
+    case "VmTemplate":
+      return templateSteps(change, old);
     default:
       throw new Error(`${change.kind} is not supported on XenServer`);
   }
@@ -151,6 +154,8 @@ function vmSteps(change: ResourceChange, persistent: (image: string) => boolean,
       call("VM.set_is_a_template false", { do: "vm.make" }),
       call("VM.set_memory_limits, VCPUs", { do: "vm.size" }),
       call("VM.set_tags", { do: "vm.labels" }),
+      // The clone's VIFs (its template's) make way for the declared NICs.
+      call("VIF.destroy (the clone's)", { do: "vm.clear-nics" }),
     ];
     (after?.disks ?? []).forEach((_, i) => out.push(...diskSteps(change, persistent, i, "VBD.create")));
     (after?.nics ?? []).forEach((_, i) => out.push(call(`VIF.create nic ${i}`, { do: "vm.add-nic", index: i })));
@@ -201,12 +206,12 @@ function vmSteps(change: ResourceChange, persistent: (image: string) => boolean,
     const nic = indexOf(d.path, "nics");
     const collection = disk !== undefined ? { index: disk, remove: removeDisks, add: addDisks } : nic !== undefined ? { index: nic, remove: removeNics, add: addNics } : undefined;
     if (!collection) continue;
-    if (d.operation.endsWith("+VBD.create+VBD.plug") || d.operation.endsWith("+VIF.create+VIF.plug")) {
+    if (d.operation.endsWith("+VBD.create+VBD.plug") || d.operation.endsWith("+VIF.create+VIF.plug") || d.operation === "VIF.destroy+VIF.create") {
       collection.remove.add(d.liveIndex ?? collection.index);
       collection.add.add(collection.index);
-    } else if (d.operation === "VBD.unplug+VBD.destroy" || d.operation === "VIF.unplug+VIF.destroy") {
+    } else if (d.operation === "VBD.unplug+VBD.destroy" || d.operation === "VIF.unplug+VIF.destroy" || d.operation === "VIF.destroy") {
       collection.remove.add(d.liveIndex ?? collection.index);
-    } else if (d.operation === "VBD.create+VBD.plug" || d.operation === "VIF.create+VIF.plug") {
+    } else if (d.operation === "VBD.create+VBD.plug" || d.operation === "VIF.create+VIF.plug" || d.operation === "VIF.create") {
       collection.add.add(collection.index);
     }
   }
@@ -224,5 +229,49 @@ function vmSteps(change: ResourceChange, persistent: (image: string) => boolean,
     out.push(...task("Async.VM.start", { do: "vm.start" }));
   }
   out.push(call("read the VM's addresses", { do: "vm.read-values" }));
+  return out;
+}
+
+/**
+ * A template of the stack: a clone of its pool template, kept a template (never provisioned or
+ * started), with its memory, VCPUs and VIFs; its disks are the pool template's, copied by the clone
+ * and tagged as its own. Deleted like a VM, its own disks first.
+ */
+function templateSteps(change: ResourceChange, old: boolean): XenStep[] {
+  const after = change.after as { nics?: unknown[] } | undefined;
+  if (change.action === "create") {
+    const out: XenStep[] = [
+      ...task("Async.VM.clone", { do: "vm.clone" }),
+      call("VM.set_other_config (tags)", { do: "vm.tag" }),
+      call("VM.set_name_label", { do: "vm.name" }),
+      call("VDI.set_other_config (the template's disks)", { do: "vm.tag-disks" }),
+      call("VM.set_memory_limits, VCPUs", { do: "vm.size" }),
+      call("VIF.destroy (the clone's)", { do: "vm.clear-nics" }),
+    ];
+    (after?.nics ?? []).forEach((_, i) => out.push(call(`VIF.create nic ${i}`, { do: "vm.add-nic", index: i })));
+    return out;
+  }
+  if (change.action === "delete") {
+    return [
+      call("VBD.destroy, VDI.destroy (the template's own disks)", { do: "vm.destroy-disks", ...oldMark(old) }),
+      ...task("Async.VM.destroy", { do: "vm.destroy", ...oldMark(old) }),
+    ];
+  }
+  const ops = new Set(change.diff.map((d) => d.operation));
+  const out: XenStep[] = [];
+  if (ops.has("VM.set_name_label")) out.push(call("VM.set_name_label", { do: "vm.name" }));
+  if (ops.has("VM.set_name_description")) out.push(call("VM.set_name_description", { do: "set", cls: "VM", field: "description" }));
+  if (ops.has("VM.set_other_config")) out.push(call("VM.set_other_config", { do: "set", cls: "VM", field: "attributes" }));
+  if (ops.has("VM.set_memory_limits") || ops.has("VM.set_VCPUs_max+VM.set_VCPUs_at_startup")) out.push(call("VM.set_memory_limits, VCPUs", { do: "vm.size" }));
+  const removes = new Set<number>();
+  const adds = new Set<number>();
+  for (const d of change.diff) {
+    const nic = indexOf(d.path, "nics");
+    if (nic === undefined) continue;
+    if (d.operation === "VIF.destroy" || d.operation === "VIF.destroy+VIF.create") removes.add(d.liveIndex ?? nic);
+    if (d.operation === "VIF.create" || d.operation === "VIF.destroy+VIF.create") adds.add(nic);
+  }
+  for (const i of [...removes].sort((a, b) => b - a)) out.push(call(`VIF.destroy nic ${i}`, { do: "vm.remove-nic", liveIndex: i }));
+  for (const i of [...adds].sort((a, b) => a - b)) out.push(call(`VIF.create nic ${i}`, { do: "vm.add-nic", index: i }));
   return out;
 }

@@ -222,4 +222,48 @@ describe("a XenServer stack", () => {
     expect((await run("apply", lab, "--destroy", "--auto-approve")).code).toBe(0);
     expect(await hand.call("VM.get_name_label", foreign)).toBe("lab-2");
   }, 60_000);
+
+  it("clones VMs from a template of the stack, which carry its memory, VCPUs and NICs unless they give their own", async () => {
+    const stack = (templateMemory: number, webNics: boolean) => `
+import { App, Stack, VirtualMachine, VirtualNetwork, VmTemplate } from "hyperplan";
+const app = new App();
+const lab = new Stack(app, "lab", { provider: { xenserver: {} } });
+const net = new VirtualNetwork(lab, "lab-net", {});
+const other = new VirtualNetwork(lab, "other-net", {});
+const small = new VmTemplate(lab, "small", { memory: ${templateMemory}, vcpu: 2, nics: [{ network: net }], raw: { xenserver: { template: "debian-12-cloud" } } });
+new VirtualMachine(lab, "app", { template: small });
+new VirtualMachine(lab, "web", { template: small, memory: 768${webNics ? ", nics: [{ network: other }, { network: net }]" : ""} });
+export default app;
+`;
+    const first = write(stack(512, true));
+    const created = await run("apply", first, "--auto-approve");
+    expect(created.err).toBe("");
+    expect(created.code).toBe(0);
+    expect((await run("plan", first, "--detailed-exitcode")).code).toBe(0);
+    const machines = Object.values(await hand.records("VM")).filter((v) => (v.other_config as Record<string, string>).HYPERPLAN_STACK === "lab");
+    const byName = Object.fromEntries(machines.map((v) => [v.name_label as string, v]));
+    expect(byName.small!.is_a_template).toBe(true);
+    expect([byName.app!.memory_static_max, byName.app!.VCPUs_max, (byName.app!.VIFs as string[]).length]).toEqual([512 * 1024 * 1024, 2, 1]);
+    expect([byName.web!.memory_static_max, (byName.web!.VIFs as string[]).length]).toEqual([768 * 1024 * 1024, 2]);
+    expect((byName.app!.other_config as Record<string, string>).HYPERPLAN_FROM).toBe("lab/small");
+
+    // The template grows: the template is updated in place, and so is the VM that carries its memory.
+    const bigger = write(stack(1024, true));
+    const planned = await run("plan", bigger);
+    expect(planned.out).toContain("Plan: 0 to create, 2 to update, 0 to replace, 0 to delete.");
+    expect(planned.out).toContain("VMs already cloned from the template are not changed");
+    expect((await run("apply", bigger, "--auto-approve")).code).toBe(0);
+    expect((await run("plan", bigger, "--detailed-exitcode")).code).toBe(0);
+
+    // web drops its own NICs: it takes the template's.
+    const fewer = write(stack(1024, false));
+    expect((await run("apply", fewer, "--auto-approve")).code).toBe(0);
+    expect((await run("plan", fewer, "--detailed-exitcode")).code).toBe(0);
+    expect((await hand.call("VM.get_VIFs", await hand.vmNamed("web"))) as string[]).toHaveLength(1);
+
+    const destroyed = await run("apply", fewer, "--destroy", "--auto-approve");
+    expect(destroyed.code).toBe(0);
+    expect(await owned(hand, "VM")).toEqual([]);
+    expect(await owned(hand, "VDI")).toEqual([]);
+  }, 60_000);
 });
