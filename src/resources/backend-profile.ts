@@ -59,6 +59,10 @@ function relation(pattern: readonly string[], path: readonly string[]): "covers"
   return pattern.length === path.length ? "covers" : pattern[path.length] === "**" ? "covers" : "below";
 }
 
+function isEmptyMap(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.values(value).every((v) => v === undefined);
+}
+
 /**
  * The paths of `input` (a resource's props in JSON form) that no pattern of `properties` covers, each
  * reported once at the highest place it starts (`graphics`, not `graphics.type` and `graphics.port`).
@@ -67,6 +71,9 @@ export function unsupportedPaths(input: Record<string, unknown>, properties: rea
   const patterns = [...properties, ...ALWAYS].map(pathSegments);
   const out: string[] = [];
   const walk = (value: unknown, segments: string[], path: string): void => {
+    // An empty list or map declares nothing the backend would have to carry out (a saved
+    // declaration holds every kind's empty defaults: `addressRanges: []`, `securityGroups: []`).
+    if (Array.isArray(value) ? value.length === 0 : isEmptyMap(value)) return;
     const relations = patterns.map((p) => relation(p, segments));
     if (relations.includes("covers")) return;
     if (!relations.includes("below")) {

@@ -70,6 +70,8 @@ export class XenServerOperations {
   private readonly refs = new Map<string, string>();
   private readonly desired = new Map<string, DesiredResource>();
   private readonly followed = new Map<string, Followed>();
+  /** The tasks that had ended when the last look ended: what arrival may act on (one ending later waits for the next look). */
+  private looked = new Set<string>();
   private scan: Promise<void> | undefined;
 
   constructor(
@@ -318,7 +320,7 @@ export class XenServerOperations {
         return this.startCreate(op, "VM", "VM.clone", template, unfinishedName(this.tag(op)));
       }
       case "vm.provision":
-        return this.client.startAsync("VM.provision", this.id(op));
+        return this.afterOthers(() => this.client.startAsync("VM.provision", this.id(op)));
       case "vm.create-copy": {
         // A copy a stopped run made and never attached is made again: it may be half filled.
         const image = this.declaredDisk(op, action.index);
@@ -351,18 +353,20 @@ export class XenServerOperations {
       case "vm.start":
         return this.startVm(op);
       case "vm.clean-shutdown":
-        return this.client.startAsync("VM.clean_shutdown", this.id(op));
+        return this.afterOthers(() => this.client.startAsync("VM.clean_shutdown", this.id(op)));
       case "vm.stop":
         return this.gone(op, async () => {
           const vm = this.target(op, action);
           // Shut down since the plan read it: nothing to do.
-          if ((await this.read("VM.get_power_state", vm)) === "Halted") return "done:";
-          return this.client.startAsync("VM.shutdown", vm);
+          return this.afterOthers(async () => {
+            if ((await this.read("VM.get_power_state", vm)) === "Halted") return "done:";
+            return this.client.startAsync("VM.shutdown", vm);
+          });
         });
       case "vm.destroy":
-        return this.gone(op, () => this.client.startAsync("VM.destroy", this.target(op, action)));
+        return this.gone(op, () => this.afterOthers(() => this.client.startAsync("VM.destroy", this.target(op, action))));
       case "vdi.destroy":
-        return this.gone(op, () => this.client.startAsync("VDI.destroy", this.target(op, action)));
+        return this.gone(op, () => this.afterOthers(() => this.client.startAsync("VDI.destroy", this.target(op, action))));
       case "set":
         if (action.cls === "VDI" && action.field === "size") {
           const size = String(((after as unknown as ImageSpec).size ?? 0) * MiB);
@@ -402,7 +406,25 @@ export class XenServerOperations {
   }
 
   private async startVm(op: Operation): Promise<string> {
-    return this.client.startAsync("VM.start", this.id(op), false, false);
+    return this.afterOthers(() => this.client.startAsync("VM.start", this.id(op), false, false));
+  }
+
+  /**
+   * Sends a call; when xapi refuses it because another operation of the object is under way
+   * (OTHER_OPERATION_IN_PROGRESS [class, ref, operation, task]: a run stopped while its shutdown or
+   * destroy still runs), waits for that task to end, then sends it again, at most a few times.
+   */
+  private async afterOthers<T>(send: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await send();
+      } catch (error) {
+        if (!isXenApiError(error, "OTHER_OPERATION_IN_PROGRESS") || attempt >= 4) throw error;
+        const task = (error as XenApiError).params[3];
+        if (task !== undefined && isRef(task) && task !== "OpaqueRef:NULL") await this.client.tasks.follow(task as Ref<"task">).catch(() => undefined);
+        else await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
   }
 
   private async templateRef(op: Operation): Promise<string> {
@@ -822,14 +844,40 @@ export class XenServerOperations {
       await Promise.race([...pending, new Promise<void>((r) => (timer = setTimeout(r, LOOK_WAIT_MS)))]);
       clearTimeout(timer);
     }
-    // A start that failed is marked on the VM before the failure is reported.
+    // A task refused because another operation of its object was under way is sent again once that
+    // one ended; a start that failed is marked on the VM before the failure is reported.
+    // What had ended by now is what this look reports; a task ending while the retries below wait
+    // is seen by the next look.
+    this.looked = new Set([...this.followed].filter(([, f]) => f.settled !== undefined).map(([handle]) => handle));
+    await Promise.all(waiting.map((op) => this.retryAfterOthers(op)));
     await Promise.all(waiting.map((op) => this.markFailedStart(op)));
+  }
+
+  /**
+   * xapi fails a task with OTHER_OPERATION_IN_PROGRESS [class, ref, operation, task] when the object
+   * is busy with another (a run stopped while its shutdown still runs): the other task is waited for,
+   * and the call of the step before the wait made again, at most three times.
+   */
+  private async retryAfterOthers(op: Operation): Promise<void> {
+    const data = dataOf<{ xen: XenAction }, XenWait>(op);
+    const handle = data.handle;
+    const settled = handle === undefined || !this.looked.has(handle) ? undefined : this.followed.get(handle)?.settled;
+    if (!settled || settled.ok || !isXenApiError(settled.error, "OTHER_OPERATION_IN_PROGRESS")) return;
+    const retries = (op.data.busyRetries as number | undefined) ?? 0;
+    const before = data.plan[op.step - 1];
+    if (retries >= 3 || !before || before.type !== "handle" && !(before.type === "call" && before.xen.do === "vm.start")) return;
+    op.data.busyRetries = retries + 1;
+    const other = (settled.error as XenApiError).params[3];
+    if (other !== undefined && isRef(other) && other !== "OpaqueRef:NULL") await this.client.tasks.follow(other as Ref<"task">).catch(() => undefined);
+    this.followed.delete(handle!);
+    this.looked.delete(handle!);
+    data.handle = before.type === "handle" ? await this.handle(op, before.xen) : await this.startVm(op);
   }
 
   /** A VM whose start failed is marked, so the next plan replaces it (diff-rules.ts). */
   private async markFailedStart(op: Operation): Promise<void> {
     const handle = dataOf(op).handle;
-    const settled = handle === undefined ? undefined : this.followed.get(handle)?.settled;
+    const settled = handle === undefined || !this.looked.has(handle) ? undefined : this.followed.get(handle)?.settled;
     const label = op.steps[op.step] ?? "";
     if (!settled || settled.ok || op.kind !== "VirtualMachine" || !label.includes("VM.start") || op.data.markedFailed) return;
     op.data.markedFailed = true;
@@ -850,7 +898,7 @@ export class XenServerOperations {
       if (found !== "" && op.action !== "delete") this.refs.set(op.address, found);
       return { phase: "arrived" };
     }
-    const settled = this.followed.get(handle)?.settled;
+    const settled = this.looked.has(handle) ? this.followed.get(handle)?.settled : undefined;
     if (!settled) return { phase: "running", state: op.steps[op.step]?.replace(/^wait for /, "") ?? "task" };
     this.followed.delete(handle);
     if (!settled.ok) return { phase: "failed", state: "failure", error: settled.error instanceof Error ? settled.error : new XenOperationError(op.address, String(settled.error)) };

@@ -52,7 +52,9 @@ export function liveStateOf(stack: string, endpoint: string, pool: XenPoolView, 
 
   const networkAddresses = ownedAddresses(stack, "VirtualNetwork", tagged(pool.networks));
   const imageAddresses = ownedAddresses(stack, "Image", tagged(pool.vdis));
-  const machines = tagged(new Map([...pool.vms].filter(([, vm]) => !vm.is_a_snapshot && !vm.is_control_domain)));
+  // A clone still under its marker name carries the tags its source had (a template of the stack):
+  // it is only the unfinished clone the marker names, never that source.
+  const machines = tagged(new Map([...pool.vms].filter(([, vm]) => !vm.is_a_snapshot && !vm.is_control_domain && unfinishedTag(vm.name_label) === undefined)));
   const vmAddresses = ownedAddresses(stack, "VirtualMachine", machines);
   const templateAddresses = ownedAddresses(stack, "VmTemplate", machines);
 
@@ -120,7 +122,6 @@ export function liveStateOf(stack: string, endpoint: string, pool: XenPoolView, 
   for (const [id, vm] of pool.vms) {
     const marker = unfinishedTag(vm.name_label);
     if (!marker || marker.stack !== stack || (marker.kind !== "VirtualMachine" && marker.kind !== "VmTemplate")) continue;
-    if (tagOf(vm.other_config)?.kind === marker.kind && tagOf(vm.other_config)?.stack === stack) continue;
     resources.push(unfinishedResource(id, marker.address, marker.kind, vm));
   }
 

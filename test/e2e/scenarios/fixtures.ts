@@ -1,8 +1,9 @@
 /** The backends the end-to-end scenarios run for: one fixture each. */
 import type { BackendFixture } from "./fixture";
 import { openNebulaFixture } from "./opennebula.fixture";
+import { xenServerFixture } from "./xenserver.fixture";
 
 export const FIXTURES: readonly BackendFixture[] = [
   openNebulaFixture,
-  // xenServerFixture (./xenserver.fixture.ts) goes here once XenServer's plan and apply are in.
+  xenServerFixture,
 ];
