@@ -10,21 +10,13 @@ import { resolveOneConfig } from "../../providers/opennebula/config";
 import { printableEndpoint } from "../../providers/kit/http-transport";
 import { openNebulaProfile } from "../../providers/opennebula/profile";
 import { openNebulaDiffRules } from "../../providers/opennebula/diff-rules";
-import { createOpenNebulaProvider, type OpenNebulaProviderOptions } from "../../providers/opennebula/provider";
+import { createOpenNebulaProvider } from "../../providers/opennebula/provider";
 import { openNebulaSettingsSchema, type OpenNebulaSettings } from "../../providers/opennebula/settings";
-import { parseFaultRules, startOneSimulator, type FaultRule, type OneSimulatorOptions } from "../../sim/opennebula/index";
-import type { Backend, ConnectContext } from "../backend";
+import { parseFaultRules, startOneSimulator } from "../../sim/opennebula/index";
+import type { Backend } from "../backend";
+import { retryOptions, simDelays, simFaults } from "../simulate-env";
 import { DEMO_USAGE, runDemo } from "./demo";
 import { runSim, SIM_USAGE } from "./sim-command";
-
-const SIM_DELAYS = new Set(["instant", "fast", "realistic"]);
-
-function retryOptions(context: ConnectContext): Pick<OpenNebulaProviderOptions, "retryTimeoutMs" | "onRetry"> {
-  return {
-    ...(context.retry?.timeoutMs !== undefined ? { retryTimeoutMs: context.retry.timeoutMs } : {}),
-    ...(context.retry?.onRetry ? { onRetry: context.retry.onRetry } : {}),
-  };
-}
 
 export const openNebulaBackend: Backend = {
   name: "opennebula",
@@ -60,19 +52,10 @@ export const openNebulaBackend: Backend = {
   },
 
   async simulate(stateFile, context) {
-    // Realistic lifecycle delays by default (a demo should look like a cloud); tests ask for less.
-    const delays = context.env.HYPERPLAN_SIM_DELAYS ?? "realistic";
-    if (!SIM_DELAYS.has(delays)) throw new HyperplanError("SIM_DELAYS_INVALID", `HYPERPLAN_SIM_DELAYS must be instant, fast or realistic, got "${delays}"`);
     // Faults to try a failing apply on the demo (`HYPERPLAN_SIM_FAULTS='{"type":"fail-state",…}'`).
-    let faults: FaultRule[] = [];
-    if (context.env.HYPERPLAN_SIM_FAULTS) {
-      try {
-        faults = parseFaultRules(context.env.HYPERPLAN_SIM_FAULTS);
-      } catch (error) {
-        throw new HyperplanError("SIM_FAULTS_INVALID", `HYPERPLAN_SIM_FAULTS: ${(error as Error).message}`);
-      }
-    }
-    const sim = await startOneSimulator({ port: 0, stateFile, delays: delays as OneSimulatorOptions["delays"], ...(faults.length > 0 ? { faults } : {}) });
+    const delays = simDelays(context.env);
+    const faults = simFaults(context.env, parseFaultRules);
+    const sim = await startOneSimulator({ port: 0, stateFile, delays, ...(faults.length > 0 ? { faults } : {}) });
     const provider = createOpenNebulaProvider({ endpoint: sim.url, session: "oneadmin:opennebula", ...retryOptions(context) });
     return {
       provider,

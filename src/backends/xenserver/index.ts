@@ -4,20 +4,18 @@
  * the settings or the environment, the embedded simulator of `--simulate`, `hyperplan sim xenserver`).
  */
 import { relative } from "node:path";
-import { HyperplanError } from "../../errors";
 import { XenApiClient } from "../../providers/xenserver/client";
 import { readCaFile, resolveXenServerConfig } from "../../providers/xenserver/config";
 import { xenServerDiffRules } from "../../providers/xenserver/diff-rules";
 import { xenServerProfile } from "../../providers/xenserver/profile";
-import { createXenServerProvider, type XenServerProviderOptions } from "../../providers/xenserver/provider";
+import { createXenServerProvider } from "../../providers/xenserver/provider";
 import { xenServerSavedSettings, xenServerSettingsSchema, type XenServerSettings } from "../../providers/xenserver/settings";
-import { parseFaultRules, startXenServerSimulator, type DelayPreset, type FaultRule } from "../../sim/xenserver/index";
+import { parseFaultRules, startXenServerSimulator } from "../../sim/xenserver/index";
 import { Retrier } from "../../core/retry";
 import { systemClock } from "../../core/clock";
 import type { Backend, ConnectContext } from "../backend";
+import { retryOptions, simDelays, simFaults } from "../simulate-env";
 import { xenServerSimulator } from "./simulator";
-
-const SIM_DELAYS = new Set(["instant", "fast", "realistic"]);
 
 /** The client's own reads (the task watcher's event.from) give up when the run's retry timeout says. */
 function clientRetrier(context: ConnectContext): Retrier {
@@ -26,13 +24,6 @@ function clientRetrier(context: ConnectContext): Retrier {
     ...(context.retry?.timeoutMs !== undefined ? { timeoutMs: context.retry.timeoutMs } : {}),
     ...(context.retry?.onRetry ? { onRetry: context.retry.onRetry } : {}),
   });
-}
-
-function retryOptions(context: ConnectContext): Pick<XenServerProviderOptions, "retryTimeoutMs" | "onRetry"> {
-  return {
-    ...(context.retry?.timeoutMs !== undefined ? { retryTimeoutMs: context.retry.timeoutMs } : {}),
-    ...(context.retry?.onRetry ? { onRetry: context.retry.onRetry } : {}),
-  };
 }
 
 export const xenServerBackend: Backend = {
@@ -56,17 +47,9 @@ export const xenServerBackend: Backend = {
   },
 
   async simulate(stateFile, context) {
-    const delays = context.env.HYPERPLAN_SIM_DELAYS ?? "realistic";
-    if (!SIM_DELAYS.has(delays)) throw new HyperplanError("SIM_DELAYS_INVALID", `HYPERPLAN_SIM_DELAYS must be instant, fast or realistic, got "${delays}"`);
-    let faults: FaultRule[] = [];
-    if (context.env.HYPERPLAN_SIM_FAULTS) {
-      try {
-        faults = parseFaultRules(context.env.HYPERPLAN_SIM_FAULTS);
-      } catch (error) {
-        throw new HyperplanError("SIM_FAULTS_INVALID", `HYPERPLAN_SIM_FAULTS: ${(error as Error).message}`);
-      }
-    }
-    const sim = await startXenServerSimulator({ port: 0, stateFile, slaveHost: false, delays: delays as DelayPreset, ...(faults.length > 0 ? { faults } : {}) });
+    const delays = simDelays(context.env);
+    const faults = simFaults(context.env, parseFaultRules);
+    const sim = await startXenServerSimulator({ port: 0, stateFile, slaveHost: false, delays, ...(faults.length > 0 ? { faults } : {}) });
     const client = new XenApiClient({ url: sim.url, username: "root", password: "xenserver", retrier: clientRetrier(context) });
     const provider = createXenServerProvider({ client, ...retryOptions(context) });
     return {

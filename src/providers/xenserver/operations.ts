@@ -29,7 +29,7 @@ import { isXenApiError, XenApiError } from "./errors";
 import { isRef, type Ref, type WireValue } from "./field-types";
 import type { VbdRecord, VifRecord } from "./records";
 import { retagged, tagEntries, tagOf, TAG_COPY_OF, TAG_FROM, TAG_PERSISTENT, TAG_SOURCE, TAG_START_FAILED, TAG_TEMPLATE, unfinishedName, unfinishedTag, VM_DISK_KIND } from "./ownership";
-import { stepsFor, type XenAction, type XenStep, type XenWait } from "./steps";
+import { stepsFor, type XenAction, type XenWait } from "./steps";
 
 const MiB = 1024 * 1024;
 /** How long one look waits for a task to finish before reporting the operations still running. */
