@@ -30,7 +30,7 @@ describe("scale", () => {
       }
       console.log(`100,000 VMs seeded in ${seedMs.toFixed(0)} ms; 200-VM pages: ${timings.join(", ")}`);
     });
-  });
+  }, 120_000);
 
   it("serves a 10,000-VM extended pool of realistic bodies", async () => {
     await withSim({ delays: "instant" }, async (_one, sim) => {
@@ -48,5 +48,5 @@ describe("scale", () => {
       expect(body.length).toBeLessThan(110_000_000);
       console.log(`10,000-VM infoextended: ${(body.length / 1e6).toFixed(1)} MB; first ${times[0]?.toFixed(0)} ms (renders), then ${times[1]?.toFixed(0)} ms (cached), HTTP included`);
     });
-  });
+  }, 120_000);
 });

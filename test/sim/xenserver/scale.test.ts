@@ -67,5 +67,5 @@ describe("scale", () => {
     } finally {
       await sim.close();
     }
-  });
+  }, 120_000);
 });
