@@ -20,6 +20,23 @@
  * its name.
  */
 import type { BackendProfile } from "../../resources/backend-profile";
+import type { CheckContext } from "../../resources/kind-definition";
+
+/** The raw.xenserver settings hyperplan carries out, by kind; any other is refused rather than ignored. */
+const RAW_KEYS: Record<string, readonly string[]> = {
+  Image: ["copyOf"],
+  VmTemplate: ["template"],
+  VirtualMachine: ["template"],
+  VirtualNetwork: [],
+};
+
+function checkRawKeys(kind: string, input: Record<string, unknown>, ctx: CheckContext): void {
+  const raw = (input.raw as Record<string, Record<string, unknown>> | undefined)?.xenserver;
+  const known = RAW_KEYS[kind] ?? [];
+  for (const key of Object.keys(raw ?? {})) {
+    if (!known.includes(key)) ctx.report(`raw.xenserver.${key}`, `is not a XenServer setting hyperplan carries out on a ${kind} (${known.length > 0 ? `it takes ${known.join(", ")}` : "it takes none"})`);
+  }
+}
 
 const COMMON = ["description", "attributes"];
 
@@ -30,11 +47,13 @@ export const xenServerProfile: BackendProfile = {
     VirtualNetwork: {
       properties: [...COMMON, "bridge", "mtu"],
       uniqueNames: false,
+      check: (input, ctx) => checkRawKeys("VirtualNetwork", input, ctx),
     },
     Image: {
       properties: [...COMMON, "type", "size", "datastore", "persistent"],
       uniqueNames: false,
       check(input, ctx) {
+        checkRawKeys("Image", input, ctx);
         if (input.type === "cdrom") ctx.report("type", "cdrom is not supported on XenServer: hyperplan makes disks (datablock or os)");
         const raw = (input.raw as Record<string, Record<string, unknown>> | undefined)?.xenserver;
         if (input.size === undefined && raw?.copyOf === undefined) ctx.report("size", "is required on XenServer unless raw.xenserver.copyOf names a disk to copy: a VDI is made empty, of a size (MiB)");
@@ -45,6 +64,7 @@ export const xenServerProfile: BackendProfile = {
       properties: [...COMMON, "vcpu", "memory", "nics[*].network"],
       uniqueNames: false,
       check(input, ctx) {
+        checkRawKeys("VmTemplate", input, ctx);
         const raw = (input.raw as Record<string, Record<string, unknown>> | undefined)?.xenserver;
         if (typeof raw?.template !== "string") ctx.report("raw.xenserver.template", "is required on XenServer: the name of the pool template this template is cloned from (\"Debian Bookworm 12\")");
       },
@@ -53,6 +73,7 @@ export const xenServerProfile: BackendProfile = {
       properties: [...COMMON, "template", "vcpu", "memory", "disks[*].image", "disks[*].readOnly", "nics[*].network", "nics[*].mac", "labels", "powerState"],
       uniqueNames: false,
       check(input, ctx) {
+        checkRawKeys("VirtualMachine", input, ctx);
         const raw = (input.raw as Record<string, Record<string, unknown>> | undefined)?.xenserver;
         if (input.template !== undefined && raw?.template !== undefined) ctx.report("raw.xenserver.template", "names a pool template, and template a template of the stack: give one of them");
         if (input.template === undefined && typeof raw?.template !== "string") ctx.report("raw.xenserver.template", "is required on XenServer unless the VM names a template of the stack: the name of the pool template the VM is cloned from (\"Debian Bookworm 12\")");
