@@ -5,7 +5,7 @@
  * 02:00:c0:a8:96:64 (as in the 6.99 sample VM).
  */
 import type { AddressRange, Lease } from "./records";
-import type { SeededRandom } from "./random";
+import type { SeededRandom } from "../kit/random";
 import type { TemplateVector } from "./template-ops";
 
 export const AR_TYPES = ["IP4", "IP6", "IP6_STATIC", "IP4_6", "IP4_6_STATIC", "ETHER"] as const;

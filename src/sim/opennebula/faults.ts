@@ -3,7 +3,7 @@
  * LOCKED, answer late, or lose their connection before or after they are performed. Probabilities draw from the world's seeded PRNG,
  * so a run with the same seed and calls fails the same way.
  */
-import type { SeededRandom } from "./random";
+import type { SeededRandom } from "../kit/random";
 
 export type FaultRule =
   | { type: "fail-state"; kind: "vm"; match: string; state: "BOOT_FAILURE" | "PROLOG_FAILURE"; probability?: number; message?: string }

@@ -11,7 +11,9 @@ import { FaultInjector, type FaultRule } from "./faults";
 import { imageStep } from "./image";
 import { seedInfrastructure, type HostSpec } from "./infrastructure";
 import { Pool, sortedInsert, sortedRemove } from "./pool";
-import { SeededRandom } from "./random";
+import { SeededRandom } from "../kit/random";
+import { checkSnapshotHeader, SnapshotFormatError } from "../kit/snapshot";
+import { TimedQueue } from "../kit/timed-queue";
 import type {
   ClusterRecord,
   DatastoreRecord,
@@ -89,60 +91,6 @@ export interface WorldSnapshot {
   };
 }
 
-/** A binary min-heap of events ordered by (at, seq). */
-class EventQueue {
-  private heap: SimEvent[] = [];
-
-  get size(): number {
-    return this.heap.length;
-  }
-
-  peek(): SimEvent | undefined {
-    return this.heap[0];
-  }
-
-  push(ev: SimEvent): void {
-    const h = this.heap;
-    h.push(ev);
-    let i = h.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(h[i] as SimEvent, h[parent] as SimEvent)) break;
-      [h[i], h[parent]] = [h[parent] as SimEvent, h[i] as SimEvent];
-      i = parent;
-    }
-  }
-
-  pop(): SimEvent | undefined {
-    const h = this.heap;
-    const top = h[0];
-    const last = h.pop();
-    if (h.length > 0 && last) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && before(h[l] as SimEvent, h[m] as SimEvent)) m = l;
-        if (r < h.length && before(h[r] as SimEvent, h[m] as SimEvent)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m] as SimEvent, h[i] as SimEvent];
-        i = m;
-      }
-    }
-    return top;
-  }
-
-  toArray(): SimEvent[] {
-    return [...this.heap].sort((a, b) => (before(a, b) ? -1 : 1));
-  }
-}
-
-function before(a: SimEvent, b: SimEvent): boolean {
-  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-}
-
 export class World {
   readonly vms = new Pool<VmRecord>();
   readonly images = new Pool<ImageRecord>();
@@ -166,7 +114,7 @@ export class World {
   /** VMs waiting for the scheduler. */
   readonly pendingVms = new Set<number>();
 
-  private readonly queue = new EventQueue();
+  private readonly queue = new TimedQueue<SimEvent>();
   private seq = 0;
   private time: number;
   /** Added to the clock after a reload whose saved time is ahead of the new clock. */
@@ -377,19 +325,8 @@ export class World {
   }
 }
 
-export class SnapshotFormatError extends Error {
-  override name = "SnapshotFormatError";
-}
-
 function checkSnapshot(snapshot: WorldSnapshot): void {
-  if (typeof snapshot !== "object" || snapshot === null || snapshot.format !== SNAPSHOT_FORMAT) {
-    throw new SnapshotFormatError(`not a hyperplan OpenNebula simulator state (expected format "${SNAPSHOT_FORMAT}")`);
-  }
-  if (snapshot.version !== SNAPSHOT_VERSION) {
-    throw new SnapshotFormatError(
-      `simulator state version ${String(snapshot.version)} is not supported (this simulator reads version ${SNAPSHOT_VERSION})`,
-    );
-  }
+  checkSnapshotHeader(snapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION, "OpenNebula");
   const pools = snapshot.pools as Record<string, unknown> | undefined;
   for (const name of ["vms", "images", "vnets", "templates", "secgroups", "datastores", "hosts", "clusters"]) {
     const p = pools?.[name] as { records?: unknown; nextId?: unknown } | undefined;

@@ -4,7 +4,7 @@
  * dropped before or after the call is performed, guests whose agent never reports. Probabilities
  * draw from the world's seeded PRNG, so a run with the same seed and calls fails the same way.
  */
-import type { SeededRandom } from "./random";
+import type { SeededRandom } from "../kit/random";
 
 export type FaultRule =
   /** The call fails at once with `error` (`[code, ...params]`), after its session is checked. `method` is a glob over wire names (`Async.VM.*`). */

@@ -10,7 +10,9 @@ import { TABLE_CLASSES, CLASSES, NULL_REF, RELATIONS, classNamed, type ClassSpec
 import { resolveDelays, type DelayOverrides, type DelayPreset, type SimDelays } from "./delays";
 import { handleInvalid } from "./failure";
 import { FaultInjector, type FaultRule } from "./faults";
-import { SeededRandom } from "./random";
+import { SeededRandom } from "../kit/random";
+import { checkSnapshotHeader, SnapshotFormatError } from "../kit/snapshot";
+import { TimedQueue } from "../kit/timed-queue";
 
 export interface Clock {
   now(): number;
@@ -101,59 +103,6 @@ export interface WorldSnapshot {
 /** How many deletions event.from remembers; a token older than that misses the oldest ones. */
 const DELETIONS_KEPT = 100_000;
 
-class StepQueue {
-  private heap: QueuedStep[] = [];
-
-  get size(): number {
-    return this.heap.length;
-  }
-
-  peek(): QueuedStep | undefined {
-    return this.heap[0];
-  }
-
-  push(item: QueuedStep): void {
-    const h = this.heap;
-    h.push(item);
-    let i = h.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!earlier(h[i] as QueuedStep, h[parent] as QueuedStep)) break;
-      [h[i], h[parent]] = [h[parent] as QueuedStep, h[i] as QueuedStep];
-      i = parent;
-    }
-  }
-
-  pop(): QueuedStep | undefined {
-    const h = this.heap;
-    const top = h[0];
-    const last = h.pop();
-    if (h.length > 0 && last) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && earlier(h[l] as QueuedStep, h[m] as QueuedStep)) m = l;
-        if (r < h.length && earlier(h[r] as QueuedStep, h[m] as QueuedStep)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m] as QueuedStep, h[i] as QueuedStep];
-        i = m;
-      }
-    }
-    return top;
-  }
-
-  toArray(): QueuedStep[] {
-    return [...this.heap].sort((a, b) => (earlier(a, b) ? -1 : 1));
-  }
-}
-
-function earlier(a: QueuedStep, b: QueuedStep): boolean {
-  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-}
-
 export class World {
   readonly tables = new Map<string, Table>();
   readonly delays: SimDelays;
@@ -184,7 +133,7 @@ export class World {
   private changeLog: Array<{ gen: number; row: Row }> = [];
   private liveRows = 0;
   private deletions: LogEntry[] = [];
-  private readonly queue = new StepQueue();
+  private readonly queue = new TimedQueue<QueuedStep>();
   private seq = 0;
   private time: number;
   private clockOffset = 0;
@@ -493,19 +442,8 @@ export class World {
   }
 }
 
-export class SnapshotFormatError extends Error {
-  override name = "SnapshotFormatError";
-}
-
 function checkSnapshot(snapshot: WorldSnapshot): void {
-  if (typeof snapshot !== "object" || snapshot === null || snapshot.format !== SNAPSHOT_FORMAT) {
-    throw new SnapshotFormatError(`not a hyperplan XenServer simulator state (expected format "${SNAPSHOT_FORMAT}")`);
-  }
-  if (snapshot.version !== SNAPSHOT_VERSION) {
-    throw new SnapshotFormatError(
-      `simulator state version ${String(snapshot.version)} is not supported (this simulator reads version ${SNAPSHOT_VERSION})`,
-    );
-  }
+  checkSnapshotHeader(snapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION, "XenServer");
   const tables = snapshot.tables as Record<string, unknown> | undefined;
   if (typeof tables !== "object" || tables === null) throw new SnapshotFormatError("simulator state is damaged: tables are missing");
   for (const spec of TABLE_CLASSES) {

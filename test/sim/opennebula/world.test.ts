@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Lcm, VmState, World } from "../../../src/sim/opennebula/index";
 import { resolveDelays } from "../../../src/sim/opennebula/delays";
-import { SeededRandom } from "../../../src/sim/opennebula/random";
+import { SeededRandom } from "../../../src/sim/kit/random";
 import { fakeClock, vmTemplate, withSim } from "./helpers";
 
 describe("the world", () => {
