@@ -3,7 +3,10 @@
  * LOCKED, answer late, or lose their connection before or after they are performed. Probabilities draw from the world's seeded PRNG,
  * so a run with the same seed and calls fails the same way.
  */
+import { checkFaultRuleBasics, FaultRuleSet, globMatch, globToRegExp, invalidFaultRule, parseFaultRuleList } from "../kit/faults";
 import type { SeededRandom } from "../kit/random";
+
+export { globMatch, globToRegExp };
 
 export type FaultRule =
   | { type: "fail-state"; kind: "vm"; match: string; state: "BOOT_FAILURE" | "PROLOG_FAILURE"; probability?: number; message?: string }
@@ -28,42 +31,9 @@ export interface CallFaults {
   error: { code: "INTERNAL" | "LOCKED"; message: string | undefined } | null;
 }
 
-interface ActiveRule {
-  rule: FaultRule;
-  remaining: number;
-}
-
-const globCache = new Map<string, RegExp>();
-
-/** `*` matches any run of characters, `?` one character; everything else literally. */
-export function globToRegExp(glob: string): RegExp {
-  let re = globCache.get(glob);
-  if (!re) {
-    let src = "";
-    for (const ch of glob) {
-      if (ch === "*") src += ".*";
-      else if (ch === "?") src += ".";
-      else src += ch.replace(/[\\^$.|+()[\]{}]/g, "\\$&");
-    }
-    re = new RegExp(`^${src}$`, "s");
-    globCache.set(glob, re);
-  }
-  return re;
-}
-
-export function globMatch(glob: string, value: string): boolean {
-  return globToRegExp(glob).test(value);
-}
-
 export function validateFaultRule(rule: FaultRule): void {
-  const fail = (why: string): never => {
-    throw new TypeError(`invalid fault rule ${JSON.stringify(rule)}: ${why}`);
-  };
-  if (typeof rule !== "object" || rule === null) fail("not an object");
-  const p = (rule as { probability?: unknown }).probability;
-  if (p !== undefined && (typeof p !== "number" || !(p >= 0 && p <= 1))) fail("probability must be between 0 and 1");
-  const c = (rule as { count?: unknown }).count;
-  if (c !== undefined && (typeof c !== "number" || !Number.isInteger(c) || c < 0)) fail("count must be a whole number >= 0");
+  const fail = (why: string): never => invalidFaultRule(rule, why);
+  checkFaultRuleBasics(rule, { refuseArrays: false });
   switch (rule.type) {
     case "fail-state":
       if (typeof rule.match !== "string") fail("match must be a glob string");
@@ -95,69 +65,42 @@ export function validateFaultRule(rule: FaultRule): void {
   }
 }
 
-export class FaultInjector {
-  private rules: ActiveRule[] = [];
-
-  constructor(
-    private readonly random: () => SeededRandom,
-    initial: readonly FaultRule[] = [],
-  ) {
-    for (const rule of initial) this.add(rule);
-  }
-
-  add(rule: FaultRule): void {
-    validateFaultRule(rule);
-    const count = "count" in rule && rule.count !== undefined ? rule.count : Number.POSITIVE_INFINITY;
-    this.rules.push({ rule, remaining: count });
-  }
-
-  clear(): void {
-    this.rules = [];
-  }
-
-  list(): FaultRule[] {
-    return this.rules.map((r) => r.rule);
+export class FaultInjector extends FaultRuleSet<FaultRule> {
+  constructor(random: () => SeededRandom, initial: readonly FaultRule[] = []) {
+    super(random, validateFaultRule, initial);
   }
 
   /** Decides the call-level faults for one call of `method`; counts are consumed only when a rule fires. */
   forCall(method: string): CallFaults {
     const out: CallFaults = { delayMs: 0, drop: false, resetAfter: false, error: null };
-    for (const active of this.rules) {
-      const rule = active.rule;
-      if (rule.type === "fail-state" || rule.type === "fail-hotplug" || active.remaining <= 0) continue;
-      if (!globMatch(rule.method, method)) continue;
-      if (rule.type === "drop" && out.drop) continue;
-      if (rule.type === "reset-after" && out.resetAfter) continue;
-      if (rule.type === "error" && out.error) continue;
-      if (!this.random().chance(rule.probability)) continue;
-      active.remaining--;
+    const fired = this.firing((rule) => {
+      if (rule.type === "fail-state" || rule.type === "fail-hotplug") return false;
+      if (!globMatch(rule.method, method)) return false;
+      if (rule.type === "drop" && out.drop) return false;
+      if (rule.type === "reset-after" && out.resetAfter) return false;
+      return !(rule.type === "error" && out.error);
+    });
+    for (const rule of fired) {
       if (rule.type === "delay") out.delayMs += rule.ms;
       else if (rule.type === "drop") out.drop = true;
       else if (rule.type === "reset-after") out.resetAfter = true;
-      else out.error = { code: rule.code, message: rule.message };
+      else if (rule.type === "error") out.error = { code: rule.code, message: rule.message };
     }
     return out;
   }
 
   /** The message a hot-plug step of the VM named `name` fails with, if a rule says it fails. */
   hotplugFailureFor(name: string): string | null {
-    for (const active of this.rules) {
-      const rule = active.rule;
-      if (rule.type !== "fail-hotplug" || !globMatch(rule.match, name)) continue;
-      if (!this.random().chance(rule.probability)) continue;
-      return rule.message ?? "the hypervisor driver failed";
+    for (const rule of this.firing((r) => r.type === "fail-hotplug" && globMatch(r.match, name), false)) {
+      if (rule.type === "fail-hotplug") return rule.message ?? "the hypervisor driver failed";
     }
     return null;
   }
 
   /** The failure an object of `kind` named `name` meets, decided once when its driver step starts. */
   failureFor(kind: "vm" | "image" | "vnet", name: string): { state: string; message: string | undefined } | null {
-    for (const active of this.rules) {
-      const rule = active.rule;
-      if (rule.type !== "fail-state" || rule.kind !== kind) continue;
-      if (!globMatch(rule.match, name)) continue;
-      if (!this.random().chance(rule.probability)) continue;
-      return { state: rule.state, message: rule.message };
+    for (const rule of this.firing((r) => r.type === "fail-state" && r.kind === kind && globMatch(r.match, name), false)) {
+      if (rule.type === "fail-state") return { state: rule.state, message: rule.message };
     }
     return null;
   }
@@ -168,13 +111,5 @@ export class FaultInjector {
  * array of rules, each checked. Throws a TypeError that says what is wrong.
  */
 export function parseFaultRules(text: string): FaultRule[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new TypeError(`fault rules must be JSON (a rule or an array of rules): ${(error as Error).message}`);
-  }
-  const rules = (Array.isArray(value) ? value : [value]) as FaultRule[];
-  for (const rule of rules) validateFaultRule(rule);
-  return rules;
+  return parseFaultRuleList(text, validateFaultRule);
 }

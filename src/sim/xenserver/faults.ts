@@ -4,6 +4,7 @@
  * dropped before or after the call is performed, guests whose agent never reports. Probabilities
  * draw from the world's seeded PRNG, so a run with the same seed and calls fails the same way.
  */
+import { checkFaultRuleBasics, FaultRuleSet, globMatch, invalidFaultRule, parseFaultRuleList } from "../kit/faults";
 import type { SeededRandom } from "../kit/random";
 
 export type FaultRule =
@@ -30,38 +31,9 @@ export interface CallFaults {
   error: string[] | null;
 }
 
-interface ActiveRule {
-  rule: FaultRule;
-  remaining: number;
-}
-
-const globCache = new Map<string, RegExp>();
-
-/** `*` matches any run of characters, `?` one character; everything else literally. */
-export function globMatch(glob: string, value: string): boolean {
-  let re = globCache.get(glob);
-  if (!re) {
-    let src = "";
-    for (const ch of glob) {
-      if (ch === "*") src += ".*";
-      else if (ch === "?") src += ".";
-      else src += ch.replace(/[\\^$.|+()[\]{}]/g, "\\$&");
-    }
-    re = new RegExp(`^${src}$`, "s");
-    globCache.set(glob, re);
-  }
-  return re.test(value);
-}
-
 export function validateFaultRule(rule: FaultRule): void {
-  const bad = (why: string): never => {
-    throw new TypeError(`invalid fault rule ${JSON.stringify(rule)}: ${why}`);
-  };
-  if (typeof rule !== "object" || rule === null || Array.isArray(rule)) bad("not an object");
-  const p = (rule as { probability?: unknown }).probability;
-  if (p !== undefined && (typeof p !== "number" || !(p >= 0 && p <= 1))) bad("probability must be between 0 and 1");
-  const c = (rule as { count?: unknown }).count;
-  if (c !== undefined && (typeof c !== "number" || !Number.isInteger(c) || c < 0)) bad("count must be a whole number >= 0");
+  const bad = (why: string): never => invalidFaultRule(rule, why);
+  checkFaultRuleBasics(rule, { refuseArrays: true });
   const errorList = (value: unknown) => {
     if (!Array.isArray(value) || value.length === 0 || !value.every((x) => typeof x === "string") || value[0] === "") {
       bad('error must be a non-empty array of strings, the code first (["SR_FULL", "1", "2"])');
@@ -93,40 +65,20 @@ export function validateFaultRule(rule: FaultRule): void {
   }
 }
 
-export class FaultInjector {
-  private rules: ActiveRule[] = [];
-
-  constructor(
-    private readonly random: () => SeededRandom,
-    initial: readonly FaultRule[] = [],
-  ) {
-    for (const rule of initial) this.add(rule);
-  }
-
-  add(rule: FaultRule): void {
-    validateFaultRule(rule);
-    const count = "count" in rule && rule.count !== undefined ? rule.count : Number.POSITIVE_INFINITY;
-    this.rules.push({ rule, remaining: count });
-  }
-
-  clear(): void {
-    this.rules = [];
-  }
-
-  list(): FaultRule[] {
-    return this.rules.map((r) => r.rule);
+export class FaultInjector extends FaultRuleSet<FaultRule> {
+  constructor(random: () => SeededRandom, initial: readonly FaultRule[] = []) {
+    super(random, validateFaultRule, initial);
   }
 
   /** The transport faults of one call (delay, drop, reset-after), decided as it arrives. */
   forTransport(method: string): Omit<CallFaults, "error"> {
     const out = { delayMs: 0, drop: false, resetAfter: false };
-    for (const active of this.rules) {
-      const rule = active.rule;
-      if (rule.type !== "delay" && rule.type !== "drop" && rule.type !== "reset-after") continue;
-      if (active.remaining <= 0 || !globMatch(rule.method, method)) continue;
-      if ((rule.type === "drop" && out.drop) || (rule.type === "reset-after" && out.resetAfter)) continue;
-      if (!this.random().chance(rule.probability)) continue;
-      active.remaining--;
+    const fired = this.firing((rule) => {
+      if (rule.type !== "delay" && rule.type !== "drop" && rule.type !== "reset-after") return false;
+      if (!globMatch(rule.method, method)) return false;
+      return !((rule.type === "drop" && out.drop) || (rule.type === "reset-after" && out.resetAfter));
+    });
+    for (const rule of fired) {
       if (rule.type === "delay") out.delayMs += rule.ms;
       else if (rule.type === "drop") out.drop = true;
       else out.resetAfter = true;
@@ -136,44 +88,27 @@ export class FaultInjector {
 
   /** The error a call of `method` fails with at once, if an `error` rule fires. */
   callError(method: string): string[] | null {
-    for (const active of this.rules) {
-      const rule = active.rule;
-      if (rule.type !== "error" || active.remaining <= 0 || !globMatch(rule.method, method)) continue;
-      if (!this.random().chance(rule.probability)) continue;
-      active.remaining--;
-      return [...rule.error];
+    for (const rule of this.firing((r) => r.type === "error" && globMatch(r.method, method))) {
+      if (rule.type === "error") return [...rule.error];
     }
     return null;
   }
 
   /** The error the operation `method` on an object named `name` fails with when it runs, if a rule says so. */
   operationError(method: string, name: string): string[] | null {
-    for (const active of this.rules) {
-      const rule = active.rule;
-      if (rule.type !== "task-failure" || active.remaining <= 0 || !globMatch(rule.method, method)) continue;
-      if (!globMatch(rule.match ?? "*", name)) continue;
-      if (!this.random().chance(rule.probability)) continue;
-      active.remaining--;
-      return [...rule.error];
+    for (const rule of this.firing((r) => r.type === "task-failure" && globMatch(r.method, method) && globMatch(r.match ?? "*", name))) {
+      if (rule.type === "task-failure") return [...rule.error];
     }
     return null;
   }
 
   /** Whether the guest agent of a VM named `name` never reports. */
   silentGuest(name: string): boolean {
-    return this.rules.some((a) => a.rule.type === "no-guest-agent" && globMatch(a.rule.match, name));
+    return this.some((rule) => rule.type === "no-guest-agent" && globMatch(rule.match, name));
   }
 }
 
 /** Fault rules from text: one JSON rule or a JSON array of rules, each checked. */
 export function parseFaultRules(text: string): FaultRule[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new TypeError(`fault rules must be JSON (a rule or an array of rules): ${(error as Error).message}`);
-  }
-  const rules = (Array.isArray(value) ? value : [value]) as FaultRule[];
-  for (const rule of rules) validateFaultRule(rule);
-  return rules;
+  return parseFaultRuleList(text, validateFaultRule);
 }
