@@ -70,6 +70,22 @@ function grows(ctx: AttributeContext): boolean {
   return typeof before === "number" && typeof after === "number" && after >= before;
 }
 
+/** platform and HVM_boot_params are read when the VM boots: a running VM is shut down and started again. */
+function nextBootEffects(ctx: AttributeContext): string[] {
+  if (!running(ctx)) return ["read when the VM next starts"];
+  if (!wantsRunning(ctx)) return ["set after the VM is shut down, as declared"];
+  return ["read by xapi when the VM boots: hyperplan shuts it down cleanly and starts it again"];
+}
+
+const vmMapRules = (effects: (ctx: AttributeContext) => string[], impact: XenRule["impact"]): XenRule[] =>
+  (["platform", "HVM_boot_params"] as const).flatMap((field) => {
+    const operation: XenOperation = field === "platform" ? "VM.set_platform" : "VM.set_HVM_boot_params";
+    return [
+      { path: `raw.xenserver.${field}`, impact, operation, effects },
+      { path: `raw.xenserver.${field}.**`, impact, operation, effects },
+    ];
+  });
+
 const vmRules: XenRule[] = [
   { path: "name", impact: "in-place", operation: "VM.set_name_label" },
   { path: "description", impact: "in-place", operation: "VM.set_name_description" },
@@ -77,6 +93,7 @@ const vmRules: XenRule[] = [
   { path: "attributes.**", impact: "in-place", operation: "VM.set_other_config" },
   { path: "raw.xenserver.template", impact: "replace", operation: "replace", effects: ["a VM is a clone of its template: another template makes another VM"] },
   { path: "template", impact: "replace", operation: "replace", effects: ["a VM is a clone of its template: another template makes another VM"] },
+  ...vmMapRules(nextBootEffects, haltedImpact),
   { path: "raw.**", impact: "replace", operation: "replace", effects: ["no XenAPI call changes this setting of an existing VM"] },
   { path: "memory", impact: haltedImpact, operation: "VM.set_memory_limits", effects: haltedEffects },
   { path: "vcpu", impact: haltedImpact, operation: "VM.set_VCPUs_max+VM.set_VCPUs_at_startup", effects: haltedEffects },
@@ -165,6 +182,7 @@ const templateRules: XenRule[] = [
   { path: "nics[*]", when: "remove", impact: "in-place", operation: "VIF.destroy", effects: [TEMPLATE_EFFECT] },
   { path: "nics[*].**", impact: "in-place", operation: "VIF.destroy+VIF.create", effects: [TEMPLATE_EFFECT] },
   { path: "raw.xenserver.template", impact: "replace", operation: "replace", effects: ["a template is a clone of its pool template: another one makes another template"] },
+  ...vmMapRules(() => [TEMPLATE_EFFECT], "in-place"),
   { path: "raw.**", impact: "replace", operation: "replace", effects: ["no XenAPI call changes this setting of an existing template"] },
 ];
 

@@ -10,6 +10,8 @@ export const XEN_OPERATIONS = [
   "VM.set_name_description",
   "VM.set_other_config",
   "VM.set_tags",
+  "VM.set_platform",
+  "VM.set_HVM_boot_params",
   "VM.set_memory_limits",
   "VM.set_VCPUs_max+VM.set_VCPUs_at_startup",
   "VM.start",

@@ -28,10 +28,13 @@ import { xenServerDiffRules } from "./diff-rules";
 import { isXenApiError, XenApiError } from "./errors";
 import { isRef, type Ref, type WireValue } from "./field-types";
 import type { VbdRecord, VifRecord } from "./records";
-import { retagged, tagEntries, tagOf, TAG_COPY_OF, TAG_FROM, TAG_PERSISTENT, TAG_SOURCE, TAG_START_FAILED, TAG_TEMPLATE, unfinishedName, unfinishedTag, VM_DISK_KIND } from "./ownership";
+import { mapKeysOf, mapKeysValue, VM_MAPS, XEN_TAG_KEYS, TAG_ATTRIBUTES, TAG_MAP_KEYS, retagged, tagEntries, tagOf, TAG_COPY_OF, TAG_FROM, TAG_PERSISTENT, TAG_SOURCE, TAG_START_FAILED, TAG_TEMPLATE, unfinishedName, unfinishedTag, VM_DISK_KIND } from "./ownership";
 import { stepsFor, type XenAction, type XenWait } from "./steps";
 
 const MiB = 1024 * 1024;
+/** The keys an attributes update writes anew: the tags and the attribute list. */
+const TAG_KEYS_REWRITTEN = new Set(["HYPERPLAN_STACK", "HYPERPLAN_ADDRESS", "HYPERPLAN_KIND", TAG_ATTRIBUTES]);
+
 /** How long one look waits for a task to finish before reporting the operations still running. */
 export const LOOK_WAIT_MS = 1_000;
 
@@ -515,6 +518,25 @@ export class XenServerOperations {
       case "vm.size":
         await this.sizeVm(op, after as unknown as VirtualMachineSpec);
         return;
+      case "vm.maps": {
+        const vm = this.id(op);
+        const raw = ((after as { raw?: { xenserver?: Record<string, unknown> } }).raw?.xenserver ?? {}) as Record<string, unknown>;
+        const declared = Object.fromEntries(VM_MAPS.map((f) => [f, (raw[f] ?? {}) as Record<string, string>]));
+        const otherConfig = (await this.read("VM.get_other_config", vm)) as Record<string, string>;
+        const before = mapKeysOf(otherConfig);
+        for (const field of VM_MAPS) {
+          if (before[field].length === 0 && Object.keys(declared[field]!).length === 0) continue;
+          const current = (await this.read(`VM.get_${field}`, vm)) as Record<string, string>;
+          const next = { ...current };
+          for (const key of before[field]) delete next[key];
+          Object.assign(next, declared[field]);
+          await this.write(`VM.set_${field}`, vm, next);
+        }
+        const keys = mapKeysValue(declared);
+        await this.write("VM.remove_from_other_config", vm, TAG_MAP_KEYS);
+        if (keys !== undefined) await this.write("VM.add_to_other_config", vm, TAG_MAP_KEYS, keys);
+        return;
+      }
       case "vm.clear-nics": {
         for (const vif of await this.vifsOf(this.id(op))) {
           if (vif.record.currently_attached && (await this.running(this.id(op)))) await this.write("VIF.unplug", vif.ref);
@@ -598,8 +620,9 @@ export class XenServerOperations {
       case "attributes": {
         const current = (await this.read(`${cls}.get_other_config`, id)) as Record<string, string>;
         const tag = tagOf(current) ?? this.tag(op);
+        // hyperplan's own records beside the tags and attributes stay as they are.
         const keep: Record<string, string> = {};
-        for (const key of [TAG_TEMPLATE, TAG_PERSISTENT, TAG_COPY_OF, TAG_SOURCE]) if (current[key] !== undefined) keep[key] = current[key];
+        for (const key of XEN_TAG_KEYS) if (!TAG_KEYS_REWRITTEN.has(key) && current[key] !== undefined) keep[key] = current[key];
         await this.write(`${cls}.set_other_config`, id, retagged(current, tag, (after.attributes ?? {}) as Record<string, string>, keep));
         return;
       }

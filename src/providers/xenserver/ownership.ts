@@ -18,7 +18,9 @@
  * - HYPERPLAN_START_FAILED on a VM whose start failed under hyperplan: the next plan replaces it;
  * - HYPERPLAN_COPY_OF on an image copied from a pool VDI: that VDI's name (raw.xenserver.copyOf);
  * - HYPERPLAN_SOURCE on a VM's copy of an image: the image's address;
- * - HYPERPLAN_FROM on a VM cloned from one of the stack's templates: the template's address.
+ * - HYPERPLAN_FROM on a VM cloned from one of the stack's templates: the template's address;
+ * - HYPERPLAN_MAP_KEYS on a VM or template: the keys of its `platform` and `HVM_boot_params` the stack
+ *   declares (`platform:acpi,viridian;HVM_boot_params:order`): the others are xapi's or its template's.
  */
 import { TAG_ADDRESS, TAG_KEYS, TAG_KIND, TAG_STACK, readTag, type OwnershipTag } from "../kit/ownership";
 
@@ -28,10 +30,11 @@ export const TAG_PERSISTENT = "HYPERPLAN_PERSISTENT";
 export const TAG_START_FAILED = "HYPERPLAN_START_FAILED";
 export const TAG_SOURCE = "HYPERPLAN_SOURCE";
 export const TAG_FROM = "HYPERPLAN_FROM";
+export const TAG_MAP_KEYS = "HYPERPLAN_MAP_KEYS";
 export const TAG_COPY_OF = "HYPERPLAN_COPY_OF";
 
 /** Every key hyperplan writes into other_config. */
-export const XEN_TAG_KEYS: readonly string[] = [...TAG_KEYS, TAG_ATTRIBUTES, TAG_TEMPLATE, TAG_PERSISTENT, TAG_START_FAILED, TAG_SOURCE, TAG_COPY_OF, TAG_FROM];
+export const XEN_TAG_KEYS: readonly string[] = [...TAG_KEYS, TAG_ATTRIBUTES, TAG_TEMPLATE, TAG_PERSISTENT, TAG_START_FAILED, TAG_SOURCE, TAG_COPY_OF, TAG_FROM, TAG_MAP_KEYS];
 
 /** The kind in the tags of a VM's own disks (the VDIs its template's disks were copied into). */
 export const VM_DISK_KIND = "VmDisk";
@@ -83,4 +86,24 @@ export function unfinishedName(tag: OwnershipTag): string {
 export function unfinishedTag(name: string): OwnershipTag | undefined {
   const m = MARKER.exec(name);
   return m ? { kind: m[1]!, address: m[2]!, stack: m[3]! } : undefined;
+}
+
+/** The VM maps a stack may declare keys of (raw.xenserver.<field>). */
+export const VM_MAPS = ["platform", "HVM_boot_params"] as const;
+export type VmMap = (typeof VM_MAPS)[number];
+
+/** The declared keys of each map, as HYPERPLAN_MAP_KEYS lists them. */
+export function mapKeysOf(otherConfig: Record<string, string>): Record<VmMap, string[]> {
+  const out: Record<VmMap, string[]> = { platform: [], HVM_boot_params: [] };
+  for (const part of (otherConfig[TAG_MAP_KEYS] ?? "").split(";")) {
+    const [field, keys] = part.split(":");
+    if ((VM_MAPS as readonly string[]).includes(field ?? "")) out[field as VmMap] = (keys ?? "").split(",").filter((k) => k !== "");
+  }
+  return out;
+}
+
+/** HYPERPLAN_MAP_KEYS for the declared maps; undefined when none declares a key. */
+export function mapKeysValue(declared: Partial<Record<VmMap, Record<string, string>>>): string | undefined {
+  const parts = VM_MAPS.filter((f) => Object.keys(declared[f] ?? {}).length > 0).map((f) => `${f}:${Object.keys(declared[f]!).sort().join(",")}`);
+  return parts.length === 0 ? undefined : parts.join(";");
 }

@@ -25,8 +25,8 @@ import type { CheckContext } from "../../resources/kind-definition";
 /** The raw.xenserver settings hyperplan carries out, by kind; any other is refused rather than ignored. */
 const RAW_KEYS: Record<string, readonly string[]> = {
   Image: ["copyOf"],
-  VmTemplate: ["template"],
-  VirtualMachine: ["template"],
+  VmTemplate: ["template", "platform", "HVM_boot_params"],
+  VirtualMachine: ["template", "platform", "HVM_boot_params"],
   VirtualNetwork: [],
 };
 
@@ -35,6 +35,10 @@ function checkRawKeys(kind: string, input: Record<string, unknown>, ctx: CheckCo
   const known = RAW_KEYS[kind] ?? [];
   for (const key of Object.keys(raw ?? {})) {
     if (!known.includes(key)) ctx.report(`raw.xenserver.${key}`, `is not a XenServer setting hyperplan carries out on a ${kind} (${known.length > 0 ? `it takes ${known.join(", ")}` : "it takes none"})`);
+    const value = raw![key];
+    if ((key === "platform" || key === "HVM_boot_params") && (typeof value !== "object" || value === null || Array.isArray(value) || Object.values(value).some((v) => typeof v !== "string"))) {
+      ctx.report(`raw.xenserver.${key}`, `must be a map of strings, as xapi keeps a VM's ${key} (e.g. ${key === "platform" ? '{ viridian: "true" }' : '{ order: "cd" }'})`);
+    }
   }
 }
 

@@ -14,7 +14,7 @@ import type { XenApiClient } from "./client";
 import type { Ref } from "./field-types";
 import type { NetworkRecord, SrRecord, VbdRecord, VdiRecord, VifRecord, VmGuestMetricsRecord, VmRecord } from "./records";
 import { VM_HALTED, VM_RUNNING, VM_START_FAILED, VM_UNFINISHED } from "./diff-rules";
-import { attributesOf, TAG_COPY_OF, TAG_FROM, TAG_PERSISTENT, TAG_SOURCE, TAG_START_FAILED, TAG_TEMPLATE, tagOf, unfinishedTag, VM_DISK_KIND } from "./ownership";
+import { attributesOf, mapKeysOf, VM_MAPS, type VmMap, TAG_COPY_OF, TAG_FROM, TAG_PERSISTENT, TAG_SOURCE, TAG_START_FAILED, TAG_TEMPLATE, tagOf, unfinishedTag, VM_DISK_KIND } from "./ownership";
 
 const MiB = 1024 * 1024;
 
@@ -104,7 +104,6 @@ export function liveStateOf(stack: string, endpoint: string, pool: XenPoolView, 
   for (const [id, address] of templateAddresses) {
     const vm = pool.vms.get(id as Ref<"VM">)!;
     const nics = nicsOf(vm, pool, networkAddresses, false);
-    const template = vm.other_config[TAG_TEMPLATE];
     const props: VmTemplateSpec = {
       ...description(vm.name_description),
       attributes: attributesOf(vm.other_config),
@@ -112,7 +111,7 @@ export function liveStateOf(stack: string, endpoint: string, pool: XenPoolView, 
       vcpu: vm.VCPUs_max,
       disks: [],
       nics,
-      ...(template !== undefined ? { raw: { xenserver: { template } } } : {}),
+      ...rawOf(vm),
     };
     const dependsOn = [...new Set(nics.map((n) => n.network.ref).filter((r) => !r.includes("#")))];
     resources.push({ address, kind: "VmTemplate", name: vm.name_label, id, props, dependsOn, status: vm.is_a_template ? { state: "READY", healthy: true } : { state: "NOT_A_TEMPLATE", healthy: false, message: "made a VM by hand" } });
@@ -126,6 +125,20 @@ export function liveStateOf(stack: string, endpoint: string, pool: XenPoolView, 
   }
 
   return { stack, endpoint, resources, foreign: foreignOf(stack, pool, desired), fingerprint: fingerprintLive(resources) };
+}
+
+/** The raw.xenserver settings a VM or template carries: its pool template, and the map keys the stack declared. */
+function rawOf(vm: VmRecord): { raw?: { xenserver: Record<string, string | Record<string, string>> } } {
+  const xenserver: Record<string, string | Record<string, string>> = {};
+  const template = vm.other_config[TAG_TEMPLATE];
+  if (template !== undefined) xenserver.template = template;
+  const keys = mapKeysOf(vm.other_config);
+  for (const field of VM_MAPS) {
+    const live = vm[field as VmMap] as Record<string, string>;
+    const declared = Object.fromEntries(keys[field].filter((k) => live[k] !== undefined).map((k) => [k, live[k]!]));
+    if (Object.keys(declared).length > 0) xenserver[field] = declared;
+  }
+  return Object.keys(xenserver).length === 0 ? {} : { raw: { xenserver } };
 }
 
 /** A VM's or template's VIFs by device, as NICs; those unplugged from a running VM left out. */
@@ -151,7 +164,6 @@ function vmResource(id: string, address: string, vm: VmRecord, pool: XenPoolView
     .sort((a, b) => Number(a.device) - Number(b.device));
   // A VIF someone unplugged from a running VM is read as missing: apply plugs it in again.
   const nics = nicsOf(vm, pool, networks, running);
-  const template = vm.other_config[TAG_TEMPLATE];
   const from = vm.other_config[TAG_FROM];
   const fromRef = from === undefined ? undefined : [...templates.values()].includes(from) ? from : `VmTemplate#${from}`;
   const props: VirtualMachineSpec = {
@@ -164,7 +176,7 @@ function vmResource(id: string, address: string, vm: VmRecord, pool: XenPoolView
     labels: [...vm.tags].sort(),
     powerState: running ? "running" : "poweroff",
     ...(fromRef !== undefined ? { template: { ref: fromRef } } : {}),
-    ...(template !== undefined ? { raw: { xenserver: { template } } } : {}),
+    ...rawOf(vm),
   };
   const dependsOn = [...new Set([...disks.map((d) => d.image.ref), ...nics.map((n) => n.network.ref), ...(fromRef !== undefined ? [fromRef] : [])].filter((r) => !r.includes("#")))];
   const state = vm.is_a_template ? VM_UNFINISHED : running ? VM_RUNNING : vm.other_config[TAG_START_FAILED] !== undefined ? VM_START_FAILED : vm.power_state === "Halted" ? VM_HALTED : vm.power_state.toUpperCase();

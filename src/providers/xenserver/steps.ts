@@ -37,6 +37,7 @@ export type XenAction =
   | { do: "vm.size" }
   | { do: "vm.labels" }
   | { do: "vm.clear-nics" }
+  | { do: "vm.maps" }
   | { do: "vm.attach-disk"; index: number }
   | { do: "vm.create-copy"; index: number }
   | { do: "vm.copy-disk"; index: number }
@@ -153,6 +154,7 @@ function vmSteps(change: ResourceChange, persistent: (image: string) => boolean,
       call("VDI.set_other_config (the VM's disks)", { do: "vm.tag-disks" }),
       call("VM.set_is_a_template false", { do: "vm.make" }),
       call("VM.set_memory_limits, VCPUs", { do: "vm.size" }),
+      call("VM.set_platform, VM.set_HVM_boot_params", { do: "vm.maps" }),
       call("VM.set_tags", { do: "vm.labels" }),
       // The clone's VIFs (its template's) make way for the declared NICs.
       call("VIF.destroy (the clone's)", { do: "vm.clear-nics" }),
@@ -195,6 +197,7 @@ function vmSteps(change: ResourceChange, persistent: (image: string) => boolean,
   if (ops.has("VM.set_other_config")) out.push(call("VM.set_other_config", { do: "set", cls: "VM", field: "attributes" }));
   if (ops.has("VM.set_tags")) out.push(call("VM.set_tags", { do: "vm.labels" }));
   if (ops.has("VM.set_memory_limits") || ops.has("VM.set_VCPUs_max+VM.set_VCPUs_at_startup")) out.push(call("VM.set_memory_limits, VCPUs", { do: "vm.size" }));
+  if (ops.has("VM.set_platform") || ops.has("VM.set_HVM_boot_params")) out.push(call("VM.set_platform, VM.set_HVM_boot_params", { do: "vm.maps" }));
 
   // Devices: removals by their live index, highest first (the live lists keep their order), then additions.
   const removeDisks = new Set<number>();
@@ -246,6 +249,7 @@ function templateSteps(change: ResourceChange, old: boolean): XenStep[] {
       call("VM.set_name_label", { do: "vm.name" }),
       call("VDI.set_other_config (the template's disks)", { do: "vm.tag-disks" }),
       call("VM.set_memory_limits, VCPUs", { do: "vm.size" }),
+      call("VM.set_platform, VM.set_HVM_boot_params", { do: "vm.maps" }),
       call("VIF.destroy (the clone's)", { do: "vm.clear-nics" }),
     ];
     (after?.nics ?? []).forEach((_, i) => out.push(call(`VIF.create nic ${i}`, { do: "vm.add-nic", index: i })));
@@ -263,6 +267,7 @@ function templateSteps(change: ResourceChange, old: boolean): XenStep[] {
   if (ops.has("VM.set_name_description")) out.push(call("VM.set_name_description", { do: "set", cls: "VM", field: "description" }));
   if (ops.has("VM.set_other_config")) out.push(call("VM.set_other_config", { do: "set", cls: "VM", field: "attributes" }));
   if (ops.has("VM.set_memory_limits") || ops.has("VM.set_VCPUs_max+VM.set_VCPUs_at_startup")) out.push(call("VM.set_memory_limits, VCPUs", { do: "vm.size" }));
+  if (ops.has("VM.set_platform") || ops.has("VM.set_HVM_boot_params")) out.push(call("VM.set_platform, VM.set_HVM_boot_params", { do: "vm.maps" }));
   const removes = new Set<number>();
   const adds = new Set<number>();
   for (const d of change.diff) {

@@ -40,6 +40,8 @@ interface Shape {
   netDescription?: string;
   netOwner?: string;
   netMtu?: number;
+  platform?: Record<string, string>;
+  bootOrder?: string;
 }
 
 function ops(shape: Shape = {}): DesiredState {
@@ -74,7 +76,7 @@ function ops(shape: Shape = {}): DesiredState {
     nics: (shape.nics ?? ["net"]).map((n) => ({ network: networks[n] })),
     attributes: { team: shape.team ?? "platform" },
     powerState: shape.powerState ?? "running",
-    raw: { xenserver: { template: "debian-12-cloud" } },
+    raw: { xenserver: { template: "debian-12-cloud", platform: shape.platform ?? { viridian: "false" }, HVM_boot_params: { order: shape.bootOrder ?? "c" } } },
   });
   const analysis = analyseStack(s, { profile: xenServerProfile });
   if (!analysis.state) throw new Error(analysis.issues.map((i) => `${i.address}: ${i.path}: ${i.message}`).join("\n"));
@@ -91,6 +93,8 @@ const SCENARIOS = {
   "VM.set_name_description": { first: {}, second: { vmDescription: "the renamed VM" } },
   "VM.set_other_config": { first: {}, second: { team: "infra" } },
   "VM.set_tags": { first: {}, second: { labels: ["ops", "web"] } },
+  "VM.set_platform": { first: {}, second: { platform: { viridian: "true", nx: "false" } } },
+  "VM.set_HVM_boot_params": { first: {}, second: { bootOrder: "dc" } },
   "VM.set_memory_limits": { first: {}, second: { memory: 768 } },
   "VM.set_VCPUs_max+VM.set_VCPUs_at_startup": { first: {}, second: { vcpu: 2 } },
   "VM.start": { first: { powerState: "poweroff" }, second: {} },

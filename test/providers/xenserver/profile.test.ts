@@ -34,7 +34,7 @@ describe("XenServer's profile", () => {
         memory: 512,
         nics: [{ network: net, securityGroups: [ssh] }],
         context: { sshKeys: [] },
-        raw: { xenserver: { template: "debian-12-cloud", platform: { acpi: "1" } } },
+        raw: { xenserver: { template: "debian-12-cloud", PV_args: "console=hvc0", HVM_boot_params: { order: 3 } } },
       });
       new VirtualMachine(lab, "bare", { memory: 512 });
     });
@@ -48,7 +48,8 @@ describe("XenServer's profile", () => {
         "lab/vm: cpu: not supported on xenserver",
         "lab/vm: context: not supported on xenserver",
         "lab/vm: nics[0].securityGroups: not supported on xenserver",
-        expect.stringMatching(/^lab\/vm: raw\.xenserver\.platform: is not a XenServer setting hyperplan carries out on a VirtualMachine \(it takes template\)/),
+        expect.stringMatching(/^lab\/vm: raw\.xenserver\.PV_args: is not a XenServer setting hyperplan carries out on a VirtualMachine \(it takes template, platform, HVM_boot_params\)/),
+        expect.stringMatching(/^lab\/vm: raw\.xenserver\.HVM_boot_params: must be a map of strings/),
         expect.stringMatching(/^lab\/bare: raw\.xenserver\.template: is required on XenServer unless the VM names a template of the stack/),
       ]),
     );

@@ -224,14 +224,14 @@ describe("a XenServer stack", () => {
   }, 60_000);
 
   it("clones VMs from a template of the stack, which carry its memory, VCPUs and NICs unless they give their own", async () => {
-    const stack = (templateMemory: number, webNics: boolean) => `
+    const stack = (templateMemory: number, webNics: boolean, appTeam = "web") => `
 import { App, Stack, VirtualMachine, VirtualNetwork, VmTemplate } from "hyperplan";
 const app = new App();
 const lab = new Stack(app, "lab", { provider: { xenserver: {} } });
 const net = new VirtualNetwork(lab, "lab-net", {});
 const other = new VirtualNetwork(lab, "other-net", {});
 const small = new VmTemplate(lab, "small", { memory: ${templateMemory}, vcpu: 2, nics: [{ network: net }], raw: { xenserver: { template: "debian-12-cloud" } } });
-new VirtualMachine(lab, "app", { template: small });
+new VirtualMachine(lab, "app", { template: small, attributes: { team: "${appTeam}" } });
 new VirtualMachine(lab, "web", { template: small, memory: 768${webNics ? ", nics: [{ network: other }, { network: net }]" : ""} });
 export default app;
 `;
@@ -254,6 +254,13 @@ export default app;
     expect(planned.out).toContain("VMs already cloned from the template are not changed");
     expect((await run("apply", bigger, "--auto-approve")).code).toBe(0);
     expect((await run("plan", bigger, "--detailed-exitcode")).code).toBe(0);
+
+    // An attribute of a VM cloned from the template changes in place; the VM stays the template's.
+    const team = write(stack(1024, true, "platform"));
+    const retagged = await run("apply", team, "--auto-approve");
+    expect(retagged.out).toContain("Plan: 0 to create, 1 to update, 0 to replace, 0 to delete.");
+    expect((await run("plan", team, "--detailed-exitcode")).code).toBe(0);
+    expect(((await hand.call("VM.get_other_config", await hand.vmNamed("app"))) as Record<string, string>).HYPERPLAN_FROM).toBe("lab/small");
 
     // web drops its own NICs: it takes the template's.
     const fewer = write(stack(1024, false));
