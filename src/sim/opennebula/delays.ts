@@ -3,6 +3,8 @@
  * clock. Transitions are applied lazily when a call is served, so even "realistic" delays cost a
  * test nothing when it drives a fake clock.
  */
+import { isDelayPreset, parseDelayText, resolveDelaySpec, type DelayPresetName, type DelaySettings } from "../kit/delays";
+
 export interface SimDelays {
   /** Period of the scheduler cycle that places PENDING VMs (oned 6.x: 15 s; 7.x: at most 10 s). */
   schedulerPeriodMs: number;
@@ -28,7 +30,7 @@ export interface SimDelays {
   vnetDeleteMs: number;
 }
 
-export type DelayPreset = "instant" | "fast" | "realistic";
+export type DelayPreset = DelayPresetName;
 
 const PRESETS: Record<DelayPreset, SimDelays> = {
   instant: {
@@ -98,27 +100,10 @@ export type DelayOverrides = Partial<SimDelays> & { [step: string]: number | und
 /** The step names and SimDelays keys a delays object may use, for messages. */
 export const DELAY_STEP_NAMES: readonly string[] = Object.keys(STEP_NAMES);
 
+const SETTINGS: DelaySettings<SimDelays> = { presets: PRESETS, stepNames: STEP_NAMES, presetKey: false };
+
 export function resolveDelays(spec: DelayPreset | DelayOverrides | undefined): SimDelays {
-  if (spec === undefined) return { ...PRESETS.fast };
-  if (typeof spec === "string") {
-    const preset = PRESETS[spec];
-    if (!preset) throw new TypeError(`unknown delay preset "${String(spec)}" (expected instant, fast or realistic)`);
-    return { ...preset };
-  }
-  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) {
-    throw new TypeError("delays must be a preset name (instant, fast, realistic) or an object of per-step delays");
-  }
-  const merged: SimDelays = { ...PRESETS.fast };
-  for (const [name, value] of Object.entries(spec)) {
-    if (value === undefined) continue;
-    const key = (name in merged ? name : STEP_NAMES[name]) as keyof SimDelays | undefined;
-    if (key === undefined) throw new TypeError(`unknown delay setting "${name}" (expected one of ${DELAY_STEP_NAMES.join(", ")})`);
-    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-      throw new TypeError(`delay setting "${name}" must be a finite number >= 0, got ${JSON.stringify(value)}`);
-    }
-    merged[key] = value;
-  }
-  return merged;
+  return resolveDelaySpec(spec, SETTINGS);
 }
 
 /**
@@ -126,20 +111,7 @@ export function resolveDelays(spec: DelayPreset | DelayOverrides | undefined): S
  * `fast` preset (`{"epilog":3000}`). Throws a TypeError that says what is wrong.
  */
 export function parseDelays(text: string): DelayPreset | DelayOverrides {
-  if (isDelayPreset(text)) return text;
-  if (!text.trim().startsWith("{")) throw new TypeError(`must be one of instant, fast, realistic or a JSON object of per-step delays, got "${text}"`);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new TypeError(`per-step delays must be a JSON object: ${(error as Error).message}`);
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new TypeError("per-step delays must be a JSON object");
-  const overrides = value as DelayOverrides;
-  resolveDelays(overrides);
-  return overrides;
+  return parseDelayText<DelayOverrides>(text, resolveDelays);
 }
 
-export function isDelayPreset(value: string): value is DelayPreset {
-  return value === "instant" || value === "fast" || value === "realistic";
-}
+export { isDelayPreset };

@@ -4,6 +4,8 @@
  * of one answers once it has finished, as xapi's does (FACTS §1.8). Each duration is drawn once
  * per call with a seeded jitter, so a run with the same seed and calls takes the same time.
  */
+import { isDelayPreset, parseDelayText, resolveDelaySpec, type DelayPresetName, type DelaySettings } from "../kit/delays";
+
 export interface SimDelays {
   /** VM.clone: a fast clone of the disks (copy on write). */
   cloneMs: number;
@@ -36,7 +38,7 @@ export interface SimDelays {
   jitter: number;
 }
 
-export type DelayPreset = "instant" | "fast" | "realistic";
+export type DelayPreset = DelayPresetName;
 
 const PRESETS: Record<DelayPreset, SimDelays> = {
   // Every task still goes pending → success, one event generation apart, but at once.
@@ -124,46 +126,15 @@ export const DELAY_STEP_NAMES: readonly string[] = Object.keys(STEP_NAMES);
  */
 export type DelayOverrides = { preset?: DelayPreset } & { [step: string]: number | DelayPreset | undefined };
 
-export function isDelayPreset(value: unknown): value is DelayPreset {
-  return value === "instant" || value === "fast" || value === "realistic";
-}
+export { isDelayPreset };
+
+const SETTINGS: DelaySettings<SimDelays> = { presets: PRESETS, stepNames: STEP_NAMES, presetKey: true, fractions: ["jitter"] };
 
 export function resolveDelays(spec: DelayPreset | DelayOverrides | undefined): SimDelays {
-  if (spec === undefined) return { ...PRESETS.fast };
-  if (typeof spec === "string") {
-    if (!isDelayPreset(spec)) throw new TypeError(`unknown delay preset "${String(spec)}" (expected instant, fast or realistic)`);
-    return { ...PRESETS[spec] };
-  }
-  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) {
-    throw new TypeError("delays must be a preset name (instant, fast, realistic) or an object of per-step delays");
-  }
-  const base = spec.preset ?? "fast";
-  if (!isDelayPreset(base)) throw new TypeError(`unknown delay preset "${String(base)}" (expected instant, fast or realistic)`);
-  const merged: SimDelays = { ...PRESETS[base] };
-  for (const [name, value] of Object.entries(spec)) {
-    if (value === undefined || name === "preset") continue;
-    const key = (name in merged ? name : STEP_NAMES[name]) as keyof SimDelays | undefined;
-    if (key === undefined) throw new TypeError(`unknown delay setting "${name}" (expected one of ${DELAY_STEP_NAMES.join(", ")})`);
-    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-      throw new TypeError(`delay setting "${name}" must be a finite number >= 0, got ${JSON.stringify(value)}`);
-    }
-    if (key === "jitter" && value >= 1) throw new TypeError(`delay setting "${name}" must be below 1, got ${value}`);
-    merged[key] = value;
-  }
-  return merged;
+  return resolveDelaySpec(spec, SETTINGS);
 }
 
 /** Delays from command-line text: a preset name or a JSON object of per-step delays over a preset (`fast` by default). */
 export function parseDelays(text: string): DelayPreset | DelayOverrides {
-  if (isDelayPreset(text)) return text;
-  if (!text.trim().startsWith("{")) throw new TypeError(`must be one of instant, fast, realistic or a JSON object of per-step delays, got "${text}"`);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new TypeError(`per-step delays must be a JSON object: ${(error as Error).message}`);
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new TypeError("per-step delays must be a JSON object");
-  resolveDelays(value as DelayOverrides);
-  return value as DelayOverrides;
+  return parseDelayText<DelayOverrides>(text, resolveDelays);
 }
