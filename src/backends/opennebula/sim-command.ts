@@ -4,6 +4,7 @@
  */
 import type { CliIo } from "../../core/command-io";
 import { UsageError } from "../../core/command-io";
+import { describeDelays, parseCommonSimArgs } from "../../sim/kit/args";
 import { DEFAULT_AUTH, DEFAULT_PORT, parseDelays, parseFaultRules, startOneSimulator, type DelayOverrides, type DelayPreset, type FaultRule } from "../../sim/opennebula/index";
 
 export const SIM_USAGE = `Usage: hyperplan sim opennebula [options]
@@ -46,82 +47,23 @@ const DELAYS: readonly DelayPreset[] = ["instant", "fast", "realistic"];
 
 /** Parses the arguments after `sim opennebula` into a typed value; throws UsageError naming the bad argument. */
 export function parseSimArgs(rest: readonly string[]): SimArgs {
-  const args: SimArgs = { port: DEFAULT_PORT, host: "127.0.0.1", auth: DEFAULT_AUTH, stateFile: undefined, seed: 1, delays: "fast", database: "sqlite", faults: [] };
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i] as string;
-    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const v = rest[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case "--port": {
-        const v = value();
-        const n = Number(v);
-        if (!/^\d+$/.test(v) || n > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got "${v}"`);
-        args.port = n;
-        break;
-      }
-      case "--host": {
-        const v = value();
-        if (v.trim() === "") throw new UsageError("--host cannot be empty");
-        args.host = v;
-        break;
-      }
-      case "--auth": {
-        const v = value();
-        if (v.indexOf(":") <= 0) throw new UsageError(`--auth must be USER:PASSWORD, got "${v}"`);
-        args.auth = v;
-        break;
-      }
-      case "--state": {
-        const v = value();
-        if (v.trim() === "") throw new UsageError("--state needs a file name");
-        args.stateFile = v;
-        break;
-      }
-      case "--seed": {
-        const v = value();
-        if (!/^-?\d+$/.test(v)) throw new UsageError(`--seed must be a whole number, got "${v}"`);
-        args.seed = Number(v);
-        break;
-      }
-      case "--database": {
-        const v = value();
-        if (v !== "sqlite" && v !== "mysql") throw new UsageError(`--database must be sqlite or mysql, got "${v}"`);
-        args.database = v;
-        break;
-      }
-      case "--fault": {
-        const v = value();
-        try {
-          args.faults.push(...parseFaultRules(v));
-        } catch (error) {
-          throw new UsageError(`--fault: ${(error as Error).message}`);
-        }
-        break;
-      }
-      case "--delays": {
-        const v = value();
-        if ((DELAYS as readonly string[]).includes(v)) {
-          args.delays = v as DelayPreset;
-          break;
-        }
-        if (!v.trim().startsWith("{")) throw new UsageError(`--delays must be one of ${DELAYS.join(", ")} or a JSON object of per-step delays, got "${v}"`);
-        try {
-          args.delays = parseDelays(v);
-        } catch (error) {
-          throw new UsageError(`--delays: ${(error as Error).message}`);
-        }
-        break;
-      }
-      default:
-        throw new UsageError(`unknown option "${arg}"`);
-    }
-  }
-  return args;
+  const defaults: SimArgs = { port: DEFAULT_PORT, host: "127.0.0.1", auth: DEFAULT_AUTH, stateFile: undefined, seed: 1, delays: "fast", database: "sqlite", faults: [] };
+  return parseCommonSimArgs(rest, defaults, {
+    usageError: (message) => new UsageError(message),
+    parseDelays: (v) => {
+      if ((DELAYS as readonly string[]).includes(v)) return v as DelayPreset;
+      if (!v.trim().startsWith("{")) throw new UsageError(`--delays must be one of ${DELAYS.join(", ")} or a JSON object of per-step delays, got "${v}"`);
+      return parseDelays(v);
+    },
+    parseFaultRules,
+    own: (flag, value, args) => {
+      if (flag !== "--database") return false;
+      const v = value();
+      if (v !== "sqlite" && v !== "mysql") throw new UsageError(`--database must be sqlite or mysql, got "${v}"`);
+      args.database = v;
+      return true;
+    },
+  });
 }
 
 export async function runSim(argv: string[], io: CliIo): Promise<number> {
@@ -140,7 +82,7 @@ export async function runSim(argv: string[], io: CliIo): Promise<number> {
   });
   io.stdout.write(`${sim.url}\n`);
   io.stderr.write(
-    `OpenNebula simulator listening (account ${args.auth.slice(0, args.auth.indexOf(":"))}, delays ${typeof args.delays === "string" ? args.delays : `fast with ${JSON.stringify(args.delays)}`}${stateFile ? `, state ${stateFile}` : ""}); Ctrl-C stops it.\n`,
+    `OpenNebula simulator listening (account ${args.auth.slice(0, args.auth.indexOf(":"))}, delays ${describeDelays(args.delays)}${stateFile ? `, state ${stateFile}` : ""}); Ctrl-C stops it.\n`,
   );
   const signal = await io.stopSignal;
   await sim.close();

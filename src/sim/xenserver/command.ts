@@ -3,6 +3,7 @@
  * told to stop, for a command such as `hyperplan sim xenserver` to call.
  */
 import { resolve } from "node:path";
+import { describeDelays, parseCommonSimArgs, type CommonSimArgs } from "../kit/args";
 import { parseDelays, type DelayOverrides, type DelayPreset } from "./delays";
 import { parseFaultRules, type FaultRule } from "./faults";
 import { DEFAULT_AUTH, DEFAULT_PORT, startXenServerSimulator } from "./simulator";
@@ -30,14 +31,7 @@ Options:
                            or a call done whose answer is lost: '{"type":"reset-after","method":"VM.clone","count":1}'
                            (SPEC.md lists every kind of fault)`;
 
-export interface XenServerSimArgs {
-  port: number;
-  host: string;
-  auth: string;
-  stateFile: string | undefined;
-  seed: number;
-  delays: DelayPreset | DelayOverrides;
-  faults: FaultRule[];
+export interface XenServerSimArgs extends CommonSimArgs<DelayPreset | DelayOverrides, FaultRule> {
   help: boolean;
 }
 
@@ -56,76 +50,17 @@ export class SimUsageError extends Error {
 
 /** Parses the arguments after `sim xenserver`; throws SimUsageError naming the bad argument. */
 export function parseXenServerSimArgs(argv: readonly string[]): XenServerSimArgs {
-  const args: XenServerSimArgs = { port: DEFAULT_PORT, host: "127.0.0.1", auth: DEFAULT_AUTH, stateFile: undefined, seed: 1, delays: "fast", faults: [], help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const inline = eq > 0 ? arg.slice(eq + 1) : undefined;
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const v = argv[++i];
-      if (v === undefined) throw new SimUsageError(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case "--help":
-      case "-h":
-        args.help = true;
-        break;
-      case "--port": {
-        const v = value();
-        if (!/^\d+$/.test(v) || Number(v) > 65535) throw new SimUsageError(`--port must be a number from 0 to 65535, got "${v}"`);
-        args.port = Number(v);
-        break;
-      }
-      case "--host": {
-        const v = value();
-        if (v.trim() === "") throw new SimUsageError("--host cannot be empty");
-        args.host = v;
-        break;
-      }
-      case "--auth": {
-        const v = value();
-        if (v.indexOf(":") <= 0) throw new SimUsageError(`--auth must be USER:PASSWORD, got "${v}"`);
-        args.auth = v;
-        break;
-      }
-      case "--state": {
-        const v = value();
-        if (v.trim() === "") throw new SimUsageError("--state needs a file name");
-        args.stateFile = v;
-        break;
-      }
-      case "--seed": {
-        const v = value();
-        if (!/^-?\d+$/.test(v)) throw new SimUsageError(`--seed must be a whole number, got "${v}"`);
-        args.seed = Number(v);
-        break;
-      }
-      case "--delays": {
-        const v = value();
-        try {
-          args.delays = parseDelays(v);
-        } catch (error) {
-          throw new SimUsageError(`--delays: ${(error as Error).message}`);
-        }
-        break;
-      }
-      case "--fault": {
-        const v = value();
-        try {
-          args.faults.push(...parseFaultRules(v));
-        } catch (error) {
-          throw new SimUsageError(`--fault: ${(error as Error).message}`);
-        }
-        break;
-      }
-      default:
-        throw new SimUsageError(`unknown option "${arg}"`);
-    }
-  }
-  return args;
+  const defaults: XenServerSimArgs = { port: DEFAULT_PORT, host: "127.0.0.1", auth: DEFAULT_AUTH, stateFile: undefined, seed: 1, delays: "fast", faults: [], help: false };
+  return parseCommonSimArgs(argv, defaults, {
+    usageError: (message) => new SimUsageError(message),
+    parseDelays,
+    parseFaultRules,
+    own: (flag, _value, args) => {
+      if (flag !== "--help" && flag !== "-h") return false;
+      args.help = true;
+      return true;
+    },
+  });
 }
 
 /**
@@ -163,7 +98,7 @@ export async function runXenServerSimCommand(argv: readonly string[], io: SimCom
     return 1;
   }
   io.stdout.write(`${sim.url}\n`);
-  const delays = typeof args.delays === "string" ? args.delays : `fast with ${JSON.stringify(args.delays)}`;
+  const delays = describeDelays(args.delays);
   io.stderr.write(
     `XenServer simulator listening (master ${sim.url}${sim.slaveUrl ? `, slave ${sim.slaveUrl}` : ""}; account ${args.auth.slice(0, args.auth.indexOf(":"))}, delays ${delays}${stateFile ? `, state ${stateFile}` : ""}); Ctrl-C stops it.\n`,
   );
