@@ -8,14 +8,13 @@
  * task it watches finishes. Also here: call counting and the transport faults (late answers,
  * connections dropped before or after the call is performed).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { Socket } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { CallCounter, readBody, SimHttpEndpoint, sleep } from "../kit/http";
 import type { HostRole } from "./session";
 import type { Piece } from "./render";
 import { MalformedCall, internalErrorPage, parseJsonCall, parseXmlCall, renderOutcome, type WireCall } from "./wire";
 import type { Blocked, Outcome, Xapi } from "./xapi";
 
-const MAX_BODY_BYTES = 64 * 1024 * 1024;
 /** Longest a held call sleeps between polls, so a fake clock moved by a test is seen soon. */
 const MAX_POLL_MS = 250;
 
@@ -30,51 +29,15 @@ export interface ServerHooks {
 }
 
 /** One host's HTTP endpoint; the master's and the slave's share one toolstack. */
-export class HostEndpoint {
-  readonly http: Server;
-  private readonly sockets = new Set<Socket>();
-  private inFlight = 0;
-
+export class HostEndpoint extends SimHttpEndpoint {
   constructor(
     private readonly pool: PoolServer,
     private readonly role: HostRole,
   ) {
-    this.http = createServer((req, res) => void this.handle(req, res));
-    this.http.keepAliveTimeout = 30_000;
-    this.http.headersTimeout = 31_000;
-    this.http.requestTimeout = 0;
-    this.http.on("connection", (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.on("close", () => this.sockets.delete(socket));
-    });
+    super({ keepAliveTimeoutMs: 30_000, headersTimeoutMs: 31_000, requestTimeoutMs: 0 });
   }
 
-  listen(port: number, host: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error) => reject(error);
-      this.http.once("error", onError);
-      this.http.listen(port, host, () => {
-        this.http.off("error", onError);
-        const address = this.http.address();
-        resolve(typeof address === "object" && address ? address.port : port);
-      });
-    });
-  }
-
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.http.close(() => resolve());
-      this.http.closeIdleConnections();
-      const drain = setInterval(() => {
-        if (this.inFlight === 0) {
-          for (const socket of this.sockets) socket.destroy();
-          clearInterval(drain);
-        }
-      }, 5);
-    });
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     const json = path === "/jsonrpc" || path.startsWith("/jsonrpc/");
     if (req.method !== "POST") {
@@ -82,53 +45,52 @@ export class HostEndpoint {
       res.writeHead(405, { "Content-Type": "text/html", Allow: "POST" }).end("<html><body><h1>HTTP 405 method not allowed</h1>The API answers POST requests.</body></html>");
       return;
     }
-    this.inFlight++;
-    try {
-      const body = await readBody(req);
-      if (body === null) {
-        res.writeHead(413, { "Content-Type": "text/html" }).end("<html><body><h1>HTTP 413 request entity too large</h1></body></html>");
-        return;
-      }
-      let call: WireCall;
+    await this.inFlightCall(async () => {
       try {
-        call = json ? parseJsonCall(body) : parseXmlCall(body);
+        const body = await readBody(req);
+        if (body === null) {
+          res.writeHead(413, { "Content-Type": "text/html" }).end("<html><body><h1>HTTP 413 request entity too large</h1></body></html>");
+          return;
+        }
+        let call: WireCall;
+        try {
+          call = json ? parseJsonCall(body) : parseXmlCall(body);
+        } catch (error) {
+          if (!(error instanceof MalformedCall)) throw error;
+          sendError(res, error.message);
+          return;
+        }
+        this.pool.count(call.method);
+        const transport = this.pool.xapi.world.faults.forTransport(call.method);
+        if (transport.delayMs > 0) await sleep(transport.delayMs);
+        if (transport.drop) {
+          req.socket.destroy();
+          return;
+        }
+        let outcome: Outcome | null = this.pool.xapi.call(this.role, call.method, call.params);
+        if (outcome.kind === "blocked") outcome = await this.pool.hold(outcome, res);
+        this.pool.hooks.onMutation();
+        if (outcome === null || outcome.kind === "blocked") {
+          // The simulator is closing, or the client went away while the call waited.
+          req.socket.destroy();
+          return;
+        }
+        if (transport.resetAfter) {
+          req.socket.destroy();
+          return;
+        }
+        const { contentType, pieces } = renderOutcome(call, outcome);
+        send(res, contentType, pieces);
       } catch (error) {
-        if (!(error instanceof MalformedCall)) throw error;
-        sendError(res, error.message);
-        return;
+        if (!res.headersSent) sendError(res, (error as Error).message);
       }
-      this.pool.count(call.method);
-      const transport = this.pool.xapi.world.faults.forTransport(call.method);
-      if (transport.delayMs > 0) await sleep(transport.delayMs);
-      if (transport.drop) {
-        req.socket.destroy();
-        return;
-      }
-      let outcome: Outcome | null = this.pool.xapi.call(this.role, call.method, call.params);
-      if (outcome.kind === "blocked") outcome = await this.pool.hold(outcome, res);
-      this.pool.hooks.onMutation();
-      if (outcome === null || outcome.kind === "blocked") {
-        // The simulator is closing, or the client went away while the call waited.
-        req.socket.destroy();
-        return;
-      }
-      if (transport.resetAfter) {
-        req.socket.destroy();
-        return;
-      }
-      const { contentType, pieces } = renderOutcome(call, outcome);
-      send(res, contentType, pieces);
-    } catch (error) {
-      if (!res.headersSent) sendError(res, (error as Error).message);
-    } finally {
-      this.inFlight--;
-    }
+    });
   }
 }
 
 /** The pool's shared side: the toolstack, the held calls and the timer that wakes them. */
 export class PoolServer {
-  private readonly counts = new Map<string, number>();
+  private readonly calls = new CallCounter();
   private readonly held = new Set<Held>();
   private timer: NodeJS.Timeout | null = null;
   private flushQueued = false;
@@ -143,15 +105,15 @@ export class PoolServer {
   }
 
   count(method: string): void {
-    this.counts.set(method, (this.counts.get(method) ?? 0) + 1);
+    this.calls.count(method);
   }
 
   callCounts(): Record<string, number> {
-    return Object.fromEntries([...this.counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+    return this.calls.snapshot();
   }
 
   resetCallCounts(): void {
-    this.counts.clear();
+    this.calls.reset();
   }
 
   /** Waits until a held call has its answer; null when the simulator closes or the client leaves first. */
@@ -272,27 +234,4 @@ function send(res: ServerResponse, contentType: string, pieces: Piece[]): void {
 function sendError(res: ServerResponse, detail: string): void {
   const page = internalErrorPage(detail);
   res.writeHead(500, { "Content-Type": "text/html", "Content-Length": Buffer.byteLength(page) }).end(page);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function readBody(req: IncomingMessage): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    let body = "";
-    let tooLarge = false;
-    // A string decoder underneath: a character split between two chunks is read whole.
-    req.setEncoding("utf8");
-    req.on("data", (chunk: string) => {
-      if (tooLarge) return;
-      body += chunk;
-      if (body.length > MAX_BODY_BYTES) {
-        tooLarge = true;
-        body = "";
-      }
-    });
-    req.on("end", () => resolve(tooLarge ? null : body));
-    req.on("error", reject);
-  });
 }
