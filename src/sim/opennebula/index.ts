@@ -3,6 +3,8 @@
  * documents, errors and asynchronous lifecycles, in-process for tests or standalone through
  * `hyperplan sim opennebula`. See SPEC.md for what each behaviour is based on.
  */
+import { checkPort, urlHost } from "../kit/http";
+import { createStateSaver } from "../kit/saver";
 import { parseAccount } from "./dispatch";
 import type { DelayOverrides, DelayPreset } from "./delays";
 import type { FaultRule } from "./faults";
@@ -56,7 +58,7 @@ export const DEFAULT_AUTH = "oneadmin:opennebula";
 export async function startOneSimulator(options: OneSimulatorOptions = {}): Promise<RunningOneSimulator> {
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? DEFAULT_PORT;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`port must be 0..65535, got ${String(port)}`);
+  checkPort(port);
   const account = parseAccount(options.auth ?? DEFAULT_AUTH);
   const worldOptions = {
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
@@ -70,45 +72,16 @@ export async function startOneSimulator(options: OneSimulatorOptions = {}): Prom
   const stateFile = options.stateFile;
   const world = (stateFile ? await loadWorld(stateFile, worldOptions) : null) ?? new World(worldOptions);
 
-  let savedAt = stateFile ? -1 : world.mutations;
-  let saving: Promise<void> | null = null;
-  let again = false;
-  const save = async (): Promise<void> => {
-    if (!stateFile) return;
-    if (saving) {
-      again = true;
-      return saving;
-    }
-    saving = (async () => {
-      do {
-        again = false;
-        const at = world.mutations;
-        await saveWorld(world, stateFile);
-        savedAt = at;
-      } while (again || savedAt !== world.mutations);
-    })();
-    try {
-      await saving;
-    } finally {
-      saving = null;
-    }
-  };
-  const saveIfChanged = () => {
-    if (stateFile && world.mutations !== savedAt) {
-      save().catch((error: unknown) => {
-        process.emitWarning(`hyperplan OpenNebula simulator: ${(error as Error).message}`);
-      });
-    }
-  };
+  const saver = createStateSaver(world, stateFile, (file) => saveWorld(world, file), "hyperplan OpenNebula simulator");
+  const save = saver.save;
 
-  const server = new SimServer(world, account, { onMutation: saveIfChanged });
+  const server = new SimServer(world, account, { onMutation: saver.saveIfChanged });
   const bound = await server.listen(port, host);
   if (stateFile) await save();
-  const shownHost = host.includes(":") ? `[${host}]` : host;
   let closed = false;
 
   return {
-    url: `http://${shownHost}:${bound}/RPC2`,
+    url: `http://${urlHost(host)}:${bound}/RPC2`,
     callCounts: () => server.callCounts(),
     resetCallCounts: () => server.resetCallCounts(),
     faults: {
@@ -125,7 +98,7 @@ export async function startOneSimulator(options: OneSimulatorOptions = {}): Prom
       closed = true;
       await server.close();
       if (stateFile) {
-        if (saving) await saving;
+        await saver.settled();
         world.changed();
         await save();
       }

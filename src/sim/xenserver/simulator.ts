@@ -8,6 +8,8 @@
  * address HOST_IS_SLAVE names, keeping its scheme and port (as the npm `xen-api` client does),
  * reaches the master on loopback.
  */
+import { checkPort, urlHost } from "../kit/http";
+import { createStateSaver } from "../kit/saver";
 import { seedVms as bulkSeedVms, type SeedVmsOptions, type SeedVmsResult } from "./bulk-seed";
 import type { DelayOverrides, DelayPreset } from "./delays";
 import type { FaultRule } from "./faults";
@@ -61,10 +63,6 @@ export interface RunningXenServerSimulator {
 export const DEFAULT_PORT = 8443;
 export const DEFAULT_AUTH = "root:xenserver";
 
-function shown(host: string): string {
-  return host.includes(":") ? `[${host}]` : host;
-}
-
 /** The address clients reach a host listening on `host` by (a wildcard listens on loopback too). */
 function reachable(host: string): string {
   if (host === "0.0.0.0" || host === "") return "127.0.0.1";
@@ -75,7 +73,7 @@ function reachable(host: string): string {
 export async function startXenServerSimulator(options: XenServerSimulatorOptions = {}): Promise<RunningXenServerSimulator> {
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`port must be 0..65535, got ${String(port)}`);
+  checkPort(port);
   const account = parseAccount(options.auth ?? DEFAULT_AUTH);
   const slaveHost = options.slaveHost ?? (host === "127.0.0.1" ? "127.0.0.2" : false);
   const masterAddress = reachable(host);
@@ -96,37 +94,11 @@ export async function startXenServerSimulator(options: XenServerSimulatorOptions
   }
   const xapi = new Xapi(world, account, masterAddress);
 
-  let savedAt = stateFile ? -1 : world.mutations;
-  let saving: Promise<void> | null = null;
-  let again = false;
   const theWorld = world;
-  const save = async (): Promise<void> => {
-    if (!stateFile) return;
-    if (saving) {
-      again = true;
-      return saving;
-    }
-    saving = (async () => {
-      do {
-        again = false;
-        const at = theWorld.mutations;
-        await saveWorld(theWorld, stateFile);
-        savedAt = at;
-      } while (again || savedAt !== theWorld.mutations);
-    })();
-    try {
-      await saving;
-    } finally {
-      saving = null;
-    }
-  };
-  const saveIfChanged = () => {
-    if (stateFile && theWorld.mutations !== savedAt) {
-      save().catch((error: unknown) => process.emitWarning(`hyperplan XenServer simulator: ${(error as Error).message}`));
-    }
-  };
+  const saver = createStateSaver(theWorld, stateFile, (file) => saveWorld(theWorld, file), "hyperplan XenServer simulator");
+  const save = saver.save;
 
-  const pool = new PoolServer(xapi, { onMutation: saveIfChanged });
+  const pool = new PoolServer(xapi, { onMutation: saver.saveIfChanged });
   let master: HostEndpoint | null = null;
   let slave: HostEndpoint | null = null;
   let bound = port;
@@ -155,8 +127,8 @@ export async function startXenServerSimulator(options: XenServerSimulatorOptions
   let closed = false;
 
   return {
-    url: `http://${shown(host)}:${bound}/`,
-    slaveUrl: slaveHost === false ? null : `http://${shown(slaveHost)}:${bound}/`,
+    url: `http://${urlHost(host)}:${bound}/`,
+    slaveUrl: slaveHost === false ? null : `http://${urlHost(slaveHost)}:${bound}/`,
     masterAddress,
     port: bound,
     callCounts: () => pool.callCounts(),
@@ -174,7 +146,7 @@ export async function startXenServerSimulator(options: XenServerSimulatorOptions
       pool.close();
       await Promise.all([masterEndpoint.close(), slaveEndpoint?.close()]);
       if (stateFile) {
-        if (saving) await saving;
+        await saver.settled();
         theWorld.changed();
         await save();
       }
