@@ -5,6 +5,7 @@
  */
 import { checkPort, urlHost } from "../kit/http";
 import { createStateSaver } from "../kit/saver";
+import { commonWorldOptions } from "../kit/world-options";
 import { parseAccount } from "./dispatch";
 import type { DelayOverrides, DelayPreset } from "./delays";
 import type { FaultRule } from "./faults";
@@ -61,10 +62,7 @@ export async function startOneSimulator(options: OneSimulatorOptions = {}): Prom
   checkPort(port);
   const account = parseAccount(options.auth ?? DEFAULT_AUTH);
   const worldOptions = {
-    ...(options.seed !== undefined ? { seed: options.seed } : {}),
-    ...(options.delays !== undefined ? { delays: options.delays } : {}),
-    ...(options.clock !== undefined ? { clock: options.clock } : {}),
-    ...(options.faults !== undefined ? { faults: options.faults } : {}),
+    ...commonWorldOptions(options),
     ...(options.hosts !== undefined ? { hosts: options.hosts } : {}),
     ...(options.database !== undefined ? { database: options.database } : {}),
     userName: account.user,

@@ -14,6 +14,7 @@ import { Pool, sortedInsert, sortedRemove } from "./pool";
 import { SeededRandom } from "../kit/random";
 import { checkSnapshotHeader, SnapshotFormatError } from "../kit/snapshot";
 import { TimedQueue } from "../kit/timed-queue";
+import type { Clock, CommonWorldOptions } from "../kit/world-options";
 import type {
   ClusterRecord,
   DatastoreRecord,
@@ -30,15 +31,9 @@ import { imageCopied, runScheduler, vmStep } from "./vm-lifecycle";
 import { VmState } from "./vm-states";
 import { vnetStep } from "./vnet";
 
-export interface Clock {
-  now(): number;
-}
+export type { Clock };
 
-export interface WorldOptions {
-  seed?: number;
-  delays?: DelayPreset | DelayOverrides;
-  clock?: Clock;
-  faults?: FaultRule[];
+export interface WorldOptions extends CommonWorldOptions<DelayPreset | DelayOverrides, FaultRule> {
   hosts?: HostSpec[];
   /** Name of the account the simulator authenticates (uid 0, group oneadmin). */
   userName?: string;

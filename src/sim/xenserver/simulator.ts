@@ -10,6 +10,7 @@
  */
 import { checkPort, urlHost } from "../kit/http";
 import { createStateSaver } from "../kit/saver";
+import { commonWorldOptions } from "../kit/world-options";
 import { seedVms as bulkSeedVms, type SeedVmsOptions, type SeedVmsResult } from "./bulk-seed";
 import type { DelayOverrides, DelayPreset } from "./delays";
 import type { FaultRule } from "./faults";
@@ -78,12 +79,7 @@ export async function startXenServerSimulator(options: XenServerSimulatorOptions
   const slaveHost = options.slaveHost ?? (host === "127.0.0.1" ? "127.0.0.2" : false);
   const masterAddress = reachable(host);
   const addresses = { master: masterAddress, slave: slaveHost === false ? "127.0.0.2" : reachable(slaveHost) };
-  const worldOptions = {
-    ...(options.seed !== undefined ? { seed: options.seed } : {}),
-    ...(options.delays !== undefined ? { delays: options.delays } : {}),
-    ...(options.clock !== undefined ? { clock: options.clock } : {}),
-    ...(options.faults !== undefined ? { faults: options.faults } : {}),
-  };
+  const worldOptions = commonWorldOptions(options);
   const stateFile = options.stateFile;
   let world = stateFile ? await loadWorld(stateFile, worldOptions) : null;
   if (world) {

@@ -13,17 +13,11 @@ import { FaultInjector, type FaultRule } from "./faults";
 import { SeededRandom } from "../kit/random";
 import { checkSnapshotHeader, SnapshotFormatError } from "../kit/snapshot";
 import { TimedQueue } from "../kit/timed-queue";
+import type { Clock, CommonWorldOptions } from "../kit/world-options";
 
-export interface Clock {
-  now(): number;
-}
+export type { Clock };
 
-export interface WorldOptions {
-  seed?: number;
-  delays?: DelayPreset | DelayOverrides;
-  clock?: Clock;
-  faults?: FaultRule[];
-}
+export type WorldOptions = CommonWorldOptions<DelayPreset | DelayOverrides, FaultRule>;
 
 /** One object: its record, the event generations of its creation and last change, and its cached wire forms. */
 export interface Row {
