@@ -101,6 +101,9 @@ export function taskStep(world: World, methods: MethodTable, step: { kind: "task
     case "task-run": {
       const op = world.pending.get(step.task);
       if (!op) return;
+      // A task being cancelled does not carry out its operation: the cancel ends it (FACTS §1.8:
+      // task.cancel → cancelling, then cancelled), whichever falls due first.
+      if (world.get("task", step.task)?.record.status === "cancelling") return;
       world.pending.delete(step.task);
       endOperation(world, op.target, step.task);
       const method = methods.get(op.method);

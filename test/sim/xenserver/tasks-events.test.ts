@@ -64,6 +64,22 @@ describe("tasks", () => {
     });
   });
 
+  it("end cancelled, not done, when the operation falls due while the cancel is under way", async () => {
+    const clock = fakeClock();
+    await withSim({ clock, delays: { preset: "instant", start: 100, cancel: 1_000 } }, async (xen) => {
+      const vm = await newVm(xen, "web-1");
+      const task = await xen.ok("Async.VM.start", vm, false, false);
+      await xen.ok("task.cancel", task);
+      clock.advance(100);
+      expect(await xen.ok("task.get_status", task)).toBe("cancelling");
+      expect(await xen.ok("VM.get_power_state", vm)).toBe("Halted");
+      clock.advance(1_000);
+      expect(await xen.ok("task.get_record", task)).toMatchObject({ status: "cancelled", error_info: ["TASK_CANCELLED", task] });
+      expect(await xen.ok("VM.get_power_state", vm)).toBe("Halted");
+      expect(await xen.ok("VM.get_current_operations", vm)).toEqual({});
+    });
+  });
+
   it("pass through their states observably even with instant delays", async () => {
     await withSim({ delays: "instant" }, async (xen) => {
       const tpl = await xen.byName("VM", "debian-12-cloud");
