@@ -12,7 +12,8 @@ export const XENSERVER_SIM_USAGE = `Usage: hyperplan sim xenserver [options]
 
 Runs a simulated XenServer pool (xapi's XML-RPC and JSON-RPC API, records, errors, tasks and
 events) on loopback, prints the master's endpoint URL once it listens, and serves until Ctrl-C.
-A second host, the pool slave, listens on 127.0.0.2 with the same port and answers HOST_IS_SLAVE.
+With the default --host 127.0.0.1, a second host, the pool slave, listens on 127.0.0.2 with the same port
+and answers HOST_IS_SLAVE; on any other --host there is no slave.
 
 Options:
   --port N                 port to listen on (default ${DEFAULT_PORT}; 0 = any free port)
