@@ -1,0 +1,105 @@
+/**
+ * The standalone Gandi hosting simulator: argument parsing, usage text and a runner that serves
+ * until told to stop, for `hyperplan sim gandi` to call.
+ */
+import { resolve } from "node:path";
+import { describeDelays, parseCommonSimArgs, type CommonSimArgs } from "../kit/args";
+import { DELAY_STEP_NAMES, parseDelays, type DelayOverrides, type DelayPreset } from "./delays";
+import { parseFaultRules, type FaultRule } from "./faults";
+import { DEFAULT_AUTH, DEFAULT_PORT, startGandiSimulator } from "./simulator";
+
+export const GANDI_SIM_USAGE = `Usage: hyperplan sim gandi [options]
+
+Runs a simulated Gandi hosting account (the old session-based hosting XML-RPC API: login, shares,
+VMs, disks and their operations, 6-digit faults) on loopback, prints its endpoint URL
+(http://HOST:PORT/hosting/) once it listens, and serves until Ctrl-C.
+
+Options:
+  --port N                 port to listen on (default ${DEFAULT_PORT}; 0 = any free port)
+  --host ADDRESS           address to listen on (default 127.0.0.1)
+  --auth LOGIN:PASSWORD    the account's handle and password (default ${DEFAULT_AUTH})
+  --state FILE             load the account from FILE at start, save it after every change and on stop
+  --seed N                 seed of the simulator's random choices (default 1)
+  --delays PRESET|JSON     instant | fast | realistic (default fast: tens of ms per operation), or a
+                           JSON object of per-step delays in ms laid over fast, e.g. VMs that take
+                           3 s to create: '{"vmCreate":3000}'. Steps: ${DELAY_STEP_NAMES.join(", ")}
+  --fault JSON             inject a fault (repeatable), e.g. a VM creation that ends in ERROR:
+                           '{"type":"op-error","method":"vm_create","match":"web-*","comment":"no capacity"}'
+                           or calls that fail: '{"type":"error","method":"vm_*","code":110020,"count":1}'
+                           or a call done whose answer is lost: '{"type":"reset-after","method":"disk_create","count":1}'
+                           (SPEC.md lists every kind of fault)`;
+
+export interface GandiSimArgs extends CommonSimArgs<DelayPreset | DelayOverrides, FaultRule> {
+  help: boolean;
+}
+
+export interface SimCommandIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  /** Resolves with the signal's name when the process is asked to stop (SIGINT/SIGTERM). */
+  stopSignal: Promise<string>;
+  cwd?: string;
+}
+
+export class GandiSimUsageError extends Error {
+  override name = "GandiSimUsageError";
+}
+
+/** Parses the arguments after `sim gandi`; throws GandiSimUsageError naming the bad argument. */
+export function parseGandiSimArgs(argv: readonly string[]): GandiSimArgs {
+  const defaults: GandiSimArgs = { port: DEFAULT_PORT, host: "127.0.0.1", auth: DEFAULT_AUTH, stateFile: undefined, seed: 1, delays: "fast", faults: [], help: false };
+  return parseCommonSimArgs(argv, defaults, {
+    usageError: (message) => new GandiSimUsageError(message.replace("--auth must be USER:PASSWORD", "--auth must be LOGIN:PASSWORD")),
+    parseDelays,
+    parseFaultRules,
+    own: (flag, _value, args) => {
+      if (flag !== "--help" && flag !== "-h") return false;
+      args.help = true;
+      return true;
+    },
+  });
+}
+
+/**
+ * Runs the simulator until `io.stopSignal` resolves: prints the endpoint URL on stdout once it
+ * listens, saves the state file on stop, and returns the exit code (0; 2 with the usage on stderr
+ * for bad arguments; 1 when it cannot start).
+ */
+export async function runGandiSimCommand(argv: readonly string[], io: SimCommandIo): Promise<number> {
+  let args: GandiSimArgs;
+  try {
+    args = parseGandiSimArgs(argv);
+  } catch (error) {
+    if (!(error instanceof GandiSimUsageError)) throw error;
+    io.stderr.write(`hyperplan sim gandi: ${error.message}\n\n${GANDI_SIM_USAGE}\n`);
+    return 2;
+  }
+  if (args.help) {
+    io.stdout.write(`${GANDI_SIM_USAGE}\n`);
+    return 0;
+  }
+  const stateFile = args.stateFile === undefined ? undefined : resolve(io.cwd ?? process.cwd(), args.stateFile);
+  let sim;
+  try {
+    sim = await startGandiSimulator({
+      port: args.port,
+      host: args.host,
+      auth: args.auth,
+      seed: args.seed,
+      delays: args.delays,
+      ...(args.faults.length > 0 ? { faults: args.faults } : {}),
+      ...(stateFile !== undefined ? { stateFile } : {}),
+    });
+  } catch (error) {
+    io.stderr.write(`hyperplan sim gandi: cannot start: ${(error as Error).message}\n`);
+    return 1;
+  }
+  io.stdout.write(`${sim.url}\n`);
+  io.stderr.write(
+    `Gandi hosting simulator listening (${sim.url}; account ${args.auth.slice(0, args.auth.indexOf(":"))}, delays ${describeDelays(args.delays)}${stateFile ? `, state ${stateFile}` : ""}); Ctrl-C stops it.\n`,
+  );
+  const signal = await io.stopSignal;
+  await sim.close();
+  io.stderr.write(`Gandi hosting simulator stopped (${signal})${stateFile ? `; state saved to ${stateFile}` : ""}.\n`);
+  return 0;
+}
