@@ -4,7 +4,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkSchema } from "../../../src/resources/schema-validator";
-import { DEFAULT_GANDI_URL, GandiConfigError, gandiSavedSettings, gandiSettingsSchema, readCaFile, resolveGandiConfig } from "../../../src/providers/gandi/index";
+import { DEFAULT_GANDI_URL, GandiConfigError, readCaFile, resolveGandiConfig } from "../../../src/providers/gandi/config";
+import { gandiSavedSettings, gandiSettingsSchema } from "../../../src/providers/gandi/settings";
 
 const PASSWORD = "s3cr3t-Gandi-Password";
 
