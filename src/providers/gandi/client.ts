@@ -5,7 +5,8 @@
  * Session (FACTS §2.1): the first call logs in with `login(login, password)`; calls that start
  * together share that one login. A session lasts 12 h and the API has no call to refresh it or to log
  * out, so `close()` only closes the sockets. A call refused because its session is no longer good
- * (errors.ts `isSessionFault`: a data fault on object 001, authentication, or on the `session` element)
+ * (errors.ts `isSessionFault`: a data fault naming the `session` element, or one on object 001,
+ * authentication, naming no element)
  * logs in again and is sent once more: the session is the first thing the API checks, so the refused
  * call did nothing. The same refusal a second time is the caller's error.
  *

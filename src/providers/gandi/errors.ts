@@ -232,12 +232,13 @@ export function isGandiUnknownMethod(value: unknown): value is GandiUnknownMetho
 
 /**
  * The fault a call made with an expired (or otherwise refused) session gets. The hosting API names
- * no such fault (sessions last 12 h, FACTS §2.1), so it is read from the code's structure: a data
- * fault on object 001, authentication (Net::DRI's decoding, FACTS §2.3), or a data fault whose text
- * names the `session` element. On any call but `login` the only credential is the session, so such a
- * fault is about the session, whatever its cause digits; and it comes first in the API's validation
- * order, before the call did anything.
+ * no such fault (sessions last 12 h, FACTS §2.1), so it is read from the fault's structure: a data
+ * fault whose text names the `session` element (`[session: …]`), or a data fault on object 001,
+ * authentication (Net::DRI's decoding, FACTS §2.3), that names no element at all. An authentication
+ * fault naming another element is about that parameter (vm_create's root `password`), not the session.
+ * A session fault comes first in the API's validation order, before the call did anything.
  */
 export function isSessionFault(fault: GandiFault): boolean {
-  return fault.qualification === "data" && (fault.object === 1 || fault.element === "session");
+  if (fault.qualification !== "data") return false;
+  return fault.element === "session" || (fault.object === 1 && fault.element === undefined);
 }

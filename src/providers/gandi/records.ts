@@ -81,7 +81,9 @@ export interface GandiHostingAccount {
   /** The shares of the account (seed: "number of shares, used shares, etc."). */
   shares: number;
   /** Shares given to VMs, when the API tells. */
-  used_shares?: number;
+  shares_used?: number;
+  /** Shares left for new VMs, when the API tells. */
+  shares_free?: number;
 }
 
 /** `param` of an operation (seed): always `param_type`, and the id of the object it names. */
@@ -148,7 +150,7 @@ const DISK: FieldSpecs<GandiDisk> = {
 
 const OS: FieldSpecs<GandiOs> = { id, name: text };
 
-const HOSTING_ACCOUNT: FieldSpecs<GandiHostingAccount> = { shares: int, used_shares: optional(int) };
+const HOSTING_ACCOUNT: FieldSpecs<GandiHostingAccount> = { shares: int, shares_used: optional(int), shares_free: optional(int) };
 
 const OPERATION: FieldSpecs<GandiOperation> = {
   uid: id,

@@ -124,6 +124,21 @@ describe("GandiClient sessions", () => {
     expect(leaks(error)).toEqual([]);
   });
 
+  it("renews the session for an authentication fault that names no element", async () => {
+    const f = await fake({ login: [{ value: SESSION }, { value: SESSION_2 }], disk_list: [{ fault: [500100, "DataError: not authenticated"] }, { value: [9] }] });
+    expect(await client(f.url).diskList()).toEqual([9]);
+    expect(f.methods()).toEqual(["login", "disk_list", "login", "disk_list"]);
+  });
+
+  it("does not renew the session for an authentication fault about vm_create's root password", async () => {
+    const f = await fake({ vm_create: { fault: [500130, `DataError: invalid value for password [password: ${ROOT_PASSWORD}]`] } });
+    const error = await failure(client(f.url).vmCreate({ hostname: "web1", password: ROOT_PASSWORD, os_id: 111, shares: 1, cpu: 1 }));
+    expect(f.methods()).toEqual(["login", "vm_create"]);
+    expect(f.requests[1]!.params[6]).toEqual({});
+    expect([(error as GandiDataFault).object, (error as GandiDataFault).element, (error as GandiDataFault).text]).toEqual([1, "password", "DataError: invalid value for password [password: (hidden)]"]);
+    expect(leaks(error)).toEqual([]);
+  });
+
   it("does not renew the session for a data fault about something else", async () => {
     const f = await fake({ vm_info: { fault: [510240, "DataError: vm does not exist [vm_id: 99]"] } });
     const c = client(f.url);

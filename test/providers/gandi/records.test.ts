@@ -50,7 +50,8 @@ describe("Gandi records", () => {
       { id: 111, name: "Debian 5" },
       { id: 112, name: "CentOS 5" },
     ]);
-    expect(decodeHostingAccount(wire({ shares: 10, used_shares: 4, products: [] }), "hosting_account_info")).toEqual({ shares: 10, used_shares: 4 });
+    expect(decodeHostingAccount(wire({ shares: 10, shares_used: 4, shares_free: 6, products: [] }), "hosting_account_info")).toEqual({ shares: 10, shares_used: 4, shares_free: 6 });
+    expect(decodeHostingAccount(wire({ shares: 10 }), "hosting_account_info")).toEqual({ shares: 10 });
   });
 
   it("decode operation_details, dates from YYYYMMDDTHH:MM:SS (as a dateTime or as text)", () => {
@@ -83,7 +84,7 @@ describe("Gandi records", () => {
     expect([error.method, error.field]).toEqual(["vm_info", "hostname"]);
     expect(refusal(() => decodeDisk(wire({ ...DISK, size: "2048" }), "disk_info", 1928)).message).toBe('disk_info: disk 1928: the field size is the string "2048", expected an integer');
     expect(refusal(() => decodeOsList(wire([{ id: 111, name: "Debian 5" }, { name: "no id" }]), "os_list")).message).toBe("os_list: OS image 1: the field id is missing (expected a positive integer id)");
-    expect(refusal(() => decodeHostingAccount(wire({ used_shares: 4 }), "hosting_account_info")).field).toBe("shares");
+    expect(refusal(() => decodeHostingAccount(wire({ shares_used: 4 }), "hosting_account_info")).field).toBe("shares");
   });
 
   it("refuse an operation of the successor API's shape or with a param that names no object", () => {
