@@ -19,7 +19,7 @@ import {
   type GandiCauseName,
   type GandiTransport,
 } from "../../../src/providers/gandi/index";
-import { startFakeGandi, type FakeGandi, type GandiRoute } from "../../support/gandi-wire";
+import { date, startFakeGandi, type FakeGandi, type GandiRoute } from "../../support/gandi-wire";
 
 const LOGIN = "AA1234-GANDI";
 const PASSWORD = "s3cr3t-Gandi-Password";
@@ -202,6 +202,79 @@ describe("GandiClient sessions", () => {
     clients.push(c);
     expect(await c.vmList()).toEqual([3]);
     expect(c.endpoint).toBe(f.url);
+  });
+});
+
+describe("GandiClient calls", () => {
+  it("sends each write with the seed's signature and returns the id it answers", async () => {
+    const f = await fake({
+      vm_create: { value: 1234 },
+      vm_update: { value: 5001 },
+      vm_start: { value: 5002 },
+      vm_stop: { value: 5003 },
+      vm_reboot: { value: 5004 },
+      vm_delete: { value: 5005 },
+      disk_create: { value: 1928 },
+      disk_attach: { value: 5006 },
+      disk_detach: { value: 5007 },
+      disk_delete: { value: 5008 },
+      operation_cancel: { value: true },
+    });
+    const c = client(f.url);
+    expect(await c.vmCreate({ hostname: "vmtest1", password: ROOT_PASSWORD, os_id: 111, shares: 4, cpu: 1 })).toBe(1234);
+    expect(await c.vmUpdate(1234, { shares: 5, vm_max_memory: 2048 })).toBe(5001);
+    expect([await c.vmStart(1234), await c.vmStop(1234), await c.vmReboot(1234), await c.vmDelete(1234)]).toEqual([5002, 5003, 5004, 5005]);
+    expect(await c.diskCreate({ size: 2048, name: "disk2GB", fstype: "ext3" })).toBe(1928);
+    expect([await c.diskAttach(1928, 1234), await c.diskDetach(1928, 1234), await c.diskDelete(1928)]).toEqual([5006, 5007, 5008]);
+    expect(await c.operationCancel(5001)).toBe(true);
+    expect(f.requests.slice(1).map((r) => [r.method, ...r.params.slice(1)])).toEqual([
+      ["vm_create", "vmtest1", ROOT_PASSWORD, 111, 4, 1, {}],
+      ["vm_update", 1234, { shares: 5, vm_max_memory: 2048 }],
+      ["vm_start", 1234],
+      ["vm_stop", 1234],
+      ["vm_reboot", 1234],
+      ["vm_delete", 1234],
+      ["disk_create", { size: 2048, name: "disk2GB", fstype: "ext3" }],
+      ["disk_attach", 1928, 1234],
+      ["disk_detach", 1928, 1234],
+      ["disk_delete", 1928],
+      ["operation_cancel", 5001],
+    ]);
+  });
+
+  it("sends operation_list's filter with whole-second dates, and no filter when none is given", async () => {
+    const f = await fake({ operation_list: { value: [5001, 5002] } });
+    const c = client(f.url);
+    expect(await c.operationList()).toEqual([5001, 5002]);
+    expect(await c.operationList({ type: "vm_create", state: "ALL", updated_after: new Date("2011-03-24T15:49:50.750Z") })).toEqual([5001, 5002]);
+    expect(f.requests[1]!.params).toEqual([SESSION]);
+    expect(f.requests[2]!.params).toEqual([SESSION, { type: "vm_create", state: "ALL", updated_after: new Date("2011-03-24T15:49:50Z") }]);
+  });
+
+  it("reads records through the wire, and refuses one without a field it needs, naming method and field", async () => {
+    const f = await fake({
+      os_list: { value: [{ id: 111, name: "Debian 5" }] },
+      hosting_account_info: { value: { shares: 10, shares_used: 4 } },
+      vm_info: { value: { id: 1234, os_id: 111, shares: 4, cpu: 1, state: "running" } },
+    });
+    const c = client(f.url);
+    expect(await c.osList()).toEqual([{ id: 111, name: "Debian 5" }]);
+    expect(await c.hostingAccountInfo()).toEqual({ shares: 10, shares_used: 4 });
+    const error = await failure(c.vmInfo(1234));
+    expect(error).toBeInstanceOf(GandiProtocolError);
+    expect([error.message, (error as GandiProtocolError).field]).toEqual(["vm_info: vm 1234: the field hostname is missing (expected a string)", "hostname"]);
+  });
+
+  it("blanks out the secrets an ERROR operation's comment quotes", async () => {
+    const f = await fake({
+      vm_create: { value: 1234 },
+      operation_details: {
+        value: { uid: 5001, type: "vm_create", state: "ERROR", date_create: date("20110324T15:49:50"), date_update: date("20110324T15:50:10"), param: { param_type: "vm", vm_id: 1234 }, comment: `password ${ROOT_PASSWORD} refused` },
+      },
+    });
+    const c = client(f.url);
+    await c.vmCreate({ hostname: "web1", password: ROOT_PASSWORD, os_id: 111, shares: 1, cpu: 1 });
+    expect((await c.operationDetails(5001)).comment).toBe("password (hidden) refused");
   });
 });
 
