@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_AUTH, DEFAULT_PORT, GANDI_SIM_USAGE, parseGandiSimArgs, runGandiSimCommand } from "../../../src/sim/gandi/index";
+import { gandiSimulator } from "../../../src/backends/gandi/simulator";
 import { Api } from "./helpers";
 
 function capture() {
@@ -63,5 +64,12 @@ describe("hyperplan sim gandi", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("has a registry entry that runs it as `hyperplan sim gandi`", async () => {
+    expect([gandiSimulator.name, gandiSimulator.title, gandiSimulator.usage]).toEqual(["gandi", "Gandi", GANDI_SIM_USAGE]);
+    const c = capture();
+    expect(await gandiSimulator.run(["--help"], { ...c.io, stdin: process.stdin, env: {}, cwd: process.cwd() })).toBe(0);
+    expect(c.out()).toContain("Usage: hyperplan sim gandi");
   });
 });
