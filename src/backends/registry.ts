@@ -8,6 +8,7 @@ import type { ValidationIssue } from "../resources/validation-issue";
 import type { Backend, SimulatorEntry } from "./backend";
 import { openNebulaBackend } from "./opennebula/index";
 import { xenServerBackend } from "./xenserver/index";
+import { gandiSimulator } from "./gandi/simulator";
 
 export type { Backend, Connection, ConnectContext, SimulatorEntry } from "./backend";
 
@@ -17,7 +18,7 @@ export const BACKENDS: readonly Backend[] = [openNebulaBackend, xenServerBackend
  * The simulators `hyperplan sim` runs: every backend's, and those of backends whose plan and apply
  * are still to come (a simulator is built first, so the client has a cloud to meet).
  */
-export const SIMULATORS: readonly SimulatorEntry[] = [...BACKENDS.map((b) => ({ name: b.name, title: b.title, usage: b.simulator.usage, run: b.simulator.run }))];
+export const SIMULATORS: readonly SimulatorEntry[] = [...BACKENDS.map((b) => ({ name: b.name, title: b.title, usage: b.simulator.usage, run: b.simulator.run })), gandiSimulator];
 
 export function simulatorNamed(name: string): SimulatorEntry | undefined {
   return SIMULATORS.find((s) => s.name === name);

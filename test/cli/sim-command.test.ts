@@ -19,13 +19,13 @@ describe("hyperplan sim", () => {
   it("lists every simulator when no backend is named", async () => {
     const io = captureIo();
     expect(await main(["sim"], io)).toBe(2);
-    expect(io.out()).toContain("opennebula (OpenNebula), xenserver (XenServer)");
+    expect(io.out()).toContain("opennebula (OpenNebula), xenserver (XenServer), gandi (Gandi)");
   });
 
   it("refuses a backend it has no simulator for, naming those it has", async () => {
     const io = captureIo();
     expect(await main(["sim", "vmware"], io)).toBe(2);
-    expect(io.err()).toContain('unknown backend "vmware" (known: opennebula, xenserver)');
+    expect(io.err()).toContain('unknown backend "vmware" (known: opennebula, xenserver, gandi)');
   });
 
   it("runs the XenServer simulator, which answers a login, until it is stopped", async () => {
