@@ -48,7 +48,7 @@ export class XenServerProvider implements Provider {
   }
 
   async read(stack: string, desired?: DesiredState): Promise<LiveState> {
-    const pool = await this.retrier.run("get_all_records", () => readPool(this.client));
+    const pool = await this.retrier.run("get_all_records", () => readPool(this.client, stack, desired));
     return liveStateOf(stack, this.client.url, pool, desired);
   }
 

@@ -9,9 +9,11 @@
  */
 import type { DesiredState, ImageSpec, VirtualMachineSpec, VirtualNetworkSpec, VmTemplateSpec } from "../../resources/desired-state";
 import { fingerprintLive, type ForeignObject, type LiveResource, type LiveState } from "../../diff/live-state";
-import { leftoverAddress, ownedAddresses, TAG_REPLACES } from "../kit/ownership";
+import { leftoverAddress, ownedAddresses, TAG_REPLACES, TAG_STACK } from "../kit/ownership";
 import type { XenApiClient } from "./client";
-import type { Ref } from "./field-types";
+import { XenProtocolError } from "./errors";
+import { describeValue, isStruct, type Ref, type WireValue } from "./field-types";
+import { decodeRecord, type XenClass, type XenRecords } from "./records";
 import type { NetworkRecord, SrRecord, VbdRecord, VdiRecord, VifRecord, VmGuestMetricsRecord, VmRecord } from "./records";
 import { VM_HALTED, VM_RUNNING, VM_START_FAILED, VM_UNFINISHED } from "./diff-rules";
 import { attributesOf, mapKeysOf, VM_MAPS, type VmMap, TAG_COPY_OF, TAG_FROM, TAG_PERSISTENT, TAG_SOURCE, TAG_START_FAILED, TAG_TEMPLATE, tagOf, unfinishedTag, VM_DISK_KIND } from "./ownership";
@@ -29,16 +31,51 @@ export interface XenPoolView {
   guestMetrics: Map<Ref<"VM_guest_metrics">, VmGuestMetricsRecord>;
 }
 
-export async function readPool(client: XenApiClient): Promise<XenPoolView> {
-  const [srs, networks, vdis, vms, vbds, vifs, guestMetrics] = await Promise.all([
-    client.getAllRecords("SR"),
-    client.getAllRecords("network"),
-    client.getAllRecords("VDI"),
-    client.getAllRecords("VM"),
-    client.getAllRecords("VBD"),
-    client.getAllRecords("VIF"),
-    client.getAllRecords("VM_guest_metrics"),
-  ]);
+type RawRecords = Record<string, Record<string, unknown>>;
+
+/** A raw record's other_config entry, without decoding the record. */
+function rawTag(record: Record<string, unknown> | undefined, key: string): unknown {
+  const otherConfig = record?.other_config;
+  return typeof otherConfig === "object" && otherConfig !== null ? (otherConfig as Record<string, unknown>)[key] : undefined;
+}
+
+/** Typed records of the refs `keep` accepts, decoded from one class's raw answer; the others are never decoded. */
+function decodeKept<C extends XenClass>(cls: C, raw: WireValue, keep: (ref: string, record: Record<string, unknown>) => boolean): Map<Ref<C>, XenRecords[C]> {
+  const method = `${cls}.get_all_records`;
+  if (!isStruct(raw)) throw new XenProtocolError(method, `expected a map of ${cls} refs to records, got ${describeValue(raw)}`, { className: cls });
+  const out = new Map<Ref<C>, XenRecords[C]>();
+  for (const ref in raw) {
+    const record = raw[ref];
+    if (isStruct(record) && keep(ref, record as Record<string, unknown>)) out.set(ref as Ref<C>, decodeRecord(cls, ref, record, method));
+  }
+  return out;
+}
+
+/**
+ * One `get_all_records` per class, each answer read once (never parse what the stack does not own):
+ * only records of the stack, what they refer to, and objects bearing a name the stack declares are
+ * decoded into typed records; everything else is skipped after a look at its other_config and name.
+ */
+export async function readPool(client: XenApiClient, stack: string, desired?: DesiredState): Promise<XenPoolView> {
+  const [srRaw, networkRaw, vdiRaw, vmRaw, vbdRaw, vifRaw, metricsRaw] = await Promise.all(
+    (["SR", "network", "VDI", "VM", "VBD", "VIF", "VM_guest_metrics"] as const).map((cls) => client.call(`${cls}.get_all_records`)),
+  );
+  const declared = new Map<string, Set<string>>();
+  for (const r of desired?.resources ?? []) declared.set(r.kind, (declared.get(r.kind) ?? new Set()).add(r.name));
+  const named = (kind: string, record: Record<string, unknown>) => declared.get(kind)?.has(String(record.name_label)) === true;
+  const ours = (record: Record<string, unknown>) => rawTag(record, TAG_STACK) === stack;
+
+  const vms = decodeKept("VM", vmRaw!, (_ref, r) => ours(r) || named("VirtualMachine", r) || named("VmTemplate", r) || String(r.name_label).startsWith(`hyperplan-unfinished:`));
+  const vbds = decodeKept("VBD", vbdRaw!, (_ref, r) => vms.has(String(r.VM) as Ref<"VM">));
+  const vifs = decodeKept("VIF", vifRaw!, (_ref, r) => vms.has(String(r.VM) as Ref<"VM">));
+  const vdiRefs = new Set([...vbds.values()].map((vbd) => vbd.VDI).filter((v): v is Ref<"VDI"> => v !== null));
+  const vdis = decodeKept("VDI", vdiRaw!, (ref, r) => ours(r) || vdiRefs.has(ref as Ref<"VDI">) || named("Image", r));
+  const networkRefs = new Set([...vifs.values()].map((vif) => vif.network as string));
+  const networks = decodeKept("network", networkRaw!, (ref, r) => ours(r) || networkRefs.has(ref) || named("VirtualNetwork", r));
+  const srRefs = new Set([...vdis.values()].map((vdi) => vdi.SR as string));
+  const srs = decodeKept("SR", srRaw!, (ref) => srRefs.has(ref));
+  const metricsRefs = new Set([...vms.values()].map((vm) => vm.guest_metrics).filter((m): m is Ref<"VM_guest_metrics"> => m !== null) as string[]);
+  const guestMetrics = decodeKept("VM_guest_metrics", metricsRaw!, (ref) => metricsRefs.has(ref));
   return { srs, networks, vdis, vms, vbds, vifs, guestMetrics };
 }
 
