@@ -75,6 +75,15 @@ export interface GandiOs {
   /** What `vm_create` takes as `os_id`. */
   id: number;
   name: string;
+  /** The release (`12`), when the catalogue gives it. */
+  version?: string;
+  /** For people (`Debian 12 (bookworm) 64 bits`), when the catalogue gives it. */
+  label?: string;
+}
+
+/** How a stack names an OS of the catalogue: its name and version (`Debian 12`), else its name. */
+export function osDisplayName(os: GandiOs): string {
+  return os.version !== undefined ? `${os.name} ${os.version}` : os.name;
 }
 
 export interface GandiHostingAccount {
@@ -148,7 +157,7 @@ const DISK: FieldSpecs<GandiDisk> = {
   vm_id: attachedVm,
 };
 
-const OS: FieldSpecs<GandiOs> = { id, name: text };
+const OS: FieldSpecs<GandiOs> = { id, name: text, version: optional(text), label: optional(text) };
 
 const HOSTING_ACCOUNT: FieldSpecs<GandiHostingAccount> = { shares: int, shares_used: optional(int), shares_free: optional(int) };
 
