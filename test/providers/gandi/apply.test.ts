@@ -1,0 +1,90 @@
+/**
+ * Gandi stacks planned and applied through the core (buildPlan, applyPlan) against the Gandi
+ * simulator: two web VMs with data disks made from an empty account and planned clean, memory
+ * changed through vm_update, a VM stopped by hand started again, and everything deleted, leaving a VM
+ * of another name untouched.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { App, Image, Stack, VirtualMachine } from "../../../src/index";
+import { analyseStack } from "../../../src/resources/synthesis";
+import { buildPlan } from "../../../src/planner/plan-builder";
+import { applyPlan } from "../../../src/planner/executor";
+import { GandiClient } from "../../../src/providers/gandi/client";
+import { gandiProfile } from "../../../src/providers/gandi/profile";
+import { GandiProvider } from "../../../src/providers/gandi/provider";
+import { startGandiSimulator } from "../../../src/sim/gandi/index";
+
+type Sim = Awaited<ReturnType<typeof startGandiSimulator>>;
+
+function web(memory = 256) {
+  const s = new Stack(new App(), "web");
+  for (const i of [1, 2]) {
+    const data = new Image(s, `web-${i}-data`, { type: "datablock", size: 512, persistent: true });
+    new VirtualMachine(s, `web-${i}`, { memory: i === 1 ? memory : 256, disks: [{ image: data }], context: { password: "Root-passw0rd" }, raw: { gandi: { os: "Debian 12" } } });
+  }
+  const analysis = analyseStack(s, { profile: gandiProfile });
+  if (!analysis.state) throw new Error(analysis.issues.map((i) => `${i.address}: ${i.path}: ${i.message}`).join("\n"));
+  return analysis.state;
+}
+
+const fastPolls = { pollInterval: { initialMs: 5, maxMs: 50, factor: 1.5 } };
+
+describe("Gandi stacks through the core", () => {
+  let sim: Sim;
+  let provider: GandiProvider;
+  let hand: GandiClient;
+  beforeEach(async () => {
+    sim = await startGandiSimulator({ port: 0, delays: "fast" });
+    provider = new GandiProvider({ client: new GandiClient({ url: sim.url, login: "AA1234-GANDI", password: "gandi" }) });
+    hand = new GandiClient({ url: sim.url, login: "AA1234-GANDI", password: "gandi" });
+  });
+  afterEach(async () => {
+    await provider.close();
+    await hand.close();
+    await sim.close();
+  });
+
+  const planOf = async (desired: ReturnType<typeof web>, mode: "plan" | "destroy" = "plan") => buildPlan({ desired, live: await provider.read(desired.stack, desired), rules: provider.rules, mode });
+  const active = async (desired: ReturnType<typeof web>) => (await planOf(desired)).changes.filter((c) => c.action !== "noop").map((c) => `${c.action} ${c.address}`);
+  const apply = async (desired: ReturnType<typeof web>, mode: "plan" | "destroy" = "plan") => {
+    const result = await applyPlan(await planOf(desired, mode), provider, { desired, ...fastPolls });
+    expect(result.errors.map((e) => `${e.address}: ${(e.error as Error).message}`)).toEqual([]);
+  };
+  async function settle(opId: number): Promise<void> {
+    for (let i = 0; i < 400; i++) {
+      if ((await hand.operationDetails(opId)).state === "DONE") return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(`operation ${opId} did not finish`);
+  }
+
+  it("creates, updates, converges after a stop by hand, and deletes only what it owns", async () => {
+    const debian = (await hand.osList()).find((os) => os.name === "Debian" && os.version === "12")!;
+    const foreign = await hand.vmCreate({ hostname: "web-1", password: "Other-passw0rd", os_id: debian.id, shares: 1, cpu: 1 });
+
+    const first = web();
+    expect((await planOf(first)).summary).toEqual({ create: 4, update: 0, replace: 0, delete: 0 });
+    await apply(first);
+    expect(await active(first)).toEqual([]);
+    const names = (await Promise.all((await hand.vmList()).map((id) => hand.vmInfo(id)))).map((vm) => vm.hostname).sort();
+    expect(names).toEqual(["web-1", "web-1.web", "web-2.web"]);
+
+    // Memory is shares: 512 MiB is two.
+    const bigger = web(512);
+    const update = await planOf(bigger);
+    expect(update.changes.filter((c) => c.action === "update").flatMap((c) => c.diff.map((d) => `${c.address} ${d.path} ${d.operation}`))).toEqual(["web/web-1 memory vm_update"]);
+    await apply(bigger);
+    expect(await active(bigger)).toEqual([]);
+
+    // Stopped by hand: started again.
+    const vm2 = (await Promise.all((await hand.vmList()).map((id) => hand.vmInfo(id)))).find((vm) => vm.hostname === "web-2.web")!;
+    await settle(await hand.vmStop(vm2.id));
+    expect(await active(bigger)).toEqual(["update web/web-2"]);
+    await apply(bigger);
+    expect(await active(bigger)).toEqual([]);
+
+    await apply(bigger, "destroy");
+    expect((await planOf(bigger)).summary).toEqual({ create: 4, update: 0, replace: 0, delete: 0 });
+    expect((await hand.vmInfo(foreign)).hostname).toBe("web-1");
+  }, 60_000);
+});
