@@ -8,17 +8,17 @@ import type { ValidationIssue } from "../resources/validation-issue";
 import type { Backend, SimulatorEntry } from "./backend";
 import { openNebulaBackend } from "./opennebula/index";
 import { xenServerBackend } from "./xenserver/index";
-import { gandiSimulator } from "./gandi/simulator";
+import { gandiBackend } from "./gandi/index";
 
 export type { Backend, Connection, ConnectContext, SimulatorEntry } from "./backend";
 
-export const BACKENDS: readonly Backend[] = [openNebulaBackend, xenServerBackend];
+export const BACKENDS: readonly Backend[] = [openNebulaBackend, xenServerBackend, gandiBackend];
 
 /**
  * The simulators `hyperplan sim` runs: every backend's, and those of backends whose plan and apply
  * are still to come (a simulator is built first, so the client has a cloud to meet).
  */
-export const SIMULATORS: readonly SimulatorEntry[] = [...BACKENDS.map((b) => ({ name: b.name, title: b.title, usage: b.simulator.usage, run: b.simulator.run })), gandiSimulator];
+export const SIMULATORS: readonly SimulatorEntry[] = [...BACKENDS.map((b) => ({ name: b.name, title: b.title, usage: b.simulator.usage, run: b.simulator.run }))];
 
 export function simulatorNamed(name: string): SimulatorEntry | undefined {
   return SIMULATORS.find((s) => s.name === name);

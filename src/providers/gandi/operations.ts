@@ -221,24 +221,57 @@ export class GandiOperations {
       }
       case "vm.update": {
         const props = after as unknown as VirtualMachineSpec;
-        return String(await this.client.vmUpdate(Number(op.id), { shares: Math.max(1, Math.round((props.memory ?? SHARE_MIB) / SHARE_MIB)), cpu: props.vcpu ?? 1 }));
+        return String(await this.afterBusy(Number(op.id), () => this.client.vmUpdate(Number(op.id), { shares: Math.max(1, Math.round((props.memory ?? SHARE_MIB) / SHARE_MIB)), cpu: props.vcpu ?? 1 })));
       }
       case "vm.start":
-        return String(await this.client.vmStart(Number(op.id)));
+        return String(await this.afterBusy(Number(op.id), () => this.client.vmStart(Number(op.id))));
       case "vm.stop": {
         const vm = this.target(op, action);
-        try {
-          if ((await this.client.vmInfo(vm)).state !== "running") return NOTHING;
-        } catch (error) {
-          if (isGandiFault(error, "not-found")) return NOTHING;
-          throw error;
-        }
-        return String(await this.client.vmStop(vm));
+        return this.afterBusy(vm, async () => {
+          try {
+            if ((await this.client.vmInfo(vm)).state !== "running") return NOTHING;
+          } catch (error) {
+            if (isGandiFault(error, "not-found")) return NOTHING;
+            throw error;
+          }
+          return String(await this.client.vmStop(vm));
+        });
       }
-      case "vm.delete":
-        return this.gone(() => this.client.vmDelete(this.target(op, action)));
+      case "vm.delete": {
+        const vm = this.target(op, action);
+        return this.gone(() => this.afterBusy(vm, () => this.client.vmDelete(vm)));
+      }
       case "disk.delete":
         return this.gone(() => this.client.diskDelete(this.target(op, action)));
+    }
+  }
+
+  /**
+   * Sends a call on a VM; when the API refuses it because another operation of the VM is under way
+   * (wrong state, cause 60: a stopped run's vm_stop still running), waits for the VM's operations in
+   * flight to end, then sends it again, at most three times.
+   */
+  private async afterBusy<T>(vm: number, send: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await send();
+      } catch (error) {
+        if (!isGandiFault(error, "wrong-state") || attempt > 3) throw error;
+        const inFlight: number[] = [];
+        for (const state of ["PENDING", "RUN"] as const) {
+          for (const id of await this.client.operationList({ state })) {
+            if ((await this.client.operationDetails(id)).param.vm_id === vm) inFlight.push(id);
+          }
+        }
+        if (inFlight.length === 0) throw error;
+        for (const id of inFlight) {
+          for (let look = 0; look < 600; look++) {
+            const state = (await this.client.operationDetails(id)).state;
+            if (state !== "PENDING" && state !== "RUN") break;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+        }
+      }
     }
   }
 

@@ -36,7 +36,9 @@ export const gandiProfile: BackendProfile = {
   title: "Gandi hosting",
   kinds: {
     VirtualMachine: {
-      properties: ["vcpu", "memory", "disks[*].image", "powerState", "context.password"],
+      // context.network is a default every context carries (a saved declaration has it): Gandi has no
+      // place for it and leaves it alone.
+      properties: ["vcpu", "memory", "disks[*].image", "powerState", "context.password", "context.network"],
       uniqueNames: true,
       check(input, ctx) {
         checkRawKeys("VirtualMachine", input, ctx);

@@ -14,6 +14,7 @@ import { fingerprintLive, type LiveResource, type LiveState } from "../../diff/l
 import type { GandiClient } from "./client";
 import { osDisplayName, type GandiDisk, type GandiOs, type GandiVm } from "./records";
 import { ownedName } from "./naming";
+import { isGandiFault } from "./errors";
 import { SHARE_MIB } from "./profile";
 
 /** Calls in flight at once while a plan reads every object's info. */
@@ -37,8 +38,16 @@ async function inBatches<T, R>(items: readonly T[], each: (item: T) => Promise<R
 
 export async function readAccount(client: GandiClient): Promise<GandiAccountView> {
   const [vmIds, diskIds, oses] = await Promise.all([client.vmList(), client.diskList(), client.osList()]);
-  const [vms, disks] = await Promise.all([inBatches(vmIds, (id) => client.vmInfo(id)), inBatches(diskIds, (id) => client.diskInfo(id))]);
-  return { vms, disks, oses };
+  // An object deleted between the list and its info (a VM's system disk going with it) is gone: skipped.
+  const gone = (error: unknown) => {
+    if (isGandiFault(error, "not-found")) return undefined;
+    throw error;
+  };
+  const [vms, disks] = await Promise.all([
+    inBatches(vmIds, (id) => client.vmInfo(id).catch(gone)),
+    inBatches(diskIds, (id) => client.diskInfo(id).catch(gone)),
+  ]);
+  return { vms: vms.filter((v): v is GandiVm => v !== undefined), disks: disks.filter((d): d is GandiDisk => d !== undefined), oses };
 }
 
 /** A VM's state as the diff reads it: RUNNING, HALTED, BEING_CREATED … (Gandi's, upper-cased). */

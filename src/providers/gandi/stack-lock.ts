@@ -90,11 +90,19 @@ export class GandiStackLocks implements StackLocks {
     return Date.now();
   }
 
-  /** Deletes the lock disk once its creation has ended (a disk being made cannot be deleted yet). */
+  /**
+   * Deletes the lock disk once its creation has ended (a disk being made cannot be deleted yet), and
+   * waits for the deletion to be DONE: until then the name is taken and the next run would be refused.
+   */
   private async deleteDisk(disk: number): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.client.diskDelete(disk);
+        const op = await this.client.diskDelete(disk);
+        for (let look = 0; look < 300; look++) {
+          const state = (await this.client.operationDetails(op)).state;
+          if (state !== "PENDING" && state !== "RUN") return;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
         return;
       } catch (error) {
         if (isGandiFault(error, "not-found")) return;
