@@ -19,7 +19,7 @@ describe("hyperplan sim", () => {
   it("lists every simulator when no backend is named", async () => {
     const io = captureIo();
     expect(await main(["sim"], io)).toBe(2);
-    expect(io.out()).toContain("opennebula (OpenNebula), xenserver (XenServer), gandi (Gandi)");
+    expect(io.out()).toContain("opennebula (OpenNebula), xenserver (XenServer), gandi (Gandi hosting)");
   });
 
   it("refuses a backend it has no simulator for, naming those it has", async () => {

@@ -51,7 +51,7 @@ describe("hyperplan validate", () => {
     expect(await main(["validate", fixture("backends.ts")], io)).toBe(1);
     const lines = io.err().split("\n");
     expect(lines).toContain("  two: provider: names 2 backends (gandi, opennebula); a stack lives in exactly one");
-    expect(lines).toContain("  unknown: provider.vmware: is not a backend hyperplan knows (it knows opennebula, xenserver)");
+    expect(lines).toContain("  unknown: provider.vmware: is not a backend hyperplan knows (it knows opennebula, xenserver, gandi)");
     expect(io.err()).toMatch(/ {2}bad: provider\.opennebula\.endpoint: .*http/);
     expect(io.err()).toContain("  bad: provider.opennebula.port: is not a known property (known: endpoint, authFile, caFile)");
     // Wrong settings still choose their backend: its rules are reported at once (OpenNebula needs cpu).

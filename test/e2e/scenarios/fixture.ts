@@ -143,6 +143,12 @@ export interface BackendFixture {
   /** The drifts this backend's cloud can be given by hand; a missing one is reported as skipped. */
   drifts: Partial<Record<DriftName, Drift>>;
 
+  /**
+   * Whether the stack lock says who holds it (default true). A cloud with nowhere to write it
+   * (Gandi: the lock is a disk's unique name) refuses the second run all the same, naming no holder.
+   */
+  lockNamesHolder?: boolean;
+
   /** When to kill a destroy of the lab, in a cloud started with `slowVmDeletes` (none: skipped). */
   destroyKill?: { what: string; when(event: ApplyEvent): boolean };
 }

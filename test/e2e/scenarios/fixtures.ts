@@ -2,8 +2,10 @@
 import type { BackendFixture } from "./fixture";
 import { openNebulaFixture } from "./opennebula.fixture";
 import { xenServerFixture } from "./xenserver.fixture";
+import { gandiFixture } from "./gandi.fixture";
 
 export const FIXTURES: readonly BackendFixture[] = [
   openNebulaFixture,
   xenServerFixture,
+  gandiFixture,
 ];
