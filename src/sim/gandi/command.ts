@@ -2,7 +2,7 @@
  * The standalone Gandi hosting simulator: argument parsing, usage text and a runner that serves
  * until told to stop, for `hyperplan sim gandi` to call.
  */
-import { resolve } from "node:path";
+import { runSimCommand, type SimCommandIo } from "../kit/command";
 import { describeDelays, parseCommonSimArgs, type CommonSimArgs } from "../kit/args";
 import { DELAY_STEP_NAMES, parseDelays, type DelayOverrides, type DelayPreset } from "./delays";
 import { parseFaultRules, type FaultRule } from "./faults";
@@ -33,13 +33,7 @@ export interface GandiSimArgs extends CommonSimArgs<DelayPreset | DelayOverrides
   help: boolean;
 }
 
-export interface SimCommandIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-  /** Resolves with the signal's name when the process is asked to stop (SIGINT/SIGTERM). */
-  stopSignal: Promise<string>;
-  cwd?: string;
-}
+export type { SimCommandIo };
 
 export class GandiSimUsageError extends Error {
   override name = "GandiSimUsageError";
@@ -65,41 +59,27 @@ export function parseGandiSimArgs(argv: readonly string[]): GandiSimArgs {
  * listens, saves the state file on stop, and returns the exit code (0; 2 with the usage on stderr
  * for bad arguments; 1 when it cannot start).
  */
-export async function runGandiSimCommand(argv: readonly string[], io: SimCommandIo): Promise<number> {
-  let args: GandiSimArgs;
-  try {
-    args = parseGandiSimArgs(argv);
-  } catch (error) {
-    if (!(error instanceof GandiSimUsageError)) throw error;
-    io.stderr.write(`hyperplan sim gandi: ${error.message}\n\n${GANDI_SIM_USAGE}\n`);
-    return 2;
-  }
-  if (args.help) {
-    io.stdout.write(`${GANDI_SIM_USAGE}\n`);
-    return 0;
-  }
-  const stateFile = args.stateFile === undefined ? undefined : resolve(io.cwd ?? process.cwd(), args.stateFile);
-  let sim;
-  try {
-    sim = await startGandiSimulator({
-      port: args.port,
-      host: args.host,
-      auth: args.auth,
-      seed: args.seed,
-      delays: args.delays,
-      ...(args.faults.length > 0 ? { faults: args.faults } : {}),
-      ...(stateFile !== undefined ? { stateFile } : {}),
-    });
-  } catch (error) {
-    io.stderr.write(`hyperplan sim gandi: cannot start: ${(error as Error).message}\n`);
-    return 1;
-  }
-  io.stdout.write(`${sim.url}\n`);
-  io.stderr.write(
-    `Gandi hosting simulator listening (${sim.url}; account ${args.auth.slice(0, args.auth.indexOf(":"))}, delays ${describeDelays(args.delays)}${stateFile ? `, state ${stateFile}` : ""}); Ctrl-C stops it.\n`,
+export function runGandiSimCommand(argv: readonly string[], io: SimCommandIo): Promise<number> {
+  return runSimCommand(
+    {
+      name: "gandi",
+      title: "Gandi hosting simulator",
+      usage: GANDI_SIM_USAGE,
+      parse: parseGandiSimArgs,
+      isUsageError: (error) => error instanceof GandiSimUsageError,
+      start: (args, stateFile) =>
+        startGandiSimulator({
+          port: args.port,
+          host: args.host,
+          auth: args.auth,
+          seed: args.seed,
+          delays: args.delays,
+          ...(args.faults.length > 0 ? { faults: args.faults } : {}),
+          ...(stateFile !== undefined ? { stateFile } : {}),
+        }),
+      listening: (sim, args, stateFile) => `${sim.url}; account ${args.auth.slice(0, args.auth.indexOf(":"))}, delays ${describeDelays(args.delays)}${stateFile ? `, state ${stateFile}` : ""}`,
+    },
+    argv,
+    io,
   );
-  const signal = await io.stopSignal;
-  await sim.close();
-  io.stderr.write(`Gandi hosting simulator stopped (${signal})${stateFile ? `; state saved to ${stateFile}` : ""}.\n`);
-  return 0;
 }

@@ -2,7 +2,7 @@
  * The standalone XenServer simulator: argument parsing, usage text and a runner that serves until
  * told to stop, for a command such as `hyperplan sim xenserver` to call.
  */
-import { resolve } from "node:path";
+import { runSimCommand, type SimCommandIo } from "../kit/command";
 import { describeDelays, parseCommonSimArgs, type CommonSimArgs } from "../kit/args";
 import { parseDelays, type DelayOverrides, type DelayPreset } from "./delays";
 import { parseFaultRules, type FaultRule } from "./faults";
@@ -37,13 +37,7 @@ export interface XenServerSimArgs extends CommonSimArgs<DelayPreset | DelayOverr
 }
 
 /** What the runner may touch: its output streams, the signal that stops it and where relative paths start. */
-export interface SimCommandIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-  /** Resolves with the signal's name when the process is asked to stop (SIGINT/SIGTERM). */
-  stopSignal: Promise<string>;
-  cwd?: string;
-}
+export type { SimCommandIo };
 
 export class SimUsageError extends Error {
   override name = "SimUsageError";
@@ -69,42 +63,27 @@ export function parseXenServerSimArgs(argv: readonly string[]): XenServerSimArgs
  * listens, saves the state file on stop, and returns the exit code (0; 2 with the usage on stderr
  * for bad arguments; 1 when it cannot start).
  */
-export async function runXenServerSimCommand(argv: readonly string[], io: SimCommandIo): Promise<number> {
-  let args: XenServerSimArgs;
-  try {
-    args = parseXenServerSimArgs(argv);
-  } catch (error) {
-    if (!(error instanceof SimUsageError)) throw error;
-    io.stderr.write(`hyperplan sim xenserver: ${error.message}\n\n${XENSERVER_SIM_USAGE}\n`);
-    return 2;
-  }
-  if (args.help) {
-    io.stdout.write(`${XENSERVER_SIM_USAGE}\n`);
-    return 0;
-  }
-  const stateFile = args.stateFile === undefined ? undefined : resolve(io.cwd ?? process.cwd(), args.stateFile);
-  let sim;
-  try {
-    sim = await startXenServerSimulator({
-      port: args.port,
-      host: args.host,
-      auth: args.auth,
-      seed: args.seed,
-      delays: args.delays,
-      ...(args.faults.length > 0 ? { faults: args.faults } : {}),
-      ...(stateFile !== undefined ? { stateFile } : {}),
-    });
-  } catch (error) {
-    io.stderr.write(`hyperplan sim xenserver: cannot start: ${(error as Error).message}\n`);
-    return 1;
-  }
-  io.stdout.write(`${sim.url}\n`);
-  const delays = describeDelays(args.delays);
-  io.stderr.write(
-    `XenServer simulator listening (master ${sim.url}${sim.slaveUrl ? `, slave ${sim.slaveUrl}` : ""}; account ${args.auth.slice(0, args.auth.indexOf(":"))}, delays ${delays}${stateFile ? `, state ${stateFile}` : ""}); Ctrl-C stops it.\n`,
+export function runXenServerSimCommand(argv: readonly string[], io: SimCommandIo): Promise<number> {
+  return runSimCommand(
+    {
+      name: "xenserver",
+      title: "XenServer simulator",
+      usage: XENSERVER_SIM_USAGE,
+      parse: parseXenServerSimArgs,
+      isUsageError: (error) => error instanceof SimUsageError,
+      start: (args, stateFile) =>
+        startXenServerSimulator({
+          port: args.port,
+          host: args.host,
+          auth: args.auth,
+          seed: args.seed,
+          delays: args.delays,
+          ...(args.faults.length > 0 ? { faults: args.faults } : {}),
+          ...(stateFile !== undefined ? { stateFile } : {}),
+        }),
+      listening: (sim, args, stateFile) => `master ${sim.url}${sim.slaveUrl ? `, slave ${sim.slaveUrl}` : ""}; account ${args.auth.slice(0, args.auth.indexOf(":"))}, delays ${describeDelays(args.delays)}${stateFile ? `, state ${stateFile}` : ""}`,
+    },
+    argv,
+    io,
   );
-  const signal = await io.stopSignal;
-  await sim.close();
-  io.stderr.write(`XenServer simulator stopped (${signal})${stateFile ? `; state saved to ${stateFile}` : ""}.\n`);
-  return 0;
 }
