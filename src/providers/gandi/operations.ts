@@ -35,6 +35,9 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** How long a delete waits for each detach of its VM's disks. */
+const INLINE_WAIT_MS = 10 * 60_000;
+
 /** A handle that needs no wait: the step found nothing to do. */
 const NOTHING = "done:";
 
@@ -144,17 +147,17 @@ export class GandiOperations {
   }
 
   /** The operation a create queued for the object `id` (a create answers the object's id, not the operation's). */
-  private async operationOf(type: string, key: "vm_id" | "disk_id", id: number): Promise<number> {
+  private async operationOf(op: Operation, type: string, key: "vm_id" | "disk_id", id: number): Promise<number> {
     const ids = await this.client.operationList({ type, state: "ALL" });
     for (const opId of [...ids].reverse()) {
       const details = await this.client.operationDetails(opId);
       if (details.param[key] === id) return opId;
     }
-    throw new GandiOperationError(`${type} ${id}`, `the ${type} operation of ${key} ${id} is not in the account's operations`);
+    throw new GandiOperationError(op.address, `the ${type} operation of ${key} ${id} is not in the account's operations`);
   }
 
   /** A create sent once; after a lost answer the object is looked for by its unique name. */
-  private async createOnce(op: Operation, find: () => Promise<number | undefined>, send: () => Promise<number>): Promise<number> {
+  private async createOnce(find: () => Promise<number | undefined>, send: () => Promise<number>): Promise<number> {
     try {
       return await send();
     } catch (error) {
@@ -173,7 +176,6 @@ export class GandiOperations {
         const name = gandiName(this.stack, this.resource(op).name);
         const fstype = (props.raw?.gandi?.fstype as string | undefined) ?? "ext3";
         const id = await this.createOnce(
-          op,
           async () => {
             for (const d of await this.client.diskList()) if ((await this.client.diskInfo(d)).name === name) return d;
             return undefined;
@@ -182,7 +184,7 @@ export class GandiOperations {
         );
         op.id = String(id);
         this.refs.set(op.address, id);
-        return String(await this.operationOf("disk_create", "disk_id", id));
+        return String(await this.operationOf(op, "disk_create", "disk_id", id));
       }
       case "vm.create": {
         const props = after as unknown as VirtualMachineSpec;
@@ -193,7 +195,6 @@ export class GandiOperations {
         const password = (this.resource(op).props as VirtualMachineSpec).context?.password?.secret;
         if (password === undefined) throw new GandiOperationError(op.address, "context.password is not given: vm_create needs the root password");
         const id = await this.createOnce(
-          op,
           async () => {
             for (const v of await this.client.vmList()) if ((await this.client.vmInfo(v)).hostname === hostname) return v;
             return undefined;
@@ -202,7 +203,7 @@ export class GandiOperations {
         );
         op.id = String(id);
         this.refs.set(op.address, id);
-        return String(await this.operationOf("vm_create", "vm_id", id));
+        return String(await this.operationOf(op, "vm_create", "vm_id", id));
       }
       case "vm.attach": {
         const disk = (after as unknown as VirtualMachineSpec).disks?.[action.index];
@@ -287,8 +288,10 @@ export class GandiOperations {
 
   /** The VM's disks of the stack, as the reader lists them (by id). */
   private async dataDisks(vm: number): Promise<number[]> {
+    // vm_info lists the VM's disks where the API tells; only then is the account's whole list read.
+    const attached = (await this.client.vmInfo(vm)).disks ?? (await this.client.diskList());
     const out: number[] = [];
-    for (const id of await this.client.diskList()) {
+    for (const id of attached) {
       const disk = await this.client.diskInfo(id);
       if (disk.vm_id === vm && ownedName(this.stack, disk.name) !== undefined) out.push(id);
     }
@@ -297,10 +300,12 @@ export class GandiOperations {
 
   /** Follows one operation to its end within a step (a delete's detaches). */
   private async waitInline(op: Operation, opId: number): Promise<void> {
+    const deadline = this.clock.now() + INLINE_WAIT_MS;
     for (;;) {
       const details = await this.client.operationDetails(opId);
       if (details.state === "DONE") return;
       if (details.state === "ERROR" || details.state === "CANCEL") throw new GandiOperationError(op.address, `${details.type} ended ${details.state}`, details.comment);
+      if (this.clock.now() > deadline) throw new GandiOperationError(op.address, `${details.type} (operation ${opId}) is still ${details.state} after ${INLINE_WAIT_MS / 60_000} minutes`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
