@@ -93,6 +93,12 @@ export interface ForeignObject {
   name: string;
   /** The stack its ownership tag names, when it is another stack's. */
   stack?: string;
+  /** Its name as the cloud shows it, when that is not the declared name (a name carrying a stack's mark). */
+  cloudName?: string;
+  /** Why it is not the stack's, in the backend's words (default: it carries no ownership tag). */
+  why?: string;
+  /** What a person can do about it, besides renaming the declared one, in the backend's words (default: rename, remove or tag it). */
+  remedy?: string;
 }
 
 export interface LiveState {
@@ -102,7 +108,8 @@ export interface LiveState {
   resources: LiveResource[];
   /**
    * Objects the stack does not own whose names the stack declares for their kind (read no further
-   * than their id and name): the plan warns before it creates one beside them.
+   * than their id and name): the plan refuses to create one beside them where names are unique, and
+   * warns where they are not.
    */
   foreign?: ForeignObject[];
   /** A digest of the objects as read: a saved plan is refused when the live objects moved since. */

@@ -65,7 +65,7 @@ export function buildPlan(input: BuildPlanInput): Plan {
     throw new DiffError("STACK_MISMATCH", `the declaration is stack "${desired.stack}" but the live state was read for stack "${live.stack}"`);
   }
   const changes = mode === "destroy" ? destroyChanges(input) : planChanges(input);
-  const warnings = mode === "destroy" ? [] : foreignWarnings(changes, input.live, input.rules);
+  const warnings = mode === "destroy" ? [] : foreignFindings(changes, input.live, input.rules);
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     stack: live.stack,
@@ -83,23 +83,40 @@ export function buildPlan(input: BuildPlanInput): Plan {
 
 /**
  * What a person must read before approving the creates: an object the stack does not own bears the
- * name of one it would create. Where names are unique the create will fail; where they are not (VMs)
- * it may be the stack's own object whose tags were removed by hand, which the plan would make twice.
+ * name of one it would create. Where names are unique (the backend's, or the stack's own rule where
+ * names are its only mark of ownership) the plan refuses: the create would fail, or make a second
+ * object the person may take for the first. Where they are not (VMs on most clouds) it may be the
+ * stack's own object whose tags were removed by hand, which the plan would make twice: a warning.
  */
-function foreignWarnings(changes: readonly ResourceChange[], live: LiveState, rules: DiffRules): PlanWarning[] {
+function foreignFindings(changes: readonly ResourceChange[], live: LiveState, rules: DiffRules): PlanWarning[] {
   const foreign = Array.isArray(live.foreign) ? live.foreign : [];
   const warnings: PlanWarning[] = [];
+  const taken: PlanWarning[] = [];
   for (const change of changes) {
     if (change.action !== "create") continue;
     const name = (change.after as { name?: unknown } | undefined)?.name;
     for (const f of foreign.filter((o) => o.kind === change.kind && o.name === name)) {
       const noun = kindNoun(change.kind);
-      const whose = f.stack !== undefined ? `it belongs to stack "${f.stack}"` : `it carries no hyperplan ownership tag`;
-      const message = rules.kinds[change.kind as keyof DiffRules["kinds"]]?.uniqueNames
-        ? `the ${noun} name "${f.name}" is taken by ${noun} id ${f.id}, which stack "${live.stack}" does not own (${whose}): the backend keeps these names unique, so creating it will fail. Give it another name (its name prop), rename or remove the other one, or adopt that one by giving it this stack's ownership tags`
-        : `a ${noun} named "${f.name}" already exists (id ${f.id}) that stack "${live.stack}" does not own (${whose}): if it is this stack's ${noun} whose ownership tags were removed by hand, this plan makes a second one. Adopt it by giving it back this stack's ownership tags, or rename one of them`;
-      warnings.push({ address: change.address, message });
+      const whose = f.stack !== undefined ? `it belongs to stack "${f.stack}"` : (f.why ?? "it carries no hyperplan ownership tag");
+      const shown = f.cloudName !== undefined && f.cloudName !== f.name ? ` (named "${f.cloudName}" on the cloud)` : "";
+      const remedy = f.remedy ?? "rename or remove the other one, or adopt that one by giving it this stack's ownership tags";
+      if (rules.kinds[change.kind as keyof DiffRules["kinds"]]?.uniqueNames) {
+        taken.push({
+          address: change.address,
+          message: `the ${noun} name "${f.name}" is taken by ${noun} id ${f.id}${shown}, which stack "${live.stack}" does not own (${whose}); names of this kind are unique, so the plan will not create another beside it. Give the declared one another name (its name prop), or ${remedy}`,
+        });
+      } else {
+        warnings.push({
+          address: change.address,
+          message: `a ${noun} named "${f.name}" already exists (id ${f.id})${shown} that stack "${live.stack}" does not own (${whose}): if it is this stack's ${noun} whose ownership tags were removed by hand, this plan makes a second one. Give the declared one another name (its name prop), or ${remedy}`,
+        });
+      }
     }
+  }
+  if (taken.length > 0) {
+    const [first, ...rest] = taken;
+    const more = rest.length > 0 ? `; and ${rest.map((t) => `${t.address}: ${t.message}`).join("; ")}` : "";
+    throw new PlanBuildError("NAME_TAKEN", `${first!.message}${more}`, first!.address);
   }
   return warnings;
 }

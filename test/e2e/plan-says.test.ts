@@ -37,12 +37,14 @@ describe("the plan says what apply will do", () => {
     await sim.close();
   });
 
-  it("warns, naming the id, when an object it does not own holds a name it would create", async () => {
+  it("refuses, naming the id, when an object it does not own holds a unique name it would create", async () => {
     const image = Number(await client.call("one.image.allocate", 'NAME="debian-12"\nTYPE="DATABLOCK"\nSIZE="10"', 1));
     const plan = await run("plan", "lab.ts");
-    expect(plan.code).toBe(0);
-    expect(plan.out).toContain(`Warning: lab/debian-12: the image name "debian-12" is taken by image id ${image}, which stack "lab" does not own (it carries no hyperplan ownership tag): the backend keeps these names unique, so creating it will fail.`);
-    expect((await planJson()).warnings).toHaveLength(1);
+    expect(plan.code).not.toBe(0);
+    expect(plan.out + plan.err).toContain(`lab/debian-12: the image name "debian-12" is taken by image id ${image}, which stack "lab" does not own (it carries no hyperplan ownership tag); names of this kind are unique, so the plan will not create another beside it.`);
+    const apply = await run("apply", "lab.ts", "--auto-approve");
+    expect(apply.code).not.toBe(0);
+    expect(String(await client.call("one.imagepool.info", -2, -1, -1))).not.toContain("lab/");
   });
 
   it.each(["sqlite", "mysql"] as const)("warns when a VM's tags were removed by hand, instead of making a second one silently (%s-backed oned)", async (database) => {
