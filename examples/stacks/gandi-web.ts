@@ -4,9 +4,9 @@
  *   hyperplan apply examples/stacks/gandi-web.ts --simulate --auto-approve
  *
  * Against the real API, set GANDI_LOGIN, GANDI_PASSWORD and GANDI_ROOT_PASSWORD (or the stack's
- * provider settings) and leave out --simulate. The VMs are named web-1.gandi-web and web-2.gandi-web
- * on the account, their disks web-1-data.gandi-web and web-2-data.gandi-web: the stack knows its
- * objects by these names.
+ * provider settings) and leave out --simulate. The VMs are named web-1.gandi-web-7pri4s and
+ * web-2.gandi-web-ftn3cw on the account, their disks web-1-data.gandi-web-… likewise: the stack knows
+ * its objects by these names, whose last six characters are a mark only hyperplan writes.
  */
 import { App, Image, Stack, VirtualMachine } from "hyperplan";
 

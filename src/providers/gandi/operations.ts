@@ -19,7 +19,7 @@ import { TransportError } from "../kit/http-transport";
 import { StepEngine, dataOf, type Arrival, type StepDriver } from "../kit/step-engine";
 import type { GandiClient } from "./client";
 import { isGandiFault } from "./errors";
-import { gandiName, ownedName } from "./naming";
+import { gandiName, ownedName, type GandiKind } from "./naming";
 import { SHARE_MIB } from "./profile";
 import { osDisplayName, type GandiOperation } from "./records";
 import { stepsFor, type GandiAction, type GandiWait } from "./steps";
@@ -93,7 +93,7 @@ export class GandiOperations {
   async readOwnership(kind: string, id: string): Promise<OwnershipReading> {
     try {
       const name = kind === "VirtualMachine" ? (await this.client.vmInfo(Number(id))).hostname : kind === "Image" ? (await this.client.diskInfo(Number(id))).name : undefined;
-      const declared = name === undefined ? undefined : ownedName(this.stack, name);
+      const declared = name === undefined ? undefined : ownedName(this.stack, kind as GandiKind, name);
       return declared === undefined ? { state: "untagged" } : { state: "tagged", tag: { stack: this.stack, address: `${this.stack}/${declared}`, kind } };
     } catch (error) {
       if (isGandiFault(error, "not-found")) return { state: "gone" };
@@ -105,8 +105,9 @@ export class GandiOperations {
 
   private driver(): StepDriver<{ gandi: GandiAction }, GandiWait, Map<number, GandiOperation>> {
     return {
-      call: async (op) => {
-        throw new GandiOperationError(op.address, "a Gandi step without an operation");
+      call: async (op, step) => {
+        if (step.gandi.do !== "vm.check") throw new GandiOperationError(op.address, `${step.label}: a Gandi step without an operation`);
+        await this.checkVm(op);
       },
       allocate: async (op) => {
         throw new GandiOperationError(op.address, "Gandi creates are operations");
@@ -136,7 +137,7 @@ export class GandiOperations {
   private async refOf(user: string, address: string): Promise<number> {
     const known = this.refs.get(address);
     if (known !== undefined) return known;
-    const name = gandiName(this.stack, address.slice(this.stack.length + 1));
+    const name = gandiName(this.stack, "Image", address.slice(this.stack.length + 1));
     for (const id of await this.client.diskList()) {
       if ((await this.client.diskInfo(id)).name === name) {
         this.refs.set(address, id);
@@ -173,7 +174,7 @@ export class GandiOperations {
     switch (action.do) {
       case "disk.create": {
         const props = after as unknown as ImageSpec;
-        const name = gandiName(this.stack, this.resource(op).name);
+        const name = gandiName(this.stack, "Image", this.resource(op).name);
         const fstype = (props.raw?.gandi?.fstype as string | undefined) ?? "ext3";
         const id = await this.createOnce(
           async () => {
@@ -188,7 +189,7 @@ export class GandiOperations {
       }
       case "vm.create": {
         const props = after as unknown as VirtualMachineSpec;
-        const hostname = gandiName(this.stack, this.resource(op).name);
+        const hostname = gandiName(this.stack, "VirtualMachine", this.resource(op).name);
         const wanted = props.raw?.gandi?.os;
         const os = (await this.client.osList()).find((o) => osDisplayName(o) === wanted || o.name === wanted || o.label === wanted);
         if (!os) throw new GandiOperationError(op.address, `the catalogue has no OS named ${JSON.stringify(wanted)} (raw.gandi.os)`);
@@ -244,6 +245,33 @@ export class GandiOperations {
       }
       case "disk.delete":
         return this.gone(() => this.client.diskDelete(this.target(op, action)));
+      case "vm.check":
+        throw new GandiOperationError(op.address, "vm_info is a call, not an operation to follow");
+    }
+  }
+
+  /** The VM as vm_info reads it after its operations are DONE, against the declaration: every difference named. */
+  private async checkVm(op: Operation): Promise<void> {
+    const props = (op.data.after ?? {}) as VirtualMachineSpec;
+    const id = Number(op.id);
+    const vm = await this.client.vmInfo(id);
+    const wrong: string[] = [];
+    const shares = Math.max(1, Math.round((props.memory ?? SHARE_MIB) / SHARE_MIB));
+    if (vm.cpu !== (props.vcpu ?? 1)) wrong.push(`cpu ${vm.cpu}, declared ${props.vcpu ?? 1}`);
+    if (vm.shares !== shares) wrong.push(`shares ${vm.shares}, declared ${shares} (memory ${props.memory} MiB)`);
+    const wantedOs = props.raw?.gandi?.os;
+    const os = (await this.client.osList()).find((o) => o.id === vm.os_id);
+    if (wantedOs !== undefined && !(os !== undefined && (osDisplayName(os) === wantedOs || os.name === wantedOs || os.label === wantedOs))) {
+      wrong.push(`OS ${os ? JSON.stringify(osDisplayName(os)) : `id ${vm.os_id}`}, declared ${JSON.stringify(wantedOs)}`);
+    }
+    const running = (props.powerState ?? "running") === "running";
+    if ((vm.state === "running") !== running) wrong.push(`state ${vm.state}, declared ${running ? "running" : "stopped"}`);
+    const declaredDisks = await Promise.all((props.disks ?? []).flatMap((d) => (d.source === "image" ? [this.refOf(op.address, d.image.ref)] : [])));
+    const attached = await this.dataDisks(id);
+    const want = [...declaredDisks].sort((a, b) => a - b).join(", ");
+    if (attached.join(", ") !== want) wrong.push(`data disks [${attached.join(", ")}], declared [${want}]`);
+    if (wrong.length > 0) {
+      throw new GandiOperationError(op.address, `VM ${id}'s operations are DONE but it does not read back as declared: ${wrong.join("; ")}`);
     }
   }
 
@@ -293,7 +321,7 @@ export class GandiOperations {
     const out: number[] = [];
     for (const id of attached) {
       const disk = await this.client.diskInfo(id);
-      if (disk.vm_id === vm && ownedName(this.stack, disk.name) !== undefined) out.push(id);
+      if (disk.vm_id === vm && ownedName(this.stack, "Image", disk.name) !== undefined) out.push(id);
     }
     return out.sort((a, b) => a - b);
   }

@@ -2,7 +2,7 @@
  * What Gandi hosting supports, for `validate` (see `src/resources/backend-profile.ts`).
  *
  * - VirtualMachine → a VM (`vm_create(hostname, password, os_id, shares, cpu)`, FACTS §2.1): named
- *   `<name>.<stack>` (naming.ts), its OS a name of the catalogue (`raw.gandi.os`, looked up in
+ *   `<name>.<stack>-<mark>` (naming.ts), its OS a name of the catalogue (`raw.gandi.os`, looked up in
  *   `os_list`, never made), its root password `context.password` (a secret), its CPUs `vcpu`, its
  *   memory in shares (`memory` a multiple of 256 MiB, one share each: the simulator's rule, unverified
  *   against a live endpoint), its data disks `disks[*].image`, running or stopped (`powerState`).

@@ -8,12 +8,15 @@
  *
  * What the API cannot give back is reported as declared: a VM's root password (set by `vm_create`,
  * never readable) and the rest of its context, which Gandi has no place for.
+ *
+ * An object whose name reads as one the stack declares without carrying the stack's mark (naming.ts)
+ * is reported as foreign, with its id: the plan refuses to create the declared one beside it.
  */
 import type { ContextSpec, DesiredState, ImageSpec, VirtualMachineSpec } from "../../resources/desired-state";
-import { fingerprintLive, type LiveResource, type LiveState } from "../../diff/live-state";
+import { fingerprintLive, type ForeignObject, type LiveResource, type LiveState } from "../../diff/live-state";
 import type { GandiClient } from "./client";
 import { osDisplayName, type GandiDisk, type GandiOs, type GandiVm } from "./records";
-import { ownedName } from "./naming";
+import { readName, type GandiKind } from "./naming";
 import { isGandiFault } from "./errors";
 import { SHARE_MIB } from "./profile";
 
@@ -57,10 +60,27 @@ function vmState(vm: GandiVm): string {
 
 export function liveStateOf(stack: string, endpoint: string, account: GandiAccountView, desired?: DesiredState): LiveState {
   const resources: LiveResource[] = [];
+  const foreign: ForeignObject[] = [];
   const declared = new Map((desired?.resources ?? []).map((r) => [r.address, r]));
+  /** The declared name the object stands for when it is the stack's; a look-alike of a declared name is noted as foreign. */
+  const own = (kind: GandiKind, id: number, cloudName: string): string | undefined => {
+    const reading = readName(stack, kind, cloudName);
+    if (reading?.state === "owned") return reading.name;
+    if (reading?.state === "lookalike" && declared.get(`${stack}/${reading.name}`)?.kind === kind) {
+      foreign.push({
+        kind,
+        id: String(id),
+        name: reading.name,
+        cloudName,
+        why: `its name does not carry the mark hyperplan gives the stack's objects, ${JSON.stringify(`${reading.name}.${stack}-…`)}`,
+        remedy: "remove the other one (a Gandi name cannot be changed, so it cannot be made the stack's)",
+      });
+    }
+    return undefined;
+  };
   const diskAddresses = new Map<number, string>();
   for (const disk of account.disks) {
-    const name = ownedName(stack, disk.name);
+    const name = own("Image", disk.id, disk.name);
     if (name === undefined) continue;
     const address = `${stack}/${name}`;
     diskAddresses.set(disk.id, address);
@@ -75,7 +95,7 @@ export function liveStateOf(stack: string, endpoint: string, account: GandiAccou
   }
   const osNames = new Map(account.oses.map((os) => [os.id, osDisplayName(os)]));
   for (const vm of account.vms) {
-    const name = ownedName(stack, vm.hostname);
+    const name = own("VirtualMachine", vm.id, vm.hostname);
     if (name === undefined) continue;
     const address = `${stack}/${name}`;
     const disks = account.disks
@@ -107,5 +127,5 @@ export function liveStateOf(stack: string, endpoint: string, account: GandiAccou
       status: { state, healthy: state !== "INVALID" && state !== "LOCKED" && state !== "LEGALLY_LOCKED" },
     });
   }
-  return { stack, endpoint, resources, fingerprint: fingerprintLive(resources) };
+  return { stack, endpoint, resources, ...(foreign.length > 0 ? { foreign } : {}), fingerprint: fingerprintLive(resources) };
 }

@@ -3,6 +3,7 @@
  * simulator in the test's process or as `hyperplan sim gandi`, and a hand on the hosting XML-RPC wire
  * made of the codec (`src/xmlrpc`) over plain HTTP, sharing nothing with hyperplan's Gandi client.
  */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,6 +17,14 @@ const STACK = "gandi-web";
 const LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 type Rec = Record<string, any>;
+
+/** The mark the README documents: base32 of SHA-256 over "hyperplan", stack, kind and name, first six characters, lower case. */
+function mark(kind: "VirtualMachine" | "Image", name: string): string {
+  const digest = createHash("sha256").update(["hyperplan", STACK, kind, name].join("\n")).digest();
+  const alphabet = "abcdefghijklmnopqrstuvwxyz234567";
+  const bits = [...digest.subarray(0, 4)].map((b) => b.toString(2).padStart(8, "0")).join("");
+  return Array.from({ length: 6 }, (_, i) => alphabet[parseInt(bits.slice(i * 5, i * 5 + 5), 2)]).join("");
+}
 
 /** The hosting API by hand: login, then the session first in every call; faults thrown. */
 class GandiHand implements CloudHand {
@@ -44,9 +53,9 @@ class GandiHand implements CloudHand {
   private async named(): Promise<{ kind: "vm" | "disk"; id: number; address: string }[]> {
     const out: { kind: "vm" | "disk"; id: number; address: string }[] = [];
     const take = (kind: "vm" | "disk", id: number, name: string) => {
-      if (!name.endsWith(`.${STACK}`)) return;
-      const first = name.slice(0, -STACK.length - 1);
-      if (LABEL.test(first)) out.push({ kind, id, address: `${STACK}/${first}` });
+      const [first, ...rest] = name.split(".");
+      if (!LABEL.test(first!) || rest.join(".") !== `${STACK}-${mark(kind === "vm" ? "VirtualMachine" : "Image", first!)}`) return;
+      out.push({ kind, id, address: `${STACK}/${first}` });
     };
     // An object deleted between the list and its info is gone.
     const info = (method: string, id: number) => this.call(method, id).catch(() => undefined) as Promise<Rec | undefined>;

@@ -45,6 +45,6 @@ describe("the Gandi stack lock", () => {
     await locks().forceRelease("shop");
     expect((await a.inspect("shop")).held).toBe(false);
     expect((await a.inspect("blog")).held).toBe(true);
-    expect(ownedName("shop", lockDiskName("shop"))).toBeUndefined();
+    expect(ownedName("shop", "Image", lockDiskName("shop"))).toBeUndefined();
   });
 });
