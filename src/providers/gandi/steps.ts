@@ -8,6 +8,8 @@
  * - A VM is deleted stopped (`vm_stop` first when it runs), its data disks detached, then `vm_delete`;
  *   a disk by `disk_delete`.
  * - Replacements delete first (names are unique per account, so the new object needs the name).
+ * - A VM made or changed ends with one `vm_info`: it is done when it reads back as declared (CPUs,
+ *   shares, OS, power state, data disks), not merely when its operations are DONE.
  */
 import type { ResourceChange } from "../../core/plan";
 import type { KitStep } from "../kit/step-engine";
@@ -22,7 +24,8 @@ export type GandiAction =
   | { do: "vm.update" }
   | { do: "vm.start" }
   | { do: "vm.stop"; old?: true }
-  | { do: "vm.delete"; old?: true };
+  | { do: "vm.delete"; old?: true }
+  | { do: "vm.check" };
 
 export type GandiWait = "operation";
 export type GandiStep = KitStep<{ gandi: GandiAction }, GandiWait>;
@@ -32,6 +35,8 @@ const op = (label: string, gandi: GandiAction): GandiStep[] => [
   { type: "handle", label, gandi },
   { type: "wait", label: `wait for ${label}`, until: "operation", on: "handle" },
 ];
+
+const CHECK: GandiStep = { type: "call", label: "vm_info (reads back as declared)", gandi: { do: "vm.check" } };
 
 function indexOf(path: string): number | undefined {
   const m = /^disks\[(\d+)\]/.exec(path);
@@ -63,6 +68,7 @@ function stepsOf(change: ResourceChange, old = false): GandiStep[] {
     const out = op("vm_create", { do: "vm.create" });
     (after?.disks ?? []).forEach((_, i) => out.push(...op(`disk_attach disk ${i}`, { do: "vm.attach", index: i })));
     if (after?.powerState === "poweroff") out.push(...op("vm_stop", { do: "vm.stop" }));
+    out.push(CHECK);
     return out;
   }
   if (change.action === "delete") {
@@ -84,5 +90,6 @@ function stepsOf(change: ResourceChange, old = false): GandiStep[] {
   for (const i of [...attach].sort((a, b) => a - b)) out.push(...op(`disk_attach disk ${i}`, { do: "vm.attach", index: i }));
   if (ops.has("vm_start")) out.push(...op("vm_start", { do: "vm.start" }));
   if (ops.has("vm_stop")) out.push(...op("vm_stop", { do: "vm.stop" }));
+  if (out.length > 0) out.push(CHECK);
   return out;
 }

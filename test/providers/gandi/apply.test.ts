@@ -12,6 +12,7 @@ import { applyPlan } from "../../../src/planner/executor";
 import { GandiClient } from "../../../src/providers/gandi/client";
 import { gandiProfile } from "../../../src/providers/gandi/profile";
 import { GandiProvider } from "../../../src/providers/gandi/provider";
+import { gandiName } from "../../../src/providers/gandi/naming";
 import { startGandiSimulator } from "../../../src/sim/gandi/index";
 
 type Sim = Awaited<ReturnType<typeof startGandiSimulator>>;
@@ -67,7 +68,7 @@ describe("Gandi stacks through the core", () => {
     await apply(first);
     expect(await active(first)).toEqual([]);
     const names = (await Promise.all((await hand.vmList()).map((id) => hand.vmInfo(id)))).map((vm) => vm.hostname).sort();
-    expect(names).toEqual(["web-1", "web-1.web", "web-2.web"]);
+    expect(names).toEqual(["web-1", gandiName("web", "VirtualMachine", "web-1"), gandiName("web", "VirtualMachine", "web-2")].sort());
 
     // Memory is shares: 512 MiB is two.
     const bigger = web(512);
@@ -77,7 +78,7 @@ describe("Gandi stacks through the core", () => {
     expect(await active(bigger)).toEqual([]);
 
     // Stopped by hand: started again.
-    const vm2 = (await Promise.all((await hand.vmList()).map((id) => hand.vmInfo(id)))).find((vm) => vm.hostname === "web-2.web")!;
+    const vm2 = (await Promise.all((await hand.vmList()).map((id) => hand.vmInfo(id)))).find((vm) => vm.hostname === gandiName("web", "VirtualMachine", "web-2"))!;
     await settle(await hand.vmStop(vm2.id));
     expect(await active(bigger)).toEqual(["update web/web-2"]);
     await apply(bigger);
@@ -87,4 +88,38 @@ describe("Gandi stacks through the core", () => {
     expect((await planOf(bigger)).summary).toEqual({ create: 4, update: 0, replace: 0, delete: 0 });
     expect((await hand.vmInfo(foreign)).hostname).toBe("web-1");
   }, 60_000);
+});
+
+describe("a Gandi VM is done when it reads back as declared", () => {
+  it("fails the change, naming what differs, when the VM read after its operations are DONE is not as declared", async () => {
+    const sim = await startGandiSimulator({ port: 0, delays: "fast" });
+    const hand = new GandiClient({ url: sim.url, login: "AA1234-GANDI", password: "gandi" });
+    let meddle: ((id: number) => Promise<void>) | undefined;
+    /** The account as a person changes it by hand between hyperplan's last operation and its read-back. */
+    class Meddled extends GandiClient {
+      override async vmInfo(id: number) {
+        const once = meddle;
+        meddle = undefined;
+        await once?.(id);
+        return super.vmInfo(id);
+      }
+    }
+    const provider = new GandiProvider({ client: new Meddled({ url: sim.url, login: "AA1234-GANDI", password: "gandi" }) });
+    try {
+      const desired = web();
+      const plan = buildPlan({ desired, live: await provider.read(desired.stack, desired), rules: provider.rules, mode: "plan" });
+      meddle = async (id) => {
+        const op = await hand.vmUpdate(id, { cpu: 2 });
+        for (let i = 0; i < 500 && (await hand.operationDetails(op)).state !== "DONE"; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      };
+      const result = await applyPlan(plan, provider, { desired, ...fastPolls });
+      const messages = result.errors.map((e) => (e.error as Error).message);
+      expect(messages).toHaveLength(1);
+      expect(messages[0]).toMatch(/^web\/web-[12]: VM \d+'s operations are DONE but it does not read back as declared: cpu 2, declared 1$/);
+    } finally {
+      await provider.close();
+      await hand.close();
+      await sim.close();
+    }
+  });
 });
