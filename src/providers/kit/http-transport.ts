@@ -76,6 +76,16 @@ export interface TransportOptions {
   /** Per call, from sending to the last byte of the response. */
   timeoutMs?: number;
   maxSockets?: number;
+  /** Headers sent with every call (an `Authorization`); never part of an error message. */
+  headers?: Record<string, string>;
+}
+
+/** What one call may set apart from the transport's own: where it goes and how long it may take. */
+export interface CallOptions {
+  /** The path (and query) posted to, instead of the endpoint's. */
+  path?: string;
+  /** This call's timeout instead of the transport's (a call that runs for minutes on the server). */
+  timeoutMs?: number;
 }
 
 export class Transport {
@@ -86,8 +96,10 @@ export class Transport {
   private readonly printable: string;
   private readonly server: string;
   private readonly contentType: string;
+  private readonly headers: Record<string, string>;
 
   constructor(options: TransportOptions) {
+    this.headers = { ...(options.headers ?? {}) };
     this.endpoint = options.endpoint;
     this.server = options.server ?? "the server";
     this.contentType = options.contentType ?? "text/xml";
@@ -105,17 +117,17 @@ export class Transport {
    * Sends `body`; resolves with the response text of a 2xx answer. `method` only names the call in
    * errors; `idempotent` says it may be sent again when a kept-alive socket turns out closed.
    */
-  async post(method: string, body: string, idempotent: boolean): Promise<string> {
-    return (await this.postBytes(method, body, idempotent)).toString("utf8");
+  async post(method: string, body: string, idempotent: boolean, call: CallOptions = {}): Promise<string> {
+    return (await this.postBytes(method, body, idempotent, call)).toString("utf8");
   }
 
   /** Like `post`, with the response's bytes as they came. */
-  async postBytes(method: string, body: string, idempotent: boolean): Promise<Buffer> {
+  async postBytes(method: string, body: string, idempotent: boolean, call: CallOptions = {}): Promise<Buffer> {
     try {
-      return await this.once(method, body);
+      return await this.once(method, body, false, call);
     } catch (error) {
       if (!(error instanceof StaleSocketError)) throw error;
-      if (idempotent) return this.once(method, body, true);
+      if (idempotent) return this.once(method, body, true, call);
       throw new TransportError(method, this.printable, "reset", `the connection was reset (${error.message}); ${this.server} may or may not have carried the call out`, {
         cause: error.cause,
       });
@@ -126,7 +138,8 @@ export class Transport {
     this.agent.destroy();
   }
 
-  private once(method: string, body: string, fresh = false): Promise<Buffer> {
+  private once(method: string, body: string, fresh: boolean, call: CallOptions): Promise<Buffer> {
+    const timeoutMs = call.timeoutMs ?? this.timeoutMs;
     const payload = Buffer.from(body, "utf8");
     const lib = this.url.protocol === "https:" ? https : http;
     return new Promise<Buffer>((resolve, reject) => {
@@ -142,10 +155,10 @@ export class Transport {
           // URL keeps an IPv6 address in brackets ("[::1]"); the socket wants it bare.
           hostname: this.url.hostname.replace(/^\[(.*)\]$/, "$1"),
           port: this.url.port || (this.url.protocol === "https:" ? 443 : 80),
-          path: `${this.url.pathname}${this.url.search}`,
+          path: call.path ?? `${this.url.pathname}${this.url.search}`,
           method: "POST",
           agent: fresh ? false : this.agent,
-          headers: { "Content-Type": this.contentType, "Content-Length": payload.length, Accept: this.contentType },
+          headers: { Accept: this.contentType, ...this.headers, "Content-Type": this.contentType, "Content-Length": payload.length },
         },
         (response) => {
           const chunks: Buffer[] = [];
@@ -169,9 +182,9 @@ export class Transport {
         },
       );
       const timer = setTimeout(() => {
-        fail("timeout", `no complete answer within ${this.timeoutMs} ms`);
+        fail("timeout", `no complete answer within ${timeoutMs} ms`);
         request.destroy();
-      }, this.timeoutMs);
+      }, timeoutMs);
       request.on("error", (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);
         if (settled) return;

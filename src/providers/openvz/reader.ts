@@ -1,0 +1,219 @@
+/**
+ * The panel's read side: the containers a stack owns, and the panel's objects it looks up, as the
+ * diff's LiveState.
+ *
+ * One plan reads `hardware_servers/list`, then for each hardware server its containers
+ * (`hardware_servers/virtual_servers`), OS templates and server templates: three calls a hardware
+ * server, whatever the number of containers. The containers' answer is cut into its
+ * `<virtual_server>` elements and only those whose description carries the stack's mark (marks.ts)
+ * are decoded; of the others only the id and host name are taken, and only when the host name is one
+ * the stack declares (to warn before a second container of that name is made).
+ *
+ * Looked-up kinds (OS templates, server templates, the venet) are reported as live when the panel has
+ * them, with the declared props: there is nothing of theirs for the stack to change. One the panel
+ * lacks is a plan-time error naming the resource and what the panel has.
+ *
+ * What the API cannot give back is reported as declared: the root password and the rest of the context.
+ */
+import type { ContextSpec, DesiredResource, DesiredState, NicSpec, RawValue, VirtualMachineSpec } from "../../resources/desired-state";
+import { fingerprintLive, LiveStateError, type ForeignObject, type LiveResource, type LiveState } from "../../diff/live-state";
+import { answerOf, type OwpClient } from "./client";
+import { addressOfMark } from "./marks";
+import { RAW_FIELDS, type RawKey } from "./profile";
+import { virtualServerOf, type OwpHardwareServer, type OwpVirtualServer } from "./records";
+import { parseXml } from "./xml";
+
+export interface HardwareView {
+  server: OwpHardwareServer;
+  osTemplates: string[];
+  serverTemplates: string[];
+  /** The stack's containers on it, with the address each one's mark names. */
+  owned: { address: string; vs: OwpVirtualServer }[];
+  /** Containers not the stack's whose host name the stack declares: id and host name only. */
+  foreign: { id: number; hostName: string }[];
+}
+
+export interface PanelView {
+  hardware: HardwareView[];
+}
+
+const ELEMENT = "<virtual_server>";
+const END = "</virtual_server>";
+
+/** The text of `<name>…</name>` in one element's text, or null (nil, or missing). */
+function fieldText(chunk: string, name: string): string | null {
+  const m = new RegExp(`<${name}(\\s[^>]*)?>([^<]*)</${name}>|<${name}(\\s[^>]*)?/>`).exec(chunk);
+  if (!m || m[2] === undefined) return null;
+  if ((m[1] ?? "").includes('nil="true"')) return null;
+  return m[2].replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+}
+
+/** The stack's containers in one `virtual_servers` answer, and the declared names others hold. */
+export function sortContainers(stack: string, text: string, declaredNames: ReadonlySet<string>): Pick<HardwareView, "owned" | "foreign"> {
+  const owned: HardwareView["owned"] = [];
+  const foreign: HardwareView["foreign"] = [];
+  for (let at = text.indexOf(ELEMENT); at >= 0; ) {
+    const end = text.indexOf(END, at);
+    if (end < 0) break;
+    const chunk = text.slice(at, end + END.length);
+    const address = addressOfMark(stack, fieldText(chunk, "description"));
+    if (address !== undefined) {
+      owned.push({ address, vs: virtualServerOf(parseXml(chunk)) });
+    } else {
+      const host = fieldText(chunk, "host_name");
+      if (host !== null && declaredNames.has(host)) foreign.push({ id: Number(fieldText(chunk, "id")), hostName: host });
+    }
+    at = text.indexOf(ELEMENT, end);
+  }
+  return { owned, foreign };
+}
+
+export async function readPanel(client: OwpClient, stack: string, desired?: DesiredState): Promise<PanelView> {
+  const declaredNames = new Set((desired?.resources ?? []).filter((r) => r.kind === "VirtualMachine").map((r) => r.name));
+  const servers = await client.hardwareServers();
+  const hardware = await Promise.all(
+    servers.map(async (server): Promise<HardwareView> => {
+      const [text, os, templates] = await Promise.all([
+        client.text("hardware_servers", "virtual_servers", { id: server.id }, "read"),
+        client.osTemplates(server.id),
+        client.serverTemplates(server.id),
+      ]);
+      // An <error> answer (the server gone between the list and this read) is thrown as such.
+      if (!text.includes("<virtual_servers")) answerOf("hardware_servers/virtual_servers", text);
+      return { server, osTemplates: os.map((t) => t.name), serverTemplates: templates.map((t) => t.name), ...sortContainers(stack, text, declaredNames) };
+    }),
+  );
+  return { hardware };
+}
+
+/** The hardware server a VM goes to: its raw setting, else the stack's, else the panel's only one. */
+export function hardwareFor(vm: DesiredResource, view: PanelView, fallback: string | undefined): HardwareView {
+  const raw = (vm.props as VirtualMachineSpec).raw?.openvz as Record<string, unknown> | undefined;
+  const wanted = (raw?.hardwareServer as string | undefined) ?? fallback;
+  const hosts = view.hardware.map((h) => h.server.host);
+  if (wanted === undefined) {
+    if (view.hardware.length === 1) return view.hardware[0]!;
+    throw new LiveStateError(
+      `names no hardware server, and the panel has ${view.hardware.length === 0 ? "none" : `${view.hardware.length} (${hosts.join(", ")})`}: set raw.openvz.hardwareServer, or the stack's provider.openvz.hardwareServer`,
+      vm.address,
+    );
+  }
+  const found = view.hardware.find((h) => h.server.host === wanted);
+  if (!found) throw new LiveStateError(`raw.openvz.hardwareServer ${JSON.stringify(wanted)} is not a hardware server of the panel (it has ${hosts.join(", ") || "none"})`, vm.address);
+  return found;
+}
+
+/** Reference text for a panel object no declaration stands for (an OS template the stack does not declare). */
+function panelRef(what: string, name: string | null): { ref: string } {
+  return { ref: `${what} ${name ?? "(none)"}` };
+}
+
+export function liveStateOf(stack: string, endpoint: string, view: PanelView, desired: DesiredState | undefined, fallbackHardware?: string): LiveState {
+  const resources: LiveResource[] = [];
+  const declared = new Map((desired?.resources ?? []).map((r) => [r.address, r]));
+  const declaredOf = (kind: string) => [...declared.values()].filter((r) => r.kind === kind);
+  const everywhere = (pick: (h: HardwareView) => string[]) => new Set(view.hardware.flatMap(pick));
+
+  // Looked-up kinds: live when the panel has them.
+  const osTemplates = everywhere((h) => h.osTemplates);
+  for (const image of declaredOf("Image")) {
+    if (!osTemplates.has(image.name)) {
+      throw new LiveStateError(`the OS template ${JSON.stringify(image.name)} is not installed on any hardware server (the panel has ${[...osTemplates].sort().join(", ") || "none"}); hyperplan looks OS templates up and never installs them`, image.address);
+    }
+    resources.push({ address: image.address, kind: "Image", name: image.name, id: `os-template:${image.name}`, props: image.props, dependsOn: [], status: { state: "INSTALLED", healthy: true } });
+  }
+  const serverTemplates = everywhere((h) => h.serverTemplates);
+  for (const template of declaredOf("VmTemplate")) {
+    if (!serverTemplates.has(template.name)) {
+      throw new LiveStateError(`the server template ${JSON.stringify(template.name)} is not on the panel (it has ${[...serverTemplates].sort().join(", ") || "none"}); hyperplan looks server templates up and never makes them`, template.address);
+    }
+    resources.push({ address: template.address, kind: "VmTemplate", name: template.name, id: `server-template:${template.name}`, props: template.props, dependsOn: [], status: { state: "AVAILABLE", healthy: true } });
+  }
+  for (const network of declaredOf("VirtualNetwork")) {
+    resources.push({ address: network.address, kind: "VirtualNetwork", name: network.name, id: "venet", props: network.props, dependsOn: [], status: { state: "AVAILABLE", healthy: true } });
+  }
+
+  // Each declared VM's hardware server must have what it names.
+  for (const vm of declaredOf("VirtualMachine")) {
+    const hw = hardwareFor(vm, view, fallbackHardware);
+    const props = vm.props as VirtualMachineSpec;
+    const image = props.disks?.[0]?.source === "image" ? declared.get(props.disks[0].image.ref) : undefined;
+    if (image && !hw.osTemplates.includes(image.name)) {
+      throw new LiveStateError(`its OS template ${JSON.stringify(image.name)} (${image.address}) is not installed on ${hw.server.host} (it has ${hw.osTemplates.join(", ") || "none"})`, vm.address);
+    }
+    const template = props.template ? declared.get(props.template.ref) : undefined;
+    if (template && !hw.serverTemplates.includes(template.name)) {
+      throw new LiveStateError(`its server template ${JSON.stringify(template.name)} (${template.address}) is not on ${hw.server.host} (it has ${hw.serverTemplates.join(", ") || "none"})`, vm.address);
+    }
+  }
+
+  // The stack's containers.
+  const byName = (kind: string, name: string | null) => declaredOf(kind).find((r) => r.name === name)?.address;
+  for (const hw of view.hardware) {
+    for (const { address, vs } of hw.owned) {
+      const wanted = declared.get(address);
+      const wantedProps = wanted?.kind === "VirtualMachine" ? (wanted.props as VirtualMachineSpec) : undefined;
+      const imageRef = byName("Image", vs.osTemplate);
+      const templateRef = byName("VmTemplate", vs.serverTemplate);
+      const declaredNics = wantedProps?.nics ?? [];
+      const venet = declaredNics[0]?.network ?? (declaredOf("VirtualNetwork")[0] ? { ref: declaredOf("VirtualNetwork")[0]!.address } : { ref: "venet" });
+      const nics: NicSpec[] = vs.ipAddresses.map((ip, i) => ({ network: declaredNics[i]?.network ?? venet, ip, securityGroups: [] }));
+      const raw: Record<string, RawValue> = {};
+      const declaredRaw = (wantedProps?.raw?.openvz ?? {}) as Record<string, unknown>;
+      for (const key of Object.keys(declaredRaw) as RawKey[]) {
+        if (!(key in RAW_FIELDS)) continue;
+        const value = rawValue(key, vs, view);
+        if (value !== undefined) raw[key] = value;
+      }
+      const context = wantedProps?.context as ContextSpec | undefined;
+      const props: VirtualMachineSpec = {
+        attributes: {},
+        ...(vs.cpus !== null && vs.cpus > 0 ? { vcpu: vs.cpus } : {}),
+        ...(vs.memory !== null && vs.memory > 0 ? { memory: vs.memory } : {}),
+        disks: [{ source: "image", image: imageRef ? { ref: imageRef } : panelRef("OS template", vs.osTemplate), ...(vs.diskspace !== null && vs.diskspace > 0 ? { size: vs.diskspace } : {}) }],
+        nics,
+        labels: [],
+        powerState: vs.state === "running" ? "running" : "poweroff",
+        ...(wantedProps?.template !== undefined ? { template: templateRef ? { ref: templateRef } : panelRef("server template", vs.serverTemplate) } : {}),
+        // Not readable: the root password and the rest of the context are the declaration's.
+        ...(context !== undefined ? { context } : {}),
+        ...(Object.keys(raw).length > 0 ? { raw: { openvz: raw } } : {}),
+      };
+      const dependsOn = [imageRef, wantedProps?.template !== undefined ? templateRef : undefined, ...nics.map((n) => (declared.has(n.network.ref) ? n.network.ref : undefined))].filter(
+        (a): a is string => a !== undefined,
+      );
+      const state = (vs.state ?? "unknown").toUpperCase();
+      resources.push({
+        address,
+        kind: "VirtualMachine",
+        name: vs.hostName ?? "",
+        id: String(vs.id),
+        props,
+        dependsOn: [...new Set(dependsOn)].sort(),
+        status: { state, healthy: state === "RUNNING" || state === "STOPPED" },
+        ...(vs.ipAddresses[0] !== undefined ? { values: { ip: vs.ipAddresses[0] } } : {}),
+      });
+    }
+  }
+  const foreign: ForeignObject[] = view.hardware.flatMap((hw) => hw.foreign.map((f) => ({ kind: "VirtualMachine" as const, id: String(f.id), name: f.hostName, why: "its description does not carry the stack's mark", remedy: `adopt it by setting its description to the stack's mark ("hyperplan ${stack} …", see the README), or rename one of them` })));
+  return { stack, endpoint, resources, ...(foreign.length > 0 ? { foreign } : {}), fingerprint: fingerprintLive(resources) };
+}
+
+function rawValue(key: RawKey, vs: OwpVirtualServer, view: PanelView): RawValue | undefined {
+  switch (key) {
+    case "hardwareServer":
+      return view.hardware.find((h) => h.server.id === vs.hardwareServerId)?.server.host;
+    case "vswap":
+      return vs.vswap ?? undefined;
+    case "cpuUnits":
+      return vs.cpuUnits ?? undefined;
+    case "cpuLimit":
+      return vs.cpuLimit ?? undefined;
+    case "nameserver":
+      return vs.nameserver ?? undefined;
+    case "searchDomain":
+      return vs.searchDomain ?? undefined;
+    case "startOnBoot":
+      return vs.startOnBoot ?? undefined;
+  }
+}
