@@ -5,7 +5,6 @@
  * user who is not superadmin is refused an unknown action of hardware_servers before it is found
  * unknown), `index` listing the actions, an unknown action or controller answered as internal_error.
  */
-import type { PanelError } from "./failure";
 import { accessDenied, internalError, objectNotFound } from "./failure";
 import { hardwareServersController, tasksController } from "./hardware-servers";
 import type { HardwareServer, VirtualServer } from "./records";
@@ -132,4 +131,3 @@ export function toSentence(words: readonly string[]): string {
   return `${words.slice(0, -1).join(", ")}, and ${words[words.length - 1]}`;
 }
 
-export type { PanelError };

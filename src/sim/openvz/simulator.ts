@@ -76,7 +76,7 @@ export async function startOpenVzSimulator(options: OpenVzSimulatorOptions = {})
   const port = options.port ?? 0;
   checkPort(port);
   const users = panelUsers(options.auth ?? DEFAULT_AUTH, options.users);
-  const worldOptions = { ...commonWorldOptions(options), ...(options.clock !== undefined ? { clock: options.clock } : {}) };
+  const worldOptions = commonWorldOptions(options);
   const stateFile = options.stateFile;
   const loaded = stateFile ? await loadWorld(stateFile, worldOptions) : null;
   const world = loaded ?? new World(worldOptions);

@@ -8,7 +8,7 @@
 import { freeIps } from "./addresses";
 import { internalError, nilMethodError, objectNotFound, PanelError, VzctlFailure } from "./failure";
 import type { VzctlAction } from "./faults";
-import type { ActionContext, Controller, Params } from "./panel";
+import type { ActionContext, Controller } from "./panel";
 import { columnsOf, defaultColumns, type HardwareServer, type TemplateLimits, type VirtualServer } from "./records";
 import { isBlank, shellEscape } from "./typecast";
 import { invalidXml, resultXml, savedXml, virtualServersXml, virtualServerXml } from "./views";
@@ -293,4 +293,3 @@ async function reinstall(ctx: ActionContext): Promise<string> {
   });
 }
 
-export type { Params };

@@ -14,7 +14,7 @@ afterEach(async () => {
   sim = undefined;
 });
 
-const CREATE_MS = 300;
+const CREATE_MS = 400;
 const node = (hardware_server_id: number, extra: Record<string, string | number> = {}) => ({
   hardware_server_id,
   orig_os_template: hardware_server_id === 1 ? "centos-7-x86_64" : "debian-11-x86_64",
@@ -38,7 +38,7 @@ describe("the panel's timing", () => {
     const twoNodes = await timed(() => Promise.all([api.result("virtual_servers/create", node(1), "POST"), api.result("virtual_servers/create", node(2), "POST")]));
     expect(twoNodes.value.map((r) => r.status)).toEqual([true, true]);
     expect(twoNodes.ms).toBeGreaterThanOrEqual(CREATE_MS - 20);
-    expect(twoNodes.ms).toBeLessThan(2 * CREATE_MS - 60);
+    expect(twoNodes.ms).toBeLessThan(2 * CREATE_MS - 100);
     // Queued creates with no identity and auto addresses get the next ones in turn.
     const made = await Promise.all((await api.list("hardware_servers/virtual_servers", { id: 1 })).map((v) => [v.identity, v.ip_address]));
     expect(made.slice(2)).toEqual([
@@ -70,7 +70,7 @@ describe("the panel's timing", () => {
     const creating = timed(() => api.result("virtual_servers/create", node(1)));
     await new Promise((r) => setTimeout(r, 30));
     const reads = await timed(() => Promise.all([api.list("hardware_servers/list"), api.server(1), api.list("hardware_servers/virtual_servers", { id: 1 }), api.list("tasks/list")]));
-    expect(reads.ms).toBeLessThan(150);
+    expect(reads.ms).toBeLessThan(250);
     // Node 2 is free: its start does not wait.
     await api.result("virtual_servers/stop", { id: 3 });
     const otherNode = await timed(() => api.result("virtual_servers/start", { id: 3 }));
@@ -78,13 +78,16 @@ describe("the panel's timing", () => {
     const queued = await timed(() => api.result("virtual_servers/start", { id: 2 }));
     expect((await creating).value.status).toBe(true);
     expect(queued.value).toEqual({ status: true });
-    // It ran after the create: the create's 300 ms, then its own 100 ms.
+    // It ran after the create: the create's 400 ms, then its own 100 ms.
     expect(performance.now() - t0).toBeGreaterThanOrEqual(CREATE_MS + 100 - 20);
     expect(queued.ms).toBeGreaterThanOrEqual(100 - 20);
-    // Refusals come at once: validation does not wait for the node.
-    const refused = await timed(() => Promise.all([api.result("virtual_servers/create", node(1)), api.result("virtual_servers/create", node(1, { host_name: "a b" }))]));
-    expect(refused.value[1]).toEqual({ status: false, errors: [["host_name", "Hostname is invalid."]] });
-    expect(refused.ms).toBeGreaterThanOrEqual(CREATE_MS - 20);
+    // Refusals come at once: validation does not wait for the node, even while it is busy.
+    const busy = api.result("virtual_servers/create", node(1));
+    await new Promise((r) => setTimeout(r, 30));
+    const refused = await timed(() => api.result("virtual_servers/create", node(1, { host_name: "a b" })));
+    expect(refused.value).toEqual({ status: false, errors: [["host_name", "Hostname is invalid."]] });
+    expect(refused.ms).toBeLessThan(250);
+    expect((await busy).status).toBe(true);
   });
 
   it("draws each duration from the seed with the preset's jitter, and waits on the clock's sleep when it has one", async () => {
