@@ -9,10 +9,11 @@ import type { Backend, SimulatorEntry } from "./backend";
 import { openNebulaBackend } from "./opennebula/index";
 import { xenServerBackend } from "./xenserver/index";
 import { gandiBackend } from "./gandi/index";
+import { openVzBackend } from "./openvz/index";
 
 export type { Backend, Connection, ConnectContext, SimulatorEntry } from "./backend";
 
-export const BACKENDS: readonly Backend[] = [openNebulaBackend, xenServerBackend, gandiBackend];
+export const BACKENDS: readonly Backend[] = [openNebulaBackend, xenServerBackend, gandiBackend, openVzBackend];
 
 /**
  * The simulators `hyperplan sim` runs: every backend's, and those of backends whose plan and apply

@@ -173,7 +173,8 @@ export class OpenVzOperations {
       case "create": {
         const hw = await this.hardwareServer(op);
         const mark = markOf(this.stack, op.address);
-        const params: OwpParams = { ...this.fields(op, props, hw), hardware_server_id: hw.id, description: mark, start_after_creation: props.powerState !== "poweroff" };
+        // The panel starts a new container whatever start_after_creation says (a Ruby string is true): sent only to start it.
+        const params: OwpParams = { ...this.fields(op, props, hw), hardware_server_id: hw.id, description: mark, ...(props.powerState !== "poweroff" ? { start_after_creation: true } : {}) };
         const password = props.context?.password?.secret;
         if (password !== undefined) params.password = params.password_confirmation = password;
         return {
