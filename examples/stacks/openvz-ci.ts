@@ -9,7 +9,7 @@
  * provider settings) and leave out --simulate. The containers carry the description
  * "hyperplan openvz-ci build-N": that mark is how the stack knows them.
  */
-import { App, Image, Stack, VirtualMachine, VirtualNetwork, VmTemplate } from "hyperplan";
+import { App, Image, Stack, StackOutput, VirtualMachine, VirtualNetwork, VmTemplate } from "hyperplan";
 
 const app = new App();
 const ci = new Stack(app, "openvz-ci", { description: "CI build containers", provider: { openvz: { hardwareServer: "node1.lan" } } });
@@ -23,10 +23,12 @@ const rootPassword = process.env.OPENVZ_ROOT_PASSWORD ?? "Simulated-r00t";
 // The panel's own objects, looked up by name: the OS template, the server template and the venet.
 const debian = new Image(ci, "debian-11-x86_64", { type: "os", persistent: false });
 const basic = new VmTemplate(ci, "vps.basic", {});
-const venet = new VirtualNetwork(ci, "venet", {});
+// The venet of the hardware servers; its range is the part of the panel's IP pool the stack's fixed IPs come from.
+const venet = new VirtualNetwork(ci, "venet", { addressRanges: [{ type: "ipv4", start: "10.10.1.10", size: 241 }] });
 
+const builders: VirtualMachine[] = [];
 for (let i = 1; i <= count; i++) {
-  new VirtualMachine(ci, `build-${i}`, {
+  const vm = new VirtualMachine(ci, `build-${i}`, {
     template: basic,
     vcpu: 2,
     memory: 1024,
@@ -35,6 +37,9 @@ for (let i = 1; i <= count; i++) {
     context: { password: rootPassword },
     raw: { openvz: { cpuUnits: 1000, nameserver: "10.10.0.53", searchDomain: "ci.lan" } },
   });
+  builders.push(vm);
 }
+
+if (builders[0]) new StackOutput(ci, "build-1-ip", { value: builders[0].ipAddress, description: "Address of the first build container" });
 
 export default app;
