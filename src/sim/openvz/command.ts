@@ -7,24 +7,29 @@ import { runSimCommand, type SimCommandIo } from "../kit/command";
 import { DELAY_STEP_NAMES, parseDelays, type DelayOverrides, type DelayPreset } from "./delays";
 import { parseFaultRules, type FaultRule } from "./faults";
 import { DEFAULT_AUTH, DEFAULT_PORT, parseAuth, startOpenVzSimulator } from "./simulator";
+import { rubyDowncase } from "./typecast";
 
 export const OPENVZ_SIM_USAGE = `Usage: hyperplan sim openvz [options]
 
 Runs a simulated OpenVZ Web Panel (owp) remote API: two hardware servers with OS and server
 templates and IP pools, virtual servers created, updated, started, stopped, reinstalled and
-deleted by synchronous vzctl calls (one at a time per hardware server), XML answers, HTTP Basic
+deleted by synchronous vzctl calls (one at a time per hardware server), panel users listed,
+created, updated, enabled, disabled and deleted by superadmins (users/*), XML answers, HTTP Basic
 authentication. Prints its base URL (http://HOST:PORT/, the API under /api/) once it listens and
 serves until Ctrl-C.
 
 Options:
   --port N                 port to listen on (default ${DEFAULT_PORT}; 0 = any free port)
   --host ADDRESS           address to listen on (default 127.0.0.1)
-  --auth USER:PASSWORD     the superadmin account (default ${DEFAULT_AUTH})
+  --auth USER:PASSWORD     the superadmin account, user 1 (default ${DEFAULT_AUTH})
   --user USER:PASSWORD     a further account that is not superadmin: it controls only the
-                           virtual servers whose user_id is its id (2, 3, … in order; repeatable)
+                           virtual servers whose user_id is its id (2, 3, … in order; repeatable).
+                           Users made through users/create get the ids after these accounts and,
+                           unlike them, are kept in the state file
   --no-descriptions        the panel's save_descriptions setting off: descriptions are neither
                            validated nor set with vzctl (still stored)
   --state FILE             load the panel from FILE at start, save it after every change and on stop
+                           (users made through the API included, passwords as salted digests)
   --seed N                 seed of the simulator's random choices (default 1)
   --delays PRESET|JSON     instant | fast | realistic (default fast: tens of ms per vzctl call), or a
                            JSON object of per-step delays in ms laid over fast, e.g. creates that
@@ -81,7 +86,7 @@ export function parseOpenVzSimArgs(argv: readonly string[]): OpenVzSimArgs {
       }
     },
   });
-  const logins = [parseAuth(args.auth).login, ...args.users.map((u) => u.login)].map((l) => l.toLowerCase());
+  const logins = [parseAuth(args.auth).login, ...args.users.map((u) => u.login)].map(rubyDowncase);
   const twice = logins.find((l, i) => logins.indexOf(l) !== i);
   if (twice !== undefined) throw new OpenVzSimUsageError(`user "${twice}" is given twice (logins are compared lower-cased)`);
   return args;

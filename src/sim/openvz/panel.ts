@@ -1,25 +1,21 @@
 /**
  * The panel's API controllers as routes reach them (FACTS §3.1; owp config/routes.rb
- * `:controller/:action` under `api/`): the users who may log in, each controller's before filters
+ * `:controller/:action` under `api/`): who may log in (`User.authenticate`, enabled users only),
+ * each controller's before filters
  * (superadmin only, the server looked up by `id`) run before the action as Rails runs them (so a
  * user who is not superadmin is refused an unknown action of hardware_servers before it is found
  * unknown), `index` listing the actions, an unknown action or controller answered as internal_error.
  */
 import { accessDenied, internalError, objectNotFound } from "./failure";
 import { hardwareServersController, tasksController } from "./hardware-servers";
-import type { HardwareServer, VirtualServer } from "./records";
+import { isSuperadmin, type HardwareServer, type User, type VirtualServer } from "./records";
+import { usersController } from "./users";
 import { methodsXml } from "./views";
 import { virtualServersController } from "./virtual-servers";
-import type { World } from "./world";
+import { World } from "./world";
 
-/** A panel account. `superadmin` is the built-in role that may do everything; others control only their own servers. */
-export interface PanelUser {
-  id: number;
-  /** Stored lower-cased, as `User#login=` writes it. */
-  login: string;
-  password: string;
-  superadmin: boolean;
-}
+/** A panel user who called: superadmin (role 1) may do everything; others control only their own servers. */
+export type PanelUser = User;
 
 /** Request parameters by name (the query string over a form body, the last of a repeated name). */
 export type Params = ReadonlyMap<string, string>;
@@ -45,21 +41,22 @@ export class Panel {
 
   constructor(
     readonly world: World,
-    readonly users: readonly PanelUser[],
     /** The panel's `save_descriptions` setting (`AppConfig.vzctl.save_descriptions`). */
     readonly descriptions: boolean,
   ) {
-    this.controllers = { hardware_servers: hardwareServersController, virtual_servers: virtualServersController, tasks: tasksController };
+    this.controllers = { hardware_servers: hardwareServersController, virtual_servers: virtualServersController, tasks: tasksController, users: usersController };
   }
 
   /**
    * `User.authenticate`: nobody for a blank login or password; the login compared lower-cased
-   * (`find_by_login(login.downcase)`), the password exactly.
+   * (`find_by_login(login.downcase)`), the password against its digest. Then `logged_in?`: only
+   * an enabled user is let in (a disabled one is refused as bad credentials are).
    */
   authenticate(login: string, password: string): PanelUser | null {
     if (!/\S/.test(login) || !/\S/.test(password)) return null;
-    const user = this.users.find((u) => u.login === login.toLowerCase());
-    return user && user.password === password ? user : null;
+    const user = this.world.userByLogin(login);
+    if (!user || !World.digestMatches(user.passwordDigest, password)) return null;
+    return user.enabled === true ? user : null;
   }
 
   /** Whether `controller`/`action` only reads. */
@@ -88,12 +85,12 @@ export class Panel {
 
   /** `superadmin_required`. */
   requireSuperadmin(user: PanelUser): void {
-    if (!user.superadmin) throw accessDenied();
+    if (!isSuperadmin(user)) throw accessDenied();
   }
 
   /** `can_control`: a superadmin every server, another user those whose `user_id` is theirs. */
   canControl(user: PanelUser, vs: VirtualServer): boolean {
-    return user.superadmin || vs.user_id === user.id;
+    return isSuperadmin(user) || vs.user_id === user.id;
   }
 
   /** `set_server_by_id`: object_not_found for an unknown id or a server the user may not control. */
@@ -102,6 +99,14 @@ export class Panel {
     const vs = id === null ? undefined : this.world.virtualServers.get(id);
     if (!vs || !this.canControl(ctx.user, vs)) throw objectNotFound();
     return vs;
+  }
+
+  /** users' `set_user_by_id`: `User.find_by_id(params[:id])`, else object_not_found. */
+  userParam(ctx: ActionContext): User {
+    const id = recordId(ctx.params.get("id"));
+    const user = id === null ? undefined : this.world.users.get(id);
+    if (!user) throw objectNotFound();
+    return user;
   }
 
   /** hardware_servers' `set_server_by_id`. */

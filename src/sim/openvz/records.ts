@@ -1,7 +1,8 @@
 /**
  * The panel's rows, by the columns of owp's `db/schema.rb` (FACTS §3.3 lists the virtual server's;
  * the seed shows each table's XML), plus what the simulated hardware servers hold about each
- * container (`running`, the root password's digest) that the panel's database does not.
+ * container (`running`, the root password's digest) that the panel's database does not, and each
+ * user's password as a salted digest.
  */
 
 /** `hardware_servers`, less the columns the API hides (`auth_key`, `backups_dir`, `ve_private`, `vzctl_version`, `templates_dir`). */
@@ -90,6 +91,39 @@ export interface VirtualServer extends VirtualServerColumns {
   running: boolean;
   /** `sha256$<salt>$<hex>` of the last root password set, never the password; null when none was set. */
   rootPasswordDigest: string | null;
+}
+
+/** The `users` columns an API call may assign (`attr_accessible`, owp app/models/user.rb; db/schema.rb). */
+export interface UserColumns {
+  /** Stored lower-cased (`User#login=`). */
+  login: string | null;
+  contact_name: string | null;
+  email: string | null;
+  /** Whether the user may log in (schema default true; NULL logs in no more than false). */
+  enabled: boolean | null;
+  /** 1 is the built-in `superadmin` role; any other (or none) an ordinary user (SPEC.md, "Users"). */
+  role_id: number | null;
+}
+
+/** A panel user, less the columns the API hides (`crypted_password`, `salt`, `remember_token…`, `updated_at`). */
+export interface User extends UserColumns {
+  id: number;
+  /** `YYYY-MM-DDTHH:MM:SSZ`, the world clock's time when the user was made. */
+  created_at: string;
+  /** `sha256$<salt>$<hex>` of the password, never the password. */
+  passwordDigest: string;
+  /** An account given at start (`auth`, `users`): not kept in the state file. */
+  fromOptions?: boolean;
+}
+
+/** The built-in superadmin role's id (owp db/migrate/20101018142145_create_roles.rb creates it first). */
+export const SUPERADMIN_ROLE_ID = 1;
+/** The built-in `ve_admin` role's id (created second), the role given to accounts from `users` that are not superadmin. */
+export const VE_ADMIN_ROLE_ID = 2;
+
+/** `superadmin?`: the role that may do everything (`can_manage_hardware_servers?`, `can_manage_users?`, …). */
+export function isSuperadmin(user: Pick<User, "role_id">): boolean {
+  return user.role_id === SUPERADMIN_ROLE_ID;
 }
 
 /** `background_jobs` as `tasks/list` shows them (FACTS §3.5): status 0 FINISHED, 1 RUNNING, 2 FAILED. */

@@ -7,10 +7,11 @@ import { createStateSaver } from "../kit/saver";
 import { commonWorldOptions } from "../kit/world-options";
 import type { DelayOverrides, DelayPreset } from "./delays";
 import type { FaultRule } from "./faults";
-import { Panel, type PanelUser } from "./panel";
-import { loadWorld, saveWorld } from "./persistence";
+import { Panel } from "./panel";
+import { loadWorld, saveWorld, SimStateError } from "./persistence";
 import { OpenVzEndpoint } from "./server";
-import { World, type OpenVzClock } from "./world";
+import { rubyDowncase } from "./typecast";
+import { World, type Account, type OpenVzClock } from "./world";
 
 export interface OpenVzSimulatorOptions {
   /** Address to listen on; default 127.0.0.1. */
@@ -19,7 +20,11 @@ export interface OpenVzSimulatorOptions {
   port?: number;
   /** USER:PASSWORD of the superadmin account (user id 1); default admin:admin. */
   auth?: string;
-  /** Further accounts, user ids 2, 3, … in this order; not superadmin unless said. */
+  /**
+   * Further accounts, user ids 2, 3, … in this order; not superadmin unless said. Like `auth`
+   * they are users of the panel (`users/list` shows them) but are not kept in the state file;
+   * users made through the API get the ids after them.
+   */
   users?: { login: string; password: string; superadmin?: boolean }[];
   seed?: number;
   /** Load the world from this file at start, save it after every change and on close. */
@@ -59,12 +64,12 @@ export function parseAuth(auth: string): { login: string; password: string } {
 }
 
 /** The accounts: the `auth` superadmin as user 1, then `users`; logins lower-cased (`User#login=`), each once. */
-export function panelUsers(auth: string, users: OpenVzSimulatorOptions["users"] = []): PanelUser[] {
+export function panelUsers(auth: string, users: OpenVzSimulatorOptions["users"] = []): Account[] {
   const admin = parseAuth(auth);
-  const list: PanelUser[] = [{ id: 1, login: admin.login.toLowerCase(), password: admin.password, superadmin: true }];
+  const list: Account[] = [{ id: 1, login: rubyDowncase(admin.login), password: admin.password, superadmin: true }];
   for (const user of users) {
     if (typeof user.login !== "string" || user.login.trim() === "" || typeof user.password !== "string") throw new TypeError("each user needs a login and a password");
-    const login = user.login.toLowerCase();
+    const login = rubyDowncase(user.login);
     if (list.some((u) => u.login === login)) throw new TypeError(`user "${login}" is given twice`);
     list.push({ id: list.length + 1, login, password: user.password, superadmin: user.superadmin === true });
   }
@@ -75,12 +80,18 @@ export async function startOpenVzSimulator(options: OpenVzSimulatorOptions = {})
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? 0;
   checkPort(port);
-  const users = panelUsers(options.auth ?? DEFAULT_AUTH, options.users);
+  const accounts = panelUsers(options.auth ?? DEFAULT_AUTH, options.users);
   const worldOptions = commonWorldOptions(options);
   const stateFile = options.stateFile;
   const loaded = stateFile ? await loadWorld(stateFile, worldOptions) : null;
   const world = loaded ?? new World(worldOptions);
-  const panel = new Panel(world, users, options.descriptions ?? true);
+  try {
+    world.addAccounts(accounts);
+  } catch (error) {
+    // Only a loaded world holds users besides the accounts.
+    throw new SimStateError(`the simulator state file ${String(stateFile)} does not fit the accounts given: ${(error as Error).message}`, error);
+  }
+  const panel = new Panel(world, options.descriptions ?? true);
   const saver = createStateSaver(world, stateFile, (file) => saveWorld(world, file), "hyperplan OpenVZ Web Panel simulator");
   const endpoint = new OpenVzEndpoint(panel, saver.saveIfChanged);
   const bound = await endpoint.listen(port, host);

@@ -62,6 +62,11 @@ export function castDate(value: string): string | null {
   return `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
 }
 
+/** Ruby's `String#downcase` (Ruby 1.8 to 2.3): ASCII letters only, everything else as it is. */
+export function rubyDowncase(text: string): string {
+  return text.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
 /** Ruby's `String#split` with no argument: on runs of whitespace, leading whitespace ignored. */
 export function rubySplit(text: string | null | undefined): string[] {
   if (!text) return [];

@@ -4,9 +4,9 @@
  * sorted), hidden columns left out; `<result>` for scalar and save results; `<methods>` for a
  * controller's index.
  */
-import type { HardwareServer, OsTemplate, ServerTemplate, Task, VirtualServer } from "./records";
+import type { HardwareServer, OsTemplate, ServerTemplate, Task, User, VirtualServer } from "./records";
 import type { ValidationErrors } from "./validation";
-import { array, bool, date, el, int, str, xmlDocument, type XmlNode } from "./xml";
+import { array, bool, date, datetime, el, int, str, xmlDocument, type XmlNode } from "./xml";
 
 /** A virtual server: every column of db/schema.rb (FACTS §3.3), sorted; `identity` typed integer as the seed shows it. */
 export function virtualServerNode(vs: VirtualServer): XmlNode {
@@ -70,6 +70,31 @@ export function serverTemplatesXml(list: readonly ServerTemplate[]): string {
 /** Background jobs without `params`, with the translated `t_description` (FACTS §3.5). */
 export function tasksXml(list: readonly Task[]): string {
   return xmlDocument(array("tasks", list.map((t) => el("task", [str("description", t.description), int("id", t.id), int("status", t.status), str("t_description", t.t_description)]))));
+}
+
+/**
+ * A user without `crypted_password`, `remember_token`, `remember_token_expires_at`, `salt` and
+ * `updated_at` (api/users_controller.rb's `@hidden_attrs`): the seed's `<user>`.
+ */
+export function userNode(user: User): XmlNode {
+  return el("user", [
+    str("contact_name", user.contact_name),
+    datetime("created_at", user.created_at),
+    str("email", user.email),
+    bool("enabled", user.enabled),
+    int("id", user.id),
+    str("login", user.login),
+    int("role_id", user.role_id),
+  ]);
+}
+
+export function userXml(user: User): string {
+  return xmlDocument(userNode(user));
+}
+
+/** `render_object_result(User.all, :root => 'users', …)`. */
+export function usersXml(list: readonly User[]): string {
+  return xmlDocument(array("users", list.map(userNode)));
 }
 
 /** `render_scalar_result`: `<result><status type="boolean">…</status>[<details>…</details>]</result>`. */

@@ -3,15 +3,18 @@
  * pools, virtual servers, background jobs) and what its hardware servers hold about each container
  * (running or not, the root password's digest), the seeded PRNG, the delays, the fault rules, and
  * one vzctl at a time per hardware server. A fresh world is two hardware servers with templates,
- * pools and three containers that belong to no panel user (SPEC.md, "The world").
+ * pools and three containers that belong to no panel user (SPEC.md, "The world"). Its users are
+ * the accounts given at start (ids 1, 2, …, never saved) and those made through the API (saved,
+ * ids after the accounts and after every earlier one), each password as a salted digest.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { SeededRandom } from "../kit/random";
-import { checkSnapshotHeader } from "../kit/snapshot";
+import { checkSnapshotHeader, SnapshotFormatError } from "../kit/snapshot";
 import type { Clock, CommonWorldOptions } from "../kit/world-options";
 import { resolveDelays, type DelayOverrides, type DelayPreset, type SimDelays } from "./delays";
 import { FaultInjector, type FaultRule } from "./faults";
-import type { HardwareServer, IpPool, OsTemplate, ServerTemplate, Task, TemplateLimits, VirtualServer } from "./records";
+import { SUPERADMIN_ROLE_ID, VE_ADMIN_ROLE_ID, type HardwareServer, type IpPool, type OsTemplate, type ServerTemplate, type Task, type TemplateLimits, type User, type VirtualServer } from "./records";
+import { rubyDowncase } from "./typecast";
 
 /** The kit's clock, with an optional `sleep` the simulator waits on instead of real timers (for tests with fake time). */
 export interface OpenVzClock extends Clock {
@@ -23,7 +26,13 @@ export interface WorldOptions extends CommonWorldOptions<DelayPreset | DelayOver
 }
 
 export const SNAPSHOT_FORMAT = "hyperplan-sim-openvz";
-export const SNAPSHOT_VERSION = 1;
+/** Version 2 added the users made through the API (`users`, `nextIds.user`). */
+export const SNAPSHOT_VERSION = 2;
+/** The versions loaded: 1 (written before users were kept: none, ids from 1) and 2. */
+export const READABLE_SNAPSHOT_VERSIONS: readonly number[] = [1, 2];
+
+/** A user as the state file keeps it: the API-made ones only. */
+export type StoredUser = Omit<User, "fromOptions">;
 
 export interface WorldSnapshot {
   format: typeof SNAPSHOT_FORMAT;
@@ -36,6 +45,21 @@ export interface WorldSnapshot {
   ipPools: IpPool[];
   virtualServers: VirtualServer[];
   tasks: Task[];
+  users: StoredUser[];
+}
+
+/** What a version-1 state file lacks. */
+type Rows = Omit<WorldSnapshot, "format" | "version" | "random" | "users" | "nextIds"> & {
+  nextIds: Omit<World["nextIds"], "user"> & { user?: number };
+  users?: StoredUser[];
+};
+
+/** An account given at start (`auth`, `users`): its id, login (lower-cased), password and role. */
+export interface Account {
+  id: number;
+  login: string;
+  password: string;
+  superadmin: boolean;
 }
 
 /** One vzctl command a hardware server ran (or failed), for tests; passwords masked. */
@@ -50,9 +74,9 @@ const BASIC: TemplateLimits = { nameserver: "8.8.8.8", search_domain: "lan", sta
 const LARGE: TemplateLimits = { nameserver: "8.8.8.8 8.8.4.4", search_domain: "lan", start_on_boot: true, diskspace: 51200, memory: 2048, vswap: 1024, cpu_units: 2000, cpus: 4, cpu_limit: 200 };
 
 /** The fresh world's rows (SPEC.md, "The world"). */
-function seedRows(): Omit<WorldSnapshot, "format" | "version" | "random"> {
+function seedRows(): Rows {
   return {
-    nextIds: { virtualServer: 4, task: 3 },
+    nextIds: { virtualServer: 4, task: 3, user: 1 },
     hardwareServers: [
       { id: 1, host: "node1.lan", description: "", daemon_port: 7767, default_os_template: "centos-7-x86_64", default_server_template: "vps.basic", use_ssl: false, vswap: true },
       { id: 2, host: "node2.lan", description: "second rack", daemon_port: 7767, default_os_template: "debian-11-x86_64", default_server_template: "vps.basic", use_ssl: true, vswap: false },
@@ -99,6 +123,7 @@ function seedRows(): Omit<WorldSnapshot, "format" | "version" | "random"> {
       { id: 1, description: "os_templates.install", status: 0, t_description: "OS templates installation on the server node1.lan." },
       { id: 2, description: "os_templates.install", status: 0, t_description: "OS templates installation on the server node2.lan." },
     ],
+    users: [],
   };
 }
 
@@ -114,7 +139,12 @@ export class World {
   ipPools: IpPool[] = [];
   readonly virtualServers = new Map<number, VirtualServer>();
   tasks: Task[] = [];
-  nextIds = { virtualServer: 4, task: 3 };
+  /** Every user by id: the accounts given at start and those made through the API. */
+  readonly users = new Map<number, User>();
+  /** `user`: the id after the last API-made user's (ids never come back); the accounts given at start come first anyway. */
+  nextIds = { virtualServer: 4, task: 3, user: 1 };
+  /** How many accounts were given at start: ids 1..accountCount are theirs. */
+  private accountCount = 0;
   /** Bumped on every change, so the state file is written only when something changed. */
   mutations = 0;
   /** The vzctl commands run, oldest first, the last 500 (not saved). */
@@ -131,8 +161,8 @@ export class World {
     this.load(seedRows());
   }
 
-  private load(rows: Omit<WorldSnapshot, "format" | "version" | "random">): void {
-    this.nextIds = { ...rows.nextIds };
+  private load(rows: Rows): void {
+    this.nextIds = { user: 1, ...rows.nextIds };
     this.hardwareServers.clear();
     for (const hw of rows.hardwareServers) this.hardwareServers.set(hw.id, { ...hw });
     this.osTemplates = rows.osTemplates.map((t) => ({ ...t }));
@@ -141,6 +171,8 @@ export class World {
     this.virtualServers.clear();
     for (const vs of rows.virtualServers) this.virtualServers.set(vs.id, { ...vs });
     this.tasks = rows.tasks.map((t) => ({ ...t }));
+    this.users.clear();
+    for (const u of rows.users ?? []) this.users.set(u.id, { ...u });
   }
 
   changed(): void {
@@ -168,6 +200,60 @@ export class World {
 
   nextVirtualServerId(): number {
     return this.nextIds.virtualServer++;
+  }
+
+  // ---------------------------------------------------------------- users
+
+  /** Users in id order (`User.all`). */
+  userList(): User[] {
+    return [...this.users.values()].sort((a, b) => a.id - b.id);
+  }
+
+  /** `find_by_login(login.downcase)`. */
+  userByLogin(login: string): User | undefined {
+    const wanted = rubyDowncase(login);
+    return this.userList().find((u) => u.login === wanted);
+  }
+
+  /** An API-made user's id: after the accounts given at start and after every earlier API-made user, deleted ones too. */
+  nextUserId(): number {
+    const id = Math.max(this.nextIds.user, this.accountCount + 1);
+    this.nextIds.user = id + 1;
+    return id;
+  }
+
+  /** The world clock's time as a datetime column holds it: `YYYY-MM-DDTHH:MM:SSZ`. */
+  timestamp(): string {
+    return new Date(this.clock.now()).toISOString().replace(/\.\d+Z$/, "Z");
+  }
+
+  /**
+   * Adds the accounts given at start (ids 1, 2, …; superadmin role 1, the others role 2), each
+   * password as a digest salted outside the seeded sequence (so the accounts given change no seeded
+   * choice). Throws when a user kept in the state file has one of their ids or logins.
+   */
+  addAccounts(accounts: readonly Account[]): void {
+    for (const account of accounts) {
+      const stored = this.users.get(account.id);
+      if (stored) throw new Error(`its user ${stored.id} ("${stored.login ?? ""}") has an id the accounts given at start take (1..${accounts.length}); give fewer accounts or another state file`);
+      const sameLogin = this.userByLogin(account.login);
+      if (sameLogin) throw new Error(`its user ${sameLogin.id} has the login "${account.login}" of an account given at start`);
+    }
+    const createdAt = this.timestamp();
+    for (const account of accounts) {
+      this.users.set(account.id, {
+        id: account.id,
+        login: rubyDowncase(account.login),
+        contact_name: null,
+        email: null,
+        enabled: true,
+        role_id: account.superadmin ? SUPERADMIN_ROLE_ID : VE_ADMIN_ROLE_ID,
+        created_at: createdAt,
+        passwordDigest: this.passwordDigest(account.password, randomBytes(8).toString("hex")),
+        fromOptions: true,
+      });
+    }
+    this.accountCount = Math.max(this.accountCount, accounts.length);
   }
 
   // ---------------------------------------------------------------- time
@@ -208,20 +294,31 @@ export class World {
     if (this.vzctlLog.length > 500) this.vzctlLog.splice(0, this.vzctlLog.length - 500);
   }
 
-  // ---------------------------------------------------------------- root passwords
+  // ---------------------------------------------------------------- passwords
 
-  /** A salted digest of a root password: what the world keeps instead of the password. */
-  passwordDigest(password: string): string {
-    const salt = this.random.uuid().replace(/-/g, "").slice(0, 16);
+  /**
+   * A salted digest of a password (a container's root password, a user's): what the world keeps
+   * instead of the password. The salt is drawn from the seeded sequence unless given.
+   */
+  passwordDigest(password: string, salt = this.random.uuid().replace(/-/g, "").slice(0, 16)): string {
     return `sha256$${salt}$${createHash("sha256").update(`${salt}${password}`).digest("hex")}`;
+  }
+
+  /** Whether `password` is the one `digest` was made of. */
+  static digestMatches(digest: string | null | undefined, password: string): boolean {
+    if (!digest) return false;
+    const [, salt, hex] = digest.split("$");
+    return createHash("sha256").update(`${salt}${password}`).digest("hex") === hex;
   }
 
   /** Whether `password` is the root password last set on virtual server `id`. */
   rootPasswordIs(id: number, password: string): boolean {
-    const digest = this.virtualServers.get(id)?.rootPasswordDigest;
-    if (!digest) return false;
-    const [, salt, hex] = digest.split("$");
-    return createHash("sha256").update(`${salt}${password}`).digest("hex") === hex;
+    return World.digestMatches(this.virtualServers.get(id)?.rootPasswordDigest, password);
+  }
+
+  /** Whether `password` is user `id`'s password (for tests). */
+  userPasswordIs(id: number, password: string): boolean {
+    return World.digestMatches(this.users.get(id)?.passwordDigest, password);
   }
 
   // ---------------------------------------------------------------- snapshot
@@ -238,11 +335,22 @@ export class World {
       ipPools: this.ipPools.map((p) => ({ ...p })),
       virtualServers: this.virtualServerList().map((v) => ({ ...v })),
       tasks: this.tasks.map((t) => ({ ...t })),
+      // The accounts given at start come from each run's options, not from the file.
+      users: this.userList()
+        .filter((u) => !u.fromOptions)
+        .map(({ fromOptions: _, ...u }) => u),
     };
   }
 
+  /** Loads a snapshot of a version in READABLE_SNAPSHOT_VERSIONS (version 1: no users). */
   static fromSnapshot(snapshot: WorldSnapshot, options: WorldOptions = {}): World {
-    checkSnapshotHeader(snapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION, "OpenVZ Web Panel");
+    const header = snapshot as { format?: unknown; version?: unknown } | null;
+    const version = header?.version;
+    const readable = typeof version === "number" && READABLE_SNAPSHOT_VERSIONS.includes(version);
+    if (!readable && header?.format === SNAPSHOT_FORMAT) {
+      throw new SnapshotFormatError(`simulator state version ${String(version)} is not supported (this simulator reads versions ${READABLE_SNAPSHOT_VERSIONS.join(" and ")})`);
+    }
+    checkSnapshotHeader(snapshot, SNAPSHOT_FORMAT, readable ? version : SNAPSHOT_VERSION, "OpenVZ Web Panel");
     const world = new World(options);
     world.random.seed = snapshot.random;
     world.load(snapshot);

@@ -1,13 +1,13 @@
 /**
  * The panel's XML, written as Rails 2.3 writes it (FACTS §3.2, the seed's examples): Builder with a
  * two-space indent, `<?xml version="1.0" encoding="UTF-8"?>` first, typed leaves
- * (`type="integer|boolean|date"`), `nil="true"` for NULL (after `type`, as the seed shows it),
+ * (`type="integer|boolean|date|datetime"`), `nil="true"` for NULL (after `type`, as the seed shows it),
  * `type="array"` lists, an empty list as a self-closed element, and text escaped as Builder's
  * `String#to_xs` escapes it (`&`, `<`, `>`; characters past ASCII as numeric references; characters
  * XML 1.0 cannot carry as `*`). Built here from the panel's shapes alone, not shared with any client.
  */
 
-export type LeafType = "integer" | "boolean" | "date";
+export type LeafType = "integer" | "boolean" | "date" | "datetime";
 
 export interface XmlLeaf {
   readonly name: string;
@@ -37,6 +37,11 @@ export function bool(name: string, value: boolean | null | undefined): XmlLeaf {
 /** A date column: `YYYY-MM-DD`. */
 export function date(name: string, value: string | null | undefined): XmlLeaf {
   return { name, type: "date", text: value ?? null };
+}
+
+/** A datetime column: `Time#xmlschema` in UTC, `YYYY-MM-DDTHH:MM:SSZ` (the seed's `created_at`). */
+export function datetime(name: string, value: string | null | undefined): XmlLeaf {
+  return { name, type: "datetime", text: value ?? null };
 }
 
 export function str(name: string, value: string | null | undefined): XmlLeaf {

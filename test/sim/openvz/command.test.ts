@@ -52,7 +52,7 @@ describe("hyperplan sim openvz", () => {
     const help = capture();
     expect(await runOpenVzSimCommand(["--help"], help.io)).toBe(0);
     expect(help.out()).toBe(`${OPENVZ_SIM_USAGE}\n`);
-    for (const word of ["--fault", '"type":"vzctl"', "reset-after", "drop", "delay", "create, update, delete, start, stop, restart, reinstall, sync, jitter", "default 3000", "admin:admin"]) expect(OPENVZ_SIM_USAGE).toContain(word);
+    for (const word of ["--fault", '"type":"vzctl"', "reset-after", "drop", "delay", "create, update, delete, start, stop, restart, reinstall, sync, jitter", "default 3000", "admin:admin", "users/*"]) expect(OPENVZ_SIM_USAGE).toContain(word);
   });
 
   it("prints its URL once it listens, serves until stopped, then saves its state", async () => {

@@ -118,8 +118,8 @@ describe("the OpenVZ Web Panel wire", () => {
       message: "Internal error.",
       details: "No action responded to frobnicate. Actions: create, delete, get, get_by_host, index, own_servers, reinstall, restart, start, stop, and update",
     });
-    expect(await api.error("users/list")).toEqual({ code: "internal_error", message: "Internal error.", details: 'No route matches "/api/users/list" with {:method=>:get}' });
-    expect((await api.raw("users/list")).body).toContain("{:method=&gt;:get}");
+    expect(await api.error("roles/list")).toEqual({ code: "internal_error", message: "Internal error.", details: 'No route matches "/api/roles/list" with {:method=>:get}' });
+    expect((await api.raw("roles/list")).body).toContain("{:method=&gt;:get}");
     expect((await api.error("frob/x", {}, "POST")).details).toBe('No route matches "/api/frob/x" with {:method=>:post}');
   });
 
