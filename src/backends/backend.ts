@@ -54,9 +54,10 @@ export interface Backend {
   /**
    * `--simulate`: the backend's simulator started in-process on a loopback port, its world kept in
    * `stateFile`, with the delays and faults the environment asks for (HYPERPLAN_SIM_DELAYS,
-   * HYPERPLAN_SIM_FAULTS).
+   * HYPERPLAN_SIM_FAULTS). `settings` are the stack's: the simulator stands for where the cloud is and
+   * who calls it, and the backend keeps what else they say (where containers go, on OpenVZ).
    */
-  simulate(stateFile: string, context: ConnectContext): Promise<Connection>;
+  simulate(stateFile: string, context: ConnectContext, settings: Record<string, unknown>): Promise<Connection>;
   /** `hyperplan sim <name> …`: the simulator as a standalone server. */
   simulator: Pick<SimulatorEntry, "usage" | "run">;
   /** `hyperplan demo`: the simulator in-process, read through the client. */

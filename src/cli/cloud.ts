@@ -68,7 +68,7 @@ export async function connectCloud(options: ConnectOptions): Promise<CloudConnec
   if (options.simulate) {
     const stateFile = simulatorStateFile(options.stackFile);
     await mkdir(dirname(stateFile), { recursive: true, mode: 0o700 });
-    return { backend: choice.backend, ...(await choice.backend.simulate(stateFile, context)) };
+    return { backend: choice.backend, ...(await choice.backend.simulate(stateFile, context, choice.settings)) };
   }
   return { backend: choice.backend, ...(await choice.backend.connect(choice.settings, context)) };
 }

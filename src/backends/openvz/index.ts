@@ -35,12 +35,13 @@ export const openVzBackend: Backend = {
     return { provider, label: `OpenVZ Web Panel ${config.url}`, close: () => provider.close() };
   },
 
-  async simulate(stateFile, context) {
+  async simulate(stateFile, context, settings) {
+    const { hardwareServer } = settings as OpenVzSettings;
     const delays = simDelays(context.env);
     const faults = simFaults(context.env, parseFaultRules);
     const sim = await startOpenVzSimulator({ port: 0, stateFile, delays, ...(faults.length > 0 ? { faults } : {}) });
     const client = new OwpClient({ url: sim.url, credentials: new OwpCredentials("admin", "admin") });
-    const provider = new OpenVzProvider({ client, ...retryOptions(context) });
+    const provider = new OpenVzProvider({ client, ...(hardwareServer !== undefined ? { hardwareServer } : {}), ...retryOptions(context) });
     return {
       provider,
       label: `OpenVZ Web Panel simulator ${sim.url} (embedded; world in ${relative(context.cwd, stateFile) || stateFile})`,

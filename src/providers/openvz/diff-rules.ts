@@ -75,8 +75,8 @@ export const openVzDiffRules: DiffRules = {
   templateMerge: { whole: [], fields: [], keys: [] },
   kinds: {
     VirtualMachine: kind(vmRules, "virtual_servers/create", "virtual_servers/delete", [], { claims: ipClaims }),
-    Image: kind(lookedUp("an OS template"), "nothing: an OS template is looked up", "nothing: the OS template stays on the hardware servers", []),
-    VmTemplate: kind(lookedUp("a server template"), "nothing: a server template is looked up", "nothing: the server template stays on the panel", []),
-    VirtualNetwork: kind(lookedUp("the venet"), "nothing: the venet is looked up", "nothing: the venet stays", []),
+    Image: kind(lookedUp("an OS template"), "nothing: the panel's OS template is looked up and used as it is", "nothing: the OS template stays on the hardware servers", []),
+    VmTemplate: kind(lookedUp("a server template"), "nothing: the panel's server template is looked up and used as it is", "nothing: the server template stays on the panel", []),
+    VirtualNetwork: kind(lookedUp("the venet"), "nothing: the hardware servers' venet is used as it is", "nothing: the venet stays", []),
   },
 };

@@ -130,7 +130,13 @@ export class OpenVzOperations {
       handle: async (op, step) => this.send(op, step.label, step.openvz),
       look: async () => this.calls,
       arrival: (op, _step, looked) => this.arrival(op, looked),
-      done: (op) => ({ address: op.address, phase: "done", state: op.action === "delete" ? "GONE" : "DONE", ...(op.id !== undefined && op.action !== "delete" ? { id: op.id } : {}) }),
+      done: (op) => ({
+        address: op.address,
+        phase: "done",
+        state: op.action === "delete" ? "GONE" : "DONE",
+        ...(op.id !== undefined && op.action !== "delete" ? { id: op.id } : {}),
+        ...(op.data.values ? { outputs: op.data.values as Record<string, string> } : {}),
+      }),
       failure: (address, summary, detail, cause) => new OpenVzOperationError(address, summary, detail, cause),
       describe,
       restored: "the container was started again, as it was before the change",
@@ -250,9 +256,10 @@ export class OpenVzOperations {
     const r = this.resource(op);
     const template = props.template ? this.desired.get(props.template.ref)?.name : undefined;
     const disk = props.disks?.[0];
-    const before = (op.data.before ?? {}) as VirtualMachineSpec;
-    // A NIC without ip keeps the address the panel gave it; a new one asks for the next free one.
-    const ips = (props.nics ?? []).map((n, i) => n.ip ?? before.nics?.[i]?.ip ?? "auto");
+    // On an update a NIC without ip keeps the address the panel gave it; a new container's (a replacement's
+    // on another hardware server too) asks for the next free one of its pools.
+    const before = op.action === "update" ? ((op.data.before ?? {}) as VirtualMachineSpec) : undefined;
+    const ips = (props.nics ?? []).map((n, i) => n.ip ?? before?.nics?.[i]?.ip ?? "auto");
     const raw = (props.raw?.openvz ?? {}) as Record<string, unknown>;
     const params: OwpParams = {
       host_name: r.name,
@@ -276,6 +283,8 @@ export class OpenVzOperations {
     const vs = await this.client.virtualServer(this.idOf(op));
     const wrong = differences(this.resource(op).name, this.imageName(op, props), props, vs);
     if (wrong.length > 0) throw new OpenVzOperationError(op.address, `container ${vs.id} answered every call but does not read back as declared: ${wrong.join("; ")}`);
+    // What the stack's outputs may read of it: its first address.
+    if (vs.ipAddresses[0] !== undefined) op.data.values = { ip: vs.ipAddresses[0] };
   }
 
   private arrival(op: Operation, looked: Looked): Arrival {

@@ -9,9 +9,10 @@
  * are decoded; of the others only the id and host name are taken, and only when the host name is one
  * the stack declares (to warn before a second container of that name is made).
  *
- * Looked-up kinds (OS templates, server templates, the venet) are reported as live when the panel has
- * them, with the declared props: there is nothing of theirs for the stack to change. One the panel
- * lacks is a plan-time error naming the resource and what the panel has.
+ * Looked-up kinds (OS templates, server templates, the venet) are reported as live, with the declared
+ * props, while the stack has a container: there is nothing of theirs for the stack to change, and a
+ * plan from empty shows them taken into use (a create that makes nothing), a destroy letting go of them.
+ * One the panel lacks is a plan-time error naming the resource and what the panel has.
  *
  * What the API cannot give back is reported as declared: the root password and the rest of the context.
  */
@@ -114,23 +115,25 @@ export function liveStateOf(stack: string, endpoint: string, view: PanelView, de
   const declaredOf = (kind: string) => [...declared.values()].filter((r) => r.kind === kind);
   const everywhere = (pick: (h: HardwareView) => string[]) => new Set(view.hardware.flatMap(pick));
 
-  // Looked-up kinds: live when the panel has them.
+  // Looked-up kinds: the panel must have them; they count as live while the stack has a container (so a
+  // plan from empty shows them taken into use, and a destroy lets go of them with the last container).
+  const inUse = view.hardware.some((h) => h.owned.length > 0);
   const osTemplates = everywhere((h) => h.osTemplates);
   for (const image of declaredOf("Image")) {
     if (!osTemplates.has(image.name)) {
       throw new LiveStateError(`the OS template ${JSON.stringify(image.name)} is not installed on any hardware server (the panel has ${[...osTemplates].sort().join(", ") || "none"}); hyperplan looks OS templates up and never installs them`, image.address);
     }
-    resources.push({ address: image.address, kind: "Image", name: image.name, id: `os-template:${image.name}`, props: image.props, dependsOn: [], status: { state: "INSTALLED", healthy: true } });
+    if (inUse) resources.push({ address: image.address, kind: "Image", name: image.name, id: `os-template:${image.name}`, props: image.props, dependsOn: [], status: { state: "INSTALLED", healthy: true } });
   }
   const serverTemplates = everywhere((h) => h.serverTemplates);
   for (const template of declaredOf("VmTemplate")) {
     if (!serverTemplates.has(template.name)) {
       throw new LiveStateError(`the server template ${JSON.stringify(template.name)} is not on the panel (it has ${[...serverTemplates].sort().join(", ") || "none"}); hyperplan looks server templates up and never makes them`, template.address);
     }
-    resources.push({ address: template.address, kind: "VmTemplate", name: template.name, id: `server-template:${template.name}`, props: template.props, dependsOn: [], status: { state: "AVAILABLE", healthy: true } });
+    if (inUse) resources.push({ address: template.address, kind: "VmTemplate", name: template.name, id: `server-template:${template.name}`, props: template.props, dependsOn: [], status: { state: "AVAILABLE", healthy: true } });
   }
   for (const network of declaredOf("VirtualNetwork")) {
-    resources.push({ address: network.address, kind: "VirtualNetwork", name: network.name, id: "venet", props: network.props, dependsOn: [], status: { state: "AVAILABLE", healthy: true } });
+    if (inUse) resources.push({ address: network.address, kind: "VirtualNetwork", name: network.name, id: "venet", props: network.props, dependsOn: [], status: { state: "AVAILABLE", healthy: true } });
   }
 
   // Each declared VM's hardware server must have what it names.

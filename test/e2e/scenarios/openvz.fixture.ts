@@ -20,6 +20,8 @@ interface Row {
   id: number;
   hostName: string;
   description: string;
+  osTemplate: string;
+  serverTemplate: string;
 }
 
 function field(xml: string, name: string): string {
@@ -43,19 +45,32 @@ class PanelHand implements CloudHand {
     const out: Row[] = [];
     for (const hw of [1, 2]) {
       const xml = await this.call("hardware_servers/virtual_servers", { id: hw });
-      for (const chunk of xml.split("<virtual_server>").slice(1)) out.push({ id: Number(field(chunk, "id")), hostName: field(chunk, "host_name"), description: field(chunk, "description") });
+      for (const chunk of xml.split("<virtual_server>").slice(1)) out.push({
+          id: Number(field(chunk, "id")),
+          hostName: field(chunk, "host_name"),
+          description: field(chunk, "description"),
+          osTemplate: field(chunk, "orig_os_template"),
+          serverTemplate: field(chunk, "orig_server_template"),
+        });
     }
     return out;
   }
 
-  private async named(): Promise<{ id: number; address: string }[]> {
+  private async marked(): Promise<(Row & { address: string })[]> {
     // The mark the README documents: "hyperplan <stack> <path below the stack>".
     const prefix = `hyperplan ${STACK} `;
-    return (await this.rows()).filter((r) => r.description.startsWith(prefix)).map((r) => ({ id: r.id, address: `${STACK}/${r.description.slice(prefix.length).split(" ").join("/")}` }));
+    return (await this.rows()).filter((r) => r.description.startsWith(prefix)).map((r) => ({ ...r, address: `${STACK}/${r.description.slice(prefix.length).split(" ").join("/")}` }));
   }
 
+  private async named(): Promise<{ id: number; address: string }[]> {
+    return (await this.marked()).map((r) => ({ id: r.id, address: r.address }));
+  }
+
+  /** The stack's containers, and while it has any, the panel objects they use (declared in the lab under their own names). */
   async owned(): Promise<string[]> {
-    return (await this.named()).map((o) => o.address).sort();
+    const rows = await this.marked();
+    const used = new Set(rows.flatMap((r) => [`${STACK}/${r.osTemplate}`, `${STACK}/${r.serverTemplate}`, `${STACK}/venet`]));
+    return [...rows.map((r) => r.address), ...used].sort();
   }
 
   async idOf(address: string): Promise<number> {
