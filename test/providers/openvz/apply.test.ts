@@ -77,7 +77,16 @@ describe("OpenVZ stacks through the core", () => {
   it("creates the containers marked as the stack's, plans clean, updates in place, reinstalls, converges after drift, destroys only its own", async () => {
     const before = await hand.virtualServersOf(1);
     const first = ci();
-    expect((await planOf(first)).summary).toEqual({ create: 2, update: 0, replace: 0, delete: 0 });
+    // Two containers, and the OS template, server template and venet taken into use (creates that make nothing).
+    const empty = await planOf(first);
+    expect(empty.summary).toEqual({ create: 5, update: 0, replace: 0, delete: 0 });
+    expect(empty.changes.filter((c) => c.kind !== "VirtualMachine").map((c) => c.reason).sort()).toEqual([
+      expect.stringContaining("nothing: the hardware servers' venet is used as it is"),
+      expect.stringContaining("nothing: the panel's OS template is looked up and used as it is"),
+      expect.stringContaining("nothing: the panel's server template is looked up and used as it is"),
+    ]);
+    // A destroy of nothing plans nothing.
+    expect((await planOf(first, "destroy")).changes).toEqual([]);
     await apply(first);
     expect(await active(first)).toEqual([]);
     const made = await mine();
@@ -145,7 +154,7 @@ describe("OpenVZ stacks through the core", () => {
   it("leaves a container it does not own alone, and warns before making one of the same name", async () => {
     const foreign = await hand.createVirtualServer({ hardware_server_id: 1, host_name: "build-1", orig_os_template: "debian-11-x86_64", orig_server_template: "vps.basic", description: "by hand" });
     const plan = await planOf(ci({ count: 1 }));
-    expect(plan.summary).toEqual({ create: 1, update: 0, replace: 0, delete: 0 });
+    expect(plan.summary).toEqual({ create: 4, update: 0, replace: 0, delete: 0 });
     expect(plan.warnings?.map((w) => w.message)).toEqual([expect.stringContaining(`a virtual machine named "build-1" already exists (id ${foreign}) that stack "ci" does not own (its description does not carry the stack's mark)`)]);
     await apply(ci({ count: 1 }));
     await apply(ci({ count: 1 }), "destroy");

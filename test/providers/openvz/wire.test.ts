@@ -102,3 +102,24 @@ describe("the panel's answers", () => {
     expect(() => virtualServerOf(parseXml(`<virtual_server><id type="integer">x</id></virtual_server>`))).toThrow(/not a whole number/);
   });
 });
+
+describe("the client against the panel", () => {
+  it("turns HTTP 401 into an error naming the user, never the password", async () => {
+    const { startOpenVzSimulator } = await import("../../../src/sim/openvz/index");
+    const { OwpClient } = await import("../../../src/providers/openvz/client");
+    const { OwpCredentials } = await import("../../../src/providers/openvz/config");
+    const sim = await startOpenVzSimulator({ port: 0, delays: "instant" });
+    const client = new OwpClient({ url: sim.url, credentials: new OwpCredentials("admin", "wrong-pass-123") });
+    try {
+      const error = await client.hardwareServers().then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(error?.message).toMatch(/refused the user "admin" \(HTTP 401\)/);
+      expect(String(error?.message) + String(error?.stack)).not.toContain("wrong-pass-123");
+    } finally {
+      await client.close();
+      await sim.close();
+    }
+  });
+});
