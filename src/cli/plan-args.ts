@@ -17,6 +17,8 @@ export interface PlanArgs {
   out: string | undefined;
   /** Exit 0 without changes, 2 with changes, 1 on error. */
   detailedExitCode: boolean;
+  /** Plan the removal of everything the stack owns (`plan --destroy`). */
+  destroy: boolean;
   /** Limit the plan to these addresses and what they depend on. */
   targets: string[];
   /** Replace these objects whatever the diff says. */
@@ -49,6 +51,7 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
         ...PLAN_OPTIONS,
         out: { type: "string" },
         "detailed-exitcode": { type: "boolean" },
+        destroy: { type: "boolean" },
       },
     });
   } catch (error) {
@@ -65,6 +68,7 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
     json: v.json === true,
     out: v.out,
     detailedExitCode: v["detailed-exitcode"] === true,
+    destroy: v.destroy === true,
     targets: targetsOf(v.target),
     replace: addressesOf("--replace", v.replace),
     retryTimeoutMs: retryTimeoutOf(v["retry-timeout"]),

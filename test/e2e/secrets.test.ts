@@ -83,7 +83,7 @@ describe("secrets", () => {
     for (const argv of [["plan", "v2.ts", "--json"], ["plan", "v2.ts", "--out", "plan.json"], ["show", "plan.json", "--json"], ["apply", "v2.ts", "--auto-approve"], ["apply", "v2.ts", "--auto-approve", "--json"]]) {
       expect((await run(...argv)).code).not.toBe(1);
     }
-    for (const argv of [["destroy", "v2.ts", "--json"], ["apply", "v2.ts", "--destroy", "--auto-approve", "--json"]]) {
+    for (const argv of [["plan", "v2.ts", "--destroy", "--json"], ["destroy", "v2.ts", "--auto-approve", "--json"]]) {
       expect((await run(...argv)).code).toBe(0);
     }
 

@@ -212,12 +212,32 @@ async function savedSource(args: ApplyArgs, path: string, io: CliIo): Promise<Ap
   };
 }
 
-async function runApply(argv: string[], io: CliIo): Promise<number> {
+/** True when `path` holds a plan document rather than a stack file: recognised by its content, whatever its name. */
+async function isPlanDocument(path: string): Promise<boolean> {
+  if (path.endsWith(".json")) return true;
+  if (/\.(m|c)?[jt]s$/.test(path)) return false;
+  try {
+    return (await readFile(path, "utf8")).trimStart().startsWith("{");
+  } catch {
+    return false;
+  }
+}
+
+async function runApply(argv: string[], io: CliIo, command: "apply" | "destroy" = "apply"): Promise<number> {
   const args = parseApplyArgs(argv);
+  const savedFile = args.file !== undefined && (await isPlanDocument(resolve(io.cwd, args.file)));
+  if (command === "destroy") {
+    if (args.replace.length > 0) throw new UsageError("--replace belongs to a plan that keeps the stack; a destroy deletes every object anyway");
+    if (args.destroy) throw new UsageError("destroy removes everything the stack owns already; --destroy belongs to apply");
+    if (!savedFile) args.destroy = true;
+  }
   const color = useColor(args.color, io.stdout.isTTY, io.env);
   let source: ApplySource | number;
-  if (args.file?.endsWith(".json")) {
-    source = await savedSource(args, resolve(io.cwd, args.file), io);
+  if (savedFile) {
+    source = await savedSource(args, resolve(io.cwd, args.file!), io);
+    if (command === "destroy" && typeof source !== "number" && source.mode !== "destroy") {
+      throw new UsageError(`${args.file} is a plan that keeps the stack, not a destroy plan: carry it out with \`hyperplan apply ${args.file}\``);
+    }
   } else {
     const loaded = await loadDesired(args, io);
     source = typeof loaded === "number" ? loaded : { desired: loaded.desired, settings: loaded.stack.providerSettings, stackFile: loaded.file, mode: args.destroy ? "destroy" : "plan", scope: args };
@@ -254,6 +274,7 @@ async function runApply(argv: string[], io: CliIo): Promise<number> {
     if (!args.json) io.stdout.write(renderPlanText(maskSecrets(plan), { color }));
     // Nothing to do: the text view said so; a JSON reader still gets its started and finished events.
     if (!hasWork(plan) && !args.json) return 0;
+    const destroying = plan.mode === "destroy";
     if (hasChanges(plan) && !args.autoApprove && !saved) {
       if (args.json) {
         io.stderr.write("hyperplan apply: --json prints events for machines, so nobody can answer a prompt; pass --auto-approve with it\n");
@@ -263,9 +284,12 @@ async function runApply(argv: string[], io: CliIo): Promise<number> {
         io.stderr.write("hyperplan apply: stdin is not a terminal, so there is nobody to confirm the plan; pass --auto-approve to apply it anyway\n");
         return 1;
       }
-      const answer = await ask(io, `\nDo you want to carry out these changes on ${cloud.label}?\nOnly "yes" is accepted: `);
+      const question = destroying
+        ? `\nDo you really want to destroy every object stack "${desired.stack}" owns on ${cloud.label}?\nThere is no undo. Only "yes" is accepted: `
+        : `\nDo you want to carry out these changes on ${cloud.label}?\nOnly "yes" is accepted: `;
+      const answer = await ask(io, question);
       if (answer !== "yes") {
-        io.stdout.write("Apply cancelled; nothing was changed.\n");
+        io.stdout.write(`${destroying ? "Destroy" : "Apply"} cancelled; nothing was changed.\n`);
         return 1;
       }
     }
@@ -303,5 +327,27 @@ export const applyCommand: Command = {
   name: "apply",
   summary: "Carry the plan out and follow every operation to its end",
   usage: USAGE,
-  run: runApply,
+  run: (argv, io) => runApply(argv, io, "apply"),
+};
+
+const DESTROY_USAGE = `Usage: hyperplan destroy [stack.ts] [options]
+
+Removes every object the stack owns, dependents first (a VM before the image it uses), after printing
+the plan and asking for confirmation (or with --auto-approve). Objects the stack does not own are never
+part of it. \`hyperplan plan --destroy\` prints the same plan without carrying it out; when the stack
+owns nothing, it says "Nothing to destroy".
+
+It takes apply's options but --destroy (implied) and --replace: --stack, --simulate, --auto-approve,
+--target, --parallelism, --timeout, --retry-timeout, --lock-timeout, --json, --color.
+
+Exit status: 0 when every object is gone (or there was nothing to destroy), 1 when a change failed,
+was skipped or the destroy was not confirmed, 130 when interrupted.
+
+${STACK_FILE_HELP}`;
+
+export const destroyCommand: Command = {
+  name: "destroy",
+  summary: "Destroy everything the stack owns, after confirmation",
+  usage: DESTROY_USAGE,
+  run: (argv, io) => runApply(argv, io, "destroy"),
 };

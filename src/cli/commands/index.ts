@@ -1,8 +1,8 @@
 import type { Command } from "../command";
-import { applyCommand } from "./apply";
+import { applyCommand, destroyCommand } from "./apply";
 import { demoCommand } from "./demo";
 import { outputCommand } from "./output";
-import { destroyCommand, planCommand } from "./plan";
+import { planCommand } from "./plan";
 import { showCommand } from "./show";
 import { simCommand } from "./sim";
 import { synthCommand } from "./synth";

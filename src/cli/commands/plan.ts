@@ -1,7 +1,7 @@
 /**
- * `hyperplan plan [stack.ts]` and `hyperplan destroy [stack.ts]`: read the live pools, diff them
- * against the declaration and print an exact, ordered plan. The plan document is computed once; the
- * text view, `--json` and `--out` all come from it.
+ * `hyperplan plan [stack.ts]` (and `plan --destroy`): read the live pools, diff them against the
+ * declaration and print an exact, ordered plan. The plan document is computed once; the text view,
+ * `--json` and `--out` all come from it. `hyperplan destroy` carries a destroy out (apply.ts).
  */
 import { dirname, relative, resolve } from "node:path";
 import type { Command } from "../command";
@@ -30,7 +30,9 @@ const COMMON_OPTIONS = `Options:
                         \`hyperplan apply FILE\` carries it out, \`hyperplan show FILE\` prints it
   --target ADDRESS      limit the plan to this resource and what it depends on (repeatable)
   --replace ADDRESS     replace this object even though it matches its declaration, e.g. a VM that
-                        never leaves PENDING (repeatable; not with destroy)
+                        never leaves PENDING (repeatable; not with --destroy)
+  --destroy             plan the removal of everything the stack owns, dependents first (a VM
+                        before the image it uses); \`hyperplan destroy\` carries it out
   --detailed-exitcode   exit 0 when there is nothing to do, 2 when there are changes or objects
                         apply would wait for (still on their way), 1 on error
 ${RETRY_HELP}
@@ -46,14 +48,6 @@ const PLAN_USAGE = `Usage: hyperplan plan [stack.ts] [options]
 
 Reads the live objects the stack owns (one paged pool read per kind), diffs them against the
 declaration and prints the ordered plan: + create, ~ update, -/+ replace, - delete.
-
-${COMMON_OPTIONS}`;
-
-const DESTROY_USAGE = `Usage: hyperplan destroy [stack.ts] [options]
-
-Plans the removal of every object the stack owns, dependents first (a VM before the image it uses).
-Objects the stack does not own are never part of it. \`hyperplan apply --destroy\` carries it out (or
-save it with --out and run \`hyperplan apply FILE\`).
 
 ${COMMON_OPTIONS}`;
 
@@ -115,8 +109,9 @@ export async function computePlan(args: PlanArgs, mode: "plan" | "destroy", io: 
   }
 }
 
-async function runPlanCommand(argv: string[], io: CliIo, mode: "plan" | "destroy"): Promise<number> {
+async function runPlanCommand(argv: string[], io: CliIo): Promise<number> {
   const args = parsePlanArgs(argv);
+  const mode = args.destroy ? "destroy" : "plan";
   const result = await computePlan(args, mode, io);
   if (typeof result === "number") return result;
   const { plan, loaded } = result;
@@ -143,12 +138,5 @@ export const planCommand: Command = {
   name: "plan",
   summary: "Show what the stack would change: an exact, ordered plan",
   usage: PLAN_USAGE,
-  run: (argv, io) => runPlanCommand(argv, io, "plan"),
-};
-
-export const destroyCommand: Command = {
-  name: "destroy",
-  summary: "Plan the removal of everything the stack owns",
-  usage: DESTROY_USAGE,
-  run: (argv, io) => runPlanCommand(argv, io, "destroy"),
+  run: (argv, io) => runPlanCommand(argv, io),
 };

@@ -25,7 +25,7 @@ export function renderPlanText(plan: Plan, options: RenderOptions = {}): string 
   const arriving = plan.changes.filter((c) => c.arriving !== undefined);
   const arrivingLines = arriving.map((c) => `  … ${c.address} (${c.kind}) still on its way to ${c.arriving}: apply waits for it`);
   if (changes.length === 0) {
-    lines.push("No changes. The live objects match the declaration.");
+    lines.push(plan.mode === "destroy" ? `Nothing to destroy: stack "${plan.stack}" owns no objects there.` : "No changes. The live objects match the declaration.");
     if (arriving.length > 0) lines.push("", ...arrivingLines);
     return `${lines.join("\n")}\n`;
   }

@@ -19,7 +19,7 @@ export function describeLifecycle(fixture: BackendFixture): void {
   describe("create, update, replace, destroy", () => {
     it("plans the lab from empty: everything created, dependencies first, the simulator named on the first line", async () => {
       const empty = new SimulatedLab(fixture, labFolder(fixture, "empty"));
-      expect((await empty.run("destroy", "lab.ts")).out).toContain("No changes.");
+      expect((await empty.run("plan", "lab.ts", "--destroy")).out).toContain(`Nothing to destroy: stack "${lab.stack}" owns no objects there.`);
       const planned = await empty.run("plan", "lab.ts");
       expect(planned.err).toBe("");
       expect(planned.code).toBe(0);
@@ -112,13 +112,17 @@ export function describeLifecycle(fixture: BackendFixture): void {
     it("destroys everything the stack owns, users first, and leaves an object of a declared name it does not own", async () => {
       const here = await labAsCreated(fixture, "destroy");
       const foreign = await here.withCloud((hand) => hand.makeForeign());
-      const planned = parsePlan((await here.run("destroy", "lab.ts", "--json")).out);
+      const planned = parsePlan((await here.run("plan", "lab.ts", "--destroy", "--json")).out);
       expect(planned.mode).toBe("destroy");
       expect(planned.changes.every((c) => c.action === "delete")).toBe(true);
       const order = planned.changes.map((c) => c.address);
       expect([...order].sort()).toEqual(lab.addresses);
       for (const [needed, user] of lab.dependencies) expect(order.indexOf(user), `${user} before ${needed}`).toBeLessThan(order.indexOf(needed));
-      const destroyed = await here.run("apply", "lab.ts", "--auto-approve", "--destroy");
+      // As terraform destroy: it asks first, and nobody can answer without a terminal.
+      const unconfirmed = await here.run("destroy", "lab.ts");
+      expect(unconfirmed.code).toBe(1);
+      expect(unconfirmed.err).toContain("pass --auto-approve");
+      const destroyed = await here.run("destroy", "lab.ts", "--auto-approve");
       expect(destroyed.err).toBe("");
       expect(destroyed.code).toBe(0);
       expect(destroyed.out).toContain(summaryLine({ ...none, delete: all }));
@@ -127,6 +131,9 @@ export function describeLifecycle(fixture: BackendFixture): void {
       expect(owned).toEqual([]);
       expect(lives, `${foreign.label} was touched`).toBe(true);
       expect((await here.planJson()).summary).toEqual({ ...none, create: all });
+      const again = await here.run("destroy", "lab.ts", "--auto-approve");
+      expect(again.code).toBe(0);
+      expect(again.out).toContain(`Nothing to destroy: stack "${lab.stack}" owns no objects there.`);
     });
   });
 }

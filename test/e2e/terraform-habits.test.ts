@@ -1,0 +1,60 @@
+/**
+ * The habits Terraform users bring, against the OpenNebula simulator on loopback: `destroy` destroys
+ * after confirmation and says when there is nothing to destroy, `plan --destroy` only plans it, and a
+ * saved plan is recognised by its content whatever its file name.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startOneSimulator, type RunningOneSimulator } from "../../src/sim/opennebula/index";
+import { oneEnv, runCli } from "../support/cli-io";
+
+const examples = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "examples", "stacks");
+
+describe("Terraform habits", () => {
+  let dir: string;
+  let sim: RunningOneSimulator;
+  const run = (...argv: string[]) => runCli(argv, { cwd: dir, env: oneEnv(sim.url, dir) });
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), "hyperplan-habits-"));
+    copyFileSync(join(examples, "lab.ts"), join(dir, "lab.ts"));
+    writeFileSync(join(dir, "one_auth"), "oneadmin:opennebula\n");
+    sim = await startOneSimulator({ port: 0, delays: "instant" });
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
+
+  it("plans with --out under any file name and applies that file as a saved plan", async () => {
+    const planned = await run("plan", "lab.ts", "--out", "tfplan");
+    expect(planned.code).toBe(0);
+    const applied = await run("apply", "tfplan");
+    expect(applied.err).toBe("");
+    expect(applied.code).toBe(0);
+    expect((await run("plan", "lab.ts", "--detailed-exitcode")).code).toBe(0);
+  });
+
+  it("destroys after confirmation, plan --destroy only plans, and a destroy of nothing says so", async () => {
+    const created = await run("apply", "lab.ts", "--auto-approve");
+    expect(created.err).toBe("");
+    expect(created.code).toBe(0);
+    const planned = await run("plan", "lab.ts", "--destroy", "--detailed-exitcode");
+    expect(planned.code).toBe(2);
+    expect(planned.out).toContain("Stack lab (destroy)");
+    expect((await run("plan", "lab.ts", "--detailed-exitcode")).code).toBe(0);
+    expect(await run("destroy", "lab.ts", "--destroy")).toMatchObject({ code: 2, err: expect.stringContaining("--destroy belongs to apply") });
+    expect(await run("destroy", "lab.ts", "--replace", "lab/lab-1")).toMatchObject({ code: 2 });
+    // A saved plan that keeps the stack is not a destroy.
+    await run("plan", "lab.ts", "--out", "keep.plan");
+    expect(await run("destroy", "keep.plan")).toMatchObject({ code: 2, err: expect.stringContaining("is a plan that keeps the stack, not a destroy plan") });
+    const destroyed = await run("destroy", "lab.ts", "--auto-approve");
+    expect(destroyed.code).toBe(0);
+    expect(destroyed.out).toMatch(/Plan: 0 to create, 0 to update, 0 to replace, \d+ to delete\./);
+    const nothing = await run("destroy", "lab.ts", "--auto-approve");
+    expect(nothing.code).toBe(0);
+    expect(nothing.out).toContain('Nothing to destroy: stack "lab" owns no objects there.');
+  });
+});
