@@ -6,6 +6,13 @@
  * nobody keeps and no role, and its contact name says who holds the lock (the holder, as JSON), so a
  * run refused the lock names the holder.
  *
+ * Taking the lock also waits until the panel has finished what an earlier holder left running: a run
+ * killed while its creates were in flight leaves them running on the panel, which saves a container
+ * only once vzctl is done, so the next run would not see them yet and make them again. Each hardware
+ * server is asked for `hardware_servers/sync`, which the panel runs after the vzctl work already
+ * queued on that server (one vzctl at a time per hardware server): once every sync answered, those
+ * containers are in the panel's database, and the apply's read finds them.
+ *
  * Limits: only a superadmin may create users, as only a superadmin may create containers; a login
  * is at most 40 characters (the same model file), so the stack name at most 33; an answer lost while
  * the user is made leaves the run unsure whether the lock is its own, so it takes it for another's
@@ -15,7 +22,7 @@ import { randomBytes } from "node:crypto";
 import type { LockAttempt, LockHolder, LockState, StackLocks } from "../../planner/stack-lock";
 import type { OwpClient } from "./client";
 import { OpenVzConfigError } from "./config";
-import { OwpValidationError } from "./errors";
+import { OwpCallFailed, OwpValidationError } from "./errors";
 
 export function lockLogin(stack: string): string {
   const login = `hplock-${stack.toLowerCase()}`;
@@ -46,6 +53,7 @@ export class OpenVzStackLocks implements StackLocks {
         const password = randomBytes(18).toString("base64url");
         const id = await this.client.createUser({ login: lockLogin(stack), password, password_confirmation: password, contact_name: JSON.stringify(short) });
         this.#mine.set(stack, id);
+        await this.settle();
         return { acquired: true };
       } catch (error) {
         if (!(error instanceof OwpValidationError && error.problems.some((p) => p.field === "login"))) throw error;
@@ -55,6 +63,21 @@ export class OpenVzStackLocks implements StackLocks {
         return state.held ? { acquired: false, since: state.since, ...(state.holder ? { holder: state.holder } : {}) } : { acquired: false, since: Date.now() };
       }
     }
+  }
+
+  /** Waits for the vzctl work queued on every hardware server (see the file comment). */
+  private async settle(): Promise<void> {
+    const servers = await this.client.hardwareServers();
+    await Promise.all(
+      servers.map(async (server) => {
+        try {
+          await this.client.call("hardware_servers", "sync", { id: server.id }, "change");
+        } catch (error) {
+          // A sync whose vzlist failed still ran after the queued work: it was waited for all the same.
+          if (!(error instanceof OwpCallFailed)) throw error;
+        }
+      }),
+    );
   }
 
   async release(stack: string, _holder: LockHolder): Promise<void> {

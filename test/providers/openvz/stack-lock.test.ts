@@ -50,6 +50,19 @@ describe("the OpenVZ stack lock (a panel user whose login is unique)", () => {
     expect((await a.locks.inspect("blog")).held).toBe(true);
   });
 
+  it("waits, once taken, for the containers a killed run left being made, so the apply's read finds them", async () => {
+    await sim.close();
+    sim = await startOpenVzSimulator({ port: 0, delays: { create: 400 } });
+    const killedRun = locks().client;
+    // A create in flight from a run that is gone: nobody waits for its answer.
+    const inFlight = killedRun.createVirtualServer({ hardware_server_id: 1, host_name: "orphan", orig_os_template: "debian-11-x86_64", orig_server_template: "vps.basic", description: "hyperplan shop orphan" });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const { locks: next, client } = locks();
+    expect((await next.tryAcquire("shop", currentHolder({}, "hyperplan apply"))).acquired).toBe(true);
+    expect((await client.virtualServersOf(1)).map((vs) => vs.description)).toContain("hyperplan shop orphan");
+    await inFlight;
+  });
+
   it("refuses a stack name too long for a panel login, saying how long it may be", () => {
     expect(() => lockLogin("x".repeat(34))).toThrow(/at most 33 characters/);
     expect(lockLogin("CI-Builders")).toBe("hplock-ci-builders");
