@@ -1,0 +1,3 @@
+import { describeScenarios } from "../scenarios/suites";
+
+describeScenarios("gandi");

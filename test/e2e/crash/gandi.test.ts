@@ -1,0 +1,3 @@
+import { describeCrashScenarios } from "../scenarios/suites";
+
+describeCrashScenarios("gandi");
