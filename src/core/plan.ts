@@ -87,6 +87,8 @@ export interface ResourceChange {
    * until it arrives.
    */
   arriving?: string;
+  /** Attribute paths that differ from the declaration and that its `ignoreChanges` leaves as they are. */
+  ignored?: string[];
   /** Set by apply only, when it starts one phase of a two-phase replacement. Never in a plan document. */
   phase?: "create" | "finish";
 }

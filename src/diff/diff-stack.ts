@@ -32,6 +32,7 @@ import { compareResource } from "./compare-kinds";
 import { effectiveProps } from "./effective";
 import { fieldTables } from "./fields";
 import { LiveStateError, indexLiveState, liveStatusOf, type LiveResource, type LiveState, type LiveStatus } from "./live-state";
+import { ignoredBy } from "./ignore";
 import { classify, DiffError, kindRulesOf, type AttributeContext, type Claim, type ClaimLookup, type DiffRules, type KindRules } from "./rules";
 import { asRecord, displayText } from "./values";
 
@@ -252,7 +253,12 @@ function updateChange(
 ): ResourceChange {
   const kindRules = kindRulesOf(rules, d.kind, d.address);
   const status = liveStatusOf(l);
-  const raw = compareResource(compareEnv(rules, "update", resolve, renewed, l), d.kind, { name: d.name, props }, { name: l.name, props: l.props });
+  const compared = compareResource(compareEnv(rules, "update", resolve, renewed, l), d.kind, { name: d.name, props }, { name: l.name, props: l.props });
+  // What the declaration's ignoreChanges covers is left as it is, and said.
+  const ignore = d.lifecycle?.ignoreChanges ?? [];
+  const raw = compared.filter((r) => ignoredBy(ignore, r.path) === undefined);
+  const ignored = compared.filter((r) => ignoredBy(ignore, r.path) !== undefined).map((r) => r.path);
+  const leftAlone = ignored.length > 0 ? `; ignoreChanges leaves ${unique(ignored).join(", ")} as ${ignored.length === 1 ? "it is" : "they are"}` : "";
   const effective = { ...d, props } as unknown as DesiredResource;
   const contextOf = (r: RawDiff, powerCycle: boolean): AttributeContext => ({
     kind: d.kind,
@@ -287,14 +293,24 @@ function updateChange(
       effects: [`the live object is in ${status.state}${status.message ? ` (${status.message})` : ""}, which it cannot leave in place: it is replaced`],
     });
   }
-  const base = { address: d.address, kind: d.kind, id: displayText(l.id), before: liveBefore(l, props, rules.keyCase), after: declaredAfter(d), diff, dependsOn: [], ...liveValues(l) };
+  const base = {
+    address: d.address,
+    kind: d.kind,
+    id: displayText(l.id),
+    before: liveBefore(l, props, rules.keyCase),
+    after: declaredAfter(d),
+    diff,
+    dependsOn: [],
+    ...liveValues(l),
+    ...(ignored.length > 0 ? { ignored: unique(ignored) } : {}),
+  };
   const requested = options.replace?.includes(d.address) === true;
   if (diff.length === 0 && !requested) {
     const arriving = kindRules.arriving?.(status.state, props);
     if (arriving !== undefined) {
       return makeChange({ ...base, action: "noop", arriving, reason: `matches the declaration; still on its way to ${arriving} (now ${status.state}): apply waits for it` });
     }
-    return makeChange({ ...base, action: "noop", reason: withStatus("matches the declaration", status) });
+    return makeChange({ ...base, action: "noop", reason: withStatus(`matches the declaration${leftAlone}`, status) });
   }
 
   const worst = requested ? "replace" : diff.map((x) => x.impact).reduce(worstImpact);
@@ -303,7 +319,7 @@ function updateChange(
     const paths = unique(diff.map((x) => x.path));
     const reason = `${paths.join(", ")} ${paths.length === 1 ? "changes" : "change"} in place${
       cycled.length > 0 ? `; ${cycled.join(", ")} ${cycled.length === 1 ? "needs" : "need"} a power cycle` : ""
-    }`;
+    }${leftAlone}`;
     return makeChange({ ...base, action: "update", reason: withStatus(reason, status) });
   }
   const forcedBy = unique([...(requested ? [REPLACE_REQUESTED] : []), ...diff.filter((x) => x.impact === "replace").map((x) => x.path)]);
@@ -325,7 +341,7 @@ function updateChange(
     replaceOrderSource: order.source,
     replaceOrderWhy: order.why,
     reason: withStatus(
-      `${requested ? `replaced as asked with ${REPLACE_REQUESTED}${forcedBy.length > 1 ? `; ${forcedBy.slice(1).join(", ")} cannot change in place either` : ""}` : `${forcedBy.join(", ")} cannot change in place`}; ${orderText} (${order.why})`,
+      `${requested ? `replaced as asked with ${REPLACE_REQUESTED}${forcedBy.length > 1 ? `; ${forcedBy.slice(1).join(", ")} cannot change in place either` : ""}` : `${forcedBy.join(", ")} cannot change in place`}; ${orderText} (${order.why})${leftAlone}`,
       status,
     ),
   });

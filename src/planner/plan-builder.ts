@@ -65,6 +65,7 @@ export function buildPlan(input: BuildPlanInput): Plan {
     throw new DiffError("STACK_MISMATCH", `the declaration is stack "${desired.stack}" but the live state was read for stack "${live.stack}"`);
   }
   const changes = mode === "destroy" ? destroyChanges(input) : planChanges(input);
+  refuseProtected(changes, desired, mode);
   const warnings = mode === "destroy" ? [] : foreignFindings(changes, input.live, input.rules);
   return {
     formatVersion: PLAN_FORMAT_VERSION,
@@ -119,6 +120,31 @@ function foreignFindings(changes: readonly ResourceChange[], live: LiveState, ru
     throw new PlanBuildError("NAME_TAKEN", `${first!.message}${more}`, first!.address);
   }
   return warnings;
+}
+
+/**
+ * `protect: true`: a plan that would delete or replace a protected object is refused, each one named
+ * with what forces it. A duplicate of it (`~duplicate-<id>`) is another object and may go.
+ */
+function refuseProtected(changes: readonly ResourceChange[], desired: DesiredState, mode: "plan" | "destroy"): void {
+  const declared = new Map(desired.resources.map((r) => [r.address, r]));
+  const problems: { address: string; message: string }[] = [];
+  for (const change of changes) {
+    if (change.action !== "delete" && change.action !== "replace") continue;
+    if (declared.get(change.address)?.lifecycle?.protect !== true) continue;
+    const id = change.id !== undefined ? ` (id ${change.id})` : "";
+    problems.push({
+      address: change.address,
+      message:
+        change.action === "replace"
+          ? `is protected (protect: true), but this plan would replace it${id}: ${(change.forcedBy ?? []).join(", ")} cannot change in place. Put the declaration back, or remove protect first if the replacement is meant`
+          : `is protected (protect: true), but this ${mode === "destroy" ? "destroy" : "plan"} would delete it${id}. Remove protect from its declaration first if it is meant to go${mode === "destroy" ? ", or destroy the rest with --target" : ""}`,
+    });
+  }
+  if (problems.length === 0) return;
+  const [first, ...rest] = problems;
+  const more = rest.length > 0 ? `; and ${rest.map((p) => `${p.address} ${p.message}`).join("; ")}` : "";
+  throw new PlanBuildError("PROTECTED", `${first!.message}${more}`, first!.address);
 }
 
 /** True when `target` names `address` or a construct path above it. */

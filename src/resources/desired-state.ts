@@ -284,6 +284,17 @@ export interface VirtualMachineSpec extends CommonSpec, MachineSpec {
 // ---------------------------------------------------------------------------------------------
 // The document
 
+/**
+ * How the plan treats the object beside its props (Terraform's `lifecycle`, Pulumi's resource
+ * options): never compared with the live object, never sent to the cloud.
+ */
+export interface Lifecycle {
+  /** A plan that would delete or replace the object fails instead (destroy included). */
+  protect?: true;
+  /** Attribute paths whose differences the plan leaves alone (`memory`, `context.vars.*`), sorted. */
+  ignoreChanges?: string[];
+}
+
 interface ResourceBase<K extends ResourceKind, P> {
   /** `<stack>/<construct path below the stack>`. */
   address: string;
@@ -293,6 +304,8 @@ interface ResourceBase<K extends ResourceKind, P> {
   props: P;
   /** Addresses this resource needs to exist first, sorted. */
   dependsOn: string[];
+  /** Present only when the declaration sets a lifecycle control. */
+  lifecycle?: Lifecycle;
 }
 
 export type VirtualNetworkResource = ResourceBase<"VirtualNetwork", VirtualNetworkSpec>;

@@ -33,6 +33,22 @@ export interface ResourceProps {
    */
   dependsOn?: IConstruct[];
   /**
+   * Never delete or replace the object: a plan that would (a change forcing a replacement, the
+   * construct's removal while it is still declared protected, a destroy) fails, naming it and what
+   * forces it. Pulumi's `protect`, Terraform's `prevent_destroy`. Like Terraform's, it lives in the
+   * declaration: removing the construct and its `protect` together removes the protection.
+   * @default false
+   */
+  protect?: boolean;
+  /**
+   * Attribute paths whose differences the plan leaves alone, for what someone else owns
+   * (`["memory", "context.vars.*"]`): a path covers everything below it (`nics` covers `nics[0].ip`),
+   * `*` stands for one key or index. The plan says what it ignored. Creates still use the declared
+   * values.
+   * @default nothing ignored
+   */
+  ignoreChanges?: string[];
+  /**
    * Free attributes stored on the object as they are (keys: a letter or `_`, then letters, digits
    * or `_`). Keys starting with `HYPERPLAN` are reserved for ownership tags. Not masked: never put a
    * secret here.

@@ -131,6 +131,8 @@ export function kindSchema(properties: Record<string, JsonSchema>, required: str
       name: { type: "string", expected: "a string" },
       description: description(),
       dependsOn: dependsOn(),
+      protect: boolean(),
+      ignoreChanges: arrayOf({ type: "string", pattern: "^[A-Za-z*][A-Za-z0-9_*.\\[\\]-]{0,255}$", expected: "an attribute path (memory, context.vars.*, nics[0].ip)" }, { uniqueItems: true }),
       attributes: freeAttributes(),
       raw: raw(),
       ...properties,

@@ -290,16 +290,22 @@ export function analyseStack(stack: StackLike, options: AnalyseOptions = {}): St
 
   const resources: DesiredResource[] = [...entries.values()]
     .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
-    .map(
-      (e) =>
-        ({
-          address: e.address,
-          kind: e.resource.kind,
-          name: e.resource.name,
-          props: e.definition.normalise(e.input),
-          dependsOn: [...e.dependsOn].sort(),
-        }) as DesiredResource,
-    );
+    .map((e) => {
+      // Lifecycle controls are the plan's, not the object's: they never reach the props.
+      const { protect, ignoreChanges, ...input } = e.input;
+      const lifecycle = {
+        ...(protect === true ? { protect: true as const } : {}),
+        ...(Array.isArray(ignoreChanges) && ignoreChanges.length > 0 ? { ignoreChanges: [...(ignoreChanges as string[])].sort() } : {}),
+      };
+      return {
+        address: e.address,
+        kind: e.resource.kind,
+        name: e.resource.name,
+        props: e.definition.normalise(input),
+        dependsOn: [...e.dependsOn].sort(),
+        ...(Object.keys(lifecycle).length > 0 ? { lifecycle } : {}),
+      } as DesiredResource;
+    });
   const state: DesiredState = {
     formatVersion: DESIRED_STATE_FORMAT_VERSION,
     stack: name,

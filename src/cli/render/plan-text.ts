@@ -24,9 +24,12 @@ export function renderPlanText(plan: Plan, options: RenderOptions = {}): string 
   const changes = plan.changes.filter((c) => isChange(c.action));
   const arriving = plan.changes.filter((c) => c.arriving !== undefined);
   const arrivingLines = arriving.map((c) => `  … ${c.address} (${c.kind}) still on its way to ${c.arriving}: apply waits for it`);
+  // Differences a declaration's ignoreChanges leaves alone: said, never carried out.
+  const ignoredLines = plan.changes.filter((c) => c.action === "noop" && c.ignored !== undefined).map((c) => `  = ${c.address} (${c.kind}): ${leftAlone(c.ignored!)}`);
   if (changes.length === 0) {
     lines.push(plan.mode === "destroy" ? `Nothing to destroy: stack "${plan.stack}" owns no objects there.` : "No changes. The live objects match the declaration.");
     if (arriving.length > 0) lines.push("", ...arrivingLines);
+    if (ignoredLines.length > 0) lines.push("", ...ignoredLines);
     return `${lines.join("\n")}\n`;
   }
   if (arriving.length > 0) lines.push(...arrivingLines, "");
@@ -34,11 +37,17 @@ export function renderPlanText(plan: Plan, options: RenderOptions = {}): string 
     const symbol = actionSymbol(change.action);
     lines.push(paint(symbol, `${symbol.padStart(3)} ${change.address} (${change.kind})${headline(change)}`));
     for (const line of attributeLines(change)) lines.push(`      ${line}`);
+    if (change.ignored !== undefined) lines.push(`      = ${leftAlone(change.ignored)}`);
     lines.push("");
   }
+  if (ignoredLines.length > 0) lines.push(...ignoredLines, "");
   for (const w of plan.warnings ?? []) lines.push(paint("-/+", `Warning: ${w.address}: ${w.message}`), "");
   lines.push(summaryLine(plan));
   return `${lines.join("\n")}\n`;
+}
+
+function leftAlone(paths: readonly string[]): string {
+  return `ignoreChanges leaves ${paths.join(", ")} as ${paths.length === 1 ? "it is" : "they are"}`;
 }
 
 export function summaryLine(plan: Plan): string {
