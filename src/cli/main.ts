@@ -3,6 +3,7 @@ import type { Command } from "./command";
 import { commands } from "./commands/index";
 import type { CliIo } from "../core/command-io";
 import { processIo } from "./io";
+import { closest, optionsOf, suggestOption, unknownOptionOf } from "./suggest";
 
 const HELP_FLAGS = new Set(["-h", "--help", "help"]);
 
@@ -15,6 +16,12 @@ export function helpText(list: readonly Command[] = commands): string {
 /** Runs the CLI with `argv` (without node and the script) and returns the exit status. */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const [name, ...rest] = argv;
+  // `hyperplan help plan` prints plan's help.
+  const named = name !== undefined && HELP_FLAGS.has(name) ? commands.find((c) => c.name === rest[0]) : undefined;
+  if (named) {
+    io.stdout.write(named.usage.endsWith("\n") ? named.usage : `${named.usage}\n`);
+    return 0;
+  }
   if (name === undefined || HELP_FLAGS.has(name)) {
     io.stdout.write(helpText());
     return name === undefined ? 2 : 0;
@@ -25,7 +32,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    io.stderr.write(`hyperplan: unknown command "${name}"\n\n${helpText()}`);
+    const meant = closest(name, commands.map((c) => c.name));
+    io.stderr.write(`hyperplan: unknown command "${name}"${meant ? `: did you mean \`hyperplan ${meant}\`?` : ""}\n\n${helpText()}`);
     return 2;
   }
   if (rest.some((a) => a === "-h" || a === "--help")) {
@@ -36,6 +44,14 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     return await command.run(rest, io);
   } catch (error) {
     if (hasErrorCode(error, "USAGE")) {
+      // A mistyped option gets one line naming what was meant; other mistakes the whole usage.
+      // Terraform's single-dash options (`-auto-approve`) read as a cluster of short ones: name the whole word.
+      const unknown = rest.find((a) => /^-[a-z][a-z-]+(=.*)?$/.test(a)) ?? unknownOptionOf(error.message);
+      if (unknown !== undefined) {
+        const meant = suggestOption(unknown, optionsOf(command.usage));
+        io.stderr.write(`hyperplan ${command.name}: unknown option ${unknown}${meant ? `: did you mean \`${meant}\`?` : ""} (\`hyperplan help ${command.name}\` lists its options)\n`);
+        return 2;
+      }
       io.stderr.write(`hyperplan ${command.name}: ${error.message}\n\n${command.usage}\n`);
       return 2;
     }

@@ -68,10 +68,10 @@ describe("hyperplan synth", () => {
     expect(JSON.parse(out).resources.map((r: { address: string }) => r.address)).toEqual(["a/vm-1", "a/vm-2"]);
   });
 
-  it("refuses a flag it does not know with its usage", async () => {
+  it("refuses a flag it does not know in one line, pointing at its help", async () => {
     const { code, err } = await synth(["--json"]);
     expect(code).toBe(2);
-    expect(err).toContain("Usage: hyperplan synth");
+    expect(err).toBe("hyperplan synth: unknown option --json (`hyperplan help synth` lists its options)\n");
   });
 
   it("runs a stack file outside any project from the real CLI, resolving `hyperplan` to itself", async () => {

@@ -46,7 +46,7 @@ arrived meanwhile); the saved declaration is validated like a stack file.
 
 Options:
   --stack NAME          the stack to apply when the file declares several
-  --simulate            use the embedded OpenNebula simulator; its world is kept in
+  --simulate            use the stack backend's embedded simulator; its world is kept in
                         .hyperplan/simulator.json beside the stack file
   --auto-approve        do not ask for confirmation (needed when stdin is not a terminal)
   --destroy             carry out the removal of everything the stack owns
@@ -330,6 +330,18 @@ export const applyCommand: Command = {
   run: (argv, io) => runApply(argv, io, "apply"),
 };
 
+/** apply's options but --destroy (implied) and --replace (a destroy deletes every object anyway). */
+function destroyOptions(): string {
+  const block = /Options:\n[\s\S]*?\n\n/.exec(USAGE)?.[0] ?? "";
+  const kept: string[] = [];
+  let skipping = false;
+  for (const line of block.trimEnd().split("\n")) {
+    if (/^ {2}--/.test(line)) skipping = /^ {2}--(destroy|replace)\b/.test(line);
+    if (!skipping) kept.push(line);
+  }
+  return kept.join("\n");
+}
+
 const DESTROY_USAGE = `Usage: hyperplan destroy [stack.ts] [options]
 
 Removes every object the stack owns, dependents first (a VM before the image it uses), after printing
@@ -337,8 +349,7 @@ the plan and asking for confirmation (or with --auto-approve). Objects the stack
 part of it. \`hyperplan plan --destroy\` prints the same plan without carrying it out; when the stack
 owns nothing, it says "Nothing to destroy".
 
-It takes apply's options but --destroy (implied) and --replace: --stack, --simulate, --auto-approve,
---target, --parallelism, --timeout, --retry-timeout, --lock-timeout, --json, --color.
+${destroyOptions()}
 
 Exit status: 0 when every object is gone (or there was nothing to destroy), 1 when a change failed,
 was skipped or the destroy was not confirmed, 130 when interrupted.

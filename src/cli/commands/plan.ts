@@ -23,7 +23,7 @@ import { savedSettings } from "../cloud";
 
 const COMMON_OPTIONS = `Options:
   --stack NAME          the stack to plan when the file declares several
-  --simulate            use the embedded OpenNebula simulator instead of a real cloud; its world
+  --simulate            use the stack backend's embedded simulator, not the cloud; its world
                         is kept in .hyperplan/simulator.json beside the stack file
   --json                print the plan document (JSON) instead of the text view
   --out FILE            also save the plan document (JSON, secrets kept, readable by you only);
