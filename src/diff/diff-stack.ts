@@ -277,8 +277,10 @@ function updateChange(
   // Each attribute is classified alone, then again knowing whether the change power-cycles the object:
   // apply makes the other changes while it is off, and their effects must say so.
   const powerCycle = raw.some((r) => classify(kindRules, contextOf(r, false)).impact === "in-place-with-power-cycle");
+  const replaceOn = d.lifecycle?.replaceOnChanges ?? [];
   const diff = raw.map((r) => {
-    const cls = classify(kindRules, contextOf(r, powerCycle));
+    const forced = ignoredBy(replaceOn, r.path);
+    const cls = forced !== undefined ? { impact: "replace" as const, operation: "replace", effects: [`replaceOnChanges names ${forced}: the object is made again`] } : classify(kindRules, contextOf(r, powerCycle));
     const renewal =
       r.renewed.length === 0 ? [] : [`${r.renewed.join(", ")} ${r.renewed.length === 1 ? "is" : "are"} created anew by this plan: the reference moves to the new object`];
     return toAttributeDiff(r, cls.impact, cls.operation, [...renewal, ...cls.effects]);
@@ -330,7 +332,7 @@ function updateChange(
     const { effects: _effects, ...rest } = x;
     return { ...rest, impact: "replace", operation: "replace" };
   });
-  const order = decideReplaceOrder(kindRules, d, claims, options.replaceOrders?.[d.address]);
+  const order = decideReplaceOrder(kindRules, d, claims, options.replaceOrders?.[d.address] ?? (d.lifecycle?.deleteBeforeReplace ? "delete-before-create" : undefined));
   const orderText = order.order === "create-before-destroy" ? "the new object is created before the old one is deleted" : "the old object is deleted before the new one is created";
   return makeChange({
     ...base,

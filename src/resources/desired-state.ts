@@ -293,6 +293,10 @@ export interface Lifecycle {
   protect?: true;
   /** Attribute paths whose differences the plan leaves alone (`memory`, `context.vars.*`), sorted. */
   ignoreChanges?: string[];
+  /** Attribute paths whose differences replace the object even where the backend changes them in place, sorted. */
+  replaceOnChanges?: string[];
+  /** A replacement deletes the old object before it creates the new one, whatever the kind's default. */
+  deleteBeforeReplace?: true;
 }
 
 interface ResourceBase<K extends ResourceKind, P> {

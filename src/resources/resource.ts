@@ -49,6 +49,19 @@ export interface ResourceProps {
    */
   ignoreChanges?: string[];
   /**
+   * Attribute paths whose differences replace the object, even where the backend would change them in
+   * place (Pulumi's `replaceOnChanges`), in the same form as `ignoreChanges`.
+   * @default the backend decides
+   */
+  replaceOnChanges?: string[];
+  /**
+   * A replacement deletes the old object first, then creates the new one (Pulumi's
+   * `deleteBeforeReplace`), where the kind's default is the other way round: for an object whose name
+   * or address must be free first.
+   * @default the kind's order, or what a unique name or address forces
+   */
+  deleteBeforeReplace?: boolean;
+  /**
    * Free attributes stored on the object as they are (keys: a letter or `_`, then letters, digits
    * or `_`). Keys starting with `HYPERPLAN` are reserved for ownership tags. Not masked: never put a
    * secret here.

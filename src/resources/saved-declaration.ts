@@ -162,12 +162,11 @@ export function analyseSavedDeclaration(value: unknown, source: string, options:
     Object.assign(props, asInput(given, address, ""));
     if (typeof entry.name === "string") props.name = entry.name;
     // Lifecycle controls are the declaration's too: back into the props a stack file gives them in.
-    const lifecycle = entry.lifecycle as { protect?: unknown; ignoreChanges?: unknown } | undefined;
+    const lifecycle = entry.lifecycle as Record<string, unknown> | undefined;
     if (lifecycle !== undefined) {
       if (typeof lifecycle !== "object" || lifecycle === null || Array.isArray(lifecycle)) issues.push({ address, path: "lifecycle", rule: "schema", message: "must be an object" });
       else {
-        if (lifecycle.protect !== undefined) props.protect = lifecycle.protect;
-        if (lifecycle.ignoreChanges !== undefined) props.ignoreChanges = lifecycle.ignoreChanges;
+        for (const key of ["protect", "ignoreChanges", "replaceOnChanges", "deleteBeforeReplace"]) if (lifecycle[key] !== undefined) props[key] = lifecycle[key];
       }
     }
     const dependsOn = Array.isArray(entry.dependsOn) ? entry.dependsOn : [];

@@ -132,6 +132,8 @@ export function kindSchema(properties: Record<string, JsonSchema>, required: str
       description: description(),
       dependsOn: dependsOn(),
       protect: boolean(),
+      deleteBeforeReplace: boolean(),
+      replaceOnChanges: arrayOf({ type: "string", pattern: "^[A-Za-z*][A-Za-z0-9_*.\\[\\]-]{0,255}$", expected: "an attribute path (memory, disks[*].size)" }, { uniqueItems: true }),
       ignoreChanges: arrayOf({ type: "string", pattern: "^[A-Za-z*][A-Za-z0-9_*.\\[\\]-]{0,255}$", expected: "an attribute path (memory, context.vars.*, nics[0].ip)" }, { uniqueItems: true }),
       attributes: freeAttributes(),
       raw: raw(),

@@ -292,10 +292,13 @@ export function analyseStack(stack: StackLike, options: AnalyseOptions = {}): St
     .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
     .map((e) => {
       // Lifecycle controls are the plan's, not the object's: they never reach the props.
-      const { protect, ignoreChanges, ...input } = e.input;
+      const { protect, ignoreChanges, replaceOnChanges, deleteBeforeReplace, ...input } = e.input;
+      const sorted = (paths: unknown) => (Array.isArray(paths) && paths.length > 0 ? [...(paths as string[])].sort() : undefined);
       const lifecycle = {
         ...(protect === true ? { protect: true as const } : {}),
-        ...(Array.isArray(ignoreChanges) && ignoreChanges.length > 0 ? { ignoreChanges: [...(ignoreChanges as string[])].sort() } : {}),
+        ...(sorted(ignoreChanges) ? { ignoreChanges: sorted(ignoreChanges) } : {}),
+        ...(sorted(replaceOnChanges) ? { replaceOnChanges: sorted(replaceOnChanges) } : {}),
+        ...(deleteBeforeReplace === true ? { deleteBeforeReplace: true as const } : {}),
       };
       return {
         address: e.address,
