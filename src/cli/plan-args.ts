@@ -19,6 +19,8 @@ export interface PlanArgs {
   detailedExitCode: boolean;
   /** Plan the removal of everything the stack owns (`plan --destroy`). */
   destroy: boolean;
+  /** How the plan is printed: the text view, the plan document (`--json`), or Markdown for a pull request. */
+  format: "text" | "json" | "markdown";
   /** Limit the plan to these addresses and what they depend on. */
   targets: string[];
   /** Replace these objects whatever the diff says. */
@@ -40,6 +42,13 @@ export const PLAN_OPTIONS = {
   "no-color": { type: "boolean" },
 } as const;
 
+function formatOf(given: string | undefined, json: boolean): PlanArgs["format"] {
+  if (given === undefined) return json ? "json" : "text";
+  if (given !== "text" && given !== "json" && given !== "markdown") throw new UsageError(`--format takes text, json or markdown, got "${given}"`);
+  if (json && given !== "json") throw new UsageError(`--json and --format ${given} ask for two forms; give one`);
+  return given;
+}
+
 export function parsePlanArgs(argv: string[]): PlanArgs {
   let parsed;
   try {
@@ -52,6 +61,7 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
         out: { type: "string" },
         "detailed-exitcode": { type: "boolean" },
         destroy: { type: "boolean" },
+        format: { type: "string" },
       },
     });
   } catch (error) {
@@ -69,6 +79,7 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
     out: v.out,
     detailedExitCode: v["detailed-exitcode"] === true,
     destroy: v.destroy === true,
+    format: formatOf(v.format, v.json === true),
     targets: targetsOf(v.target),
     replace: addressesOf("--replace", v.replace),
     retryTimeoutMs: retryTimeoutOf(v["retry-timeout"]),

@@ -9,6 +9,7 @@ import type { CliIo } from "../../core/command-io";
 import { connectCloud, type CloudConnection } from "../cloud";
 import { parsePlanArgs, RETRY_HELP, useColor, type PlanArgs } from "../plan-args";
 import { renderPlanText } from "../render/plan-text";
+import { renderPlanMarkdown } from "../render/plan-markdown";
 import { STACK_FILE_HELP } from "../stack-args";
 import { loadStackFile, resolveStackFile, selectStacks } from "../stack-loader";
 import { issuesText, warningsText } from "../stack-report";
@@ -26,6 +27,9 @@ const COMMON_OPTIONS = `Options:
   --simulate            use the stack backend's embedded simulator, not the cloud; its world
                         is kept in .hyperplan/simulator.json beside the stack file
   --json                print the plan document (JSON) instead of the text view
+  --format FORMAT       text (default), json (as --json), or markdown: the plan for a pull-request
+                        comment (summary first, changes grouped by action, replacements and power
+                        cycles called out, long groups folded; secrets masked)
   --out FILE            also save the plan document (JSON, secrets kept, readable by you only);
                         \`hyperplan apply FILE\` carries it out, \`hyperplan show FILE\` prints it
   --target ADDRESS      limit the plan to this resource and what it depends on (repeatable)
@@ -116,9 +120,10 @@ async function runPlanCommand(argv: string[], io: CliIo): Promise<number> {
   if (typeof result === "number") return result;
   const { plan, loaded } = result;
   if (args.out !== undefined) await savePlan(resolve(io.cwd, args.out), plan, loaded);
-  if (args.json) io.stdout.write(serializePlan(maskSecrets(plan)));
+  if (args.format === "json") io.stdout.write(serializePlan(maskSecrets(plan)));
+  else if (args.format === "markdown") io.stdout.write(renderPlanMarkdown(maskSecrets(plan)));
   else io.stdout.write(renderPlanText(maskSecrets(plan), { color: useColor(args.color, io.stdout.isTTY, io.env) }));
-  if (args.out !== undefined && !args.json) io.stdout.write(`\nSaved the plan to ${args.out}; \`hyperplan apply ${args.out}\` carries it out, \`hyperplan show ${args.out}\` prints it again.\n`);
+  if (args.out !== undefined && args.format === "text") io.stdout.write(`\nSaved the plan to ${args.out}; \`hyperplan apply ${args.out}\` carries it out, \`hyperplan show ${args.out}\` prints it again.\n`);
   // Objects still on their way are work too: apply would wait for them.
   if (args.detailedExitCode) return hasWork(plan) ? 2 : 0;
   return 0;

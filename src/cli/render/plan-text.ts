@@ -79,6 +79,11 @@ function headline(change: ResourceChange): string {
   }
 }
 
+/** A change's attribute lines as the text view prints them (`~ memory: 1024 → 2048 [resize]`, effects after `!`). */
+export function attributeLinesOf(change: ResourceChange): string[] {
+  return attributeLines(change);
+}
+
 function attributeLines(change: ResourceChange): string[] {
   if (change.action === "delete") return [];
   const out: string[] = [];
