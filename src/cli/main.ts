@@ -14,7 +14,10 @@ export function helpText(list: readonly Command[] = commands): string {
 }
 
 /** Runs the CLI with `argv` (without node and the script) and returns the exit status. */
-export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+export async function main(given: string[], io: CliIo = processIo()): Promise<number> {
+  // `--debug`, anywhere: an error is printed with its whole trace.
+  const debug = given.includes("--debug");
+  const argv = given.filter((a) => a !== "--debug");
   const [name, ...rest] = argv;
   // `hyperplan help plan` prints plan's help.
   const named = name !== undefined && HELP_FLAGS.has(name) ? commands.find((c) => c.name === rest[0]) : undefined;
@@ -56,17 +59,29 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       return 2;
     }
     io.stderr.write(`hyperplan ${command.name}: ${describeError(error)}\n`);
+    if (debug) io.stderr.write(`${traceOf(error)}\n`);
     return 1;
   }
 }
 
-/** One readable paragraph for an error, with its causes. */
+/** Every trace of an error and its causes, for `--debug`. */
+function traceOf(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && depth < 5; depth++) {
+    parts.push(current instanceof Error ? (current.stack ?? current.message) : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.join("\ncaused by: ");
+}
+
+/** One readable paragraph for an error, with its causes (a cause already told in the message is not repeated). */
 export function describeError(error: unknown): string {
   const parts: string[] = [];
   let current: unknown = error;
   for (let depth = 0; current !== undefined && depth < 5; depth++) {
     if (isHyperplanError(current) || current instanceof Error) {
-      parts.push(current.message);
+      if (!parts.some((p) => p.includes(current instanceof Error ? current.message : ""))) parts.push(current.message);
       current = (current as Error).cause;
     } else {
       parts.push(String(current));

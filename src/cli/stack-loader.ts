@@ -11,7 +11,7 @@
  * user's constructs are the ones the CLI validates, with no version skew.
  */
 import { existsSync, statSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as nodeModule from "node:module";
 import { HyperplanError } from "../errors";
@@ -23,6 +23,32 @@ import type { StackFileContext } from "../resources/stack-file";
 export const DEFAULT_STACK_FILES = ["hyperplan.config.ts", "stack.ts"] as const;
 
 export class StackFileError extends HyperplanError {}
+
+/**
+ * Where in the user's own file an error of their stack code was thrown (`stack.ts:12:7`): the first
+ * frame of its trace in `file`, as the person wrote it; undefined when the trace does not pass there.
+ */
+export function userFrame(error: unknown, file: string, cwd: string): string | undefined {
+  const trace = error instanceof Error ? error.stack : undefined;
+  if (!trace) return undefined;
+  const url = pathToFileURL(file).href;
+  for (const line of trace.split("\n").slice(1)) {
+    const m = /\(?((?:file:\/\/)?[^()\s]+?):(\d+):(\d+)\)?\s*$/.exec(line.trim());
+    if (!m) continue;
+    const where = m[1]!;
+    if (where !== url && where !== file) continue;
+    const shown = relative(cwd, file) || file;
+    return `${shown.startsWith("..") ? file : shown}:${m[2]}:${m[3]}`;
+  }
+  return undefined;
+}
+
+/** The error of the user's stack code, pointed at their file and line. */
+function stackCodeError(code: string, summary: string, error: unknown, file: string, cwd: string): StackFileError {
+  const at = userFrame(error, file, cwd);
+  const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new StackFileError(code, summary, { cause: error, detail: at ? `${at}: ${what}` : what });
+}
 
 /** The stack file to load: `argument` relative to `cwd`, or the first default file that exists. */
 export function resolveStackFile(cwd: string, argument?: string): string {
@@ -93,7 +119,7 @@ export async function loadStackFile(file: string, context: StackFileContext): Pr
   try {
     module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (error) {
-    throw new StackFileError("STACK_FILE_LOAD_FAILED", `could not load ${file}`, { cause: error });
+    throw stackCodeError("STACK_FILE_LOAD_FAILED", `could not load ${file}`, error, file, context.cwd);
   }
   let exported = module.default;
   // A stack file compiled to CommonJS arrives as { default: { __esModule, default } }.
@@ -108,7 +134,7 @@ export async function loadStackFile(file: string, context: StackFileContext): Pr
     try {
       exported = await (exported as (c: StackFileContext) => unknown)(context);
     } catch (error) {
-      throw new StackFileError("STACK_FILE_LOAD_FAILED", `the default export of ${file} threw while building the stacks`, { cause: error });
+      throw stackCodeError("STACK_FILE_LOAD_FAILED", `the default export of ${file} threw while building the stacks`, error, file, context.cwd);
     }
   }
   return { file, stacks: stacksOf(exported, file) };
