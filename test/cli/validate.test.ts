@@ -112,7 +112,7 @@ describe("hyperplan validate", () => {
     expect(noDefault.err()).toContain("has no default export");
     const throws = captureIo();
     expect(await main(["validate", fixture("throws.ts")], throws)).toBe(1);
-    expect(throws.err()).toContain("threw while building the stacks\n  caused by: VirtualNetwork \"outside-any-stack\" must be created inside a Stack");
+    expect(throws.err()).toMatch(/threw while building the stacks \(\S*throws\.ts:\d+:\d+: HyperplanError: VirtualNetwork "outside-any-stack" must be created inside a Stack\)\n$/);
     const duplicate = captureIo();
     expect(await main(["validate", fixture("duplicate-stacks.ts")], duplicate)).toBe(1);
     expect(duplicate.err()).toContain('declares two stacks named "same"');
