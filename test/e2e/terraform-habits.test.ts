@@ -37,6 +37,15 @@ describe("Terraform habits", () => {
     expect((await run("plan", "lab.ts", "--detailed-exitcode")).code).toBe(0);
   });
 
+  it("says when a plan made with --simulate is applied without it", async () => {
+    const planned = await runCli(["plan", "lab.ts", "--simulate", "--out", "sim.plan"], { cwd: dir, env: { ...oneEnv(sim.url, dir), HYPERPLAN_SIM_DELAYS: "instant" } });
+    expect(planned.code).toBe(0);
+    const applied = await run("apply", "sim.plan");
+    expect(applied.code).toBe(1);
+    expect(applied.err).toContain("sim.plan was made with --simulate (against OpenNebula simulator");
+    expect(applied.err).toContain("apply it with --simulate, or plan again against");
+  });
+
   it("destroys after confirmation, plan --destroy only plans, and a destroy of nothing says so", async () => {
     const created = await run("apply", "lab.ts", "--auto-approve");
     expect(created.err).toBe("");

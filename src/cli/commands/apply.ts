@@ -252,6 +252,9 @@ async function runApply(argv: string[], io: CliIo, command: "apply" | "destroy" 
   let lock: HeldLock | undefined;
   try {
     if (saved && !args.simulate && saved.plan.endpoint !== cloud.label) {
+      if (/ simulator .*\(embedded; /.test(saved.plan.endpoint)) {
+        throw new StalePlanError(`${saved.file} was made with --simulate (against ${saved.plan.endpoint}); apply it with --simulate, or plan again against ${cloud.label}; nothing was changed`);
+      }
       throw new StalePlanError(`the plan was made against ${saved.plan.endpoint}, but this apply would talk to ${cloud.label}`);
     }
     // One apply of a stack at a time: the lock is held from before the live read to the end.
