@@ -37,6 +37,14 @@ describe("Terraform habits", () => {
     expect((await run("plan", "lab.ts", "--detailed-exitcode")).code).toBe(0);
   });
 
+  it("names the user and the credentials file oned refused, never the password", async () => {
+    writeFileSync(join(dir, "wrong_auth"), "oneadmin:not-the-password-42\n");
+    const planned = await runCli(["plan", "lab.ts"], { cwd: dir, env: { ...oneEnv(sim.url, dir), ONE_AUTH: join(dir, "wrong_auth") } });
+    expect(planned.code).toBe(1);
+    expect(planned.err).toContain(`refused the user "oneadmin", read from the auth file ${join(dir, "wrong_auth")} (ONE_AUTH): check the user and password there`);
+    expect(planned.err + planned.out).not.toContain("not-the-password-42");
+  });
+
   it("says when a plan made with --simulate is applied without it", async () => {
     const planned = await runCli(["plan", "lab.ts", "--simulate", "--out", "sim.plan"], { cwd: dir, env: { ...oneEnv(sim.url, dir), HYPERPLAN_SIM_DELAYS: "instant" } });
     expect(planned.code).toBe(0);

@@ -47,7 +47,7 @@ export const openNebulaBackend: Backend = {
         throw new HyperplanError("CA_FILE_UNREADABLE", `cannot read the CA file ${one.caFile} named in the stack's provider settings`, { cause: error });
       }
     }
-    const provider = createOpenNebulaProvider({ endpoint: config.endpoint, session: config.session, ...(ca !== undefined ? { ca } : {}), ...retryOptions(context) });
+    const provider = createOpenNebulaProvider({ endpoint: config.endpoint, session: config.session, credentialsFrom: config.credentialsFrom, ...(ca !== undefined ? { ca } : {}), ...retryOptions(context) });
     return { provider, label: `OpenNebula ${printableEndpoint(config.endpoint)}`, close: () => provider.close() };
   },
 

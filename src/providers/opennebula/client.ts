@@ -8,7 +8,7 @@
  */
 import { decodeResponse, encodeCall, EscapedString, isXmlRpcStruct, XmlRpcParseError, type XmlRpcValue } from "../../xmlrpc/index";
 import { resolveOneConfig, type OneConfigInput } from "./config";
-import { OneApiError, OneProtocolError, XmlRpcFaultError } from "./errors";
+import { OneApiError, OneAuthError, OneProtocolError, XmlRpcFaultError } from "./errors";
 import { Transport, TransportError, printableEndpoint, type TransportOptions } from "../kit/http-transport";
 
 export interface OneClientOptions extends OneConfigInput, Omit<TransportOptions, "endpoint" | "server" | "contentType"> {}
@@ -18,11 +18,14 @@ export class OneClient {
   private readonly transport: Transport;
   // Kept in a private field, out of reach of JSON.stringify, util.inspect and error messages.
   readonly #session: string;
+  /** Who calls, and where that was read: for an authentication error, never the password. */
+  private readonly caller: { user: string; from: string };
 
   constructor(options: OneClientOptions = {}) {
     const config = resolveOneConfig(options);
     this.endpoint = printableEndpoint(config.endpoint);
     this.#session = config.session;
+    this.caller = { user: config.session.slice(0, config.session.indexOf(":")), from: config.credentialsFrom };
     this.transport = new Transport({ ...options, endpoint: config.endpoint, server: "oned" });
   }
 
@@ -63,7 +66,12 @@ export class OneClient {
       // their message in that first string and are decoded whole.
       if (Array.isArray(value) && value[0] === true && value[1] instanceof EscapedString && value[1].raw === "") return bytes.subarray(start, close);
     }
-    const value = interpretResult(method, this.decode(method, bytes.toString("utf8"), true));
+    let value: XmlRpcValue;
+    try {
+      value = interpretResult(method, this.decode(method, bytes.toString("utf8"), true));
+    } catch (error) {
+      throw this.withCaller(error);
+    }
     if (value instanceof EscapedString) return Buffer.from(value.raw, "utf8");
     if (typeof value === "string") return Buffer.from(EscapedString.escape(value).raw, "utf8");
     throw new OneProtocolError(method, `expected a string result, got ${describeShape(value)}`);
@@ -76,7 +84,17 @@ export class OneClient {
   private async invoke(method: string, params: XmlRpcValue[], keepEscaped: boolean): Promise<XmlRpcValue> {
     const body = encodeCall(method, [this.#session, ...params]);
     const text = await this.transport.post(method, body, isReadOnlyCall(method));
-    return interpretResult(method, this.decode(method, text, keepEscaped));
+    try {
+      return interpretResult(method, this.decode(method, text, keepEscaped));
+    } catch (error) {
+      throw this.withCaller(error);
+    }
+  }
+
+  /** An authentication refusal names the user and where its credentials were read. */
+  private withCaller(error: unknown): unknown {
+    if (!(error instanceof OneApiError) || error.codeName !== "AUTHENTICATION") return error;
+    return new OneAuthError(error, `oned at ${this.endpoint} refused the user "${this.caller.user}", read from ${this.caller.from}: check the user and password there`);
   }
 
   /** The decoded value of a response, before oned's result array is looked into; faults throw. */

@@ -21,11 +21,15 @@ export interface OneConfigInput {
   password?: string;
   /** A file holding `user:password`; wins over ONE_AUTH. */
   authFile?: string;
+  /** Where a `session` given here was read, for an error that names it (`the auth file ~/.one/one_auth`). */
+  credentialsFrom?: string;
 }
 
 export interface OneConfig {
   endpoint: string;
   session: string;
+  /** Where the session was read (`the auth file /etc/one/ci_auth (ONE_AUTH)`), never what it holds. */
+  credentialsFrom: string;
 }
 
 export class OneConfigError extends HyperplanError {
@@ -46,16 +50,17 @@ export function resolveOneConfig(input: OneConfigInput = {}): OneConfig {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new OneConfigError(`the OpenNebula endpoint must be http:// or https://, got ${url.protocol}//`);
   }
-  return { endpoint, session: resolveSession(input, env) };
+  return { endpoint, ...resolveSession(input, env) };
 }
 
-function resolveSession(input: OneConfigInput, env: Record<string, string | undefined>): string {
-  if (input.session !== undefined) return checkSession(input.session, "the session given");
+function resolveSession(input: OneConfigInput, env: Record<string, string | undefined>): { session: string; credentialsFrom: string } {
+  if (input.session !== undefined) return { session: checkSession(input.session, "the session given"), credentialsFrom: input.credentialsFrom ?? "the session given" };
   if (input.username !== undefined || input.password !== undefined) {
     if (!input.username || input.password === undefined) throw new OneConfigError("both a username and a password are needed");
-    return checkSession(`${input.username}:${input.password}`, "the username and password given");
+    return { session: checkSession(`${input.username}:${input.password}`, "the username and password given"), credentialsFrom: "the username and password given" };
   }
   const file = input.authFile ?? nonEmpty(env.ONE_AUTH) ?? join(nonEmpty(env.HOME) ?? homedir(), ".one", "one_auth");
+  const from = input.authFile !== undefined ? `the auth file ${file} (the stack's authFile)` : nonEmpty(env.ONE_AUTH) !== undefined ? `the auth file ${file} (ONE_AUTH)` : `the auth file ${file}`;
   let content: string;
   try {
     content = readFileSync(file, "utf8");
@@ -70,7 +75,7 @@ function resolveSession(input: OneConfigInput, env: Record<string, string | unde
   }
   const first = content.split(/\r?\n/)[0]!.trim();
   // The file's content is a secret: the error names the file, never what is in it.
-  return checkSession(first, `the first line of ${file}`);
+  return { session: checkSession(first, `the first line of ${file}`), credentialsFrom: from };
 }
 
 function checkSession(session: string, where: string): string {

@@ -57,6 +57,15 @@ export class OneApiError extends HyperplanError {
   }
 }
 
+/** oned refused the caller: the user and where the credentials were read, never the password. */
+export class OneAuthError extends OneApiError {
+  constructor(error: OneApiError, detail: string) {
+    super(error.method, error.errorCode, error.serverMessage, error.objectId);
+    Object.defineProperty(this, "message", { value: `${error.method} failed: AUTHENTICATION (${detail})` });
+    Object.defineProperty(this, "detail", { value: detail });
+  }
+}
+
 export class XmlRpcFaultError extends HyperplanError {
   readonly method: string;
   readonly faultCode: number;

@@ -229,6 +229,7 @@ describe("resolveOneConfig", () => {
     expect(resolveOneConfig({ env: { ONE_XMLRPC: "https://one.example.org:2633/RPC2", ONE_AUTH: file } })).toEqual({
       endpoint: "https://one.example.org:2633/RPC2",
       session: "oneadmin:opennebula",
+      credentialsFrom: `the auth file ${file} (ONE_AUTH)`,
     });
   });
 
