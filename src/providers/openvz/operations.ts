@@ -259,7 +259,15 @@ export class OpenVzOperations {
     // On an update a NIC without ip keeps the address the panel gave it; a new container's (a replacement's
     // on another hardware server too) asks for the next free one of its pools.
     const before = op.action === "update" ? ((op.data.before ?? {}) as VirtualMachineSpec) : undefined;
-    const ips = (props.nics ?? []).map((n, i) => n.ip ?? before?.nics?.[i]?.ip ?? "auto");
+    const ips = (props.nics ?? []).map((n, i) => {
+      const ip = n.ip ?? before?.nics?.[i]?.ip;
+      if (ip !== undefined) return ip;
+      // The panel hands out an address from its pools (ip_address=auto) only to a container it makes.
+      if (before !== undefined) {
+        throw new OpenVzOperationError(op.address, `nics[${i}] has no ip and the container has none there: the panel gives an address from its pools only to a container it makes. Give nics[${i}].ip, or make the container again with --replace ${op.address}`);
+      }
+      return "auto";
+    });
     const raw = (props.raw?.openvz ?? {}) as Record<string, unknown>;
     const params: OwpParams = {
       host_name: r.name,

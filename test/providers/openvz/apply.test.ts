@@ -143,6 +143,17 @@ describe("OpenVZ stacks through the core", () => {
     expect(await mine()).toEqual([]);
   });
 
+  it("says what to do when a NIC without ip lost its address: the panel hands one out only to a container it makes", async () => {
+    const desired = ci({ count: 1 });
+    await apply(desired);
+    const [vm] = await mine();
+    await hand.updateVirtualServer(vm!.id, { ip_address: "" });
+    const result = await applyPlan(await planOf(desired), provider, { desired, ...fastPolls });
+    expect(result.errors.map((e) => (e.error as Error).message)).toEqual([
+      "ci/build-1: nics[0] has no ip and the container has none there: the panel gives an address from its pools only to a container it makes. Give nics[0].ip, or make the container again with --replace ci/build-1",
+    ]);
+  });
+
   it("finds a create whose answer was lost by the stack's mark, and makes nothing twice", async () => {
     sim.faults.add({ type: "reset-after", method: "virtual_servers/create", count: 1 });
     const desired = ci({ count: 1 });
