@@ -17,6 +17,7 @@
  */
 import { HyperplanError } from "../../errors";
 import type { Operation, OperationStatus } from "../../core/operation";
+import type { ResourceChange } from "../../core/plan";
 
 /** One step. `C` is the backend's description of a call (method and parameters); `W` names the states it waits for. */
 export type KitStep<C extends object, W extends string> =
@@ -76,8 +77,33 @@ export interface StepDriver<C extends object, W extends string, Looked> {
   restored: string;
 }
 
+/**
+ * The Operation of a change, its steps written in as data: the live object's id where the change acts
+ * on one that stays (an update, a delete), and in `data` the steps, the change's before and after, the
+ * id of the object a delete or a replacement removes (`old`), and whatever the backend adds.
+ */
+export function operationFor<C extends object, W extends string>(change: ResourceChange, steps: KitStep<C, W>[], startedAt: number, data: Record<string, unknown> = {}): Operation {
+  const old = change.action === "delete" || change.action === "replace" ? change.id : undefined;
+  return {
+    address: change.address,
+    kind: change.kind,
+    action: change.action,
+    ...(change.id !== undefined && (change.action === "update" || change.action === "noop" || change.action === "delete") ? { id: change.id } : {}),
+    steps: steps.map((s) => s.label),
+    step: 0,
+    startedAt,
+    data: { plan: steps, after: change.after ?? null, before: change.before ?? null, ...(old !== undefined ? { old } : {}), ...data },
+  };
+}
+
 export class StepEngine<C extends object, W extends string, Looked> {
   constructor(private readonly driver: StepDriver<C, W, Looked>) {}
+
+  /** Makes an operation's first calls; one with nothing to wait for comes back finished. */
+  async start(op: Operation): Promise<Operation> {
+    const status = await this.run(op);
+    return status.phase === "done" ? { ...op, finished: status } : op;
+  }
 
   /** Runs the operation's calls from its current step up to the next wait (or the end). */
   async run(op: Operation): Promise<OperationStatus> {

@@ -17,7 +17,7 @@ import type { Plan, ResourceChange } from "../../core/plan";
 import type { DesiredResource, DesiredState, VirtualMachineSpec } from "../../resources/desired-state";
 import { systemClock, type Clock } from "../../core/clock";
 import { TransportError } from "../kit/http-transport";
-import { StepEngine, dataOf, type Arrival, type StepDriver } from "../kit/step-engine";
+import { StepEngine, dataOf, operationFor, type Arrival, type StepDriver } from "../kit/step-engine";
 import type { OwpClient, OwpParams } from "./client";
 import { isOwpError, OwpApiError, OwpValidationError } from "./errors";
 import { addressOfMark, markOf } from "./marks";
@@ -82,21 +82,7 @@ export class OpenVzOperations {
 
   async start(change: ResourceChange, desired: DesiredState | undefined): Promise<Operation> {
     for (const r of desired?.resources ?? []) this.desired.set(r.address, r);
-    const steps = stepsFor(change);
-    const old = change.action === "delete" || change.action === "replace" ? change.id : undefined;
-    const op: Operation = {
-      address: change.address,
-      kind: change.kind,
-      action: change.action,
-      ...(change.id !== undefined && (change.action === "update" || change.action === "noop" || change.action === "delete") ? { id: change.id } : {}),
-      steps: steps.map((s) => s.label),
-      step: 0,
-      startedAt: this.clock.now(),
-      data: { plan: steps, after: change.after ?? null, before: change.before ?? null, ...(old !== undefined ? { old } : {}) },
-    };
-    const status = await this.engine.run(op);
-    if (status.phase === "done") return { ...op, finished: status };
-    return op;
+    return this.engine.start(operationFor(change, stepsFor(change), this.clock.now()));
   }
 
   poll(operations: Operation[]): Promise<OperationStatus[]> {
