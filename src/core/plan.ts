@@ -89,6 +89,8 @@ export interface ResourceChange {
   arriving?: string;
   /** Attribute paths that differ from the declaration and that its `ignoreChanges` leaves as they are. */
   ignored?: string[];
+  /** The address the object carries now, when its construct moved: apply rewrites its tag first. */
+  movedFrom?: string;
   /** Set by apply only, when it starts one phase of a two-phase replacement. Never in a plan document. */
   phase?: "create" | "finish";
 }

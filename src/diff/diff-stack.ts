@@ -95,10 +95,26 @@ export function analyseStack(desired: DesiredState, live: LiveState, rules: Diff
     effective.set(address, { props, uses: usesOf(d, props) });
   }
 
+  // A moved construct keeps the object at its former address, when nothing lives at its new one yet
+  // and nothing declared claims the former one.
+  const moves = new Map<string, string>();
+  for (const [address, d] of desiredByAddress) {
+    const from = d.lifecycle?.movedFrom;
+    if (from === undefined || from === address || liveByAddress.has(address) || !liveByAddress.has(from)) continue;
+    if (desiredByAddress.has(from)) throw new DiffError("MOVE_CONFLICT", `is moved from ${from}, which is still declared: a former address must no longer be declared`, address);
+    const taken = [...moves].find(([, f]) => f === from);
+    if (taken) throw new DiffError("MOVE_CONFLICT", `is moved from ${from}, as ${taken[0]} is: one object can move to one address`, address);
+    if (rules.cannotMove !== undefined) throw new DiffError("MOVE_UNSUPPORTED", `is moved from ${from}, but ${rules.cannotMove}`, address);
+    const live = liveByAddress.get(from)!;
+    if (live.kind !== d.kind) throw new DiffError("MOVE_CONFLICT", `is a ${d.kind} moved from ${from}, which is a ${live.kind}`, address);
+    moves.set(address, from);
+  }
+
   const entries: DiffEntry[] = [];
   for (const address of dependencyOrder(effective)) {
     const d = desiredByAddress.get(address)!;
-    const l = liveByAddress.get(address);
+    const movedFrom = moves.get(address);
+    const l = movedFrom !== undefined ? { ...liveByAddress.get(movedFrom)!, address } : liveByAddress.get(address);
     const kindRules = kindRulesOf(rules, d.kind, address);
     const { props, uses } = effective.get(address)!;
     const desiredClaims = claimsOf(kindRules, d.name, props, declaredLookup, d.kind);
@@ -111,12 +127,14 @@ export function analyseStack(desired: DesiredState, live: LiveState, rules: Diff
       throw new LiveStateError(`is declared as ${d.kind} but the live object with this address (id ${displayText(l.id)}) is ${displayText(l.kind)}`, address);
     }
     const liveClaims = claimsOf(kindRules, l.name, l.props, liveLookup, l.kind);
-    const change = updateChange(d, props, l, rules, options, resolve, renewed, { desired: desiredClaims, live: liveClaims });
+    const updated = updateChange(d, props, l, rules, options, resolve, renewed, { desired: desiredClaims, live: liveClaims });
+    const change = movedFrom === undefined ? updated : movedChange(updated, movedFrom);
     if (change.action === "replace") renewed.add(address);
     entries.push({ change, desired: d, live: l, uses, claims: { desired: desiredClaims, live: liveClaims } });
   }
+  const movedAway = new Set(moves.values());
   for (const [address, l] of liveByAddress) {
-    if (desiredByAddress.has(address)) continue;
+    if (desiredByAddress.has(address) || movedAway.has(address)) continue;
     const liveRules = kindRulesOf(rules, l.kind, address);
     const reason = l.duplicateOf
       ? `a second object carrying the address ${l.duplicateOf.address} (the oldest, id ${l.duplicateOf.keptId}, keeps it): deleted through ${liveRules.deleteOperation}`
@@ -346,6 +364,23 @@ function updateChange(
       `${requested ? `replaced as asked with ${REPLACE_REQUESTED}${forcedBy.length > 1 ? `; ${forcedBy.slice(1).join(", ")} cannot change in place either` : ""}` : `${forcedBy.join(", ")} cannot change in place`}; ${orderText} (${order.why})${leftAlone}`,
       status,
     ),
+  });
+}
+
+/**
+ * A change of an object whose construct moved: its tag is rewritten first (the `address` line, through
+ * `retag`), then the rest as planned. A replacement deletes the object under its former tag.
+ */
+function movedChange(change: ResourceChange, from: string): ResourceChange {
+  const moved = `moved from ${from}`;
+  if (change.action === "replace") return makeChange({ ...change, movedFrom: from, reason: `${moved}; ${change.reason}` });
+  const retag: AttributeDiff = { path: "address", before: from, after: change.address, impact: "in-place", operation: "retag", effects: ["the object's ownership tag is rewritten in place: it keeps its id"] };
+  return makeChange({
+    ...change,
+    action: "update",
+    movedFrom: from,
+    diff: [retag, ...change.diff],
+    reason: change.action === "noop" ? `${moved}; otherwise it matches the declaration` : `${moved}; ${change.reason}`,
   });
 }
 

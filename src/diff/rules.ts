@@ -125,6 +125,11 @@ export interface KindRules {
 export interface DiffRules {
   /** The backend whose `raw` attributes the diff compares (`opennebula`). */
   backend: string;
+  /**
+   * Why the backend cannot rewrite an object's ownership mark in place, when it cannot (a mark in a
+   * name no call changes): a construct's `moved` is then refused at plan time with this reason.
+   */
+  cannotMove?: string;
   /** How the backend keeps attribute names (free attributes, context variables, raw keys). */
   keyCase: "exact" | "insensitive";
   /** The fields the backend sets by itself when a declaration leaves them out (fields.ts); none when absent. */

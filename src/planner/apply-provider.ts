@@ -10,7 +10,7 @@
  * An Operation is finished only when the object reached the declared state (VM RUNNING or POWEROFF,
  * image READY, a deleted object gone or DONE) or failed with the backend's own message.
  */
-import type { Operation, OperationStatus, OwnershipReading } from "../core/operation";
+import type { Operation, OperationStatus, OwnershipReading, OwnershipTag } from "../core/operation";
 import type { Plan, ResourceChange } from "../core/plan";
 import type { DesiredState } from "../resources/desired-state";
 
@@ -29,6 +29,11 @@ export interface ApplyProvider {
    * an object the stack does not own.
    */
   readOwnership(kind: string, id: string): Promise<OwnershipReading>;
+  /**
+   * Rewrites the ownership tag of the object `id` from `from` to `to` in place (a construct renamed or
+   * moved: `moved`), with the backend's own call. Absent where the backend cannot (its rules say why).
+   */
+  retag?(kind: string, id: string, from: OwnershipTag, to: OwnershipTag): Promise<void>;
   /** Issues the first call of `change`; returns at once. */
   start(change: ResourceChange, desired: DesiredState | undefined): Promise<Operation>;
   /** One batched look at the operations in flight; advances those whose step finished. */

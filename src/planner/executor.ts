@@ -265,6 +265,19 @@ export async function applyPlan(plan: Plan, provider: ApplyProvider, options: Ap
   /** When the first phase of each two-phase replacement started. */
   const firstPhaseStart = new Map<string, number>();
 
+  /**
+   * A moved object: its tag rewritten to the new address first (after the ownership check read the
+   * former one), then the rest of its update, if any, as the provider carries updates out.
+   */
+  const moveThenStart = async (change: ResourceChange, startedAt: number): Promise<Operation> => {
+    if (!provider.retag) throw new ProviderContractError(change.address, `the plan moves it from ${change.movedFrom}, but the provider cannot rewrite an object's tag`);
+    const tag = (address: string) => ({ stack: plan.stack, address, kind: change.kind });
+    await provider.retag(change.kind, change.id!, tag(change.movedFrom!), tag(change.address));
+    const rest = change.diff.filter((d) => !(d.path === "address" && d.operation === "retag"));
+    if (rest.length > 0) return provider.start({ ...change, diff: rest }, options.desired);
+    return { address: change.address, kind: change.kind, action: change.action, id: change.id!, steps: ["retag"], step: 1, startedAt, data: {}, finished: { address: change.address, phase: "done", state: "MOVED", id: change.id! } };
+  };
+
   const visit = async (node: string): Promise<void> => {
     const finishing = !changes.has(node);
     const address = finishing ? node.slice(0, -"#finish".length) : node;
@@ -283,7 +296,7 @@ export async function applyPlan(plan: Plan, provider: ApplyProvider, options: Ap
         const problem = ownershipProblem(plan.stack, change, await provider.readOwnership(change.kind, change.id!));
         if (problem) throw problem;
       }
-      operation = await provider.start(phase ? { ...change, phase } : change, options.desired);
+      operation = change.movedFrom !== undefined && change.action === "update" ? await moveThenStart(change, startedAt) : await provider.start(phase ? { ...change, phase } : change, options.desired);
     } catch (error) {
       fail(change, error, startedAt, undefined);
       throw NOT_DONE;

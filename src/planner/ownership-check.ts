@@ -21,7 +21,8 @@ export class NotOwnedError extends HyperplanError {
 const EXTRA_OBJECT = /^(.*)~(replaced|duplicate)-(.+)$/;
 
 /** The address the object of `change` carries in its tag. */
-export function taggedAddress(change: Pick<ResourceChange, "address" | "id">): string {
+export function taggedAddress(change: Pick<ResourceChange, "address" | "id" | "movedFrom">): string {
+  if (change.movedFrom !== undefined) return change.movedFrom;
   const m = EXTRA_OBJECT.exec(change.address);
   return m && m[3] === change.id ? m[1]! : change.address;
 }

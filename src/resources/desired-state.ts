@@ -297,6 +297,8 @@ export interface Lifecycle {
   replaceOnChanges?: string[];
   /** A replacement deletes the old object before it creates the new one, whatever the kind's default. */
   deleteBeforeReplace?: true;
+  /** The address the object had before its construct was renamed or moved: it keeps its object, retagged. */
+  movedFrom?: string;
 }
 
 interface ResourceBase<K extends ResourceKind, P> {

@@ -62,6 +62,13 @@ export interface ResourceProps {
    */
   deleteBeforeReplace?: boolean;
   /**
+   * The construct's former address, after a rename or a move in the tree (Terraform's `moved` block):
+   * the object there keeps serving this construct, its ownership tag rewritten in place, instead of a
+   * delete and a create. Once applied it can stay or go: it does nothing when nothing lives there.
+   * @default not moved
+   */
+  moved?: { from: string };
+  /**
    * Free attributes stored on the object as they are (keys: a letter or `_`, then letters, digits
    * or `_`). Keys starting with `HYPERPLAN` are reserved for ownership tags. Not masked: never put a
    * secret here.

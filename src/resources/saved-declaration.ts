@@ -167,6 +167,7 @@ export function analyseSavedDeclaration(value: unknown, source: string, options:
       if (typeof lifecycle !== "object" || lifecycle === null || Array.isArray(lifecycle)) issues.push({ address, path: "lifecycle", rule: "schema", message: "must be an object" });
       else {
         for (const key of ["protect", "ignoreChanges", "replaceOnChanges", "deleteBeforeReplace"]) if (lifecycle[key] !== undefined) props[key] = lifecycle[key];
+        if (lifecycle.movedFrom !== undefined) props.moved = { from: lifecycle.movedFrom };
       }
     }
     const dependsOn = Array.isArray(entry.dependsOn) ? entry.dependsOn : [];

@@ -133,6 +133,7 @@ export function kindSchema(properties: Record<string, JsonSchema>, required: str
       dependsOn: dependsOn(),
       protect: boolean(),
       deleteBeforeReplace: boolean(),
+      moved: object({ from: { type: "string", pattern: "^[^/]+/.+$", expected: "the construct's former address (lab/old-name)" } }, ["from"]),
       replaceOnChanges: arrayOf({ type: "string", pattern: "^[A-Za-z*][A-Za-z0-9_*.\\[\\]-]{0,255}$", expected: "an attribute path (memory, disks[*].size)" }, { uniqueItems: true }),
       ignoreChanges: arrayOf({ type: "string", pattern: "^[A-Za-z*][A-Za-z0-9_*.\\[\\]-]{0,255}$", expected: "an attribute path (memory, context.vars.*, nics[0].ip)" }, { uniqueItems: true }),
       attributes: freeAttributes(),

@@ -292,13 +292,14 @@ export function analyseStack(stack: StackLike, options: AnalyseOptions = {}): St
     .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
     .map((e) => {
       // Lifecycle controls are the plan's, not the object's: they never reach the props.
-      const { protect, ignoreChanges, replaceOnChanges, deleteBeforeReplace, ...input } = e.input;
+      const { protect, ignoreChanges, replaceOnChanges, deleteBeforeReplace, moved, ...input } = e.input;
       const sorted = (paths: unknown) => (Array.isArray(paths) && paths.length > 0 ? [...(paths as string[])].sort() : undefined);
       const lifecycle = {
         ...(protect === true ? { protect: true as const } : {}),
         ...(sorted(ignoreChanges) ? { ignoreChanges: sorted(ignoreChanges) } : {}),
         ...(sorted(replaceOnChanges) ? { replaceOnChanges: sorted(replaceOnChanges) } : {}),
         ...(deleteBeforeReplace === true ? { deleteBeforeReplace: true as const } : {}),
+        ...(typeof (moved as { from?: unknown } | undefined)?.from === "string" ? { movedFrom: (moved as { from: string }).from } : {}),
       };
       return {
         address: e.address,

@@ -89,6 +89,30 @@ describe("lifecycle controls", () => {
     expect(after.changes.find((c) => c.address === "lab/lab-3")?.diff.map((d) => d.path)).toEqual(["memory"]);
   });
 
+  it("moved keeps the object of a renamed construct, retagged in place, instead of a delete and a create", async () => {
+    const before = await planJson();
+    const lab3 = before.changes.find((c) => c.address === "lab/lab-3")!.id;
+    writeFileSync(
+      join(dir, "renamed.ts"),
+      edited("    new VirtualMachine(lab, `lab-${i}`, {\n", '    new VirtualMachine(lab, i === 3 ? "lab-three" : `lab-${i}`, {\n      ...(i === 3 ? { moved: { from: "lab/lab-3" } } : {}),\n', CONTROLLED),
+    );
+    const planned = JSON.parse((await run("plan", "renamed.ts", "--json")).out) as Plan;
+    expect(planned.summary).toEqual({ create: 0, update: 1, replace: 0, delete: 0 });
+    const moved = planned.changes.find((c) => c.address === "lab/lab-three")!;
+    expect(moved).toMatchObject({ action: "update", id: lab3, movedFrom: "lab/lab-3" });
+    expect(moved.diff.map((d) => `${d.path} ${d.operation}`)).toEqual(["address retag", "name one.vm.rename"]);
+    const text = await run("plan", "renamed.ts");
+    expect(text.out).toContain(`~ lab/lab-three (VirtualMachine) id=${lab3} moved from lab/lab-3, and updated in place`);
+    expect(text.out).toContain(`~ address: "lab/lab-3" → "lab/lab-three" [retag]`);
+    const applied = await run("apply", "renamed.ts", "--auto-approve");
+    expect(applied.err).toBe("");
+    expect(applied.code).toBe(0);
+    const after = JSON.parse((await run("plan", "renamed.ts", "--json", "--detailed-exitcode")).out) as Plan;
+    expect(after.summary).toEqual({ create: 0, update: 0, replace: 0, delete: 0 });
+    expect(after.changes.find((c) => c.address === "lab/lab-three")!.id).toBe(lab3);
+    expect(String(await client.call("one.vm.info", Number(lab3)))).toContain("<HYPERPLAN_ADDRESS><![CDATA[lab/lab-three]]></HYPERPLAN_ADDRESS>");
+  });
+
   it("keeps the controls in a saved plan, which applies as saved", async () => {
     expect((await run("plan", "lab.ts", "--destroy", "--out", "gone.plan")).code).toBe(1);
     expect((await run("plan", "lab.ts", "--out", "keep.plan")).code).toBe(0);

@@ -69,6 +69,7 @@ function headline(change: ResourceChange): string {
       return `${id} must be replaced (${order}; forced by ${(change.forcedBy ?? []).join(", ")})`;
     }
     case "update":
+      if (change.movedFrom !== undefined) return `${id} moved from ${change.movedFrom}${change.diff.length > 1 ? ", and updated in place" : ""}`;
       return `${id} updated in place`;
     case "delete":
       return `${id} ${change.reason}`;

@@ -23,7 +23,8 @@ import { OneApiError } from "./errors";
 import { IdRegistry } from "./id-registry";
 import { INFO_OF, POOL_OF, type OneKind } from "./map-common";
 import { describeOneError, OperationError } from "./operation-error";
-import { readOwnershipTag } from "./ownership";
+import { ownershipAttributes, readOwnershipTag, type OwnershipTag } from "./ownership";
+import { serializeTemplate } from "./template-syntax";
 import { parseObject, type VmRecord } from "./records";
 import { arrivalSteps, createSteps, deleteSteps, replacePhaseSteps, replaceSteps, updateSteps, type LiveRecord, type OneCall, type Param, type Step, type StepContext, type WaitFor } from "./steps";
 import { VM_STATE } from "./states";
@@ -33,6 +34,15 @@ import { arrivalOf, lookAt, type Looked } from "./watch";
 export { OperationError } from "./operation-error";
 export { idClusters } from "./watch";
 export { vmFingerprint } from "./calls";
+
+/** Each kind's template update call (merge mode keeps the attributes it does not name). */
+const UPDATE_OF: Record<OneKind, string> = {
+  VirtualMachine: "one.vm.update",
+  Image: "one.image.update",
+  VirtualNetwork: "one.vn.update",
+  SecurityGroup: "one.secgroup.update",
+  VmTemplate: "one.template.update",
+};
 
 /** What an operation keeps between calls: plain JSON, the engine's part and OpenNebula's. */
 interface OpData extends EngineData<OneCall, WaitFor> {
@@ -109,6 +119,19 @@ export class OpenNebulaOperations {
     this.justRead.set(`${kind}#${numeric}`, live);
     const tag = readOwnershipTag(live.kind === "VirtualMachine" ? live.record.userTemplate : live.record.template);
     return tag ? { state: "tagged", tag } : { state: "untagged" };
+  }
+
+  /**
+   * A moved object's tag: HYPERPLAN_ADDRESS written over in its template (a VM's USER_TEMPLATE) with
+   * the kind's update call in merge mode, which keeps every other attribute. Setting a value is safe to
+   * send again.
+   */
+  async retag(kind: string, id: string, _from: OwnershipTag, to: OwnershipTag): Promise<void> {
+    const method = UPDATE_OF[kind as OneKind];
+    if (method === undefined) throw new OperationError(`${kind}#${id}`, `OpenNebula has no kind ${kind}`);
+    const template = serializeTemplate(ownershipAttributes(to));
+    await this.client.call(method, Number(id), template, 1);
+    this.justRead.delete(`${kind}#${id}`);
   }
 
   async start(change: ResourceChange, desired: DesiredState | undefined): Promise<Operation> {

@@ -4,7 +4,7 @@
  */
 import type { Plan, ResourceChange } from "../../core/plan";
 import type { DesiredState } from "../../resources/desired-state";
-import type { Operation, OperationStatus, OwnershipReading, Provider } from "../provider";
+import type { Operation, OperationStatus, OwnershipReading, OwnershipTag, Provider } from "../provider";
 import { OpenNebulaOperations, OperationError, type OperationsOptions } from "./operations";
 import { OpenNebulaReader, type OpenNebulaReaderOptions } from "./reader";
 import { OpenNebulaStackLocks } from "./stack-lock";
@@ -35,6 +35,11 @@ export class OpenNebulaProvider extends OpenNebulaReader implements Provider {
   async readOwnership(kind: string, id: string): Promise<OwnershipReading> {
     if (!this.operations) throw new OperationError(`${kind}#${id}`, "apply read an object's ownership before the provider was told the plan");
     return this.operations.readOwnership(kind, id);
+  }
+
+  async retag(kind: string, id: string, from: OwnershipTag, to: OwnershipTag): Promise<void> {
+    if (!this.operations) throw new OperationError(`${kind}#${id}`, "apply moved an object before the provider was told the plan");
+    return this.operations.retag(kind, id, from, to);
   }
 
   async start(change: ResourceChange, desired: DesiredState | undefined): Promise<Operation> {
