@@ -57,6 +57,8 @@ const GANDI_FILLS: BackendFills = {
 
 export const gandiDiffRules: DiffRules = {
   backend: "gandi",
+  cannotMove:
+    "a Gandi object's name carries its stack's mark for its name, and no call renames a VM or a disk: keep the construct's former name (its `name` prop), or let the plan replace it",
   keyCase: "exact",
   fields: GANDI_FILLS,
   kinds: {

@@ -12,7 +12,7 @@
  * so, rather than make it again; the next plan finds it, or makes it if it never came.
  */
 import { HyperplanError } from "../../errors";
-import type { Operation, OperationStatus, OwnershipReading } from "../../core/operation";
+import type { Operation, OperationStatus, OwnershipReading, OwnershipTag } from "../../core/operation";
 import type { Plan, ResourceChange } from "../../core/plan";
 import type { DesiredResource, DesiredState, VirtualMachineSpec } from "../../resources/desired-state";
 import { systemClock, type Clock } from "../../core/clock";
@@ -87,6 +87,13 @@ export class OpenVzOperations {
 
   poll(operations: Operation[]): Promise<OperationStatus[]> {
     return this.engine.poll(operations);
+  }
+
+  /** A moved container's mark: its description written over with the new address's (`virtual_servers/update`). */
+  async retag(kind: string, id: string, _from: OwnershipTag, to: OwnershipTag): Promise<void> {
+    // Looked-up objects carry no mark: they follow their declaration.
+    if (kind !== "VirtualMachine") return;
+    await this.client.updateVirtualServer(Number(id), { description: markOf(this.stack, to.address) });
   }
 
   /** The stack a container's description marks it for (marks.ts); looked-up objects hold nothing of the stack's. */

@@ -7,7 +7,7 @@ import type { DesiredState } from "../../resources/desired-state";
 import type { LiveState } from "../../diff/live-state";
 import { Retrier, type CallRetry } from "../../core/retry";
 import { systemClock } from "../../core/clock";
-import type { Operation, OperationStatus, OwnershipReading, Provider } from "../provider";
+import type { Operation, OperationStatus, OwnershipReading, OwnershipTag, Provider } from "../provider";
 import type { OwpClient } from "./client";
 import { openVzDiffRules } from "./diff-rules";
 import { OpenVzOperationError, OpenVzOperations } from "./operations";
@@ -63,6 +63,11 @@ export class OpenVzProvider implements Provider {
   async readOwnership(kind: string, id: string): Promise<OwnershipReading> {
     if (!this.operations) throw new OpenVzOperationError(`${kind}#${id}`, "apply read an object's ownership before the provider was told the plan");
     return this.operations.readOwnership(kind, id);
+  }
+
+  async retag(kind: string, id: string, from: OwnershipTag, to: OwnershipTag): Promise<void> {
+    if (!this.operations) throw new OpenVzOperationError(`${kind}#${id}`, "apply moved an object before the provider was told the plan");
+    return this.operations.retag(kind, id, from, to);
   }
 
   async start(change: ResourceChange, desired: DesiredState | undefined): Promise<Operation> {

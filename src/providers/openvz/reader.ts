@@ -154,7 +154,8 @@ export function liveStateOf(stack: string, endpoint: string, view: PanelView, de
   const byName = (kind: string, name: string | null) => declaredOf(kind).find((r) => r.name === name)?.address;
   for (const hw of view.hardware) {
     for (const { address, vs } of hw.owned) {
-      const wanted = declared.get(address);
+      // What is not readable comes from the declaration: the container's own, or the one moved from here.
+      const wanted = declared.get(address) ?? [...declared.values()].find((r) => r.lifecycle?.movedFrom === address);
       const wantedProps = wanted?.kind === "VirtualMachine" ? (wanted.props as VirtualMachineSpec) : undefined;
       const imageRef = byName("Image", vs.osTemplate);
       const templateRef = byName("VmTemplate", vs.serverTemplate);

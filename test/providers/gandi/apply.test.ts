@@ -11,6 +11,7 @@ import { buildPlan } from "../../../src/planner/plan-builder";
 import { applyPlan } from "../../../src/planner/executor";
 import { GandiClient } from "../../../src/providers/gandi/client";
 import { gandiProfile } from "../../../src/providers/gandi/profile";
+import { gandiDiffRules } from "../../../src/providers/gandi/diff-rules";
 import { GandiProvider } from "../../../src/providers/gandi/provider";
 import { gandiName } from "../../../src/providers/gandi/naming";
 import { startGandiSimulator } from "../../../src/sim/gandi/index";
@@ -88,6 +89,16 @@ describe("Gandi stacks through the core", () => {
     expect((await planOf(bigger)).summary).toEqual({ create: 4, update: 0, replace: 0, delete: 0 });
     expect((await hand.vmInfo(foreign)).hostname).toBe("web-1");
   }, 60_000);
+});
+
+describe("a Gandi VM moved to another construct", () => {
+  it("is refused at plan time: its name carries the mark and no call renames it", () => {
+    const s = new Stack(new App(), "web");
+    new VirtualMachine(s, "web-one", { moved: { from: "web/web-1" }, memory: 256, context: { password: "Root-passw0rd" }, raw: { gandi: { os: "Debian 12" } } });
+    const desired = analyseStack(s, { profile: gandiProfile }).state!;
+    const live = { stack: "web", endpoint: "x", fingerprint: "x", resources: [{ address: "web/web-1", kind: "VirtualMachine" as const, name: "web-1", id: "9", props: { attributes: {}, labels: [], powerState: "running" as const, disks: [], nics: [] }, dependsOn: [], status: { state: "RUNNING", healthy: true } }] };
+    expect(() => buildPlan({ desired, live, rules: gandiDiffRules, mode: "plan" })).toThrow(/web\/web-one: is moved from web\/web-1, but a Gandi object's name carries its stack's mark/);
+  });
 });
 
 describe("a Gandi VM is done when it reads back as declared", () => {

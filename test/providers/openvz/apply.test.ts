@@ -154,6 +154,32 @@ describe("OpenVZ stacks through the core", () => {
     ]);
   });
 
+  it("moves a renamed construct's container in place: its description rewritten, its id kept", async () => {
+    await apply(ci({ count: 1 }));
+    const [before] = await mine();
+    const s = new Stack(new App(), "ci");
+    const os = new Image(s, "debian-11-x86_64", { type: "os", persistent: false });
+    const basic = new VmTemplate(s, "vps.basic", {});
+    const net = new VirtualNetwork(s, "venet", { addressRanges: [{ type: "ipv4", start: "10.10.1.20", size: 50 }] });
+    new VirtualMachine(s, "builder", {
+      moved: { from: "ci/build-1" },
+      template: basic,
+      vcpu: 2,
+      memory: 1024,
+      disks: [{ image: os, size: 10240 }],
+      nics: [{ network: net }],
+      context: { password: "r00t-pw" },
+      raw: { openvz: { hardwareServer: "node1.lan", cpuUnits: 1000 } },
+    });
+    const desired = analyseStack(s, { profile: openVzProfile }).state!;
+    const plan = await planOf(desired);
+    expect(plan.changes.filter((c) => c.action !== "noop").map((c) => `${c.action} ${c.address} ${c.diff.map((d) => d.path).join(",")}`)).toEqual(["update ci/builder address,name"]);
+    await apply(desired);
+    const [after] = await mine();
+    expect([after!.id, after!.description, after!.hostName]).toEqual([before!.id, "hyperplan ci builder", "builder"]);
+    expect(await active(desired)).toEqual([]);
+  });
+
   it("finds a create whose answer was lost by the stack's mark, and makes nothing twice", async () => {
     sim.faults.add({ type: "reset-after", method: "virtual_servers/create", count: 1 });
     const desired = ci({ count: 1 });

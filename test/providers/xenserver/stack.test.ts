@@ -97,6 +97,28 @@ describe("a XenServer stack", () => {
     await sim.close();
   });
 
+  it("moves a renamed construct's VM and its own disks to the new address in place, keeping their refs", async () => {
+    const lab = write(LAB());
+    expect((await run("apply", lab, "--auto-approve")).code).toBe(0);
+    const before = (await owned(hand, "VM")).find((v) => v.name_label === "lab-3")!;
+    const renamed = write(
+      LAB().replace("new VirtualMachine(lab, `lab-${i}`, {", 'new VirtualMachine(lab, i === 3 ? "lab-three" : `lab-${i}`, {\n  ...(i === 3 ? { moved: { from: "lab/lab-3" } } : {}),'),
+    );
+    const planned = await run("plan", renamed);
+    expect(planned.out).toContain("Plan: 0 to create, 1 to update, 0 to replace, 0 to delete.");
+    expect(planned.out).toContain('~ address: "lab/lab-3" → "lab/lab-three" [retag]');
+    const applied = await run("apply", renamed, "--auto-approve");
+    expect(applied.err).toBe("");
+    expect(applied.code).toBe(0);
+    expect((await run("plan", renamed, "--detailed-exitcode")).code).toBe(0);
+    const after = (await owned(hand, "VM")).find((v) => v.name_label === "lab-three")!;
+    expect(after.uuid).toBe(before.uuid);
+    expect((after.other_config as Record<string, string>).HYPERPLAN_ADDRESS).toBe("lab/lab-three");
+    const disks = (await owned(hand, "VDI")).map((d) => d.other_config as Record<string, string>).filter((o) => o.HYPERPLAN_KIND === "VmDisk");
+    expect(disks.filter((o) => o.HYPERPLAN_ADDRESS === "lab/lab-3")).toEqual([]);
+    expect(disks.filter((o) => o.HYPERPLAN_ADDRESS === "lab/lab-three").length).toBeGreaterThan(0);
+  });
+
   it("is created, planned clean, updated in place and with a power cycle, shrunk and destroyed, leaving the pool's own objects alone", async () => {
     const before = { vms: Object.keys(await hand.records("VM")).length, vdis: Object.keys(await hand.records("VDI")).length, networks: Object.keys(await hand.records("network")).length };
     const lab = write(LAB());
