@@ -54,7 +54,6 @@ function describe(error: unknown): string {
 interface InFlight {
   label: string;
   where: string;
-  startedAt: number;
   outcome?: { ok: true; id?: number } | { ok: false; error: unknown };
 }
 
@@ -156,7 +155,7 @@ export class OpenVzOperations {
   private async send(op: Operation, label: string, action: OpenVzAction): Promise<string> {
     const work = await this.prepare(op, action);
     const handle = `call-${this.nextHandle++}`;
-    const entry: InFlight = { label, where: work.where, startedAt: this.clock.now() };
+    const entry: InFlight = { label, where: work.where };
     this.calls.set(handle, entry);
     work.run().then(
       (id) => (entry.outcome = { ok: true, ...(id !== undefined ? { id } : {}) }),
@@ -292,10 +291,8 @@ export class OpenVzOperations {
     const handle = dataOf(op).handle;
     const entry = handle === undefined ? undefined : looked.get(handle);
     if (!entry) return { phase: "failed", state: "LOST", error: new OpenVzOperationError(op.address, "the call this change waited for was made by another run; plan again") };
-    if (!entry.outcome) {
-      const seconds = Math.round((this.clock.now() - entry.startedAt) / 1000);
-      return { phase: "running", state: `${entry.label}: ${entry.where}, ${seconds} s` };
-    }
+    // What is being waited on, stable while it lasts: the progress view says for how long.
+    if (!entry.outcome) return { phase: "running", state: `${entry.label}: ${entry.where}` };
     looked.delete(handle!);
     if (entry.outcome.ok) return { phase: "arrived" };
     const error = entry.outcome.error;
