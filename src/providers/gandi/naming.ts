@@ -76,6 +76,16 @@ export function readName(stack: string, kind: GandiKind, objectName: string): Na
   return mark === ownershipMark(stack, kind, name) ? { state: "owned", name } : { state: "lookalike", name };
 }
 
+/**
+ * The address of the stack's object of `kind` named `name`: the declared resource of that kind and name
+ * wherever its construct sits (names are unique per kind in a Gandi stack), else `<stack>/<name>` (an
+ * object no longer declared, which the plan deletes).
+ */
+export function addressOfName(stack: string, kind: string, name: string, declared: Iterable<{ address: string; kind: string; name: string }>): string {
+  for (const r of declared) if (r.kind === kind && r.name === name) return r.address;
+  return `${stack}/${name}`;
+}
+
 /** The declared name an object of `stack` stands for, or undefined when the object is not the stack's. */
 export function ownedName(stack: string, kind: GandiKind, objectName: string): string | undefined {
   const reading = readName(stack, kind, objectName);

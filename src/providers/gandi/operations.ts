@@ -19,7 +19,7 @@ import { TransportError } from "../kit/http-transport";
 import { StepEngine, dataOf, operationFor, type Arrival, type StepDriver } from "../kit/step-engine";
 import type { GandiClient } from "./client";
 import { isGandiFault } from "./errors";
-import { gandiName, ownedName, type GandiKind } from "./naming";
+import { addressOfName, gandiName, ownedName, type GandiKind } from "./naming";
 import { SHARE_MIB } from "./profile";
 import { osDisplayName, type GandiOperation } from "./records";
 import { stepsFor, type GandiAction, type GandiWait } from "./steps";
@@ -45,6 +45,8 @@ export class GandiOperations {
   private readonly engine: StepEngine<{ gandi: GandiAction }, GandiWait, Map<number, GandiOperation>>;
   private readonly clock: Clock;
   private readonly refs = new Map<string, number>();
+  /** The plan's addresses by kind and name (begin). */
+  private readonly planned: { address: string; kind: string; name: string }[] = [];
   private readonly desired = new Map<string, DesiredResource>();
   /** The last state seen of each operation followed. */
   private readonly seen = new Map<number, GandiOperation>();
@@ -60,6 +62,11 @@ export class GandiOperations {
   }
 
   begin(plan: Plan): void {
+    // Which address each name of the plan stands for: ownership is read before a change starts.
+    for (const change of plan.changes) {
+      const name = ((change.after ?? change.before) as { name?: unknown } | undefined)?.name;
+      if (typeof name === "string" && !change.address.includes("~")) this.planned.push({ address: change.address, kind: change.kind, name });
+    }
     for (const change of plan.changes) {
       if (change.id === undefined || change.action === "delete" || change.action === "replace") continue;
       this.refs.set(change.address, Number(change.id));
@@ -80,7 +87,7 @@ export class GandiOperations {
     try {
       const name = kind === "VirtualMachine" ? (await this.client.vmInfo(Number(id))).hostname : kind === "Image" ? (await this.client.diskInfo(Number(id))).name : undefined;
       const declared = name === undefined ? undefined : ownedName(this.stack, kind as GandiKind, name);
-      return declared === undefined ? { state: "untagged" } : { state: "tagged", tag: { stack: this.stack, address: `${this.stack}/${declared}`, kind } };
+      return declared === undefined ? { state: "untagged" } : { state: "tagged", tag: { stack: this.stack, address: addressOfName(this.stack, kind, declared, [...this.desired.values(), ...this.planned]), kind } };
     } catch (error) {
       if (isGandiFault(error, "not-found")) return { state: "gone" };
       throw error;
@@ -123,7 +130,7 @@ export class GandiOperations {
   private async refOf(user: string, address: string): Promise<number> {
     const known = this.refs.get(address);
     if (known !== undefined) return known;
-    const name = gandiName(this.stack, "Image", address.slice(this.stack.length + 1));
+    const name = gandiName(this.stack, "Image", this.desired.get(address)?.name ?? address.slice(this.stack.length + 1));
     for (const id of await this.client.diskList()) {
       if ((await this.client.diskInfo(id)).name === name) {
         this.refs.set(address, id);

@@ -16,7 +16,7 @@ import type { ContextSpec, DesiredState, ImageSpec, VirtualMachineSpec } from ".
 import { fingerprintLive, type ForeignObject, type LiveResource, type LiveState } from "../../diff/live-state";
 import type { GandiClient } from "./client";
 import { osDisplayName, type GandiDisk, type GandiOs, type GandiVm } from "./records";
-import { readName, type GandiKind } from "./naming";
+import { addressOfName, readName, type GandiKind } from "./naming";
 import { isGandiFault } from "./errors";
 import { SHARE_MIB } from "./profile";
 
@@ -66,7 +66,7 @@ export function liveStateOf(stack: string, endpoint: string, account: GandiAccou
   const own = (kind: GandiKind, id: number, cloudName: string): string | undefined => {
     const reading = readName(stack, kind, cloudName);
     if (reading?.state === "owned") return reading.name;
-    if (reading?.state === "lookalike" && declared.get(`${stack}/${reading.name}`)?.kind === kind) {
+    if (reading?.state === "lookalike" && [...declared.values()].some((r) => r.kind === kind && r.name === reading.name)) {
       foreign.push({
         kind,
         id: String(id),
@@ -82,7 +82,7 @@ export function liveStateOf(stack: string, endpoint: string, account: GandiAccou
   for (const disk of account.disks) {
     const name = own("Image", disk.id, disk.name);
     if (name === undefined) continue;
-    const address = `${stack}/${name}`;
+    const address = addressOfName(stack, "Image", name, declared.values());
     diskAddresses.set(disk.id, address);
     const props: ImageSpec = {
       attributes: {},
@@ -97,7 +97,7 @@ export function liveStateOf(stack: string, endpoint: string, account: GandiAccou
   for (const vm of account.vms) {
     const name = own("VirtualMachine", vm.id, vm.hostname);
     if (name === undefined) continue;
-    const address = `${stack}/${name}`;
+    const address = addressOfName(stack, "VirtualMachine", name, declared.values());
     const disks = account.disks
       .filter((d) => d.vm_id === vm.id && diskAddresses.has(d.id))
       .sort((a, b) => a.id - b.id)

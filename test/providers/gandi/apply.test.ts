@@ -6,6 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { App, Image, Stack, VirtualMachine } from "../../../src/index";
+import { Construct } from "constructs";
 import { analyseStack } from "../../../src/resources/synthesis";
 import { buildPlan } from "../../../src/planner/plan-builder";
 import { applyPlan } from "../../../src/planner/executor";
@@ -130,6 +131,30 @@ describe("a Gandi VM is done when it reads back as declared", () => {
     } finally {
       await provider.close();
       await hand.close();
+      await sim.close();
+    }
+  });
+});
+
+describe("a Gandi stack with nested constructs", () => {
+  it("knows its objects by kind and name wherever their constructs sit: created once, then clean", async () => {
+    const sim = await startGandiSimulator({ port: 0, delays: "fast" });
+    const provider = new GandiProvider({ client: new GandiClient({ url: sim.url, login: "AA1234-GANDI", password: "gandi" }) });
+    try {
+      const s = new Stack(new App(), "web");
+      const tier = new Construct(s, "tier");
+      const data = new Image(tier, "data", { type: "datablock", size: 512, persistent: true });
+      new VirtualMachine(tier, "app", { memory: 256, disks: [{ image: data }], context: { password: "Root-passw0rd" }, raw: { gandi: { os: "Debian 12" } } });
+      const desired = analyseStack(s, { profile: gandiProfile }).state!;
+      expect(desired.resources.map((r) => r.address)).toEqual(["web/tier/app", "web/tier/data"]);
+      const plan = async () => buildPlan({ desired, live: await provider.read("web", desired), rules: provider.rules, mode: "plan" });
+      const result = await applyPlan(await plan(), provider, { desired, ...fastPolls });
+      expect(result.errors).toEqual([]);
+      expect((await plan()).changes.map((c) => `${c.action} ${c.address}`).sort()).toEqual(["noop web/tier/app", "noop web/tier/data"]);
+      const destroyed = await applyPlan(buildPlan({ desired, live: await provider.read("web", desired), rules: provider.rules, mode: "destroy" }), provider, { desired, ...fastPolls });
+      expect(destroyed.errors).toEqual([]);
+    } finally {
+      await provider.close();
       await sim.close();
     }
   });
