@@ -60,6 +60,6 @@ export interface Backend {
   simulate(stateFile: string, context: ConnectContext, settings: Record<string, unknown>): Promise<Connection>;
   /** `hyperplan sim <name> …`: the simulator as a standalone server. */
   simulator: Pick<SimulatorEntry, "usage" | "run">;
-  /** `hyperplan demo`: the simulator in-process, read through the client. */
-  demo?: { usage: string; run(argv: string[], io: CliIo): Promise<number> };
+  /** `hyperplan demo --backend NAME`: the example stack (in `examples/stacks/`) applied on the embedded simulator. */
+  demoStack: string;
 }

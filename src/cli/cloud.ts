@@ -3,8 +3,8 @@
  * 1. the backend the stack's provider settings choose (`provider: { opennebula: {...} }`), the
  *    default one (OpenNebula) when they choose none;
  * 2. `--simulate`: that backend's simulator, started in-process on a loopback port, its world kept in
- *    `.hyperplan/simulator.json` beside the stack file so that a plan after an apply sees what the
- *    apply made; else the cloud the settings, or the backend's usual environment, name.
+ *    `.hyperplan/simulator-<backend>.json` beside the stack file so that a plan after an apply sees
+ *    what the apply made (one world per backend: stacks of several backends may share a folder); else the cloud the settings, or the backend's usual environment, name.
  * The label names the endpoint, so nobody mistakes the simulator for production.
  */
 import { mkdir } from "node:fs/promises";
@@ -52,8 +52,8 @@ export function savedSettings(stack: string, settings: ProviderSettings): Provid
 }
 
 /** Where `--simulate` keeps the simulator's world for a stack file. */
-export function simulatorStateFile(stackFile: string): string {
-  return join(dirname(stackFile), ".hyperplan", "simulator.json");
+export function simulatorStateFile(stackFile: string, backend: string): string {
+  return join(dirname(stackFile), ".hyperplan", `simulator-${backend}.json`);
 }
 
 export async function connectCloud(options: ConnectOptions): Promise<CloudConnection> {
@@ -66,7 +66,7 @@ export async function connectCloud(options: ConnectOptions): Promise<CloudConnec
     retry: { ...(options.retry?.timeoutMs !== undefined ? { timeoutMs: options.retry.timeoutMs } : {}), onRetry: options.retry?.onRetry ?? retryToStderr(io) },
   };
   if (options.simulate) {
-    const stateFile = simulatorStateFile(options.stackFile);
+    const stateFile = simulatorStateFile(options.stackFile, choice.backend.name);
     await mkdir(dirname(stateFile), { recursive: true, mode: 0o700 });
     return { backend: choice.backend, ...(await choice.backend.simulate(stateFile, context, choice.settings)) };
   }

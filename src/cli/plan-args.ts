@@ -10,7 +10,7 @@ export interface PlanArgs {
   /** The stack file as given; undefined = the default files. */
   file: string | undefined;
   stack: string | undefined;
-  /** Use the embedded simulator, its world kept in `.hyperplan/simulator.json` beside the stack file. */
+  /** Use the embedded simulator, its world kept in `.hyperplan/simulator-<backend>.json` beside the stack file. */
   simulate: boolean;
   json: boolean;
   /** Save the plan document here for `apply`. */

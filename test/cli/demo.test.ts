@@ -1,25 +1,35 @@
+import { existsSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main";
-import { parseDemoArgs } from "../../src/backends/opennebula/demo";
+import { demoStackFile } from "../../src/cli/commands/demo";
+import { BACKENDS } from "../../src/backends/registry";
 import { captureIo } from "../support/cli-io";
 
 describe("hyperplan demo", () => {
-  it("starts the simulator and lists its seeded pools through the client, one call per pool", async () => {
-    const io = captureIo();
-    expect(await main(["demo"], io)).toBe(0);
-    const out = io.out();
-    expect(out).toMatch(/^OpenNebula simulator listening on http:\/\/127\.0\.0\.1:\d+\/RPC2\n/);
-    expect(out).toContain("one.system.version: 7.4.0");
-    expect(out).toContain("datastore pool: 3 object(s)");
-    expect(out).toContain("cluster pool: 1 object(s)");
-    const counts = JSON.parse(out.slice(out.indexOf("Calls served: ") + "Calls served: ".length)) as Record<string, number>;
-    expect(Object.values(counts).every((n) => n === 1)).toBe(true);
-    expect(counts["one.vmpool.infoextended"]).toBe(1);
+  it("is what npm run demo runs: a backend's example stack applied on its simulator, then an empty plan, then removed", async () => {
+    const world = join(dirname(demoStackFile("openvz-ci.ts")), ".hyperplan", "simulator-openvz.json");
+    const existed = existsSync(world);
+    const env = { HYPERPLAN_SIM_DELAYS: "instant", NO_COLOR: "1" };
+    try {
+      const io = captureIo({ env });
+      expect(await main(["demo", "--backend", "openvz"], io)).toBe(0);
+      expect(io.out()).toMatch(/^Reading OpenVZ Web Panel simulator http:\/\/127\.0\.0\.1:\d+\/ \(embedded; world in /);
+      expect(io.out()).toMatch(/apply finished in \S+: 6 done, 0 failed, 0 skipped/);
+      const again = captureIo({ env });
+      expect(await main(["demo", "--backend=openvz"], again)).toBe(0);
+      expect(again.out()).toContain("No changes.");
+      const gone = captureIo({ env });
+      expect(await main(["demo", "--backend", "openvz", "--destroy"], gone)).toBe(0);
+      expect(gone.out()).toContain("Plan: 0 to create, 0 to update, 0 to replace, 6 to delete.");
+    } finally {
+      if (!existed) rmSync(world, { force: true });
+    }
   });
 
-  it("takes only an integer seed", () => {
-    expect(parseDemoArgs(["--seed", "7"])).toEqual({ seed: 7 });
-    expect(() => parseDemoArgs(["--seed", "x"])).toThrow("--seed must be an integer");
-    expect(() => parseDemoArgs(["extra"])).toThrow();
+  it("names the backends there are when asked for another", async () => {
+    const io = captureIo();
+    expect(await main(["demo", "--backend", "vmware"], io)).toBe(2);
+    expect(io.err()).toContain(`no backend "vmware" (there are ${BACKENDS.map((b) => b.name).join(", ")})`);
   });
 });

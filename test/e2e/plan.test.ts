@@ -25,7 +25,7 @@ describe("hyperplan plan --simulate", () => {
 
   /** Makes the simulator world of the stack dir hold what apply would have made. */
   async function worldWithLab(): Promise<void> {
-    const sim = await startOneSimulator({ port: 0, delays: "instant", stateFile: simulatorStateFile(join(dir, "lab.ts")) });
+    const sim = await startOneSimulator({ port: 0, delays: "instant", stateFile: simulatorStateFile(join(dir, "lab.ts"), "opennebula") });
     const client = new OneClient({ endpoint: sim.url, session: "oneadmin:opennebula" });
     await writeDesired(client, analyseStack((lab as never as { stacks: Parameters<typeof analyseStack>[0][] }).stacks[0]!).state!);
     await client.call("one.system.version");

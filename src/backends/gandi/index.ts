@@ -52,4 +52,5 @@ export const gandiBackend: Backend = {
   },
 
   simulator: { usage: gandiSimulator.usage, run: gandiSimulator.run },
+  demoStack: "gandi-web.ts",
 };

@@ -1,7 +1,7 @@
 /**
  * OpenNebula in the registry: its profile and settings from `src/providers/opennebula`, its simulator
  * from `src/sim/opennebula`, and the glue the CLI needs (which endpoint and credentials, the embedded
- * simulator of `--simulate`, `hyperplan sim opennebula`, `hyperplan demo`).
+ * simulator of `--simulate`, `hyperplan sim opennebula`, the stack `hyperplan demo` applies).
  */
 import { readFile } from "node:fs/promises";
 import { relative } from "node:path";
@@ -15,7 +15,6 @@ import { openNebulaSettingsSchema, type OpenNebulaSettings } from "../../provide
 import { parseFaultRules, startOneSimulator } from "../../sim/opennebula/index";
 import type { Backend } from "../backend";
 import { retryOptions, simDelays, simFaults } from "../simulate-env";
-import { DEMO_USAGE, runDemo } from "./demo";
 import { runSim, SIM_USAGE } from "./sim-command";
 
 export const openNebulaBackend: Backend = {
@@ -68,5 +67,5 @@ export const openNebulaBackend: Backend = {
   },
 
   simulator: { usage: SIM_USAGE, run: runSim },
-  demo: { usage: DEMO_USAGE, run: runDemo },
+  demoStack: "lab.ts",
 };

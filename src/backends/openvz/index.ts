@@ -53,4 +53,5 @@ export const openVzBackend: Backend = {
   },
 
   simulator: { usage: OPENVZ_SIM_USAGE, run: (argv, io) => runOpenVzSimCommand(argv, io) },
+  demoStack: "openvz-ci.ts",
 };

@@ -63,4 +63,5 @@ export const xenServerBackend: Backend = {
   },
 
   simulator: { usage: xenServerSimulator.usage, run: xenServerSimulator.run },
+  demoStack: "xen-lab.ts",
 };

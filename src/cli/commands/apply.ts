@@ -47,7 +47,7 @@ arrived meanwhile); the saved declaration is validated like a stack file.
 Options:
   --stack NAME          the stack to apply when the file declares several
   --simulate            use the stack backend's embedded simulator; its world is kept in
-                        .hyperplan/simulator.json beside the stack file
+                        .hyperplan/simulator-<backend>.json beside the stack file
   --auto-approve        do not ask for confirmation (needed when stdin is not a terminal)
   --destroy             carry out the removal of everything the stack owns
   --target ADDRESS      limit the plan to this resource and what it depends on (repeatable)

@@ -20,7 +20,7 @@ value is printed, and exit status 1 means it is unknown.
 
 Options:
   --stack NAME   the stack when the file declares several
-  --simulate     read the embedded simulator's world (.hyperplan/simulator.json beside the stack file)
+  --simulate     read the embedded simulator's world (.hyperplan/simulator-<backend>.json beside the stack file)
   --json         print {"values": {...}, "unknown": [...]}
 
 ${STACK_FILE_HELP}`;

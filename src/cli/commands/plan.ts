@@ -25,7 +25,7 @@ import { savedSettings } from "../cloud";
 const COMMON_OPTIONS = `Options:
   --stack NAME          the stack to plan when the file declares several
   --simulate            use the stack backend's embedded simulator, not the cloud; its world
-                        is kept in .hyperplan/simulator.json beside the stack file
+                        is kept in .hyperplan/simulator-<backend>.json beside the stack file
   --json                print the plan document (JSON) instead of the text view
   --format FORMAT       text (default), json (as --json), or markdown: the plan for a pull-request
                         comment (summary first, changes grouped by action, replacements and power

@@ -26,7 +26,7 @@ so nothing to refresh).
 
 Options:
   --stack NAME          the stack when the file declares several
-  --simulate            read the embedded simulator's world (.hyperplan/simulator.json beside the stack file)
+  --simulate            read the embedded simulator's world (.hyperplan/simulator-<backend>.json beside the stack file)
   --json                print JSON (list: an array; show: the object)
 
 ${STACK_FILE_HELP}`;

@@ -208,7 +208,7 @@ export const gandiFixture: BackendFixture = {
   },
   simulate: {
     env: (pace) => ({ HYPERPLAN_SIM_DELAYS: pace }),
-    firstLine: /^Reading Gandi hosting simulator http:\/\/127\.0\.0\.1:\d+\/hosting\/ \(embedded; world in \.hyperplan\/simulator\.json\)$/,
+    firstLine: /^Reading Gandi hosting simulator http:\/\/127\.0\.0\.1:\d+\/hosting\/ \(embedded; world in \.hyperplan\/simulator-gandi\.json\)$/,
   },
   async startHere(options) {
     const sim = await startGandiSimulator({

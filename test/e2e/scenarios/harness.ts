@@ -75,7 +75,7 @@ export class SimulatedLab {
 
   /** Runs `body` against the simulator on this lab's world, in this process, then saves the world. */
   async withCloud<T>(body: (hand: CloudHand) => Promise<T>): Promise<T> {
-    const cloud = await this.fixture.startHere({ dir: this.dir, stateFile: simulatorStateFile(join(this.dir, "lab.ts")), pace: this.pace });
+    const cloud = await this.fixture.startHere({ dir: this.dir, stateFile: simulatorStateFile(join(this.dir, "lab.ts"), this.fixture.name), pace: this.pace });
     try {
       return await body(cloud.hand);
     } finally {

@@ -260,7 +260,7 @@ export const openNebulaFixture: BackendFixture = {
   },
   simulate: {
     env: (pace) => ({ HYPERPLAN_SIM_DELAYS: pace }),
-    firstLine: /^Reading OpenNebula simulator http:\/\/127\.0\.0\.1:\d+\/RPC2 \(embedded; world in \.hyperplan\/simulator\.json\)$/,
+    firstLine: /^Reading OpenNebula simulator http:\/\/127\.0\.0\.1:\d+\/RPC2 \(embedded; world in \.hyperplan\/simulator-opennebula\.json\)$/,
   },
   async startHere(options) {
     const sim = await startOneSimulator({

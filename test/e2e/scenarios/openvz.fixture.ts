@@ -197,7 +197,7 @@ export const openVzFixture: BackendFixture = {
   },
   simulate: {
     env: (pace) => ({ HYPERPLAN_SIM_DELAYS: pace }),
-    firstLine: /^Reading OpenVZ Web Panel simulator http:\/\/127\.0\.0\.1:\d+\/ \(embedded; world in \.hyperplan\/simulator\.json\)$/,
+    firstLine: /^Reading OpenVZ Web Panel simulator http:\/\/127\.0\.0\.1:\d+\/ \(embedded; world in \.hyperplan\/simulator-openvz\.json\)$/,
   },
   async startHere(options) {
     const sim = await startOpenVzSimulator({

@@ -260,7 +260,7 @@ export const xenServerFixture: BackendFixture = {
   },
   simulate: {
     env: (pace) => ({ HYPERPLAN_SIM_DELAYS: pace }),
-    firstLine: /^Reading XenServer simulator http:\/\/127\.0\.0\.1:\d+\/ \(embedded; world in \.hyperplan\/simulator\.json\)$/,
+    firstLine: /^Reading XenServer simulator http:\/\/127\.0\.0\.1:\d+\/ \(embedded; world in \.hyperplan\/simulator-xenserver\.json\)$/,
   },
   async startHere(options) {
     const sim = await startXenServerSimulator({
