@@ -9,6 +9,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startOneSimulator, type RunningOneSimulator } from "../../src/sim/opennebula/index";
+import { OneClient } from "../../src/providers/opennebula/client";
+import type { Plan } from "../../src/core/plan";
 import { oneEnv, runCli } from "../support/cli-io";
 
 const examples = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "examples", "stacks");
@@ -43,6 +45,34 @@ describe("Terraform habits", () => {
     expect(planned.code).toBe(1);
     expect(planned.err).toContain(`refused the user "oneadmin", read from the auth file ${join(dir, "wrong_auth")} (ONE_AUTH): check the user and password there`);
     expect(planned.err + planned.out).not.toContain("not-the-password-42");
+  });
+
+  it("imports a VM whose tags were removed by hand, then updates it as any other, never making a second", async () => {
+    expect((await run("apply", "lab.ts", "--auto-approve")).code).toBe(0);
+    const client = new OneClient({ endpoint: sim.url, session: "oneadmin:opennebula" });
+    try {
+      const plan = JSON.parse((await run("plan", "lab.ts", "--json")).out) as Plan;
+      const lab2 = plan.changes.find((c) => c.address === "lab/lab-2")!.id!;
+      await client.call("one.vm.update", Number(lab2), 'LABELS="lab"', 0);
+      expect((JSON.parse((await run("plan", "lab.ts", "--json")).out) as Plan).summary.create).toBe(1);
+
+      expect(await run("import", "lab/nope", lab2, "lab.ts")).toMatchObject({ code: 1, err: expect.stringContaining("lab/nope: is not declared in stack \"lab\"") });
+      expect(await run("import", "lab/lab-1", lab2, "lab.ts")).toMatchObject({ code: 1, err: expect.stringContaining("lab/lab-1: has an object already") });
+      const imported = await run("import", "lab/lab-2", lab2, "lab.ts");
+      expect(imported.err).toBe("");
+      expect(imported.out).toContain(`Imported VirtualMachine ${lab2} as lab/lab-2`);
+      expect(await run("import", "lab/lab-2", lab2, "lab.ts")).toMatchObject({ code: 0, out: expect.stringContaining("nothing to import") });
+
+      // Adopted: no second VM; what it lost by hand is planned back as an update of the same VM.
+      const after = JSON.parse((await run("plan", "lab.ts", "--json")).out) as Plan;
+      expect(after.summary.create).toBe(0);
+      expect(after.changes.find((c) => c.address === "lab/lab-2")).toMatchObject({ id: lab2 });
+      expect((await run("apply", "lab.ts", "--auto-approve")).code).toBe(0);
+      expect((await run("plan", "lab.ts", "--detailed-exitcode")).code).toBe(0);
+      expect((JSON.parse((await run("plan", "lab.ts", "--json")).out) as Plan).changes.find((c) => c.address === "lab/lab-2")!.id).toBe(lab2);
+    } finally {
+      await client.close();
+    }
   });
 
   it("says when a plan made with --simulate is applied without it", async () => {

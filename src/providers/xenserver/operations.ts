@@ -21,7 +21,7 @@ import { Retrier } from "../../core/retry";
 import { TransportError } from "../kit/http-transport";
 import { StepEngine, dataOf, type Arrival, type StepDriver } from "../kit/step-engine";
 import type { OwnershipTag } from "../kit/ownership";
-import { TAG_ADDRESS, TAG_REPLACES } from "../kit/ownership";
+import { TAG_ADDRESS, TAG_KIND, TAG_REPLACES, TAG_STACK } from "../kit/ownership";
 import type { XenApiClient } from "./client";
 import { effectiveProps } from "../../diff/effective";
 import { xenServerDiffRules } from "./diff-rules";
@@ -210,23 +210,25 @@ export class XenServerOperations {
   }
 
   /**
-   * A moved object's tag: HYPERPLAN_ADDRESS in its other_config written over (xapi has no set for one
+   * A moved (or imported) object's tag: its other_config keys written over (xapi has no set for one
    * key: remove, then add; both are safe to send again). A VM's own disks carry its address as theirs
    * (VmDisk): they move with it.
    */
   async retag(kind: string, id: string, from: OwnershipTag, to: OwnershipTag): Promise<void> {
     const cls = kind === "VirtualMachine" || kind === "VmTemplate" ? "VM" : kind === "Image" ? "VDI" : kind === "VirtualNetwork" ? "network" : undefined;
     if (!cls) throw new XenOperationError(`${kind}#${id}`, `XenServer has no kind ${kind}`);
-    const rewrite = async (c: string, ref: string) => {
-      await this.write(`${c}.remove_from_other_config`, ref, TAG_ADDRESS);
-      await this.write(`${c}.add_to_other_config`, ref, TAG_ADDRESS, to.address);
+    const rewrite = async (c: string, ref: string, kindTag = to.kind) => {
+      for (const [key, value] of [[TAG_STACK, to.stack], [TAG_ADDRESS, to.address], [TAG_KIND, kindTag]] as const) {
+        await this.write(`${c}.remove_from_other_config`, ref, key);
+        await this.write(`${c}.add_to_other_config`, ref, key, value);
+      }
     };
     if (cls === "VM") {
       for (const vbd of await this.vbdsOf(id)) {
         const vdi = vbd.record.VDI;
         if (vdi === null || vbd.record.type !== "Disk") continue;
         const tag = tagOf((await this.read("VDI.get_other_config", vdi)) as Record<string, string>);
-        if (tag?.stack === from.stack && tag.kind === VM_DISK_KIND && tag.address === from.address) await rewrite("VDI", vdi);
+        if (tag?.stack === from.stack && tag.kind === VM_DISK_KIND && tag.address === from.address) await rewrite("VDI", vdi, VM_DISK_KIND);
       }
     }
     await rewrite(cls, id);

@@ -180,6 +180,19 @@ describe("OpenVZ stacks through the core", () => {
     expect(await active(desired)).toEqual([]);
   });
 
+  it("adopts a container made by hand when its mark is written (import), then plans it like its own", async () => {
+    const byHand = await hand.createVirtualServer({ hardware_server_id: 1, host_name: "build-1", orig_os_template: "debian-11-x86_64", orig_server_template: "vps.basic", memory: 512, diskspace: 10240, cpus: 2, cpu_units: 1000, ip_address: "auto", description: "made by hand", start_after_creation: true });
+    const desired = ci({ count: 1 });
+    expect((await planOf(desired)).summary.create).toBe(4);
+    provider.begin(await planOf(desired));
+    expect(await provider.readOwnership("VirtualMachine", String(byHand))).toEqual({ state: "untagged" });
+    await provider.retag("VirtualMachine", String(byHand), { stack: "ci", address: "", kind: "VirtualMachine" }, { stack: "ci", address: "ci/build-1", kind: "VirtualMachine" });
+    const adopted = await planOf(desired);
+    expect(adopted.changes.filter((c) => c.action !== "noop" && c.kind === "VirtualMachine").map((c) => `${c.action} ${c.address} ${c.id} ${c.diff.map((d) => d.path).join(",")}`)).toEqual([`update ci/build-1 ${byHand} memory`]);
+    await apply(desired);
+    expect((await hand.virtualServer(byHand)).memory).toBe(1024);
+  });
+
   it("finds a create whose answer was lost by the stack's mark, and makes nothing twice", async () => {
     sim.faults.add({ type: "reset-after", method: "virtual_servers/create", count: 1 });
     const desired = ci({ count: 1 });
