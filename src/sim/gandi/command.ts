@@ -3,7 +3,7 @@
  * until told to stop, for `hyperplan sim gandi` to call.
  */
 import { runSimCommand, type SimCommandIo } from "../kit/command";
-import { describeDelays, parseCommonSimArgs, type CommonSimArgs } from "../kit/args";
+import { commonStartOptions, describeDelays, parseCommonSimArgs, type CommonSimArgs } from "../kit/args";
 import { DELAY_STEP_NAMES, parseDelays, type DelayOverrides, type DelayPreset } from "./delays";
 import { parseFaultRules, type FaultRule } from "./faults";
 import { DEFAULT_AUTH, DEFAULT_PORT, startGandiSimulator } from "./simulator";
@@ -46,11 +46,6 @@ export function parseGandiSimArgs(argv: readonly string[]): GandiSimArgs {
     usageError: (message) => new GandiSimUsageError(message.replace("--auth must be USER:PASSWORD", "--auth must be LOGIN:PASSWORD")),
     parseDelays,
     parseFaultRules,
-    own: (flag, _value, args) => {
-      if (flag !== "--help" && flag !== "-h") return false;
-      args.help = true;
-      return true;
-    },
   });
 }
 
@@ -67,16 +62,7 @@ export function runGandiSimCommand(argv: readonly string[], io: SimCommandIo): P
       usage: GANDI_SIM_USAGE,
       parse: parseGandiSimArgs,
       isUsageError: (error) => error instanceof GandiSimUsageError,
-      start: (args, stateFile) =>
-        startGandiSimulator({
-          port: args.port,
-          host: args.host,
-          auth: args.auth,
-          seed: args.seed,
-          delays: args.delays,
-          ...(args.faults.length > 0 ? { faults: args.faults } : {}),
-          ...(stateFile !== undefined ? { stateFile } : {}),
-        }),
+      start: (args, stateFile) => startGandiSimulator(commonStartOptions(args, stateFile)),
       listening: (sim, args, stateFile) => `${sim.url}; account ${args.auth.slice(0, args.auth.indexOf(":"))}, delays ${describeDelays(args.delays)}${stateFile ? `, state ${stateFile}` : ""}`,
     },
     argv,

@@ -1,8 +1,9 @@
 /**
  * The command-line options every `hyperplan sim <backend>` takes, parsed the same way for each:
  * `--port N`, `--host ADDRESS`, `--auth USER:PASSWORD`, `--state FILE`, `--seed N`,
- * `--delays PRESET|JSON` and `--fault JSON` (repeatable), each as `--flag value` or `--flag=value`.
- * A command brings its usage error, its delay and fault parsers and the options it alone has.
+ * `--delays PRESET|JSON` and `--fault JSON` (repeatable), each as `--flag value` or `--flag=value`,
+ * and `--help`/`-h` for a command whose arguments have a `help` field. A command brings its usage
+ * error, its delay and fault parsers and the options it alone has.
  */
 export interface CommonSimArgs<D, F> {
   port: number;
@@ -89,11 +90,32 @@ export function parseCommonSimArgs<A extends CommonSimArgs<unknown, unknown>>(ar
       case "--fault":
         args.faults.push(...parsed((text) => parsing.parseFaultRules(text)));
         break;
+      case "--help":
+      case "-h":
+        if ("help" in args) {
+          (args as A & { help: boolean }).help = true;
+          break;
+        }
+        if (!parsing.own?.(flag, value, args)) throw usageError(`unknown option "${arg}"`);
+        break;
       default:
         if (!parsing.own?.(flag, value, args)) throw usageError(`unknown option "${arg}"`);
     }
   }
   return args;
+}
+
+/** The options every simulator starts with, from its parsed arguments and the state file's path. */
+export function commonStartOptions<D, F>(args: CommonSimArgs<D, F>, stateFile: string | undefined): { port: number; host: string; auth: string; seed: number; delays: D; faults?: F[]; stateFile?: string } {
+  return {
+    port: args.port,
+    host: args.host,
+    auth: args.auth,
+    seed: args.seed,
+    delays: args.delays,
+    ...(args.faults.length > 0 ? { faults: args.faults } : {}),
+    ...(stateFile !== undefined ? { stateFile } : {}),
+  };
 }
 
 /** How a command says which delays it runs with: the preset, or `fast with <the overrides as JSON>`. */

@@ -2,7 +2,7 @@
  * The standalone OpenVZ Web Panel simulator: argument parsing, usage text and a runner that serves
  * until told to stop, for `hyperplan sim openvz` to call.
  */
-import { describeDelays, parseCommonSimArgs, type CommonSimArgs } from "../kit/args";
+import { commonStartOptions, describeDelays, parseCommonSimArgs, type CommonSimArgs } from "../kit/args";
 import { runSimCommand, type SimCommandIo } from "../kit/command";
 import { DELAY_STEP_NAMES, parseDelays, type DelayOverrides, type DelayPreset } from "./delays";
 import { parseFaultRules, type FaultRule } from "./faults";
@@ -63,10 +63,6 @@ export function parseOpenVzSimArgs(argv: readonly string[]): OpenVzSimArgs {
     parseFaultRules,
     own: (flag, value, a) => {
       switch (flag) {
-        case "--help":
-        case "-h":
-          a.help = true;
-          return true;
         case "--no-descriptions":
           a.descriptions = false;
           return true;
@@ -106,17 +102,7 @@ export function runOpenVzSimCommand(argv: readonly string[], io: SimCommandIo): 
       parse: parseOpenVzSimArgs,
       isUsageError: (error) => error instanceof OpenVzSimUsageError,
       start: (args, stateFile) =>
-        startOpenVzSimulator({
-          port: args.port,
-          host: args.host,
-          auth: args.auth,
-          seed: args.seed,
-          delays: args.delays,
-          descriptions: args.descriptions,
-          ...(args.users.length > 0 ? { users: args.users } : {}),
-          ...(args.faults.length > 0 ? { faults: args.faults } : {}),
-          ...(stateFile !== undefined ? { stateFile } : {}),
-        }),
+        startOpenVzSimulator({ ...commonStartOptions(args, stateFile), descriptions: args.descriptions, ...(args.users.length > 0 ? { users: args.users } : {}) }),
       listening: (sim, args, stateFile) =>
         `${sim.url}api/; superadmin ${parseAuth(args.auth).login}${args.users.length > 0 ? `, users ${args.users.map((u) => u.login).join(", ")}` : ""}, delays ${describeDelays(args.delays)}${args.descriptions ? "" : ", descriptions off"}${stateFile ? `, state ${stateFile}` : ""}`,
     },

@@ -3,7 +3,7 @@
  * told to stop, for a command such as `hyperplan sim xenserver` to call.
  */
 import { runSimCommand, type SimCommandIo } from "../kit/command";
-import { describeDelays, parseCommonSimArgs, type CommonSimArgs } from "../kit/args";
+import { commonStartOptions, describeDelays, parseCommonSimArgs, type CommonSimArgs } from "../kit/args";
 import { parseDelays, type DelayOverrides, type DelayPreset } from "./delays";
 import { parseFaultRules, type FaultRule } from "./faults";
 import { DEFAULT_AUTH, DEFAULT_PORT, startXenServerSimulator } from "./simulator";
@@ -50,11 +50,6 @@ export function parseXenServerSimArgs(argv: readonly string[]): XenServerSimArgs
     usageError: (message) => new SimUsageError(message),
     parseDelays,
     parseFaultRules,
-    own: (flag, _value, args) => {
-      if (flag !== "--help" && flag !== "-h") return false;
-      args.help = true;
-      return true;
-    },
   });
 }
 
@@ -71,16 +66,7 @@ export function runXenServerSimCommand(argv: readonly string[], io: SimCommandIo
       usage: XENSERVER_SIM_USAGE,
       parse: parseXenServerSimArgs,
       isUsageError: (error) => error instanceof SimUsageError,
-      start: (args, stateFile) =>
-        startXenServerSimulator({
-          port: args.port,
-          host: args.host,
-          auth: args.auth,
-          seed: args.seed,
-          delays: args.delays,
-          ...(args.faults.length > 0 ? { faults: args.faults } : {}),
-          ...(stateFile !== undefined ? { stateFile } : {}),
-        }),
+      start: (args, stateFile) => startXenServerSimulator(commonStartOptions(args, stateFile)),
       listening: (sim, args, stateFile) => `master ${sim.url}${sim.slaveUrl ? `, slave ${sim.slaveUrl}` : ""}; account ${args.auth.slice(0, args.auth.indexOf(":"))}, delays ${describeDelays(args.delays)}${stateFile ? `, state ${stateFile}` : ""}`,
     },
     argv,
