@@ -38,10 +38,11 @@ describe("lifecycle controls in the plan", () => {
   });
 
   it("deleteBeforeReplace turns the replacement order around, as asked", () => {
-    const neutralOrder = vm(stack(512, 2)).replaceOrder;
-    const asked = vm(stack(512, 2, { deleteBeforeReplace: true }));
-    expect(asked).toMatchObject({ action: "replace", replaceOrder: "delete-before-create", replaceOrderSource: "user" });
-    expect(typeof neutralOrder).toBe("string");
+    // VMs of a cloud that makes the new one first by default.
+    const rules = { ...neutralRules, kinds: { ...neutralRules.kinds, VirtualMachine: { ...neutralRules.kinds.VirtualMachine!, replaceOrder: "create-before-destroy" as const } } };
+    const order = (desired: DesiredState) => buildPlan({ desired, live, rules, mode: "plan" }).changes.find((c) => c.address === "lab/vm-1")!;
+    expect(order(stack(512, 2))).toMatchObject({ action: "replace", replaceOrder: "create-before-destroy", replaceOrderSource: "kind-default" });
+    expect(order(stack(512, 2, { deleteBeforeReplace: true }))).toMatchObject({ action: "replace", replaceOrder: "delete-before-create", replaceOrderSource: "user" });
   });
 
   it("protect refuses a replacement and a destroy, naming what forces it", () => {
