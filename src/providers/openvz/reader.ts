@@ -151,16 +151,20 @@ export function liveStateOf(stack: string, endpoint: string, view: PanelView, de
   }
 
   // The stack's containers.
-  const byName = (kind: string, name: string | null) => declaredOf(kind).find((r) => r.name === name)?.address;
+  // Looked up once, not per container: addresses by kind and name, declarations by former address.
+  const addressByName = new Map((desired?.resources ?? []).map((r) => [`${r.kind}\0${r.name}`, r.address]));
+  const byName = (kind: string, name: string | null) => (name === null ? undefined : addressByName.get(`${kind}\0${name}`));
+  const movedFrom = new Map((desired?.resources ?? []).flatMap((r) => (r.lifecycle?.movedFrom !== undefined ? [[r.lifecycle.movedFrom, r] as const] : [])));
+  const firstNetwork = declaredOf("VirtualNetwork")[0];
   for (const hw of view.hardware) {
     for (const { address, vs } of hw.owned) {
       // What is not readable comes from the declaration: the container's own, or the one moved from here.
-      const wanted = declared.get(address) ?? [...declared.values()].find((r) => r.lifecycle?.movedFrom === address);
+      const wanted = declared.get(address) ?? movedFrom.get(address);
       const wantedProps = wanted?.kind === "VirtualMachine" ? (wanted.props as VirtualMachineSpec) : undefined;
       const imageRef = byName("Image", vs.osTemplate);
       const templateRef = byName("VmTemplate", vs.serverTemplate);
       const declaredNics = wantedProps?.nics ?? [];
-      const venet = declaredNics[0]?.network ?? (declaredOf("VirtualNetwork")[0] ? { ref: declaredOf("VirtualNetwork")[0]!.address } : { ref: "venet" });
+      const venet = declaredNics[0]?.network ?? { ref: firstNetwork?.address ?? "venet" };
       const nics: NicSpec[] = vs.ipAddresses.map((ip, i) => ({ network: declaredNics[i]?.network ?? venet, ip, securityGroups: [] }));
       const raw: Record<string, RawValue> = {};
       const declaredRaw = (wantedProps?.raw?.openvz ?? {}) as Record<string, unknown>;
