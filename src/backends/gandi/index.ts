@@ -1,19 +1,13 @@
 /**
- * Gandi hosting in the registry: its profile, rules, settings and provider from `src/providers/gandi`,
- * its simulator from `src/sim/gandi`, and the glue the CLI needs (the endpoint and account from the
- * settings or the environment, the embedded simulator of `--simulate`, `hyperplan sim gandi`).
+ * Gandi hosting in the registry: its profile, rules and settings from `src/providers/gandi`, and the
+ * glue the CLI needs (connect.ts reaches the account or the embedded simulator of `--simulate`;
+ * `hyperplan sim gandi` runs `src/sim/gandi`). Providers and simulators load when used.
  */
-import { relative } from "node:path";
-import { GandiClient } from "../../providers/gandi/client";
-import { readCaFile, resolveGandiConfig } from "../../providers/gandi/config";
 import { gandiDiffRules } from "../../providers/gandi/diff-rules";
 import { gandiProfile } from "../../providers/gandi/profile";
-import { GandiProvider } from "../../providers/gandi/provider";
 import { gandiSavedSettings, gandiSettingsSchema, type GandiSettings } from "../../providers/gandi/settings";
-import { parseFaultRules, startGandiSimulator } from "../../sim/gandi/index";
+import { GANDI_SIM_USAGE } from "../../sim/gandi/usage";
 import type { Backend } from "../backend";
-import { retryOptions, simDelays, simFaults } from "../simulate-env";
-import { gandiSimulator } from "./simulator";
 
 export const gandiBackend: Backend = {
   name: "gandi",
@@ -27,30 +21,15 @@ export const gandiBackend: Backend = {
     return gandiSavedSettings(settings as GandiSettings) as Record<string, unknown>;
   },
 
+  // The provider and the simulator load when a command reaches the cloud, not when the CLI starts.
   async connect(settings, context) {
-    const config = resolveGandiConfig({ settings: settings as GandiSettings, env: context.env });
-    const ca = config.caFile !== undefined ? await readCaFile(config.caFile) : undefined;
-    const client = GandiClient.fromConfig(config, { ...(ca !== undefined ? { ca } : {}) });
-    const provider = new GandiProvider({ client, ...retryOptions(context) });
-    return { provider, label: `Gandi hosting ${config.url}`, close: () => provider.close() };
+    return (await import("./connect")).connect(settings, context);
   },
 
-  async simulate(stateFile, context) {
-    const delays = simDelays(context.env);
-    const faults = simFaults(context.env, parseFaultRules);
-    const sim = await startGandiSimulator({ port: 0, stateFile, delays, ...(faults.length > 0 ? { faults } : {}) });
-    const client = new GandiClient({ url: sim.url, login: "AA1234-GANDI", password: "gandi" });
-    const provider = new GandiProvider({ client, ...retryOptions(context) });
-    return {
-      provider,
-      label: `Gandi hosting simulator ${sim.url} (embedded; world in ${relative(context.cwd, stateFile) || stateFile})`,
-      close: async () => {
-        await provider.close();
-        await sim.close();
-      },
-    };
+  async simulate(stateFile, context, settings) {
+    return (await import("./connect")).simulate(stateFile, context);
   },
 
-  simulator: { usage: gandiSimulator.usage, run: gandiSimulator.run },
+  simulator: { usage: GANDI_SIM_USAGE, run: async (argv, io) => (await import("../../sim/gandi/command")).runGandiSimCommand(argv, io) },
   demoStack: "gandi-web.ts",
 };

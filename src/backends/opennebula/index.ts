@@ -1,21 +1,14 @@
 /**
- * OpenNebula in the registry: its profile and settings from `src/providers/opennebula`, its simulator
- * from `src/sim/opennebula`, and the glue the CLI needs (which endpoint and credentials, the embedded
- * simulator of `--simulate`, `hyperplan sim opennebula`, the stack `hyperplan demo` applies).
+ * OpenNebula in the registry: its profile, rules and settings from `src/providers/opennebula`, and the
+ * glue the CLI needs (connect.ts reaches oned or the embedded simulator of `--simulate`;
+ * `hyperplan sim opennebula` runs `src/sim/opennebula`). Providers and simulators load when used.
  */
-import { readFile } from "node:fs/promises";
-import { relative } from "node:path";
-import { HyperplanError } from "../../errors";
-import { resolveOneConfig } from "../../providers/opennebula/config";
 import { printableEndpoint } from "../../providers/kit/http-transport";
 import { openNebulaProfile } from "../../providers/opennebula/profile";
 import { openNebulaDiffRules } from "../../providers/opennebula/diff-rules";
-import { createOpenNebulaProvider } from "../../providers/opennebula/provider";
 import { openNebulaSettingsSchema, type OpenNebulaSettings } from "../../providers/opennebula/settings";
-import { parseFaultRules, startOneSimulator } from "../../sim/opennebula/index";
+import { SIM_USAGE } from "../../sim/opennebula/usage";
 import type { Backend } from "../backend";
-import { retryOptions, simDelays, simFaults } from "../simulate-env";
-import { runSim, SIM_USAGE } from "./sim-command";
 
 export const openNebulaBackend: Backend = {
   name: "opennebula",
@@ -31,41 +24,15 @@ export const openNebulaBackend: Backend = {
     return one.endpoint === undefined ? settings : { ...one, endpoint: printableEndpoint(one.endpoint) };
   },
 
+  // The provider and the simulator load when a command reaches the cloud, not when the CLI starts.
   async connect(settings, context) {
-    const one = settings as OpenNebulaSettings;
-    const config = resolveOneConfig({
-      env: context.env,
-      ...(one.endpoint !== undefined ? { endpoint: one.endpoint } : {}),
-      ...(one.authFile !== undefined ? { authFile: one.authFile } : {}),
-    });
-    let ca: string | undefined;
-    if (one.caFile !== undefined) {
-      try {
-        ca = await readFile(one.caFile, "utf8");
-      } catch (error) {
-        throw new HyperplanError("CA_FILE_UNREADABLE", `cannot read the CA file ${one.caFile} named in the stack's provider settings`, { cause: error });
-      }
-    }
-    const provider = createOpenNebulaProvider({ endpoint: config.endpoint, session: config.session, credentialsFrom: config.credentialsFrom, ...(ca !== undefined ? { ca } : {}), ...retryOptions(context) });
-    return { provider, label: `OpenNebula ${printableEndpoint(config.endpoint)}`, close: () => provider.close() };
+    return (await import("./connect")).connect(settings, context);
   },
 
-  async simulate(stateFile, context) {
-    // Faults to try a failing apply on the demo (`HYPERPLAN_SIM_FAULTS='{"type":"fail-state",…}'`).
-    const delays = simDelays(context.env);
-    const faults = simFaults(context.env, parseFaultRules);
-    const sim = await startOneSimulator({ port: 0, stateFile, delays, ...(faults.length > 0 ? { faults } : {}) });
-    const provider = createOpenNebulaProvider({ endpoint: sim.url, session: "oneadmin:opennebula", ...retryOptions(context) });
-    return {
-      provider,
-      label: `OpenNebula simulator ${sim.url} (embedded; world in ${relative(context.cwd, stateFile) || stateFile})`,
-      close: async () => {
-        await provider.close();
-        await sim.close();
-      },
-    };
+  async simulate(stateFile, context, settings) {
+    return (await import("./connect")).simulate(stateFile, context);
   },
 
-  simulator: { usage: SIM_USAGE, run: runSim },
+  simulator: { usage: SIM_USAGE, run: async (argv, io) => (await import("./sim-command")).runSim(argv, io) },
   demoStack: "lab.ts",
 };

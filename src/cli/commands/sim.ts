@@ -29,7 +29,7 @@ async function runSim(argv: string[], io: CliIo): Promise<number> {
 
 export const simCommand: Command = {
   name: "sim",
-  summary: "Run a simulated cloud (OpenNebula, XenServer) for demos and tests",
+  summary: "Run a simulated cloud (OpenNebula, XenServer, Gandi hosting, OpenVZ Web Panel) for demos and tests",
   usage: usage(),
   run: runSim,
 };

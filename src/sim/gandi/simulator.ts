@@ -41,8 +41,8 @@ export interface RunningGandiSimulator {
   close(): Promise<void>;
 }
 
-export const DEFAULT_PORT = 8888;
-export const DEFAULT_AUTH = "AA1234-GANDI:gandi";
+export { DEFAULT_AUTH, DEFAULT_PORT } from "./usage";
+import { DEFAULT_AUTH } from "./usage";
 
 /** LOGIN:PASSWORD (the password may hold colons); a TypeError when there is no login. */
 export function parseAuth(auth: string): { login: string; password: string } {

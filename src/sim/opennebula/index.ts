@@ -53,8 +53,8 @@ export interface RunningOneSimulator {
   close(): Promise<void>;
 }
 
-export const DEFAULT_PORT = 2633;
-export const DEFAULT_AUTH = "oneadmin:opennebula";
+export { DEFAULT_AUTH, DEFAULT_PORT } from "./usage";
+import { DEFAULT_AUTH, DEFAULT_PORT } from "./usage";
 
 export async function startOneSimulator(options: OneSimulatorOptions = {}): Promise<RunningOneSimulator> {
   const host = options.host ?? "127.0.0.1";

@@ -51,10 +51,8 @@ export interface RunningOpenVzSimulator {
   close(): Promise<void>;
 }
 
-/** The panel's default port (FACTS §3.1). */
-export const DEFAULT_PORT = 3000;
-/** The panel's built-in superadmin login; the password is this simulator's choice. */
-export const DEFAULT_AUTH = "admin:admin";
+export { DEFAULT_AUTH, DEFAULT_PORT } from "./usage";
+import { DEFAULT_AUTH } from "./usage";
 
 /** USER:PASSWORD (the password may hold colons); a TypeError when there is no user. */
 export function parseAuth(auth: string): { login: string; password: string } {

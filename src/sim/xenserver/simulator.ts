@@ -61,8 +61,8 @@ export interface RunningXenServerSimulator {
   close(): Promise<void>;
 }
 
-export const DEFAULT_PORT = 8443;
-export const DEFAULT_AUTH = "root:xenserver";
+export { DEFAULT_AUTH, DEFAULT_PORT } from "./usage";
+import { DEFAULT_AUTH } from "./usage";
 
 /** The address clients reach a host listening on `host` by (a wildcard listens on loopback too). */
 function reachable(host: string): string {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_AUTH, DEFAULT_PORT, GANDI_SIM_USAGE, parseGandiSimArgs, runGandiSimCommand } from "../../../src/sim/gandi/index";
-import { gandiSimulator } from "../../../src/backends/gandi/simulator";
+import { gandiBackend } from "../../../src/backends/gandi/index";
 import { Api } from "./helpers";
 
 function capture() {
@@ -67,9 +67,9 @@ describe("hyperplan sim gandi", () => {
   });
 
   it("has a registry entry that runs it as `hyperplan sim gandi`", async () => {
-    expect([gandiSimulator.name, gandiSimulator.title, gandiSimulator.usage]).toEqual(["gandi", "Gandi", GANDI_SIM_USAGE]);
+    expect([gandiBackend.name, gandiBackend.simulator.usage]).toEqual(["gandi", GANDI_SIM_USAGE]);
     const c = capture();
-    expect(await gandiSimulator.run(["--help"], { ...c.io, stdin: process.stdin, env: {}, cwd: process.cwd() })).toBe(0);
+    expect(await gandiBackend.simulator.run(["--help"], { ...c.io, stdin: process.stdin, env: {}, cwd: process.cwd() })).toBe(0);
     expect(c.out()).toContain("Usage: hyperplan sim gandi");
   });
 });
