@@ -5,7 +5,7 @@
  * Order is always deterministic: among nodes that are ready at the same time, addresses sort
  * lexicographically, so plans and cycle reports come out the same on every run.
  */
-import { HyperplanError } from "./errors";
+import { HyperplanError } from "./errors.js";
 
 export class DependencyCycleError extends HyperplanError {
   /** The cycle as a list of addresses, first repeated at the end: `a → b → a`. */

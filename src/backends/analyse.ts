@@ -2,10 +2,10 @@
  * A stack analysed for the backend its provider settings choose: the settings checked against the
  * backend's schema, and the declaration against the backend's profile, every problem reported at once.
  */
-import type { Stack } from "../resources/stack";
-import { analyseStack, type StackAnalysis } from "../resources/synthesis";
-import { sortIssues } from "../resources/validation-issue";
-import { selectBackend, type BackendChoice } from "./registry";
+import type { Stack } from "../resources/stack.js";
+import { analyseStack, type StackAnalysis } from "../resources/synthesis.js";
+import { sortIssues } from "../resources/validation-issue.js";
+import { selectBackend, type BackendChoice } from "./registry.js";
 
 export interface BackendAnalysis {
   analysis: StackAnalysis;

@@ -4,12 +4,12 @@
  * `registry.ts`; the core never names a backend, and adding one adds its provider folder, its
  * simulator folder and its entry here (docs/architecture.md, "Adding a backend").
  */
-import type { CliIo } from "../core/command-io";
-import type { CallRetry } from "../core/retry";
-import type { Provider } from "../providers/provider";
-import type { BackendProfile } from "../resources/backend-profile";
-import type { DiffRules } from "../diff/rules";
-import type { JsonSchema } from "../resources/schema-parts";
+import type { CliIo } from "../core/command-io.js";
+import type { CallRetry } from "../core/retry.js";
+import type { Provider } from "../providers/provider.js";
+import type { BackendProfile } from "../resources/backend-profile.js";
+import type { DiffRules } from "../diff/rules.js";
+import type { JsonSchema } from "../resources/schema-parts.js";
 
 /** A provider and where it reads, ready for plan and apply. */
 export interface Connection {

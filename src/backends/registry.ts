@@ -2,16 +2,16 @@
  * The backends hyperplan knows, by name. Adding a backend adds its entry here (one line) beside its
  * folders under `src/providers` and `src/sim` and its entry folder under `src/backends`.
  */
-import type { ProviderSettings } from "../resources/stack";
-import { checkSchema } from "../resources/schema-validator";
-import type { ValidationIssue } from "../resources/validation-issue";
-import type { Backend, SimulatorEntry } from "./backend";
-import { openNebulaBackend } from "./opennebula/index";
-import { xenServerBackend } from "./xenserver/index";
-import { gandiBackend } from "./gandi/index";
-import { openVzBackend } from "./openvz/index";
+import type { ProviderSettings } from "../resources/stack.js";
+import { checkSchema } from "../resources/schema-validator.js";
+import type { ValidationIssue } from "../resources/validation-issue.js";
+import type { Backend, SimulatorEntry } from "./backend.js";
+import { openNebulaBackend } from "./opennebula/index.js";
+import { xenServerBackend } from "./xenserver/index.js";
+import { gandiBackend } from "./gandi/index.js";
+import { openVzBackend } from "./openvz/index.js";
 
-export type { Backend, Connection, ConnectContext, SimulatorEntry } from "./backend";
+export type { Backend, Connection, ConnectContext, SimulatorEntry } from "./backend.js";
 
 export const BACKENDS: readonly Backend[] = [openNebulaBackend, xenServerBackend, gandiBackend, openVzBackend];
 

@@ -3,9 +3,9 @@
  * environment of `--simulate` (HYPERPLAN_SIM_DELAYS, HYPERPLAN_SIM_FAULTS), each backend's simulator
  * parsing its own fault rules.
  */
-import { HyperplanError } from "../errors";
-import type { CallRetry } from "../core/retry";
-import type { ConnectContext } from "./backend";
+import { HyperplanError } from "../errors.js";
+import type { CallRetry } from "../core/retry.js";
+import type { ConnectContext } from "./backend.js";
 
 /** The retry options of a provider, as the run gives them. */
 export function retryOptions(context: ConnectContext): { retryTimeoutMs?: number; onRetry?: (retry: CallRetry) => void } {

@@ -9,13 +9,13 @@
  */
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { CliIo } from "../core/command-io";
-import type { Provider } from "../providers/provider";
-import type { ProviderSettings } from "../resources/stack";
-import { StackValidationError } from "../resources/validation-issue";
-import type { CallRetry } from "../core/retry";
-import { retrySentence } from "./render/progress-text";
-import { selectBackend, type Backend } from "../backends/registry";
+import type { CliIo } from "../core/command-io.js";
+import type { Provider } from "../providers/provider.js";
+import type { ProviderSettings } from "../resources/stack.js";
+import { StackValidationError } from "../resources/validation-issue.js";
+import type { CallRetry } from "../core/retry.js";
+import { retrySentence } from "./render/progress-text.js";
+import { selectBackend, type Backend } from "../backends/registry.js";
 
 export interface CloudConnection {
   /** The backend the settings chose. */

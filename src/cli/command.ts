@@ -1,4 +1,4 @@
-import type { CliIo } from "../core/command-io";
+import type { CliIo } from "../core/command-io.js";
 
 /** A CLI command. Each lives in `src/cli/commands/<name>.ts` and is listed in `src/cli/commands/index.ts`. */
 export interface Command {

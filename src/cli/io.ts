@@ -1,4 +1,4 @@
-import type { CliIo } from "../core/command-io";
+import type { CliIo } from "../core/command-io.js";
 
 /** The process's own streams, environment and signals. */
 export function processIo(): CliIo {

@@ -1,9 +1,9 @@
-import { hasErrorCode, isHyperplanError } from "../errors";
-import type { Command } from "./command";
-import { commands } from "./commands/index";
-import type { CliIo } from "../core/command-io";
-import { processIo } from "./io";
-import { closest, optionsOf, suggestOption, unknownOptionOf } from "./suggest";
+import { hasErrorCode, isHyperplanError } from "../errors.js";
+import type { Command } from "./command.js";
+import { commands } from "./commands/index.js";
+import type { CliIo } from "../core/command-io.js";
+import { processIo } from "./io.js";
+import { closest, optionsOf, suggestOption, unknownOptionOf } from "./suggest.js";
 
 const HELP_FLAGS = new Set(["-h", "--help", "help"]);
 

@@ -3,8 +3,8 @@
  * values here, tested without running a command.
  */
 import { parseArgs } from "node:util";
-import { DEFAULT_RETRY_TIMEOUT_MS } from "../core/retry";
-import { UsageError } from "../core/command-io";
+import { DEFAULT_RETRY_TIMEOUT_MS } from "../core/retry.js";
+import { UsageError } from "../core/command-io.js";
 
 export interface PlanArgs {
   /** The stack file as given; undefined = the default files. */

@@ -3,7 +3,7 @@
  * optional `--stack NAME`, and the command's own flags. Parsed into a typed value, tested on its own.
  */
 import { parseArgs } from "node:util";
-import { UsageError } from "../core/command-io";
+import { UsageError } from "../core/command-io.js";
 
 export interface StackCommandArgs {
   /** The stack file as given; undefined = look for the default files. */

@@ -14,10 +14,10 @@ import { existsSync, statSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as nodeModule from "node:module";
-import { HyperplanError } from "../errors";
-import { isAppLike, isStackLike } from "../resources/brands";
-import type { Stack } from "../resources/stack";
-import type { StackFileContext } from "../resources/stack-file";
+import { HyperplanError } from "../errors.js";
+import { isAppLike, isStackLike } from "../resources/brands.js";
+import type { Stack } from "../resources/stack.js";
+import type { StackFileContext } from "../resources/stack-file.js";
 
 /** Looked for in this order when no file is named. */
 export const DEFAULT_STACK_FILES = ["hyperplan.config.ts", "stack.ts"] as const;
@@ -80,7 +80,8 @@ let resolutionHookInstalled = false;
 export function installHyperplanResolution(): void {
   if (resolutionHookInstalled) return;
   resolutionHookInstalled = true;
-  const entry = new URL("../index.ts", import.meta.url);
+  // This module runs from src/ (a .ts file, under tsx) or from the package's compiled dist/ (a .js file).
+  const entry = new URL(import.meta.url.endsWith(".ts") ? "../index.ts" : "../index.js", import.meta.url);
   // Under a bundler-style runner (the test runner) modules are not file URLs and it resolves itself.
   // module.register exists since Node 20.6; the installed @types/node predates its typing.
   const register = (nodeModule as unknown as { register?: (specifier: string) => void }).register;

@@ -1,7 +1,7 @@
 /** Printing what validation found, for the commands that read a stack file. */
-import { canonicalJson } from "../resources/canonical-json";
-import type { StackAnalysis } from "../resources/synthesis";
-import { formatIssue } from "../resources/validation-issue";
+import { canonicalJson } from "../resources/canonical-json.js";
+import type { StackAnalysis } from "../resources/synthesis.js";
+import { formatIssue } from "../resources/validation-issue.js";
 
 /** `stack "lab": 2 errors` followed by one indented line per issue. */
 export function issuesText(analyses: readonly StackAnalysis[]): string {

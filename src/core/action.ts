@@ -1,7 +1,7 @@
 /**
  * What a plan does to one resource. A closed union: every switch over it ends in `assertNever`.
  */
-import { assertNever } from "../errors";
+import { assertNever } from "../errors.js";
 
 export const ACTIONS = ["create", "update", "replace", "delete", "noop"] as const;
 export type Action = (typeof ACTIONS)[number];

@@ -3,7 +3,7 @@
  * and the backends' own subcommands (`hyperplan sim <backend>`, `hyperplan demo`), which the registry
  * hands to the CLI.
  */
-import { HyperplanError } from "../errors";
+import { HyperplanError } from "../errors.js";
 
 /**
  * Commands receive it instead of reaching for `process`, so tests run them in-process with captured

@@ -2,7 +2,7 @@
  * What a provider and the apply executor exchange about a change in flight and about an existing
  * object's owner: plain data, shared by every backend.
  */
-import type { ResourceChange } from "./plan";
+import type { ResourceChange } from "./plan.js";
 
 /** An in-flight change. Plain data: the provider keeps its step machine in `steps`/`step`. */
 export interface Operation {

@@ -2,12 +2,12 @@
  * The Plan document: a plain, versioned JSON value. The text renderer, `--json`, `show` and `apply`
  * all read it; none recomputes it.
  */
-import { HyperplanError } from "../errors";
-import type { Action, Impact, ReplaceOrder, ReplaceOrderSource } from "./action";
-import { isAction } from "./action";
-import { sortKeys } from "../resources/canonical-json";
-import type { DesiredState } from "../resources/desired-state";
-import type { ProviderSettings } from "../resources/stack";
+import { HyperplanError } from "../errors.js";
+import type { Action, Impact, ReplaceOrder, ReplaceOrderSource } from "./action.js";
+import { isAction } from "./action.js";
+import { sortKeys } from "../resources/canonical-json.js";
+import type { DesiredState } from "../resources/desired-state.js";
+import type { ProviderSettings } from "../resources/stack.js";
 
 /**
  * 2: a saved plan is applied from the declaration it carries (re-planned and compared change for

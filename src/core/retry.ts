@@ -10,8 +10,8 @@
  * and refuses everything else (authentication, authorisation, bad parameters), because repeating those
  * cannot succeed and only delays the report.
  */
-import { HyperplanError } from "../errors";
-import type { Clock } from "./clock";
+import { HyperplanError } from "../errors.js";
+import type { Clock } from "./clock.js";
 
 export interface RetryOptions {
   clock: Clock;

@@ -2,15 +2,15 @@
  * Per-kind comparison: which fields each kind has, what their absence means, how they normalise.
  * The result is the list of raw differences of one resource; `diff-stack.ts` classifies them.
  */
-import { parseIpv4, parseIpv6 } from "../resources/ip-address";
-import type { ResourceKind } from "../resources/desired-state";
-import { assertNever } from "../errors";
-import { matchElements } from "./collections";
-import { DiffCollector, type CompareEnv, type RawDiff } from "./compare";
-import type { FieldSpec } from "./fields";
-import { compareMachine } from "./compare-machine";
-import { joinIndex } from "./rules";
-import { NORMALISERS, asArray, asRecord, canonicalLower, canonicalNumber, displayText, isPlainObject, refAddress } from "./values";
+import { parseIpv4, parseIpv6 } from "../resources/ip-address.js";
+import type { ResourceKind } from "../resources/desired-state.js";
+import { assertNever } from "../errors.js";
+import { matchElements } from "./collections.js";
+import { DiffCollector, type CompareEnv, type RawDiff } from "./compare.js";
+import type { FieldSpec } from "./fields.js";
+import { compareMachine } from "./compare-machine.js";
+import { joinIndex } from "./rules.js";
+import { NORMALISERS, asArray, asRecord, canonicalLower, canonicalNumber, displayText, isPlainObject, refAddress } from "./values.js";
 
 const DESCRIPTION: FieldSpec = { key: "description", type: "text", absent: "none" };
 

@@ -2,10 +2,10 @@
  * Comparing machines (VmTemplate, and a VirtualMachine with its template folded in): capacity, disks,
  * NICs, context, console, OS and scheduling.
  */
-import { matchElements } from "./collections";
-import type { DiffCollector } from "./compare";
-import { joinIndex, joinKey } from "./rules";
-import { NORMALISERS, asArray, asRecord, canonicalSshKey, isPlainObject, refAddress } from "./values";
+import { matchElements } from "./collections.js";
+import type { DiffCollector } from "./compare.js";
+import { joinIndex, joinKey } from "./rules.js";
+import { NORMALISERS, asArray, asRecord, canonicalSshKey, isPlainObject, refAddress } from "./values.js";
 
 export function compareMachine(c: DiffCollector, desired: Record<string, unknown>, live: Record<string, unknown>): void {
   const tables = c.env.fields;

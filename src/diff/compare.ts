@@ -10,11 +10,11 @@
  * - `none`: nothing. An undeclared value that exists live is a diff (a description removed from the
  *   declaration is removed from the object).
  */
-import { MASKED_SECRET, type AttributeRef } from "../resources/desired-state";
-import { UNKNOWN } from "../core/plan";
-import type { ChangeType } from "./rules";
-import { joinKey } from "./rules";
-import type { Absence, FieldSpec, FieldTables } from "./fields";
+import { MASKED_SECRET, type AttributeRef } from "../resources/desired-state.js";
+import { UNKNOWN } from "../core/plan.js";
+import type { ChangeType } from "./rules.js";
+import { joinKey } from "./rules.js";
+import type { Absence, FieldSpec, FieldTables } from "./fields.js";
 import {
   NORMALISERS,
   asArray,
@@ -25,7 +25,7 @@ import {
   sameRawValue,
   type Canonical,
   type Normaliser,
-} from "./values";
+} from "./values.js";
 
 /** One difference found, before classification. */
 export interface RawDiff {

@@ -21,20 +21,20 @@
  * Secrets compare by value; every diff line carrying one is `sensitive` and shows `(sensitive)` in
  * place of both values. The change's `after` keeps the declared values (apply needs them).
  */
-import type { AttributeDiff, ResourceChange } from "../core/plan";
-import { makeChange } from "../core/plan";
-import { worstImpact, type Impact, type ReplaceOrder, type ReplaceOrderSource } from "../core/action";
-import { Graph } from "../graph";
-import { HyperplanError } from "../errors";
-import type { AttributeRef, DesiredResource, DesiredState } from "../resources/desired-state";
-import type { CompareEnv, RawDiff, Resolution } from "./compare";
-import { compareResource } from "./compare-kinds";
-import { effectiveProps } from "./effective";
-import { fieldTables } from "./fields";
-import { LiveStateError, indexLiveState, liveStatusOf, type LiveResource, type LiveState, type LiveStatus } from "./live-state";
-import { ignoredBy } from "./ignore";
-import { classify, DiffError, kindRulesOf, type AttributeContext, type Claim, type ClaimLookup, type DiffRules, type KindRules } from "./rules";
-import { asRecord, displayText } from "./values";
+import type { AttributeDiff, ResourceChange } from "../core/plan.js";
+import { makeChange } from "../core/plan.js";
+import { worstImpact, type Impact, type ReplaceOrder, type ReplaceOrderSource } from "../core/action.js";
+import { Graph } from "../graph.js";
+import { HyperplanError } from "../errors.js";
+import type { AttributeRef, DesiredResource, DesiredState } from "../resources/desired-state.js";
+import type { CompareEnv, RawDiff, Resolution } from "./compare.js";
+import { compareResource } from "./compare-kinds.js";
+import { effectiveProps } from "./effective.js";
+import { fieldTables } from "./fields.js";
+import { LiveStateError, indexLiveState, liveStatusOf, type LiveResource, type LiveState, type LiveStatus } from "./live-state.js";
+import { ignoredBy } from "./ignore.js";
+import { classify, DiffError, kindRulesOf, type AttributeContext, type Claim, type ClaimLookup, type DiffRules, type KindRules } from "./rules.js";
+import { asRecord, displayText } from "./values.js";
 
 export interface DiffOptions {
   /** Replacement orders asked for by the user, by address (source `user`). */

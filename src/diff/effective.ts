@@ -13,11 +13,11 @@
  *   for `raw`, key by key within each backend's section.
  * A prop no list names is the VM's own (its template, labels, power state).
  */
-import type { DesiredResource } from "../resources/desired-state";
-import { DiffError, type DiffRules } from "./rules";
+import type { DesiredResource } from "../resources/desired-state.js";
+import { DiffError, type DiffRules } from "./rules.js";
 
-export type { TemplateMerge } from "./rules";
-import { asRecord, isPlainObject, keyMap } from "./values";
+export type { TemplateMerge } from "./rules.js";
+import { asRecord, isPlainObject, keyMap } from "./values.js";
 
 export function effectiveProps(resource: DesiredResource, byAddress: ReadonlyMap<string, DesiredResource>, rules: Pick<DiffRules, "backend" | "keyCase" | "templateMerge">): Record<string, unknown> {
   const own = resource.props as unknown as Record<string, unknown>;

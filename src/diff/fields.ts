@@ -8,7 +8,7 @@
  * A backend that says nothing fills nothing: every undeclared field it reports back is a difference.
  * So a backend must list each value its cloud sets by itself, or its plans never come out clean.
  */
-import type { ValueType } from "./values";
+import type { ValueType } from "./values.js";
 
 /** What a field's absence from a declaration means (compare.ts): the backend decides, or none. */
 export type Absence = "backend" | "none";

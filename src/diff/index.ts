@@ -1,5 +1,5 @@
 // The diff: DesiredState × LiveState → ResourceChange[], pure.
-export { diffStack, analyseStack, deleteChange, DiffError, type DiffEntry, type DiffOptions } from "./diff-stack";
+export { diffStack, analyseStack, deleteChange, DiffError, type DiffEntry, type DiffOptions } from "./diff-stack.js";
 export {
   fingerprintLive,
   indexLiveState,
@@ -10,7 +10,7 @@ export {
   type LiveStatus,
   type SpecByKind,
   type SpecOf,
-} from "./live-state";
+} from "./live-state.js";
 export {
   classify,
   matchPath,
@@ -22,5 +22,5 @@ export {
   type Classification,
   type DiffRules,
   type KindRules,
-} from "./rules";
-export { effectiveProps } from "./effective";
+} from "./rules.js";
+export { effectiveProps } from "./effective.js";

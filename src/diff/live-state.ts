@@ -29,7 +29,7 @@
  *   template, security groups): the plan deletes users before what they use.
  */
 import { createHash } from "node:crypto";
-import { HyperplanError } from "../errors";
+import { HyperplanError } from "../errors.js";
 import {
   RESOURCE_KINDS,
   type ImageSpec,
@@ -38,8 +38,8 @@ import {
   type VirtualMachineSpec,
   type VirtualNetworkSpec,
   type VmTemplateSpec,
-} from "../resources/desired-state";
-import { displayText } from "./values";
+} from "../resources/desired-state.js";
+import { displayText } from "./values.js";
 
 /** The Spec type of each kind: the same for the declaration and the live object. */
 export interface SpecByKind {

@@ -9,9 +9,9 @@
  * - `*` matches any one name, `[*]` any one index;
  * - `**` matches everything that is left (one segment or more).
  */
-import type { ReplaceOrder, ReplaceOrderSource, Impact } from "../core/action";
-import type { DesiredResource, ResourceKind } from "../resources/desired-state";
-import { HyperplanError } from "../errors";
+import type { ReplaceOrder, ReplaceOrderSource, Impact } from "../core/action.js";
+import type { DesiredResource, ResourceKind } from "../resources/desired-state.js";
+import { HyperplanError } from "../errors.js";
 
 /** The diff cannot compare what it was given (a kind the backend has no rules for, two stacks …). */
 export class DiffError extends HyperplanError {
@@ -19,11 +19,11 @@ export class DiffError extends HyperplanError {
     super(code, summary, address === undefined ? {} : { address });
   }
 }
-import type { LiveResource, LiveStatus } from "./live-state";
-import { matchPath } from "../resources/property-path";
-import type { BackendFills } from "./fields";
+import type { LiveResource, LiveStatus } from "./live-state.js";
+import { matchPath } from "../resources/property-path.js";
+import type { BackendFills } from "./fields.js";
 
-export { matchPath, pathSegments } from "../resources/property-path";
+export { matchPath, pathSegments } from "../resources/property-path.js";
 
 /** What happened to the value at a path. */
 export type ChangeType = "add" | "remove" | "modify";

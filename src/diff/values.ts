@@ -13,7 +13,7 @@
  *   adding or dropping the final newline changes nothing the guest runs); whitespace inside counts.
  * - SSH keys: runs of blanks inside a key are one blank, leading and trailing blanks do not count.
  */
-import { isAttributeRef, isRef, isSecretValue, type AttributeRef } from "../resources/desired-state";
+import { isAttributeRef, isRef, isSecretValue, type AttributeRef } from "../resources/desired-state.js";
 
 export type Canonical = string | number | boolean | undefined;
 

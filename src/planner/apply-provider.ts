@@ -10,9 +10,9 @@
  * An Operation is finished only when the object reached the declared state (VM RUNNING or POWEROFF,
  * image READY, a deleted object gone or DONE) or failed with the backend's own message.
  */
-import type { Operation, OperationStatus, OwnershipReading, OwnershipTag } from "../core/operation";
-import type { Plan, ResourceChange } from "../core/plan";
-import type { DesiredState } from "../resources/desired-state";
+import type { Operation, OperationStatus, OwnershipReading, OwnershipTag } from "../core/operation.js";
+import type { Plan, ResourceChange } from "../core/plan.js";
+import type { DesiredState } from "../resources/desired-state.js";
 
 export interface ApplyProvider {
   /**

@@ -6,8 +6,8 @@
  * Every event carries `at`, milliseconds since the epoch read from the apply's injected Clock, so a
  * run on a fake clock renders the same bytes every time.
  */
-import type { Action } from "../core/action";
-import type { CallRetry } from "../core/retry";
+import type { Action } from "../core/action.js";
+import type { CallRetry } from "../core/retry.js";
 
 /** A value a change or a stack publishes after apply (an IP, an id, a port). */
 export type OutputValue = string | number | boolean;

@@ -17,21 +17,21 @@
  * event sink and the returned ApplyResult, and throws only for programming errors (a cycle in the
  * plan, bad options, a renderer that threw).
  */
-import type { DesiredState } from "../resources/desired-state";
-import { isAttributeRef } from "../resources/desired-state";
-import { HyperplanError, isHyperplanError } from "../errors";
-import { systemClock, type Clock } from "../core/clock";
-import type { Operation } from "../core/operation";
-import type { ApplyProvider } from "./apply-provider";
-import type { ApplyEvent, EventSink, OutputValue } from "./events";
-import { nullSink } from "./events";
-import { Graph, walkGraph } from "../graph";
-import type { Plan, ResourceChange } from "../core/plan";
-import { ownershipProblem, touchesExisting } from "./ownership-check";
-import type { PollIntervalOptions } from "./tracker";
-import { OperationTracker } from "./tracker";
+import type { DesiredState } from "../resources/desired-state.js";
+import { isAttributeRef } from "../resources/desired-state.js";
+import { HyperplanError, isHyperplanError } from "../errors.js";
+import { systemClock, type Clock } from "../core/clock.js";
+import type { Operation } from "../core/operation.js";
+import type { ApplyProvider } from "./apply-provider.js";
+import type { ApplyEvent, EventSink, OutputValue } from "./events.js";
+import { nullSink } from "./events.js";
+import { Graph, walkGraph } from "../graph.js";
+import type { Plan, ResourceChange } from "../core/plan.js";
+import { ownershipProblem, touchesExisting } from "./ownership-check.js";
+import type { PollIntervalOptions } from "./tracker.js";
+import { OperationTracker } from "./tracker.js";
 
-export type { ApplyProvider } from "./apply-provider";
+export type { ApplyProvider } from "./apply-provider.js";
 
 export const DEFAULT_PARALLELISM = 10;
 

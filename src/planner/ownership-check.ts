@@ -6,9 +6,9 @@
  * own. A leftover of an unfinished replacement (`<address>~replaced-<id>`) or a duplicate
  * (`<address>~duplicate-<id>`) carries its address's tag.
  */
-import { HyperplanError } from "../errors";
-import type { OwnershipReading } from "../core/operation";
-import type { ResourceChange } from "../core/plan";
+import { HyperplanError } from "../errors.js";
+import type { OwnershipReading } from "../core/operation.js";
+import type { ResourceChange } from "../core/plan.js";
 
 /** A change refused because its object is not the stack's. Nothing was called. */
 export class NotOwnedError extends HyperplanError {

@@ -28,14 +28,14 @@
  * `lab/tier/web`) and what they depend on, transitively. In destroy mode, to those and everything
  * that uses them, since users must go first.
  */
-import { HyperplanError } from "../errors";
-import type { DesiredState } from "../resources/desired-state";
-import { analyseStack, deleteChange, DiffError, kindNoun, type DiffEntry } from "../diff/diff-stack";
-import { indexLiveState, type LiveResource, type LiveState } from "../diff/live-state";
-import { kindRulesOf, type DiffRules } from "../diff/rules";
-import type { ReplaceOrder } from "../core/action";
-import { Graph } from "../graph";
-import { PLAN_FORMAT_VERSION, makeChange, summarize, type Plan, type PlanWarning, type ResourceChange } from "../core/plan";
+import { HyperplanError } from "../errors.js";
+import type { DesiredState } from "../resources/desired-state.js";
+import { analyseStack, deleteChange, DiffError, kindNoun, type DiffEntry } from "../diff/diff-stack.js";
+import { indexLiveState, type LiveResource, type LiveState } from "../diff/live-state.js";
+import { kindRulesOf, type DiffRules } from "../diff/rules.js";
+import type { ReplaceOrder } from "../core/action.js";
+import { Graph } from "../graph.js";
+import { PLAN_FORMAT_VERSION, makeChange, summarize, type Plan, type PlanWarning, type ResourceChange } from "../core/plan.js";
 
 export interface BuildPlanInput {
   desired: DesiredState;

@@ -9,8 +9,8 @@
  * for people and follows from the rest. Everything else — actions, ids, the live and declared values,
  * every attribute line, the order, the replacement order, the second phases — must be equal.
  */
-import { canonicalJson, firstDifference } from "../resources/canonical-json";
-import type { Plan, ResourceChange } from "../core/plan";
+import { canonicalJson, firstDifference } from "../resources/canonical-json.js";
+import type { Plan, ResourceChange } from "../core/plan.js";
 
 export interface PlanDifference {
   /** The change the difference is in, when it is in one. */

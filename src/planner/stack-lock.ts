@@ -15,10 +15,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname, userInfo } from "node:os";
-import { HyperplanError } from "../errors";
-import type { Clock } from "../core/clock";
-import { formatDuration, formatEventTime } from "./events";
-import { sleepUnlessAborted } from "../core/retry";
+import { HyperplanError } from "../errors.js";
+import type { Clock } from "../core/clock.js";
+import { formatDuration, formatEventTime } from "./events.js";
+import { sleepUnlessAborted } from "../core/retry.js";
 
 /** Who holds a stack's lock: written into the lock when it is taken. */
 export interface LockHolder {

@@ -14,13 +14,13 @@
  * flight, each with the cause. A per-kind timeout ends an operation that never arrives,
  * quoting the last state and detail the backend gave. All time goes through the injected Clock.
  */
-import { HyperplanError } from "../errors";
-import type { Clock } from "../core/clock";
-import type { Operation, OperationStatus } from "../core/operation";
-import type { ApplyProvider } from "./apply-provider";
-import type { OutputValue } from "./events";
-import { formatDuration } from "./events";
-import { backoffDelay, DEFAULT_RETRY_TIMEOUT_MS, isTransientError, sleepUnlessAborted } from "../core/retry";
+import { HyperplanError } from "../errors.js";
+import type { Clock } from "../core/clock.js";
+import type { Operation, OperationStatus } from "../core/operation.js";
+import type { ApplyProvider } from "./apply-provider.js";
+import type { OutputValue } from "./events.js";
+import { formatDuration } from "./events.js";
+import { backoffDelay, DEFAULT_RETRY_TIMEOUT_MS, isTransientError, sleepUnlessAborted } from "../core/retry.js";
 
 export interface PollIntervalOptions {
   /** The first interval, and the one the loop snaps back to; also the least time between two polls. */

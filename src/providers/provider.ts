@@ -10,15 +10,15 @@
  * An Operation is finished only when the object reached the declared state (VM RUNNING or POWEROFF,
  * image READY, a deleted object gone or DONE) or failed with the backend's own message.
  */
-import type { DesiredState } from "../resources/desired-state";
-import type { LiveState } from "../diff/live-state";
-import type { DiffRules } from "../diff/rules";
-import type { ApplyProvider } from "../planner/apply-provider";
-import type { StackLocks } from "../planner/stack-lock";
+import type { DesiredState } from "../resources/desired-state.js";
+import type { LiveState } from "../diff/live-state.js";
+import type { DiffRules } from "../diff/rules.js";
+import type { ApplyProvider } from "../planner/apply-provider.js";
+import type { StackLocks } from "../planner/stack-lock.js";
 
-export type { Clock } from "../core/clock";
-export { systemClock } from "../core/clock";
-export type { Operation, OperationStatus, OwnershipReading, OwnershipTag } from "../core/operation";
+export type { Clock } from "../core/clock.js";
+export { systemClock } from "../core/clock.js";
+export type { Operation, OperationStatus, OwnershipReading, OwnershipTag } from "../core/operation.js";
 
 /** The read side of a backend: enough to plan. */
 export interface LiveReader {

@@ -9,8 +9,8 @@
  * that validation reports, because a string that is half known would have to be re-assembled by
  * every backend. Pass the attribute itself instead.
  */
-import { ATTRIBUTE_BRAND } from "./brands";
-import type { AttributeRef } from "./desired-state";
+import { ATTRIBUTE_BRAND } from "./brands.js";
+import type { AttributeRef } from "./desired-state.js";
 
 /** What an attribute needs from the resource it belongs to. */
 export interface AttributeOwner {

@@ -13,9 +13,9 @@
  * - what the keys of its raw section (`raw.<backend>`) look like. A raw section of another backend is
  *   ignored on this one, and said so as a warning.
  */
-import type { ResourceKind } from "./desired-state";
-import type { CheckContext } from "./kind-definition";
-import { pathSegments } from "./property-path";
+import type { ResourceKind } from "./desired-state.js";
+import type { CheckContext } from "./kind-definition.js";
+import { pathSegments } from "./property-path.js";
 
 export interface KindProfile {
   /** Property paths the backend carries out, as patterns (`cpu`, `disks[*].size`, `context.**`). */

@@ -2,11 +2,11 @@
  * Image: a disk image in a datastore — a bootable OS disk, a data disk (empty or imported) or a CD-ROM.
  */
 import type { IConstruct } from "constructs";
-import { nameProblem } from "./address";
-import type { DevicePrefix, ImageFormat, ImageSpec, ImageType } from "./desired-state";
-import type { CheckContext, KindDefinition, PropsInput } from "./kind-definition";
-import { Resource, copyProps, type ResourceProps } from "./resource";
-import { boolean, enumOf, kindSchema, mebibytes, string } from "./schema-parts";
+import { nameProblem } from "./address.js";
+import type { DevicePrefix, ImageFormat, ImageSpec, ImageType } from "./desired-state.js";
+import type { CheckContext, KindDefinition, PropsInput } from "./kind-definition.js";
+import { Resource, copyProps, type ResourceProps } from "./resource.js";
+import { boolean, enumOf, kindSchema, mebibytes, string } from "./schema-parts.js";
 
 export const IMAGE_TYPES: readonly ImageType[] = ["os", "datablock", "cdrom"];
 export const DEVICE_PREFIXES: readonly DevicePrefix[] = ["hd", "sd", "vd", "xvd"];

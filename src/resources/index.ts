@@ -1,8 +1,8 @@
 // The declarative resources: what a user's stack file imports through `hyperplan`.
-export { App, Stack, type StackProps, type ProviderSettings } from "./stack";
-export { StackOutput, type StackOutputProps } from "./stack-output";
-export { Resource, type ResourceProps } from "./resource";
-export { Attribute } from "./attribute";
+export { App, Stack, type StackProps, type ProviderSettings } from "./stack.js";
+export { StackOutput, type StackOutputProps } from "./stack-output.js";
+export { Resource, type ResourceProps } from "./resource.js";
+export { Attribute } from "./attribute.js";
 export {
   VirtualNetwork,
   type VirtualNetworkProps,
@@ -11,11 +11,11 @@ export {
   type Ipv6RangeProps,
   type EthernetRangeProps,
   type NetworkDriver,
-} from "./virtual-network";
-export { Image, type ImageProps } from "./image";
-export { SecurityGroup, type SecurityGroupProps, type SecurityGroupRule, type PortRange } from "./security-group";
-export { VmTemplate, type VmTemplateProps } from "./vm-template";
-export { VirtualMachine, type VirtualMachineProps } from "./virtual-machine";
+} from "./virtual-network.js";
+export { Image, type ImageProps } from "./image.js";
+export { SecurityGroup, type SecurityGroupProps, type SecurityGroupRule, type PortRange } from "./security-group.js";
+export { VmTemplate, type VmTemplateProps } from "./vm-template.js";
+export { VirtualMachine, type VirtualMachineProps } from "./virtual-machine.js";
 export type {
   MachineProps,
   DiskProps,
@@ -26,10 +26,10 @@ export type {
   GraphicsProps,
   OsProps,
   SchedulingProps,
-} from "./machine-spec";
-export * from "./desired-state";
-export { canonicalJson } from "./canonical-json";
-export { formatIssue, sortIssues, StackValidationError, type ValidationIssue, type ValidationRule } from "./validation-issue";
-export { idProblem, nameProblem, NAME_FORBIDDEN_CHARACTERS } from "./address";
-export { analyseStack, type StackAnalysis } from "./synthesis";
-export type { StackFileContext, StackFileExport, StackFileValue } from "./stack-file";
+} from "./machine-spec.js";
+export * from "./desired-state.js";
+export { canonicalJson } from "./canonical-json.js";
+export { formatIssue, sortIssues, StackValidationError, type ValidationIssue, type ValidationRule } from "./validation-issue.js";
+export { idProblem, nameProblem, NAME_FORBIDDEN_CHARACTERS } from "./address.js";
+export { analyseStack, type StackAnalysis } from "./synthesis.js";
+export type { StackFileContext, StackFileExport, StackFileValue } from "./stack-file.js";

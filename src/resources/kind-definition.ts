@@ -4,10 +4,10 @@
  * cross-field checks and its normalisation into the DesiredState form.
  */
 import type { IConstruct } from "constructs";
-import type { Attribute } from "./attribute";
-import type { AttributeRef, Ref, ResourceKind } from "./desired-state";
-import type { JsonSchema } from "./schema-parts";
-import type { ValidationRule } from "./validation-issue";
+import type { Attribute } from "./attribute.js";
+import type { AttributeRef, Ref, ResourceKind } from "./desired-state.js";
+import type { JsonSchema } from "./schema-parts.js";
+import type { ValidationRule } from "./validation-issue.js";
 
 /**
  * The JSON form of a kind's props, as the schema sees them: constructs became `{ ref }`,

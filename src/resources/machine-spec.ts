@@ -2,7 +2,7 @@
  * What a VmTemplate and a VirtualMachine share: capacity, disks, NICs, context, graphics, OS/boot
  * and scheduling. Props, schema fragment, checks and normalisation, used by both kinds' files.
  */
-import type { Attribute } from "./attribute";
+import type { Attribute } from "./attribute.js";
 import type {
   ContextSpec,
   DevicePrefix,
@@ -13,10 +13,10 @@ import type {
   NicSpec,
   OsSpec,
   SchedulingSpec,
-} from "./desired-state";
-import { DEVICE_PREFIXES, IMAGE_FORMATS, type Image } from "./image";
-import { formatIpv4, parseIpv4, parseIpv6 } from "./ip-address";
-import type { CheckContext, PropsInput } from "./kind-definition";
+} from "./desired-state.js";
+import { DEVICE_PREFIXES, IMAGE_FORMATS, type Image } from "./image.js";
+import { formatIpv4, parseIpv4, parseIpv6 } from "./ip-address.js";
+import type { CheckContext, PropsInput } from "./kind-definition.js";
 import {
   ATTRIBUTE_KEY_PATTERN,
   arrayOf,
@@ -33,9 +33,9 @@ import {
   string,
   stringOrAttribute,
   type JsonSchema,
-} from "./schema-parts";
-import type { SecurityGroup } from "./security-group";
-import type { VirtualNetwork } from "./virtual-network";
+} from "./schema-parts.js";
+import type { SecurityGroup } from "./security-group.js";
+import type { VirtualNetwork } from "./virtual-network.js";
 
 /** A disk backed by an Image of the stack. */
 export interface ImageDiskProps {

@@ -4,8 +4,8 @@
  * it sits, so the reference checks and the dependency edges need no knowledge of each kind.
  */
 import type { IConstruct } from "constructs";
-import { isAttributeLike, isConstruct, isResourceLike } from "./brands";
-import { joinPath } from "./schema-validator";
+import { isAttributeLike, isConstruct, isResourceLike } from "./brands.js";
+import { joinPath } from "./schema-validator.js";
 
 export interface FoundReference {
   /** Property path where the reference sits (`nics[0].network`). */

@@ -6,11 +6,11 @@
  * Only structural misuse (a resource created outside any Stack) throws at once.
  */
 import { Construct, type IConstruct } from "constructs";
-import { HyperplanError } from "../errors";
-import { Attribute } from "./attribute";
-import { RESOURCE_BRAND, enclosingStack } from "./brands";
-import type { RawAttributes, ResourceKind } from "./desired-state";
-import type { KindDefinition } from "./kind-definition";
+import { HyperplanError } from "../errors.js";
+import { Attribute } from "./attribute.js";
+import { RESOURCE_BRAND, enclosingStack } from "./brands.js";
+import type { RawAttributes, ResourceKind } from "./desired-state.js";
+import type { KindDefinition } from "./kind-definition.js";
 
 /** Props every kind accepts. */
 export interface ResourceProps {

@@ -11,20 +11,20 @@
  * know, a value in a form synthesis never produces) is refused too, naming the first place it differs.
  */
 import { Construct, type IConstruct } from "constructs";
-import { Attribute } from "./attribute";
-import { firstDifference } from "./canonical-json";
-import { RESOURCE_KINDS, isAttributeRef, isRef, isSecretValue, type DesiredState, type ResourceKind } from "./desired-state";
-import { imageDefinition } from "./image";
-import type { KindDefinition } from "./kind-definition";
-import { Resource } from "./resource";
-import { securityGroupDefinition } from "./security-group";
-import { Stack } from "./stack";
-import { StackOutput } from "./stack-output";
-import { analyseStack, type AnalyseOptions, type StackAnalysis } from "./synthesis";
-import { sortIssues, type ValidationIssue } from "./validation-issue";
-import { virtualMachineDefinition } from "./virtual-machine";
-import { virtualNetworkDefinition } from "./virtual-network";
-import { vmTemplateDefinition } from "./vm-template";
+import { Attribute } from "./attribute.js";
+import { firstDifference } from "./canonical-json.js";
+import { RESOURCE_KINDS, isAttributeRef, isRef, isSecretValue, type DesiredState, type ResourceKind } from "./desired-state.js";
+import { imageDefinition } from "./image.js";
+import type { KindDefinition } from "./kind-definition.js";
+import { Resource } from "./resource.js";
+import { securityGroupDefinition } from "./security-group.js";
+import { Stack } from "./stack.js";
+import { StackOutput } from "./stack-output.js";
+import { analyseStack, type AnalyseOptions, type StackAnalysis } from "./synthesis.js";
+import { sortIssues, type ValidationIssue } from "./validation-issue.js";
+import { virtualMachineDefinition } from "./virtual-machine.js";
+import { virtualNetworkDefinition } from "./virtual-network.js";
+import { vmTemplateDefinition } from "./vm-template.js";
 
 const DEFINITIONS: Record<ResourceKind, KindDefinition<never, unknown>> = {
   VirtualNetwork: virtualNetworkDefinition as KindDefinition<never, unknown>,

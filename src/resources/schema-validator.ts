@@ -3,9 +3,9 @@
  * the property path in the user's words (`disks[0].size`), what was expected (with its unit) and
  * what was given (never when the field is secret).
  */
-import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
-import type { JsonSchema } from "./schema-parts";
-import { secretInValue } from "./secret-scan";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import type { JsonSchema } from "./schema-parts.js";
+import { secretInValue } from "./secret-scan.js";
 
 export interface SchemaProblem {
   /** `disks[0].size`; empty for the object itself. */

@@ -2,12 +2,12 @@
  * SecurityGroup: firewall rules applied to the NICs that name the group.
  */
 import type { IConstruct } from "constructs";
-import type { PortRangeSpec, RuleDirection, RuleProtocol, SecurityGroupRuleSpec, SecurityGroupSpec } from "./desired-state";
-import { parseCidr, parseIpv4, parseIpv6 } from "./ip-address";
-import type { CheckContext, KindDefinition, PropsInput } from "./kind-definition";
-import { Resource, copyProps, type ResourceProps } from "./resource";
-import { arrayOf, enumOf, integer, kindSchema, nonEmptyString, object, ref } from "./schema-parts";
-import type { VirtualNetwork } from "./virtual-network";
+import type { PortRangeSpec, RuleDirection, RuleProtocol, SecurityGroupRuleSpec, SecurityGroupSpec } from "./desired-state.js";
+import { parseCidr, parseIpv4, parseIpv6 } from "./ip-address.js";
+import type { CheckContext, KindDefinition, PropsInput } from "./kind-definition.js";
+import { Resource, copyProps, type ResourceProps } from "./resource.js";
+import { arrayOf, enumOf, integer, kindSchema, nonEmptyString, object, ref } from "./schema-parts.js";
+import type { VirtualNetwork } from "./virtual-network.js";
 
 export const RULE_PROTOCOLS: readonly RuleProtocol[] = ["tcp", "udp", "icmp", "icmpv6", "ipsec", "all"];
 export const RULE_DIRECTIONS: readonly RuleDirection[] = ["inbound", "outbound"];

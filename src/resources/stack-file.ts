@@ -8,7 +8,7 @@
  *   function form lets a file read its configuration from `env` rather than `process.env`, and
  *   builds fresh constructs on every call.
  */
-import type { App, Stack } from "./stack";
+import type { App, Stack } from "./stack.js";
 
 export interface StackFileContext {
   /** The environment the CLI runs with (`process.env` when run from a shell). */

@@ -6,9 +6,9 @@
  * ```
  */
 import { Construct, type IConstruct } from "constructs";
-import { HyperplanError } from "../errors";
-import type { Attribute } from "./attribute";
-import { OUTPUT_BRAND, enclosingStack } from "./brands";
+import { HyperplanError } from "../errors.js";
+import type { Attribute } from "./attribute.js";
+import { OUTPUT_BRAND, enclosingStack } from "./brands.js";
 
 export interface StackOutputProps {
   /** The value: an attribute of a resource of the same stack, or a literal. */

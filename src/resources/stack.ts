@@ -13,13 +13,13 @@
  * ```
  */
 import { Construct, type IConstruct } from "constructs";
-import { HyperplanError } from "../errors";
-import { APP_BRAND, STACK_BRAND, enclosingStack, isAppLike, isResourceLike } from "./brands";
-import type { AppDesiredState, DesiredState } from "./desired-state";
-import { DESIRED_STATE_FORMAT_VERSION } from "./desired-state";
-import type { Resource } from "./resource";
-import { analyseStack, type AnalyseOptions } from "./synthesis";
-import { StackValidationError, type ValidationIssue } from "./validation-issue";
+import { HyperplanError } from "../errors.js";
+import { APP_BRAND, STACK_BRAND, enclosingStack, isAppLike, isResourceLike } from "./brands.js";
+import type { AppDesiredState, DesiredState } from "./desired-state.js";
+import { DESIRED_STATE_FORMAT_VERSION } from "./desired-state.js";
+import type { Resource } from "./resource.js";
+import { analyseStack, type AnalyseOptions } from "./synthesis.js";
+import { StackValidationError, type ValidationIssue } from "./validation-issue.js";
 
 /**
  * Which cloud a stack lives in: exactly one key, the backend's name, holding that backend's settings

@@ -13,27 +13,27 @@
  * as "memory is required without a template" is thus reported once the schema errors are fixed.
  */
 import type { IConstruct } from "constructs";
-import { Graph } from "../graph";
-import { idProblem, nameProblem } from "./address";
-import { ATTRIBUTE_MARKER_PREFIX } from "./attribute";
-import { enclosingStack, isAppLike, isOutputLike, isResourceLike, isStackLike } from "./brands";
-import { sortKeys } from "./canonical-json";
+import { Graph } from "../graph.js";
+import { idProblem, nameProblem } from "./address.js";
+import { ATTRIBUTE_MARKER_PREFIX } from "./attribute.js";
+import { enclosingStack, isAppLike, isOutputLike, isResourceLike, isStackLike } from "./brands.js";
+import { sortKeys } from "./canonical-json.js";
 import {
   DESIRED_STATE_FORMAT_VERSION,
   type DesiredOutput,
   type DesiredResource,
   type DesiredState,
   type ResourceKind,
-} from "./desired-state";
-import type { CheckContext, KindDefinition, ResourceView } from "./kind-definition";
-import { constructAddress, toInput, type FoundReference } from "./prop-input";
-import type { Resource } from "./resource";
-import { attributeRef, description, object, type JsonSchema } from "./schema-parts";
-import { checkSchema, joinPath, type SchemaProblem } from "./schema-validator";
-import { unsupportedPaths, type BackendProfile } from "./backend-profile";
-import { isPlainObject, scanForSecrets } from "./secret-scan";
-import type { StackOutput } from "./stack-output";
-import { sortIssues, type ValidationIssue, type ValidationRule } from "./validation-issue";
+} from "./desired-state.js";
+import type { CheckContext, KindDefinition, ResourceView } from "./kind-definition.js";
+import { constructAddress, toInput, type FoundReference } from "./prop-input.js";
+import type { Resource } from "./resource.js";
+import { attributeRef, description, object, type JsonSchema } from "./schema-parts.js";
+import { checkSchema, joinPath, type SchemaProblem } from "./schema-validator.js";
+import { unsupportedPaths, type BackendProfile } from "./backend-profile.js";
+import { isPlainObject, scanForSecrets } from "./secret-scan.js";
+import type { StackOutput } from "./stack-output.js";
+import { sortIssues, type ValidationIssue, type ValidationRule } from "./validation-issue.js";
 
 export interface StackAnalysis {
   name: string;

@@ -4,7 +4,7 @@
  * Validation never stops at the first mistake: every check runs and every issue is collected, so a
  * user fixes a stack in one round trip.
  */
-import { HyperplanError } from "../errors";
+import { HyperplanError } from "../errors.js";
 
 /** Which check found the issue. */
 export type ValidationRule =

@@ -3,9 +3,9 @@
  * the stack declares.
  */
 import type { IConstruct } from "constructs";
-import { Attribute } from "./attribute";
-import type { PowerState, VirtualMachineSpec } from "./desired-state";
-import type { CheckContext, KindDefinition, PropsInput } from "./kind-definition";
+import { Attribute } from "./attribute.js";
+import type { PowerState, VirtualMachineSpec } from "./desired-state.js";
+import type { CheckContext, KindDefinition, PropsInput } from "./kind-definition.js";
 import {
   MACHINE_SECRET_PATHS,
   checkMachine,
@@ -14,10 +14,10 @@ import {
   type DiskProps,
   type MachineProps,
   type NicProps,
-} from "./machine-spec";
-import { Resource, copyProps, type ResourceProps } from "./resource";
-import { arrayOf, enumOf, kindSchema, ref, string } from "./schema-parts";
-import type { VmTemplate } from "./vm-template";
+} from "./machine-spec.js";
+import { Resource, copyProps, type ResourceProps } from "./resource.js";
+import { arrayOf, enumOf, kindSchema, ref, string } from "./schema-parts.js";
+import type { VmTemplate } from "./vm-template.js";
 
 export const POWER_STATES: readonly PowerState[] = ["running", "poweroff"];
 

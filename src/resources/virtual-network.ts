@@ -2,10 +2,10 @@
  * VirtualNetwork: a network VMs plug their NICs into, with the address ranges their leases come from.
  */
 import type { IConstruct } from "constructs";
-import type { AddressRangeSpec, VirtualNetworkSpec } from "./desired-state";
-import { formatIpv4, maskPrefixLength, parseIpv4, parseIpv6 } from "./ip-address";
-import type { CheckContext, KindDefinition, PropsInput } from "./kind-definition";
-import { Resource, copyProps, type ResourceProps } from "./resource";
+import type { AddressRangeSpec, VirtualNetworkSpec } from "./desired-state.js";
+import { formatIpv4, maskPrefixLength, parseIpv4, parseIpv6 } from "./ip-address.js";
+import type { CheckContext, KindDefinition, PropsInput } from "./kind-definition.js";
+import { Resource, copyProps, type ResourceProps } from "./resource.js";
 import {
   arrayOf,
   enumOf,
@@ -16,7 +16,7 @@ import {
   nonEmptyString,
   object,
   string,
-} from "./schema-parts";
+} from "./schema-parts.js";
 
 /** Network drivers on the hosts; the listed ones are common, any other name is passed through. */
 export type NetworkDriver = "bridge" | "802.1Q" | "vxlan" | "ovswitch" | "ovswitch_vxlan" | "fw" | "dummy" | (string & {});

@@ -2,8 +2,8 @@
  * VmTemplate: a reusable machine description that VirtualMachines are created from.
  */
 import type { IConstruct } from "constructs";
-import type { VmTemplateSpec } from "./desired-state";
-import type { CheckContext, KindDefinition, PropsInput } from "./kind-definition";
+import type { VmTemplateSpec } from "./desired-state.js";
+import type { CheckContext, KindDefinition, PropsInput } from "./kind-definition.js";
 import {
   MACHINE_SECRET_PATHS,
   checkMachine,
@@ -12,9 +12,9 @@ import {
   type DiskProps,
   type MachineProps,
   type NicProps,
-} from "./machine-spec";
-import { Resource, copyProps, type ResourceProps } from "./resource";
-import { kindSchema } from "./schema-parts";
+} from "./machine-spec.js";
+import { Resource, copyProps, type ResourceProps } from "./resource.js";
+import { kindSchema } from "./schema-parts.js";
 
 export interface VmTemplateProps extends ResourceProps, MachineProps {}
 

@@ -8,8 +8,8 @@
  * through bytes and comes back one byte per character; any other string through UTF-16 units. The
  * two variants are written out separately so each loop sees one array type and stays monomorphic.
  */
-import { entity, readEntity } from "./entities";
-import { XmlRpcParseError } from "./errors";
+import { entity, readEntity } from "./entities.js";
+import { XmlRpcParseError } from "./errors.js";
 
 // Local copies, not imports: TurboFan folds a module's own constants, while every read of an
 // imported binding stays a load with a hole check (it cost these loops half their speed).

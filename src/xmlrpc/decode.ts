@@ -6,12 +6,12 @@
  * where, never a crash or a guessed value. Lenient only where XML itself is: whitespace between tags,
  * comments, an `<?xml …?>` declaration, CDATA sections, attributes, self-closing empty elements.
  */
-import { hasErrorCode } from "../errors";
-import { parseDateTime } from "./date-time";
-import { normalizeLineEnds, unescapeXml } from "./escape";
-import { XmlRpcParseError } from "./errors";
-import { MAX_NESTING, EscapedString, XmlRpcDouble, XmlRpcI8, isXmlRpcStruct, wrapperKind, type XmlRpcStruct, type XmlRpcValue } from "./values";
-import { XmlReader, isBlank, trimXmlSpace } from "./xml-reader";
+import { hasErrorCode } from "../errors.js";
+import { parseDateTime } from "./date-time.js";
+import { normalizeLineEnds, unescapeXml } from "./escape.js";
+import { XmlRpcParseError } from "./errors.js";
+import { MAX_NESTING, EscapedString, XmlRpcDouble, XmlRpcI8, isXmlRpcStruct, wrapperKind, type XmlRpcStruct, type XmlRpcValue } from "./values.js";
+import { XmlReader, isBlank, trimXmlSpace } from "./xml-reader.js";
 
 export interface DecodeOptions {
   /** Return string values as EscapedString (still escaped, not copied) instead of string. */

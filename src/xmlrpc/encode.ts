@@ -12,11 +12,11 @@
  * `<i4>` only through XmlRpcI4), doubles printed as `%.16g`, `dateTime.iso8601` as
  * `YYYYMMDDTHH:MM:SSZ`. Strict readers (the npm `xen-api` client's) accept nothing else.
  */
-import { hasErrorCode } from "../errors";
-import { formatDateTime, formatDateTimeXapi } from "./date-time";
-import { escapeXml } from "./escape";
-import { XmlRpcEncodeError } from "./errors";
-import { StringBuilder } from "./string-builder";
+import { hasErrorCode } from "../errors.js";
+import { formatDateTime, formatDateTimeXapi } from "./date-time.js";
+import { escapeXml } from "./escape.js";
+import { XmlRpcEncodeError } from "./errors.js";
+import { StringBuilder } from "./string-builder.js";
 import {
   MAX_NESTING,
   isXmlRpcStruct,
@@ -27,7 +27,7 @@ import {
   type XmlRpcI4,
   type XmlRpcI8,
   type XmlRpcValue,
-} from "./values";
+} from "./values.js";
 
 const PROLOG = '<?xml version="1.0" encoding="UTF-8"?>\r\n';
 const XAPI_PROLOG = '<?xml version="1.0"?>';

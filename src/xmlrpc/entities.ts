@@ -4,7 +4,7 @@
  * The readers report through `entity` instead of returning a fresh object: unescaping a pool
  * response reads millions of entities, and an allocation per entity shows in the profile.
  */
-import { XmlRpcParseError } from "./errors";
+import { XmlRpcParseError } from "./errors.js";
 
 export const AMP = 0x26;
 export const LT = 0x3c;

@@ -4,7 +4,7 @@
  * A parse error says where it happened as a UTF-8 byte offset (what a packet capture or `head -c`
  * shows) and as a string index (what a debugger shows), plus a short excerpt of what stood there.
  */
-import { HyperplanError } from "../errors";
+import { HyperplanError } from "../errors.js";
 
 /** How many characters of the document a parse error quotes. */
 const EXCERPT_LENGTH = 40;

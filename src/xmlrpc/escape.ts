@@ -6,12 +6,12 @@
  * times faster than slices. The slices are gathered in a StringBuilder: one plain chain of `+=`
  * over entity-dense text ran at 9–14 million characters/s, the StringBuilder at 46–63 million.
  */
-import { XmlRpcEncodeError } from "./errors";
-import { entity, readEntity } from "./entities";
-import { escapeLatin1, escapeUtf16, unescapeLatin1, unescapeUtf16 } from "./code-unit-loops";
+import { XmlRpcEncodeError } from "./errors.js";
+import { entity, readEntity } from "./entities.js";
+import { escapeLatin1, escapeUtf16, unescapeLatin1, unescapeUtf16 } from "./code-unit-loops.js";
 
-export { unescapeUtf8 } from "./code-unit-loops";
-import { StringBuilder } from "./string-builder";
+export { unescapeUtf8 } from "./code-unit-loops.js";
+import { StringBuilder } from "./string-builder.js";
 
 /** Characters XML 1.0 forbids anywhere in a document (`u` flag: only unpaired surrogates match). */
 const NOT_XML_CHAR = /[\x00-\x08\x0B\x0C\x0E-\x1F\uD800-\uDFFF\uFFFE\uFFFF]/u;

@@ -9,14 +9,14 @@ export {
   isXmlRpcStruct,
   type XmlRpcStruct,
   type XmlRpcValue,
-} from "./values";
-export { escapeXml, normalizeLineEnds, unescapeUtf8, unescapeXml } from "./escape";
-export { encodeCall, encodeFault, encodeResponse, encodeValue, formatDoubleG16, type EncodeOptions, type XmlRpcStyle } from "./encode";
-export { decodeCall, decodeResponse, type DecodeOptions, type DecodedResponse } from "./decode";
+} from "./values.js";
+export { escapeXml, normalizeLineEnds, unescapeUtf8, unescapeXml } from "./escape.js";
+export { encodeCall, encodeFault, encodeResponse, encodeValue, formatDoubleG16, type EncodeOptions, type XmlRpcStyle } from "./encode.js";
+export { decodeCall, decodeResponse, type DecodeOptions, type DecodedResponse } from "./decode.js";
 export {
   XmlRpcEncodeError,
   XmlRpcParseError,
   type XmlRpcEncodeErrorOptions,
   type XmlRpcParseErrorOptions,
-} from "./errors";
-export { formatDateTime, formatDateTimeXapi, parseDateTime } from "./date-time";
+} from "./errors.js";
+export { formatDateTime, formatDateTimeXapi, parseDateTime } from "./date-time.js";

@@ -5,7 +5,7 @@
  * say what a plain value cannot: "send this as `<i8>` although it is small", "send this as `<double>`
  * although it is whole", and "this string is already escaped, send it as it stands".
  */
-import { escapeXml, normalizeLineEnds, unescapeXml } from "./escape";
+import { escapeXml, normalizeLineEnds, unescapeXml } from "./escape.js";
 
 export type XmlRpcValue =
   | string

@@ -7,9 +7,9 @@
  * instructions may stand wherever whitespace may; a DOCTYPE may not (XML-RPC forbids it, and it
  * would open entity definitions).
  */
-import { hasErrorCode } from "../errors";
-import { XmlRpcParseError } from "./errors";
-import { escapeXml, normalizeLineEnds } from "./escape";
+import { hasErrorCode } from "../errors.js";
+import { XmlRpcParseError } from "./errors.js";
+import { escapeXml, normalizeLineEnds } from "./escape.js";
 
 const LT = 0x3c;
 const GT = 0x3e;

@@ -4,13 +4,13 @@
  * reaches the cloud.
  */
 import { relative } from "node:path";
-import { GandiClient } from "../../providers/gandi/client";
-import { readCaFile, resolveGandiConfig } from "../../providers/gandi/config";
-import { GandiProvider } from "../../providers/gandi/provider";
-import type { GandiSettings } from "../../providers/gandi/settings";
-import { parseFaultRules, startGandiSimulator } from "../../sim/gandi/index";
-import type { Connection, ConnectContext } from "../backend";
-import { retryOptions, simDelays, simFaults } from "../simulate-env";
+import { GandiClient } from "../../providers/gandi/client.js";
+import { readCaFile, resolveGandiConfig } from "../../providers/gandi/config.js";
+import { GandiProvider } from "../../providers/gandi/provider.js";
+import type { GandiSettings } from "../../providers/gandi/settings.js";
+import { parseFaultRules, startGandiSimulator } from "../../sim/gandi/index.js";
+import type { Connection, ConnectContext } from "../backend.js";
+import { retryOptions, simDelays, simFaults } from "../simulate-env.js";
 
 export async function connect(settings: Record<string, unknown>, context: ConnectContext): Promise<Connection> {
   const config = resolveGandiConfig({ settings: settings as GandiSettings, env: context.env });

@@ -4,14 +4,14 @@
  */
 import { readFile } from "node:fs/promises";
 import { relative } from "node:path";
-import { HyperplanError } from "../../errors";
-import { resolveOneConfig } from "../../providers/opennebula/config";
-import { printableEndpoint } from "../../providers/kit/http-transport";
-import { createOpenNebulaProvider } from "../../providers/opennebula/provider";
-import type { OpenNebulaSettings } from "../../providers/opennebula/settings";
-import { parseFaultRules, startOneSimulator } from "../../sim/opennebula/index";
-import type { Connection, ConnectContext } from "../backend";
-import { retryOptions, simDelays, simFaults } from "../simulate-env";
+import { HyperplanError } from "../../errors.js";
+import { resolveOneConfig } from "../../providers/opennebula/config.js";
+import { printableEndpoint } from "../../providers/kit/http-transport.js";
+import { createOpenNebulaProvider } from "../../providers/opennebula/provider.js";
+import type { OpenNebulaSettings } from "../../providers/opennebula/settings.js";
+import { parseFaultRules, startOneSimulator } from "../../sim/opennebula/index.js";
+import type { Connection, ConnectContext } from "../backend.js";
+import { retryOptions, simDelays, simFaults } from "../simulate-env.js";
 
 export async function connect(settings: Record<string, unknown>, context: ConnectContext): Promise<Connection> {
   const one = settings as OpenNebulaSettings;

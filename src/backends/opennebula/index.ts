@@ -3,12 +3,12 @@
  * glue the CLI needs (connect.ts reaches oned or the embedded simulator of `--simulate`;
  * `hyperplan sim opennebula` runs `src/sim/opennebula`). Providers and simulators load when used.
  */
-import { printableEndpoint } from "../../providers/kit/http-transport";
-import { openNebulaProfile } from "../../providers/opennebula/profile";
-import { openNebulaDiffRules } from "../../providers/opennebula/diff-rules";
-import { openNebulaSettingsSchema, type OpenNebulaSettings } from "../../providers/opennebula/settings";
-import { SIM_USAGE } from "../../sim/opennebula/usage";
-import type { Backend } from "../backend";
+import { printableEndpoint } from "../../providers/kit/http-transport.js";
+import { openNebulaProfile } from "../../providers/opennebula/profile.js";
+import { openNebulaDiffRules } from "../../providers/opennebula/diff-rules.js";
+import { openNebulaSettingsSchema, type OpenNebulaSettings } from "../../providers/opennebula/settings.js";
+import { SIM_USAGE } from "../../sim/opennebula/usage.js";
+import type { Backend } from "../backend.js";
 
 export const openNebulaBackend: Backend = {
   name: "opennebula",
@@ -26,13 +26,13 @@ export const openNebulaBackend: Backend = {
 
   // The provider and the simulator load when a command reaches the cloud, not when the CLI starts.
   async connect(settings, context) {
-    return (await import("./connect")).connect(settings, context);
+    return (await import("./connect.js")).connect(settings, context);
   },
 
   async simulate(stateFile, context, settings) {
-    return (await import("./connect")).simulate(stateFile, context);
+    return (await import("./connect.js")).simulate(stateFile, context);
   },
 
-  simulator: { usage: SIM_USAGE, run: async (argv, io) => (await import("./sim-command")).runSim(argv, io) },
+  simulator: { usage: SIM_USAGE, run: async (argv, io) => (await import("./sim-command.js")).runSim(argv, io) },
   demoStack: "lab.ts",
 };

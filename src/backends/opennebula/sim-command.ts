@@ -2,11 +2,11 @@
  * `hyperplan sim opennebula`: runs the OpenNebula simulator as a standalone server until
  * SIGINT/SIGTERM, keeping its world in a state file so separate commands see the same pools.
  */
-import type { CliIo } from "../../core/command-io";
-import { UsageError } from "../../core/command-io";
-import { describeDelays, parseCommonSimArgs } from "../../sim/kit/args";
-import { DEFAULT_AUTH, DEFAULT_PORT, parseDelays, parseFaultRules, startOneSimulator, type DelayOverrides, type DelayPreset, type FaultRule } from "../../sim/opennebula/index";
-import { SIM_USAGE } from "../../sim/opennebula/usage";
+import type { CliIo } from "../../core/command-io.js";
+import { UsageError } from "../../core/command-io.js";
+import { describeDelays, parseCommonSimArgs } from "../../sim/kit/args.js";
+import { DEFAULT_AUTH, DEFAULT_PORT, parseDelays, parseFaultRules, startOneSimulator, type DelayOverrides, type DelayPreset, type FaultRule } from "../../sim/opennebula/index.js";
+import { SIM_USAGE } from "../../sim/opennebula/usage.js";
 
 export { SIM_USAGE };
 

@@ -4,13 +4,13 @@
  * reaches the cloud.
  */
 import { relative } from "node:path";
-import { OwpClient } from "../../providers/openvz/client";
-import { OwpCredentials, readCaFile, resolveOpenVzConfig } from "../../providers/openvz/config";
-import { OpenVzProvider } from "../../providers/openvz/provider";
-import type { OpenVzSettings } from "../../providers/openvz/settings";
-import { parseFaultRules, startOpenVzSimulator } from "../../sim/openvz/index";
-import type { Connection, ConnectContext } from "../backend";
-import { retryOptions, simDelays, simFaults } from "../simulate-env";
+import { OwpClient } from "../../providers/openvz/client.js";
+import { OwpCredentials, readCaFile, resolveOpenVzConfig } from "../../providers/openvz/config.js";
+import { OpenVzProvider } from "../../providers/openvz/provider.js";
+import type { OpenVzSettings } from "../../providers/openvz/settings.js";
+import { parseFaultRules, startOpenVzSimulator } from "../../sim/openvz/index.js";
+import type { Connection, ConnectContext } from "../backend.js";
+import { retryOptions, simDelays, simFaults } from "../simulate-env.js";
 
 export async function connect(settings: Record<string, unknown>, context: ConnectContext): Promise<Connection> {
   const config = resolveOpenVzConfig({ settings: settings as OpenVzSettings, env: context.env });

@@ -3,15 +3,15 @@
  * or over the embedded simulator of `--simulate`. Loaded only by a command that reaches the cloud.
  */
 import { relative } from "node:path";
-import { XenApiClient } from "../../providers/xenserver/client";
-import { readCaFile, resolveXenServerConfig } from "../../providers/xenserver/config";
-import { createXenServerProvider } from "../../providers/xenserver/provider";
-import type { XenServerSettings } from "../../providers/xenserver/settings";
-import { parseFaultRules, startXenServerSimulator } from "../../sim/xenserver/index";
-import { Retrier } from "../../core/retry";
-import { systemClock } from "../../core/clock";
-import type { Connection, ConnectContext } from "../backend";
-import { retryOptions, simDelays, simFaults } from "../simulate-env";
+import { XenApiClient } from "../../providers/xenserver/client.js";
+import { readCaFile, resolveXenServerConfig } from "../../providers/xenserver/config.js";
+import { createXenServerProvider } from "../../providers/xenserver/provider.js";
+import type { XenServerSettings } from "../../providers/xenserver/settings.js";
+import { parseFaultRules, startXenServerSimulator } from "../../sim/xenserver/index.js";
+import { Retrier } from "../../core/retry.js";
+import { systemClock } from "../../core/clock.js";
+import type { Connection, ConnectContext } from "../backend.js";
+import { retryOptions, simDelays, simFaults } from "../simulate-env.js";
 
 /** The client's own reads (the task watcher's event.from) give up when the run's retry timeout says. */
 function clientRetrier(context: ConnectContext): Retrier {

@@ -3,11 +3,11 @@
  * glue the CLI needs (connect.ts reaches the pool or the embedded simulator of `--simulate`;
  * `hyperplan sim xenserver` runs `src/sim/xenserver`). Providers and simulators load when used.
  */
-import { xenServerDiffRules } from "../../providers/xenserver/diff-rules";
-import { xenServerProfile } from "../../providers/xenserver/profile";
-import { xenServerSavedSettings, xenServerSettingsSchema, type XenServerSettings } from "../../providers/xenserver/settings";
-import { XENSERVER_SIM_USAGE } from "../../sim/xenserver/usage";
-import type { Backend } from "../backend";
+import { xenServerDiffRules } from "../../providers/xenserver/diff-rules.js";
+import { xenServerProfile } from "../../providers/xenserver/profile.js";
+import { xenServerSavedSettings, xenServerSettingsSchema, type XenServerSettings } from "../../providers/xenserver/settings.js";
+import { XENSERVER_SIM_USAGE } from "../../sim/xenserver/usage.js";
+import type { Backend } from "../backend.js";
 
 export const xenServerBackend: Backend = {
   name: "xenserver",
@@ -23,13 +23,13 @@ export const xenServerBackend: Backend = {
 
   // The provider and the simulator load when a command reaches the cloud, not when the CLI starts.
   async connect(settings, context) {
-    return (await import("./connect")).connect(settings, context);
+    return (await import("./connect.js")).connect(settings, context);
   },
 
   async simulate(stateFile, context, settings) {
-    return (await import("./connect")).simulate(stateFile, context);
+    return (await import("./connect.js")).simulate(stateFile, context);
   },
 
-  simulator: { usage: XENSERVER_SIM_USAGE, run: async (argv, io) => (await import("../../sim/xenserver/command")).runXenServerSimCommand(argv, io) },
+  simulator: { usage: XENSERVER_SIM_USAGE, run: async (argv, io) => (await import("../../sim/xenserver/command.js")).runXenServerSimCommand(argv, io) },
   demoStack: "xen-lab.ts",
 };

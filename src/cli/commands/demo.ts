@@ -7,11 +7,11 @@
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { Command } from "../command";
-import type { CliIo } from "../../core/command-io";
-import { UsageError } from "../../core/command-io";
-import { BACKENDS, DEFAULT_BACKEND, backendNamed } from "../../backends/registry";
-import { applyCommand } from "./apply";
+import type { Command } from "../command.js";
+import type { CliIo } from "../../core/command-io.js";
+import { UsageError } from "../../core/command-io.js";
+import { BACKENDS, DEFAULT_BACKEND, backendNamed } from "../../backends/registry.js";
+import { applyCommand } from "./apply.js";
 
 const usage = () => `Usage: hyperplan demo [--backend NAME] [apply options]
 

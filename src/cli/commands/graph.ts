@@ -4,12 +4,12 @@
  * order a plan creates them in read against the arrows.
  */
 import { parseArgs } from "node:util";
-import type { Command } from "../command";
-import type { CliIo } from "../../core/command-io";
-import { UsageError } from "../../core/command-io";
-import { STACK_FILE_HELP } from "../stack-args";
-import { loadDesired } from "./plan";
-import type { DesiredState } from "../../resources/desired-state";
+import type { Command } from "../command.js";
+import type { CliIo } from "../../core/command-io.js";
+import { UsageError } from "../../core/command-io.js";
+import { STACK_FILE_HELP } from "../stack-args.js";
+import { loadDesired } from "./plan.js";
+import type { DesiredState } from "../../resources/desired-state.js";
 
 const USAGE = `Usage: hyperplan graph [stack.ts] [options]
 

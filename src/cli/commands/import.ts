@@ -6,15 +6,15 @@
  * changes. The next plan compares it with its declaration and updates it like any other object.
  */
 import { parseArgs } from "node:util";
-import type { Command } from "../command";
-import type { CliIo } from "../../core/command-io";
-import { UsageError } from "../../core/command-io";
-import { HyperplanError } from "../../errors";
-import { connectCloud } from "../cloud";
-import { STACK_FILE_HELP } from "../stack-args";
-import { loadDesired, planWith } from "./plan";
-import { acquireStackLock, currentHolder, type HeldLock } from "../../planner/stack-lock";
-import { systemClock } from "../../core/clock";
+import type { Command } from "../command.js";
+import type { CliIo } from "../../core/command-io.js";
+import { UsageError } from "../../core/command-io.js";
+import { HyperplanError } from "../../errors.js";
+import { connectCloud } from "../cloud.js";
+import { STACK_FILE_HELP } from "../stack-args.js";
+import { loadDesired, planWith } from "./plan.js";
+import { acquireStackLock, currentHolder, type HeldLock } from "../../planner/stack-lock.js";
+import { systemClock } from "../../core/clock.js";
 
 const USAGE = `Usage: hyperplan import ADDRESS ID [stack.ts] [options]
 

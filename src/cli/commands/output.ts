@@ -3,14 +3,14 @@
  * image's id), read with the same pool reads as a plan. For scripts: `--json` prints one object.
  */
 import { parseArgs } from "node:util";
-import type { Command } from "../command";
-import type { CliIo } from "../../core/command-io";
-import { connectCloud } from "../cloud";
-import { STACK_FILE_HELP } from "../stack-args";
-import { UsageError } from "../../core/command-io";
-import { loadDesired } from "./plan";
-import { isAttributeRef, type DesiredState } from "../../resources/desired-state";
-import type { LiveState } from "../../diff/live-state";
+import type { Command } from "../command.js";
+import type { CliIo } from "../../core/command-io.js";
+import { connectCloud } from "../cloud.js";
+import { STACK_FILE_HELP } from "../stack-args.js";
+import { UsageError } from "../../core/command-io.js";
+import { loadDesired } from "./plan.js";
+import { isAttributeRef, type DesiredState } from "../../resources/desired-state.js";
+import type { LiveState } from "../../diff/live-state.js";
 
 const USAGE = `Usage: hyperplan output [stack.ts] [NAME] [options]
 

@@ -4,23 +4,23 @@
  * `--json` and `--out` all come from it. `hyperplan destroy` carries a destroy out (apply.ts).
  */
 import { dirname, relative, resolve } from "node:path";
-import type { Command } from "../command";
-import type { CliIo } from "../../core/command-io";
-import { connectCloud, type CloudConnection } from "../cloud";
-import { parsePlanArgs, RETRY_HELP, useColor, type PlanArgs } from "../plan-args";
-import { renderPlanText } from "../render/plan-text";
-import { renderPlanMarkdown } from "../render/plan-markdown";
-import { STACK_FILE_HELP } from "../stack-args";
-import { loadStackFile, resolveStackFile, selectStacks } from "../stack-loader";
-import { issuesText, warningsText } from "../stack-report";
-import { analyseForBackend } from "../../backends/analyse";
-import { maskSecrets, type DesiredState } from "../../resources/desired-state";
-import type { Stack } from "../../resources/stack";
-import { buildPlan } from "../../planner/plan-builder";
-import { hasWork, serializePlan, type Plan } from "../../core/plan";
-import { UsageError } from "../../core/command-io";
-import { writePrivateFile } from "../private-file";
-import { savedSettings } from "../cloud";
+import type { Command } from "../command.js";
+import type { CliIo } from "../../core/command-io.js";
+import { connectCloud, type CloudConnection } from "../cloud.js";
+import { parsePlanArgs, RETRY_HELP, useColor, type PlanArgs } from "../plan-args.js";
+import { renderPlanText } from "../render/plan-text.js";
+import { renderPlanMarkdown } from "../render/plan-markdown.js";
+import { STACK_FILE_HELP } from "../stack-args.js";
+import { loadStackFile, resolveStackFile, selectStacks } from "../stack-loader.js";
+import { issuesText, warningsText } from "../stack-report.js";
+import { analyseForBackend } from "../../backends/analyse.js";
+import { maskSecrets, type DesiredState } from "../../resources/desired-state.js";
+import type { Stack } from "../../resources/stack.js";
+import { buildPlan } from "../../planner/plan-builder.js";
+import { hasWork, serializePlan, type Plan } from "../../core/plan.js";
+import { UsageError } from "../../core/command-io.js";
+import { writePrivateFile } from "../private-file.js";
+import { savedSettings } from "../cloud.js";
 
 const COMMON_OPTIONS = `Options:
   --stack NAME          the stack to plan when the file declares several

@@ -3,13 +3,13 @@
  */
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { Command } from "../command";
-import type { CliIo } from "../../core/command-io";
-import { parseShowArgs, useColor } from "../plan-args";
-import { renderPlanText } from "../render/plan-text";
-import { maskSecrets } from "../../resources/desired-state";
-import { parsePlan, serializePlan } from "../../core/plan";
-import { HyperplanError } from "../../errors";
+import type { Command } from "../command.js";
+import type { CliIo } from "../../core/command-io.js";
+import { parseShowArgs, useColor } from "../plan-args.js";
+import { renderPlanText } from "../render/plan-text.js";
+import { maskSecrets } from "../../resources/desired-state.js";
+import { parsePlan, serializePlan } from "../../core/plan.js";
+import { HyperplanError } from "../../errors.js";
 
 const USAGE = `Usage: hyperplan show FILE [--json] [--color|--no-color]
 

@@ -2,10 +2,10 @@
  * `hyperplan sim <backend> …`: runs a backend's simulator as a standalone server (each backend's own
  * options); without a backend, lists the backends that have one.
  */
-import type { Command } from "../command";
-import type { CliIo } from "../../core/command-io";
-import { UsageError } from "../../core/command-io";
-import { SIMULATORS, simulatorNamed } from "../../backends/registry";
+import type { Command } from "../command.js";
+import type { CliIo } from "../../core/command-io.js";
+import { UsageError } from "../../core/command-io.js";
+import { SIMULATORS, simulatorNamed } from "../../backends/registry.js";
 
 const names = () => SIMULATORS.map((s) => s.name).join(", ");
 

@@ -4,14 +4,14 @@
  * carry their ownership marks, so the cloud is the state.
  */
 import { parseArgs } from "node:util";
-import type { Command } from "../command";
-import type { CliIo } from "../../core/command-io";
-import { UsageError } from "../../core/command-io";
-import { connectCloud } from "../cloud";
-import { STACK_FILE_HELP } from "../stack-args";
-import { loadDesired } from "./plan";
-import { maskSecrets } from "../../resources/desired-state";
-import { indexLiveState, liveStatusOf, type LiveResource } from "../../diff/live-state";
+import type { Command } from "../command.js";
+import type { CliIo } from "../../core/command-io.js";
+import { UsageError } from "../../core/command-io.js";
+import { connectCloud } from "../cloud.js";
+import { STACK_FILE_HELP } from "../stack-args.js";
+import { loadDesired } from "./plan.js";
+import { maskSecrets } from "../../resources/desired-state.js";
+import { indexLiveState, liveStatusOf, type LiveResource } from "../../diff/live-state.js";
 
 const USAGE = `Usage: hyperplan state list [stack.ts] [options]
        hyperplan state show ADDRESS [stack.ts] [options]

@@ -2,14 +2,14 @@
  * `hyperplan synth [stack.ts]`: prints the DesiredState of a stack file as JSON — the document the
  * plan is computed from. Keys are sorted, so the output is byte-identical from run to run.
  */
-import type { Command } from "../command";
-import type { CliIo } from "../../core/command-io";
-import { canonicalJson } from "../../resources/canonical-json";
-import { DESIRED_STATE_FORMAT_VERSION, maskSecrets } from "../../resources/desired-state";
-import { analyseForBackend } from "../../backends/analyse";
-import { STACK_FILE_HELP, parseStackArgs } from "../stack-args";
-import { loadStackFile, resolveStackFile, selectStacks } from "../stack-loader";
-import { issuesText, warningsText } from "../stack-report";
+import type { Command } from "../command.js";
+import type { CliIo } from "../../core/command-io.js";
+import { canonicalJson } from "../../resources/canonical-json.js";
+import { DESIRED_STATE_FORMAT_VERSION, maskSecrets } from "../../resources/desired-state.js";
+import { analyseForBackend } from "../../backends/analyse.js";
+import { STACK_FILE_HELP, parseStackArgs } from "../stack-args.js";
+import { loadStackFile, resolveStackFile, selectStacks } from "../stack-loader.js";
+import { issuesText, warningsText } from "../stack-report.js";
 
 const USAGE = `Usage: hyperplan synth [stack.ts] [--stack NAME] [--show-secrets]
 

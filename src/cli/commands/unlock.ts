@@ -5,15 +5,15 @@
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import type { Command } from "../command";
-import type { CliIo } from "../../core/command-io";
-import { connectCloud } from "../cloud";
-import { resolveStackFile, loadStackFile, selectStacks } from "../stack-loader";
-import { STACK_FILE_HELP } from "../stack-args";
-import { UsageError } from "../../core/command-io";
-import { describeLock } from "../../planner/stack-lock";
-import { systemClock } from "../../core/clock";
-import type { ProviderSettings } from "../../resources/stack";
+import type { Command } from "../command.js";
+import type { CliIo } from "../../core/command-io.js";
+import { connectCloud } from "../cloud.js";
+import { resolveStackFile, loadStackFile, selectStacks } from "../stack-loader.js";
+import { STACK_FILE_HELP } from "../stack-args.js";
+import { UsageError } from "../../core/command-io.js";
+import { describeLock } from "../../planner/stack-lock.js";
+import { systemClock } from "../../core/clock.js";
+import type { ProviderSettings } from "../../resources/stack.js";
 
 const USAGE = `Usage: hyperplan unlock STACK [stack.ts] [--simulate] [--force]
 

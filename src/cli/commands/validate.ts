@@ -2,12 +2,12 @@
  * `hyperplan validate [stack.ts]`: loads a stack file and reports every mistake in it — schema,
  * references, names, secrets, cycles — without talking to any cloud.
  */
-import type { Command } from "../command";
-import type { CliIo } from "../../core/command-io";
-import { analyseForBackend } from "../../backends/analyse";
-import { STACK_FILE_HELP, parseStackArgs } from "../stack-args";
-import { loadStackFile, resolveStackFile, selectStacks } from "../stack-loader";
-import { issuesJson, issuesText, summaryText, warningsText } from "../stack-report";
+import type { Command } from "../command.js";
+import type { CliIo } from "../../core/command-io.js";
+import { analyseForBackend } from "../../backends/analyse.js";
+import { STACK_FILE_HELP, parseStackArgs } from "../stack-args.js";
+import { loadStackFile, resolveStackFile, selectStacks } from "../stack-loader.js";
+import { issuesJson, issuesText, summaryText, warningsText } from "../stack-report.js";
 
 const USAGE = `Usage: hyperplan validate [stack.ts] [--stack NAME] [--json]
 

@@ -4,8 +4,8 @@
  * cycles called out, each change's attribute lines in a code block, long groups folded into
  * `<details>`. It renders a plan whose secrets are already masked (the caller masks them).
  */
-import type { Plan, ResourceChange } from "../../core/plan";
-import { attributeLinesOf, summaryLine } from "./plan-text";
+import type { Plan, ResourceChange } from "../../core/plan.js";
+import { attributeLinesOf, summaryLine } from "./plan-text.js";
 
 /** Groups longer than this are folded. */
 const FOLD_AFTER = 10;

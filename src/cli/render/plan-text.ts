@@ -3,9 +3,9 @@
  * `-` delete, attribute lines with old → new, values known only after apply marked, secrets masked,
  * side effects named, and a closing summary line. A pure function of the Plan document.
  */
-import { actionSymbol, isChange } from "../../core/action";
-import type { AttributeDiff, Plan, ResourceChange } from "../../core/plan";
-import { isUnknownValue } from "../../core/plan";
+import { actionSymbol, isChange } from "../../core/action.js";
+import type { AttributeDiff, Plan, ResourceChange } from "../../core/plan.js";
+import { isUnknownValue } from "../../core/plan.js";
 
 export interface RenderOptions {
   /** ANSI colours (a terminal). */

@@ -3,8 +3,8 @@
  * emitted them, with `at` as an ISO 8601 time. Written as each event comes, so a consumer can follow
  * an apply live.
  */
-import type { ApplyEvent } from "../../planner/events";
-import type { ProgressOutput, ProgressRenderer } from "./progress-renderer";
+import type { ApplyEvent } from "../../planner/events.js";
+import type { ProgressOutput, ProgressRenderer } from "./progress-renderer.js";
 
 export class JsonProgress implements ProgressRenderer {
   constructor(private readonly out: ProgressOutput) {}

@@ -2,11 +2,11 @@
  * CI progress: one timestamped line per event, nothing redrawn, so a log viewer shows the apply as it
  * went (`2026-11-24T10:00:01Z lab/web-1  BOOT`).
  */
-import type { ApplyEvent } from "../../planner/events";
-import { formatDuration, formatEventTime } from "../../planner/events";
-import { assertNever } from "../../errors";
-import type { ProgressOutput, ProgressRenderer } from "./progress-renderer";
-import { INTERRUPTED_ADVICE, actionName, fields, finishedSentence, outputPairs, pastTense, phaseSentence, retrySentence, stepLabel } from "./progress-text";
+import type { ApplyEvent } from "../../planner/events.js";
+import { formatDuration, formatEventTime } from "../../planner/events.js";
+import { assertNever } from "../../errors.js";
+import type { ProgressOutput, ProgressRenderer } from "./progress-renderer.js";
+import { INTERRUPTED_ADVICE, actionName, fields, finishedSentence, outputPairs, pastTense, phaseSentence, retrySentence, stepLabel } from "./progress-text.js";
 
 export class LinesProgress implements ProgressRenderer {
   /** Steps per change, to say `step 2/3` only where a change has several. */

@@ -5,12 +5,12 @@
  * line per event for CI logs, and NDJSON for machines. The command picks one from its options (is
  * stdout a terminal, was `--json` given); the core never looks at the terminal.
  */
-import type { Clock } from "../../core/clock";
-import type { EventSink } from "../../planner/events";
-import { JsonProgress } from "./progress-json";
-import { LinesProgress } from "./progress-lines";
-import type { RefreshTimer } from "./progress-tty";
-import { TtyProgress } from "./progress-tty";
+import type { Clock } from "../../core/clock.js";
+import type { EventSink } from "../../planner/events.js";
+import { JsonProgress } from "./progress-json.js";
+import { LinesProgress } from "./progress-lines.js";
+import type { RefreshTimer } from "./progress-tty.js";
+import { TtyProgress } from "./progress-tty.js";
 
 export interface ProgressRenderer extends EventSink {
   /** Writes whatever is still buffered and stops any refresh timer. Safe to call twice. */

@@ -2,10 +2,10 @@
  * Wording the three progress views share, so the TTY view, the CI lines and a person reading either
  * see the same sentences for the same events.
  */
-import type { ApplyFinishedEvent, CallRetryEvent, ChangePhaseEvent, OutputValue, PollRetryEvent } from "../../planner/events";
-import { formatDuration } from "../../planner/events";
-import type { Action } from "../../core/action";
-import { assertNever } from "../../errors";
+import type { ApplyFinishedEvent, CallRetryEvent, ChangePhaseEvent, OutputValue, PollRetryEvent } from "../../planner/events.js";
+import { formatDuration } from "../../planner/events.js";
+import type { Action } from "../../core/action.js";
+import { assertNever } from "../../errors.js";
 
 /** How a change is named in progress lines: its action, or `arrival` for a kept object apply waits for. */
 export function actionName(action: Action): string {

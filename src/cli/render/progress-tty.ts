@@ -6,13 +6,13 @@
  * events in between are folded into the next one. At the end the block is replaced by a summary that
  * repeats the failures, so they need no scrolling back to find.
  */
-import type { Clock } from "../../core/clock";
-import type { Action } from "../../core/action";
-import type { ApplyEvent, OutputsEvent } from "../../planner/events";
-import { formatDuration } from "../../planner/events";
-import { assertNever } from "../../errors";
-import type { ProgressOutput, ProgressRenderer } from "./progress-renderer";
-import { INTERRUPTED_ADVICE, actionName, fields, retrySentence, finishedSentence, outputPairs, pastTense, phaseSentence, stepLabel } from "./progress-text";
+import type { Clock } from "../../core/clock.js";
+import type { Action } from "../../core/action.js";
+import type { ApplyEvent, OutputsEvent } from "../../planner/events.js";
+import { formatDuration } from "../../planner/events.js";
+import { assertNever } from "../../errors.js";
+import type { ProgressOutput, ProgressRenderer } from "./progress-renderer.js";
+import { INTERRUPTED_ADVICE, actionName, fields, retrySentence, finishedSentence, outputPairs, pastTense, phaseSentence, stepLabel } from "./progress-text.js";
 
 /** A repeating timer; the default is the process's own, unref'd so it never keeps Node alive. */
 export interface RefreshTimer {

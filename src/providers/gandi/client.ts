@@ -21,12 +21,12 @@
  * record quotes goes through `redact` first (a DataError quotes the value it refused:
  * `[password: 123456]`).
  */
-import { hasErrorCode } from "../../errors";
-import { decodeResponse, encodeCall, type XmlRpcParseError, type XmlRpcStruct, type XmlRpcValue } from "../../xmlrpc/index";
-import { Transport, TransportError, printableEndpoint } from "../kit/http-transport";
-import { GandiConfigError, parseEndpoint, type GandiConfig } from "./config";
-import { GandiClientClosedError, GandiProtocolError, faultError, isGandiFault, isSessionFault } from "./errors";
-import { describeValue, type WireValue } from "./field-types";
+import { hasErrorCode } from "../../errors.js";
+import { decodeResponse, encodeCall, type XmlRpcParseError, type XmlRpcStruct, type XmlRpcValue } from "../../xmlrpc/index.js";
+import { Transport, TransportError, printableEndpoint } from "../kit/http-transport.js";
+import { GandiConfigError, parseEndpoint, type GandiConfig } from "./config.js";
+import { GandiClientClosedError, GandiProtocolError, faultError, isGandiFault, isSessionFault } from "./errors.js";
+import { describeValue, type WireValue } from "./field-types.js";
 import {
   decodeDisk,
   decodeHostingAccount,
@@ -42,7 +42,7 @@ import {
   type GandiOs,
   type GandiVm,
   type OperationFilterState,
-} from "./records";
+} from "./records.js";
 
 /**
  * The calls that only read, so sending one twice is harmless: the seed's getters and lists. Every

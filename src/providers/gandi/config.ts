@@ -7,9 +7,9 @@
  */
 import { readFile } from "node:fs/promises";
 import { inspect } from "node:util";
-import { HyperplanError } from "../../errors";
-import { printableEndpoint } from "../kit/http-transport";
-import type { GandiSettings } from "./settings";
+import { HyperplanError } from "../../errors.js";
+import { printableEndpoint } from "../kit/http-transport.js";
+import type { GandiSettings } from "./settings.js";
 
 /**
  * The endpoint when none is given: the host of the hosting API's own samples

@@ -13,9 +13,9 @@
  * - Names are unique per hosting account: a replacement of a VM or a disk deletes first.
  * - An attached disk cannot be deleted (the simulator refuses it, cause 60): VMs go first.
  */
-import type { ResourceKind } from "../../resources/desired-state";
-import type { AttributeRule, DiffRules, KindRules } from "../../diff/rules";
-import type { BackendFills } from "../../diff/fields";
+import type { ResourceKind } from "../../resources/desired-state.js";
+import type { AttributeRule, DiffRules, KindRules } from "../../diff/rules.js";
+import type { BackendFills } from "../../diff/fields.js";
 
 export type GandiOperation = "vm_update" | "vm_start" | "vm_stop" | "disk_attach" | "disk_detach" | "disk_detach+disk_attach";
 

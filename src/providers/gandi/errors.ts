@@ -14,7 +14,7 @@
  * server before an error is built from it (a DataError quotes the refused element's value,
  * `[password: 123456]`).
  */
-import { HyperplanError } from "../../errors";
+import { HyperplanError } from "../../errors.js";
 
 /** Brands GandiFault, so it is recognised across two copies of this module. */
 export const GANDI_FAULT = Symbol.for("hyperplan.gandi.fault");

@@ -6,7 +6,7 @@
  * A decoder returns INVALID instead of throwing; the record decoder turns INVALID into an error
  * naming the method, the record and the field.
  */
-import { isXmlRpcStruct, parseDateTime, type XmlRpcValue } from "../../xmlrpc/index";
+import { isXmlRpcStruct, parseDateTime, type XmlRpcValue } from "../../xmlrpc/index.js";
 
 export type WireValue = XmlRpcValue;
 

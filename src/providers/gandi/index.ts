@@ -9,8 +9,8 @@ export {
   type GandiTransport,
   type GandiVmCreate,
   type GandiVmUpdate,
-} from "./client";
-export { DEFAULT_GANDI_URL, GandiConfigError, GandiCredentials, readCaFile, resolveGandiConfig, type GandiConfig, type GandiConfigInput } from "./config";
+} from "./client.js";
+export { DEFAULT_GANDI_URL, GandiConfigError, GandiCredentials, readCaFile, resolveGandiConfig, type GandiConfig, type GandiConfigInput } from "./config.js";
 export {
   DATA_CAUSES,
   DATA_OBJECTS,
@@ -36,8 +36,8 @@ export {
   type GandiProtocolErrorOptions,
   type GandiQualification,
   type GandiServerCause,
-} from "./errors";
-export type { WireValue } from "./field-types";
+} from "./errors.js";
+export type { WireValue } from "./field-types.js";
 export {
   DISK_FSTYPES,
   OPERATION_FILTER_STATES,
@@ -60,6 +60,6 @@ export {
   type GandiVm,
   type OperationFilterState,
   type OperationState,
-} from "./records";
-export { gandiSavedSettings, gandiSettingsSchema, type GandiSettings } from "./settings";
-export { TransportError, printableEndpoint } from "../kit/http-transport";
+} from "./records.js";
+export { gandiSavedSettings, gandiSettingsSchema, type GandiSettings } from "./settings.js";
+export { TransportError, printableEndpoint } from "../kit/http-transport.js";

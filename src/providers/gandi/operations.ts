@@ -10,19 +10,19 @@
  * A create is sent once: a VM's hostname and a disk's name are unique per account, so a create whose
  * answer was lost is looked for by that name before anything else, never sent blindly again.
  */
-import { HyperplanError } from "../../errors";
-import type { Operation, OperationStatus, OwnershipReading } from "../../core/operation";
-import type { Plan, ResourceChange } from "../../core/plan";
-import type { DesiredResource, DesiredState, ImageSpec, VirtualMachineSpec } from "../../resources/desired-state";
-import { systemClock, type Clock } from "../../core/clock";
-import { TransportError } from "../kit/http-transport";
-import { StepEngine, dataOf, operationFor, type Arrival, type StepDriver } from "../kit/step-engine";
-import type { GandiClient } from "./client";
-import { isGandiFault } from "./errors";
-import { addressOfName, gandiName, ownedName, type GandiKind } from "./naming";
-import { SHARE_MIB } from "./profile";
-import { osDisplayName, type GandiOperation } from "./records";
-import { stepsFor, type GandiAction, type GandiWait } from "./steps";
+import { HyperplanError } from "../../errors.js";
+import type { Operation, OperationStatus, OwnershipReading } from "../../core/operation.js";
+import type { Plan, ResourceChange } from "../../core/plan.js";
+import type { DesiredResource, DesiredState, ImageSpec, VirtualMachineSpec } from "../../resources/desired-state.js";
+import { systemClock, type Clock } from "../../core/clock.js";
+import { TransportError } from "../kit/http-transport.js";
+import { StepEngine, dataOf, operationFor, type Arrival, type StepDriver } from "../kit/step-engine.js";
+import type { GandiClient } from "./client.js";
+import { isGandiFault } from "./errors.js";
+import { addressOfName, gandiName, ownedName, type GandiKind } from "./naming.js";
+import { SHARE_MIB } from "./profile.js";
+import { osDisplayName, type GandiOperation } from "./records.js";
+import { stepsFor, type GandiAction, type GandiWait } from "./steps.js";
 
 export class GandiOperationError extends HyperplanError {
   constructor(address: string, summary: string, detail?: string, cause?: unknown) {

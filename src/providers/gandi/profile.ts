@@ -10,9 +10,9 @@
  *   reiserfs, xfs, jfs); attached to its VM as it is (`persistent: true`).
  * - VirtualNetwork, VmTemplate, SecurityGroup: the hosting API has none of them.
  */
-import type { BackendProfile } from "../../resources/backend-profile";
-import type { CheckContext } from "../../resources/kind-definition";
-import { gandiNameProblem } from "./naming";
+import type { BackendProfile } from "../../resources/backend-profile.js";
+import type { CheckContext } from "../../resources/kind-definition.js";
+import { gandiNameProblem } from "./naming.js";
 
 /** One share of a VM's memory (MiB). */
 export const SHARE_MIB = 256;

@@ -2,17 +2,17 @@
  * The Gandi hosting provider: the read side (reader.ts), the steps that carry a plan out
  * (operations.ts) and the stack lock (stack-lock.ts), over one client and its one session.
  */
-import type { Plan, ResourceChange } from "../../core/plan";
-import type { DesiredState } from "../../resources/desired-state";
-import type { LiveState } from "../../diff/live-state";
-import { Retrier, type CallRetry } from "../../core/retry";
-import { systemClock } from "../../core/clock";
-import type { Operation, OperationStatus, OwnershipReading, Provider } from "../provider";
-import type { GandiClient } from "./client";
-import { gandiDiffRules } from "./diff-rules";
-import { GandiOperationError, GandiOperations } from "./operations";
-import { liveStateOf, readAccount } from "./reader";
-import { GandiStackLocks } from "./stack-lock";
+import type { Plan, ResourceChange } from "../../core/plan.js";
+import type { DesiredState } from "../../resources/desired-state.js";
+import type { LiveState } from "../../diff/live-state.js";
+import { Retrier, type CallRetry } from "../../core/retry.js";
+import { systemClock } from "../../core/clock.js";
+import type { Operation, OperationStatus, OwnershipReading, Provider } from "../provider.js";
+import type { GandiClient } from "./client.js";
+import { gandiDiffRules } from "./diff-rules.js";
+import { GandiOperationError, GandiOperations } from "./operations.js";
+import { liveStateOf, readAccount } from "./reader.js";
+import { GandiStackLocks } from "./stack-lock.js";
 
 /** Hosting operations take seconds to minutes: a look twice a second at first, then every few seconds. */
 export const GANDI_POLL_INTERVAL = { initialMs: 500, maxMs: 5_000, factor: 1.5 };

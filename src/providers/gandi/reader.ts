@@ -12,13 +12,13 @@
  * An object whose name reads as one the stack declares without carrying the stack's mark (naming.ts)
  * is reported as foreign, with its id: the plan refuses to create the declared one beside it.
  */
-import type { ContextSpec, DesiredState, ImageSpec, VirtualMachineSpec } from "../../resources/desired-state";
-import { fingerprintLive, type ForeignObject, type LiveResource, type LiveState } from "../../diff/live-state";
-import type { GandiClient } from "./client";
-import { osDisplayName, type GandiDisk, type GandiOs, type GandiVm } from "./records";
-import { addressOfName, readName, type GandiKind } from "./naming";
-import { isGandiFault } from "./errors";
-import { SHARE_MIB } from "./profile";
+import type { ContextSpec, DesiredState, ImageSpec, VirtualMachineSpec } from "../../resources/desired-state.js";
+import { fingerprintLive, type ForeignObject, type LiveResource, type LiveState } from "../../diff/live-state.js";
+import type { GandiClient } from "./client.js";
+import { osDisplayName, type GandiDisk, type GandiOs, type GandiVm } from "./records.js";
+import { addressOfName, readName, type GandiKind } from "./naming.js";
+import { isGandiFault } from "./errors.js";
+import { SHARE_MIB } from "./profile.js";
 
 /** Calls in flight at once while a plan reads every object's info. */
 export const READ_PARALLELISM = 10;

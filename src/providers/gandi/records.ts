@@ -13,7 +13,7 @@
  * listed here: a listed field that is missing or of the wrong type fails the read with a
  * GandiProtocolError naming the method, the record and the field, except those marked optional.
  */
-import { GandiProtocolError } from "./errors";
+import { GandiProtocolError } from "./errors.js";
 import {
   INVALID,
   absentMeans,
@@ -31,7 +31,7 @@ import {
   type Field,
   type Invalid,
   type WireValue,
-} from "./field-types";
+} from "./field-types.js";
 
 /** Operation states (seed `operation_list`; FACTS §2.2). `ALL` is a filter value only. */
 export const OPERATION_STATES = ["PENDING", "RUN", "DONE", "ERROR", "CANCEL"] as const;

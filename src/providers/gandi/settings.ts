@@ -2,8 +2,8 @@
  * A stack's Gandi hosting settings (`new Stack(app, "lab", { provider: { gandi: {...} } })`), their
  * schema, and their place in the stack's `ProviderSettings`.
  */
-import { boolean, object, string } from "../../resources/schema-parts";
-import type { JsonSchema } from "../../resources/schema-parts";
+import { boolean, object, string } from "../../resources/schema-parts.js";
+import type { JsonSchema } from "../../resources/schema-parts.js";
 
 /** Where Gandi's hosting XML-RPC API is, and which account hyperplan logs in as. */
 export interface GandiSettings {
@@ -35,7 +35,7 @@ export interface GandiSettings {
   rejectUnauthorized?: boolean;
 }
 
-declare module "../../resources/stack" {
+declare module "../../resources/stack.js" {
   interface ProviderSettings {
     gandi?: GandiSettings;
   }

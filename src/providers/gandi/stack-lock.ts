@@ -10,9 +10,9 @@
  * takes it for another's (`hyperplan unlock` removes it). The underscore keeps the name outside the
  * stack's own names (naming.ts), so no plan ever takes the lock for one of its disks.
  */
-import type { LockAttempt, LockHolder, LockState, StackLocks } from "../../planner/stack-lock";
-import type { GandiClient } from "./client";
-import { isGandiFault } from "./errors";
+import type { LockAttempt, LockHolder, LockState, StackLocks } from "../../planner/stack-lock.js";
+import type { GandiClient } from "./client.js";
+import { isGandiFault } from "./errors.js";
 
 export function lockDiskName(stack: string): string {
   return `hyperplan_lock.${stack}`;

@@ -11,8 +11,8 @@
  * - A VM made or changed ends with one `vm_info`: it is done when it reads back as declared (CPUs,
  *   shares, OS, power state, data disks), not merely when its operations are DONE.
  */
-import type { ResourceChange } from "../../core/plan";
-import type { KitStep } from "../kit/step-engine";
+import type { ResourceChange } from "../../core/plan.js";
+import type { KitStep } from "../kit/step-engine.js";
 
 export type GandiAction =
   | { do: "disk.create" }

@@ -15,7 +15,7 @@
  */
 import http from "node:http";
 import https from "node:https";
-import { HyperplanError } from "../../errors";
+import { HyperplanError } from "../../errors.js";
 
 export type TransportFailure = "refused" | "reset" | "timeout" | "http-status" | "malformed" | "tls" | "dns" | "other";
 

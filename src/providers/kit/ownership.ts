@@ -18,9 +18,9 @@
  * the two objects carrying the address is the leftover. The secrets record lets a backend that cannot
  * tell a secret variable from a plain one read the value back as a secret and mask it everywhere.
  */
-import type { OwnershipTag } from "../../core/operation";
+import type { OwnershipTag } from "../../core/operation.js";
 
-export type { OwnershipTag } from "../../core/operation";
+export type { OwnershipTag } from "../../core/operation.js";
 
 export const TAG_STACK = "HYPERPLAN_STACK";
 export const TAG_ADDRESS = "HYPERPLAN_ADDRESS";

@@ -15,9 +15,9 @@
  * What a call, an allocate, a handle or an arrival means is the backend's driver's: the engine knows
  * no wire format.
  */
-import { HyperplanError } from "../../errors";
-import type { Operation, OperationStatus } from "../../core/operation";
-import type { ResourceChange } from "../../core/plan";
+import { HyperplanError } from "../../errors.js";
+import type { Operation, OperationStatus } from "../../core/operation.js";
+import type { ResourceChange } from "../../core/plan.js";
 
 /** One step. `C` is the backend's description of a call (method and parameters); `W` names the states it waits for. */
 export type KitStep<C extends object, W extends string> =

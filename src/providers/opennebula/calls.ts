@@ -7,18 +7,18 @@
  *   harmless (`resendOf` in steps.ts), or after the VM read back shows the call did not happen; a call
  *   that can be checked neither way is not sent twice.
  */
-import type { Operation } from "../../core/operation";
-import { isTransientError, type Retrier } from "../../core/retry";
-import type { OneClient } from "./client";
-import { resultId } from "./client";
-import { TransportError } from "../kit/http-transport";
-import { POOL_OF, type OneKind } from "./map-common";
-import { describeOneError, OperationError } from "./operation-error";
-import { ownedSlicePredicate, readOwnershipTag } from "./ownership";
-import { readPool, readVmsByIds } from "./pools";
-import type { VmRecord } from "./records";
-import { resendOf } from "./steps";
-import { templateVectors, type Template } from "./template-syntax";
+import type { Operation } from "../../core/operation.js";
+import { isTransientError, type Retrier } from "../../core/retry.js";
+import type { OneClient } from "./client.js";
+import { resultId } from "./client.js";
+import { TransportError } from "../kit/http-transport.js";
+import { POOL_OF, type OneKind } from "./map-common.js";
+import { describeOneError, OperationError } from "./operation-error.js";
+import { ownedSlicePredicate, readOwnershipTag } from "./ownership.js";
+import { readPool, readVmsByIds } from "./pools.js";
+import type { VmRecord } from "./records.js";
+import { resendOf } from "./steps.js";
+import { templateVectors, type Template } from "./template-syntax.js";
 
 /** Rounds of "the answer was lost, the VM shows the call did not happen, send it again" before giving up. */
 const MAX_RESENDS = 3;

@@ -6,10 +6,10 @@
  * `[false, message, code, objectId, replicationIndex<i8>]` (5 elements; older servers sent 3 or 4);
  * parameter type errors come as XML-RPC faults instead.
  */
-import { decodeResponse, encodeCall, EscapedString, isXmlRpcStruct, XmlRpcParseError, type XmlRpcValue } from "../../xmlrpc/index";
-import { resolveOneConfig, type OneConfigInput } from "./config";
-import { OneApiError, OneAuthError, OneProtocolError, XmlRpcFaultError } from "./errors";
-import { Transport, TransportError, printableEndpoint, type TransportOptions } from "../kit/http-transport";
+import { decodeResponse, encodeCall, EscapedString, isXmlRpcStruct, XmlRpcParseError, type XmlRpcValue } from "../../xmlrpc/index.js";
+import { resolveOneConfig, type OneConfigInput } from "./config.js";
+import { OneApiError, OneAuthError, OneProtocolError, XmlRpcFaultError } from "./errors.js";
+import { Transport, TransportError, printableEndpoint, type TransportOptions } from "../kit/http-transport.js";
 
 export interface OneClientOptions extends OneConfigInput, Omit<TransportOptions, "endpoint" | "server" | "contentType"> {}
 

@@ -6,8 +6,8 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { HyperplanError } from "../../errors";
-import { printableEndpoint } from "../kit/http-transport";
+import { HyperplanError } from "../../errors.js";
+import { printableEndpoint } from "../kit/http-transport.js";
 
 export const DEFAULT_ENDPOINT = "http://localhost:2633/RPC2";
 

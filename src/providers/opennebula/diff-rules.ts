@@ -24,17 +24,17 @@
  *   security group with VMs ("The security group has VMs using it"). A template referring to them
  *   does not block anything, and a VM template can go while VMs made from it run (they are copies).
  */
-import type { Impact } from "../../core/action";
-import type { DesiredResource, ResourceKind, VirtualMachineSpec } from "../../resources/desired-state";
-import type { AttributeContext, AttributeRule, Claim, ClaimLookup, DiffRules, KindRules } from "../../diff/rules";
-import { pathSegments } from "../../diff/rules";
-import type { BackendFills } from "../../diff/fields";
-import type { TemplateMerge } from "../../diff/effective";
-import { asArray, asRecord, canonicalLower, canonicalNumber, refAddress } from "../../diff/values";
-import { guestIsUp, powerAction, vmPowerState } from "./live-model";
-import { isVmFailureName, resizeIsCold, UPDATECONF_SECTIONS } from "./states";
-import { openNebulaProfile } from "./profile";
-import type { OneOperation } from "./operation-names";
+import type { Impact } from "../../core/action.js";
+import type { DesiredResource, ResourceKind, VirtualMachineSpec } from "../../resources/desired-state.js";
+import type { AttributeContext, AttributeRule, Claim, ClaimLookup, DiffRules, KindRules } from "../../diff/rules.js";
+import { pathSegments } from "../../diff/rules.js";
+import type { BackendFills } from "../../diff/fields.js";
+import type { TemplateMerge } from "../../diff/effective.js";
+import { asArray, asRecord, canonicalLower, canonicalNumber, refAddress } from "../../diff/values.js";
+import { guestIsUp, powerAction, vmPowerState } from "./live-model.js";
+import { isVmFailureName, resizeIsCold, UPDATECONF_SECTIONS } from "./states.js";
+import { openNebulaProfile } from "./profile.js";
+import type { OneOperation } from "./operation-names.js";
 
 // ---------------------------------------------------------------------------------------------
 // VM helpers

@@ -10,7 +10,7 @@
  * None of them ever holds the session string: messages are built from the method, the server's words
  * and the endpoint with any userinfo removed; the request body is never attached.
  */
-import { HyperplanError } from "../../errors";
+import { HyperplanError } from "../../errors.js";
 
 /** oned's error codes (`include/Request.h` ErrorCode; the API reference's table). */
 export const ONE_ERROR_CODES = {

@@ -4,17 +4,17 @@
  * Learnt from the plan, then from each create; a plan limited by targets can refer to an object it
  * does not list, and then the stack's pools are read once.
  */
-import type { Plan, ResourceChange } from "../../core/plan";
-import type { Retrier } from "../../core/retry";
-import type { AttributeRef } from "../../resources/desired-state";
-import type { OneClient } from "./client";
-import { OperationError } from "./operation-error";
-import { POOL_OF, type OneKind } from "./map-common";
-import { ownedSlicePredicate, readOwnershipTag } from "./ownership";
-import { TAG_REPLACES } from "../kit/ownership";
-import { readPool } from "./pools";
-import type { VmRecord } from "./records";
-import { templateGet, templateVectors, type Template } from "./template-syntax";
+import type { Plan, ResourceChange } from "../../core/plan.js";
+import type { Retrier } from "../../core/retry.js";
+import type { AttributeRef } from "../../resources/desired-state.js";
+import type { OneClient } from "./client.js";
+import { OperationError } from "./operation-error.js";
+import { POOL_OF, type OneKind } from "./map-common.js";
+import { ownedSlicePredicate, readOwnershipTag } from "./ownership.js";
+import { TAG_REPLACES } from "../kit/ownership.js";
+import { readPool } from "./pools.js";
+import type { VmRecord } from "./records.js";
+import { templateGet, templateVectors, type Template } from "./template-syntax.js";
 
 export class IdRegistry {
   private readonly ids = new Map<string, number>();

@@ -8,9 +8,9 @@
  * and the STATE name otherwise (`POWEROFF`, `PENDING`); an image's or a network's is its STATE name.
  * The numbers behind the names belong to the client's state tables.
  */
-import { isVmFailureName } from "./states";
-import type { LiveStatus } from "../../diff/live-state";
-import type { PowerState } from "../../resources/desired-state";
+import { isVmFailureName } from "./states.js";
+import type { LiveStatus } from "../../diff/live-state.js";
+import type { PowerState } from "../../resources/desired-state.js";
 
 /** VM templates and security groups have no STATE in OpenNebula; they are reported with this one. */
 export const STATELESS = "DEFINED";

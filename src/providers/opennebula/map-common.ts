@@ -6,10 +6,10 @@
  * Each `map-<kind>.ts` holds both directions of its kind, `toTemplate` (what allocate and update
  * send) beside `toSpec` (what read reports), so that the two cannot drift apart.
  */
-import type { RawValue } from "../../resources/desired-state";
-import type { PoolKind } from "./records";
-import { TAG_KEYS } from "../kit/ownership";
-import { templateGet, templateVectors, type Template, type TemplateAttribute, type TemplateVector } from "./template-syntax";
+import type { RawValue } from "../../resources/desired-state.js";
+import type { PoolKind } from "./records.js";
+import { TAG_KEYS } from "../kit/ownership.js";
+import { templateGet, templateVectors, type Template, type TemplateAttribute, type TemplateVector } from "./template-syntax.js";
 
 /** Template lookups, under the short names the mappings use. */
 export { templateGet as single, templateVectors as vectors };

@@ -3,12 +3,12 @@
  * PERSISTENT, PATH, SIZE and FORMAT as the image's own fields and the rest in TEMPLATE, adding
  * DEV_PREFIX (default `hd`) when none is given.
  */
-import type { ImageSpec } from "../../resources/desired-state";
-import { commonAttributes, nonEmpty, rawOf, readCommon, single } from "./map-common";
-import { ownershipAttributes, type OwnershipTag } from "./ownership";
-import type { ImageRecord } from "./records";
-import { imageTypeName } from "./states";
-import type { Template } from "./template-syntax";
+import type { ImageSpec } from "../../resources/desired-state.js";
+import { commonAttributes, nonEmpty, rawOf, readCommon, single } from "./map-common.js";
+import { ownershipAttributes, type OwnershipTag } from "./ownership.js";
+import type { ImageRecord } from "./records.js";
+import { imageTypeName } from "./states.js";
+import type { Template } from "./template-syntax.js";
 
 const TYPES: Record<ImageSpec["type"], string> = { os: "OS", datablock: "DATABLOCK", cdrom: "CDROM" };
 const KNOWN = new Set(["DEV_PREFIX", "ERROR", "FORMAT", "DRIVER"]);

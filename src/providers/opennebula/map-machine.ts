@@ -7,10 +7,10 @@
  * oned adds ETHn_* variables, DISK_ID and TARGET to a VM's CONTEXT; they are not the user's and are
  * not read back.
  */
-import type { ContextSpec, DiskSpec, GraphicsSpec, ImageFormat, MachineSpec, NicSpec, OsSpec, SchedulingSpec, VolatileDiskSpec } from "../../resources/desired-state";
-import { isAttributeRef, type AttributeRef } from "../../resources/desired-state";
-import { nonEmpty, numberOf, single, vectors, type IdOf, type RefMap } from "./map-common";
-import type { Template, TemplateVector } from "./template-syntax";
+import type { ContextSpec, DiskSpec, GraphicsSpec, ImageFormat, MachineSpec, NicSpec, OsSpec, SchedulingSpec, VolatileDiskSpec } from "../../resources/desired-state.js";
+import { isAttributeRef, type AttributeRef } from "../../resources/desired-state.js";
+import { nonEmpty, numberOf, single, vectors, type IdOf, type RefMap } from "./map-common.js";
+import type { Template, TemplateVector } from "./template-syntax.js";
 
 /** Resolves a value known after apply (another VM's IP) when the template is written. */
 export type ResolveAttribute = (ref: AttributeRef) => string;

@@ -2,12 +2,12 @@
  * SecurityGroup ↔ OpenNebula SECURITY_GROUP: rules are RULE vectors (PROTOCOL, RULE_TYPE, RANGE
  * `22,80:81`, ICMP_TYPE, IP + SIZE, NETWORK_ID).
  */
-import type { SecurityGroupRuleSpec, SecurityGroupSpec } from "../../resources/desired-state";
-import { formatIpv4, parseCidr, parseIpv4 } from "../../resources/ip-address";
-import { commonAttributes, numberOf, rawOf, readCommon, type IdOf, type RefMap } from "./map-common";
-import { ownershipAttributes, type OwnershipTag } from "./ownership";
-import type { SecurityGroupRecord } from "./records";
-import type { Template, TemplateVector } from "./template-syntax";
+import type { SecurityGroupRuleSpec, SecurityGroupSpec } from "../../resources/desired-state.js";
+import { formatIpv4, parseCidr, parseIpv4 } from "../../resources/ip-address.js";
+import { commonAttributes, numberOf, rawOf, readCommon, type IdOf, type RefMap } from "./map-common.js";
+import { ownershipAttributes, type OwnershipTag } from "./ownership.js";
+import type { SecurityGroupRecord } from "./records.js";
+import type { Template, TemplateVector } from "./template-syntax.js";
 
 const PROTOCOLS: Record<SecurityGroupRuleSpec["protocol"], string> = { tcp: "TCP", udp: "UDP", icmp: "ICMP", icmpv6: "ICMPv6", ipsec: "IPSEC", all: "ALL" };
 const KNOWN = new Set(["RULE", "ERROR"]);

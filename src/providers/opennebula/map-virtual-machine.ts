@@ -5,14 +5,14 @@
  * Either way the ownership tags, labels and free attributes go in the same call; oned keeps them in
  * USER_TEMPLATE, and the machine (CPU, DISK, NIC, CONTEXT …) in TEMPLATE.
  */
-import type { VirtualMachineSpec } from "../../resources/desired-state";
-import { commonAttributes, rawOf, readCommon, single, type RefMap } from "./map-common";
-import { machineAttributes, readMachine, readScheduling, type MachineWriteContext } from "./map-machine";
-import { vmPowerState } from "./live-model";
-import { ownershipAttributes, readSecretNames, secretNamesAttribute, type OwnershipTag } from "./ownership";
-import type { VmRecord } from "./records";
-import { vmStateName } from "./states";
-import type { Template } from "./template-syntax";
+import type { VirtualMachineSpec } from "../../resources/desired-state.js";
+import { commonAttributes, rawOf, readCommon, single, type RefMap } from "./map-common.js";
+import { machineAttributes, readMachine, readScheduling, type MachineWriteContext } from "./map-machine.js";
+import { vmPowerState } from "./live-model.js";
+import { ownershipAttributes, readSecretNames, secretNamesAttribute, type OwnershipTag } from "./ownership.js";
+import type { VmRecord } from "./records.js";
+import { vmStateName } from "./states.js";
+import type { Template } from "./template-syntax.js";
 
 /** USER_TEMPLATE attributes that are oned's or hyperplan's own, never free attributes. */
 const KNOWN_USER = new Set([

@@ -3,11 +3,11 @@
  * cluster). oned writes VN_MAD, PHYDEV, BRIDGE, BRIDGE_TYPE and SECURITY_GROUPS back into TEMPLATE
  * and keeps the address ranges in AR_POOL.
  */
-import type { AddressRangeSpec, VirtualNetworkSpec } from "../../resources/desired-state";
-import { commonAttributes, nonEmpty, numberOf, rawOf, readCommon, single } from "./map-common";
-import { ownershipAttributes, type OwnershipTag } from "./ownership";
-import type { AddressRangeRecord, VnetRecord } from "./records";
-import type { Template, TemplateVector } from "./template-syntax";
+import type { AddressRangeSpec, VirtualNetworkSpec } from "../../resources/desired-state.js";
+import { commonAttributes, nonEmpty, numberOf, rawOf, readCommon, single } from "./map-common.js";
+import { ownershipAttributes, type OwnershipTag } from "./ownership.js";
+import type { AddressRangeRecord, VnetRecord } from "./records.js";
+import type { Template, TemplateVector } from "./template-syntax.js";
 
 /** oned requires a driver; a declaration that leaves it to the backend gets the plain Linux bridge. */
 export const DEFAULT_DRIVER = "bridge";

@@ -1,12 +1,12 @@
 /**
  * VmTemplate ↔ OpenNebula VMTEMPLATE: everything lives in its TEMPLATE.
  */
-import type { VmTemplateSpec } from "../../resources/desired-state";
-import { commonAttributes, rawOf, readCommon, type RefMap } from "./map-common";
-import { machineAttributes, readMachine, readScheduling, type MachineWriteContext } from "./map-machine";
-import { ownershipAttributes, readSecretNames, secretNamesAttribute, type OwnershipTag } from "./ownership";
-import type { VmTemplateRecord } from "./records";
-import type { Template } from "./template-syntax";
+import type { VmTemplateSpec } from "../../resources/desired-state.js";
+import { commonAttributes, rawOf, readCommon, type RefMap } from "./map-common.js";
+import { machineAttributes, readMachine, readScheduling, type MachineWriteContext } from "./map-machine.js";
+import { ownershipAttributes, readSecretNames, secretNamesAttribute, type OwnershipTag } from "./ownership.js";
+import type { VmTemplateRecord } from "./records.js";
+import type { Template } from "./template-syntax.js";
 
 const KNOWN = new Set(["CPU", "VCPU", "MEMORY", "SCHED_REQUIREMENTS", "SCHED_RANK", "SCHED_DS_REQUIREMENTS", "ERROR"]);
 

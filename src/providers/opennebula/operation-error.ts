@@ -1,5 +1,5 @@
-import { HyperplanError } from "../../errors";
-import { OneApiError } from "./errors";
+import { HyperplanError } from "../../errors.js";
+import { OneApiError } from "./errors.js";
 
 /** A change that did not reach its declared state, with OpenNebula's own message. */
 export class OperationError extends HyperplanError {

@@ -8,32 +8,32 @@
  * stack's objects (id-registry.ts), the calls and their retry and resend rules (calls.ts), what each
  * wait makes of a read (watch.ts), and the step engine (../kit/step-engine.ts).
  */
-import { effectiveProps } from "../../diff/effective";
-import { openNebulaDiffRules } from "./diff-rules";
-import type { Operation, OperationStatus, OwnershipReading } from "../../core/operation";
-import type { Plan, ResourceChange } from "../../core/plan";
-import { Retrier, type CallRetry } from "../../core/retry";
-import type { DesiredResource, DesiredState } from "../../resources/desired-state";
-import { dataOf, StepEngine, type EngineData, type StepDriver } from "../kit/step-engine";
-import type { Clock } from "../provider";
-import { systemClock } from "../provider";
-import { OneCalls, vmFingerprint, type SeenVms } from "./calls";
-import type { OneClient } from "./client";
-import { OneApiError } from "./errors";
-import { IdRegistry } from "./id-registry";
-import { INFO_OF, POOL_OF, type OneKind } from "./map-common";
-import { describeOneError, OperationError } from "./operation-error";
-import { ownershipAttributes, readOwnershipTag, type OwnershipTag } from "./ownership";
-import { serializeTemplate } from "./template-syntax";
-import { parseObject, type VmRecord } from "./records";
-import { arrivalSteps, createSteps, deleteSteps, replacePhaseSteps, replaceSteps, updateSteps, type LiveRecord, type OneCall, type Param, type Step, type StepContext, type WaitFor } from "./steps";
-import { VM_STATE } from "./states";
-import { templateGet, templateVectors } from "./template-syntax";
-import { arrivalOf, lookAt, type Looked } from "./watch";
+import { effectiveProps } from "../../diff/effective.js";
+import { openNebulaDiffRules } from "./diff-rules.js";
+import type { Operation, OperationStatus, OwnershipReading } from "../../core/operation.js";
+import type { Plan, ResourceChange } from "../../core/plan.js";
+import { Retrier, type CallRetry } from "../../core/retry.js";
+import type { DesiredResource, DesiredState } from "../../resources/desired-state.js";
+import { dataOf, StepEngine, type EngineData, type StepDriver } from "../kit/step-engine.js";
+import type { Clock } from "../provider.js";
+import { systemClock } from "../provider.js";
+import { OneCalls, vmFingerprint, type SeenVms } from "./calls.js";
+import type { OneClient } from "./client.js";
+import { OneApiError } from "./errors.js";
+import { IdRegistry } from "./id-registry.js";
+import { INFO_OF, POOL_OF, type OneKind } from "./map-common.js";
+import { describeOneError, OperationError } from "./operation-error.js";
+import { ownershipAttributes, readOwnershipTag, type OwnershipTag } from "./ownership.js";
+import { serializeTemplate } from "./template-syntax.js";
+import { parseObject, type VmRecord } from "./records.js";
+import { arrivalSteps, createSteps, deleteSteps, replacePhaseSteps, replaceSteps, updateSteps, type LiveRecord, type OneCall, type Param, type Step, type StepContext, type WaitFor } from "./steps.js";
+import { VM_STATE } from "./states.js";
+import { templateGet, templateVectors } from "./template-syntax.js";
+import { arrivalOf, lookAt, type Looked } from "./watch.js";
 
-export { OperationError } from "./operation-error";
-export { idClusters } from "./watch";
-export { vmFingerprint } from "./calls";
+export { OperationError } from "./operation-error.js";
+export { idClusters } from "./watch.js";
+export { vmFingerprint } from "./calls.js";
 
 /** Each kind's template update call (merge mode keeps the attributes it does not name). */
 const UPDATE_OF: Record<OneKind, string> = {

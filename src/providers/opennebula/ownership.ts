@@ -11,12 +11,12 @@
  * USER_TEMPLATE, where oned moves attributes it does not know. oned copies a VM template's attributes
  * into every VM instantiated from it: the kind tells such a VM from the stack's own.
  */
-import { escapeXml } from "../../xmlrpc/index";
-import { parseSecretNames, readTag, secretNamesValue, tagPairs, TAG_SECRETS, TAG_STACK, type OwnershipTag } from "../kit/ownership";
-import type { Template } from "./template-syntax";
-import { templateGet } from "./template-syntax";
+import { escapeXml } from "../../xmlrpc/index.js";
+import { parseSecretNames, readTag, secretNamesValue, tagPairs, TAG_SECRETS, TAG_STACK, type OwnershipTag } from "../kit/ownership.js";
+import type { Template } from "./template-syntax.js";
+import { templateGet } from "./template-syntax.js";
 
-export type { OwnershipTag } from "../kit/ownership";
+export type { OwnershipTag } from "../kit/ownership.js";
 
 /** The attribute that records which context variables of `context` are secret; none when none is. */
 export function secretNamesAttribute(context: { secretVars: Record<string, unknown> } | undefined): Template {

@@ -12,12 +12,12 @@
  * shorter than the page size is the last. Pages are asked for ahead of need (see `readPool`). A pool
  * that changes while it is read can shift objects between pages: an object seen twice is kept once.
  */
-import { EscapedString, unescapeUtf8, unescapeXml, type XmlRpcValue } from "../../xmlrpc/index";
-import { isTransientError, type Retrier } from "../../core/retry";
-import type { OneClient } from "./client";
-import { OneApiError, OneProtocolError } from "./errors";
-import { KINDS, type PoolKind, type RecordOf } from "./records";
-import { parseXmlDocument } from "./xml-node";
+import { EscapedString, unescapeUtf8, unescapeXml, type XmlRpcValue } from "../../xmlrpc/index.js";
+import { isTransientError, type Retrier } from "../../core/retry.js";
+import type { OneClient } from "./client.js";
+import { OneApiError, OneProtocolError } from "./errors.js";
+import { KINDS, type PoolKind, type RecordOf } from "./records.js";
+import { parseXmlDocument } from "./xml-node.js";
 
 export interface PoolReadOptions {
   /** Objects per page (default 2000). */

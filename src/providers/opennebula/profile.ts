@@ -3,8 +3,8 @@
  * every property of the declaration, names unique per owner for every kind but VMs, a VM's physical
  * CPU share required when it has no template, and the rules of the network drivers (VN_MAD).
  */
-import type { BackendProfile, KindProfile } from "../../resources/backend-profile";
-import { checkImageContents } from "../../resources/image";
+import type { BackendProfile, KindProfile } from "../../resources/backend-profile.js";
+import { checkImageContents } from "../../resources/image.js";
 
 /** Properties every kind has on OpenNebula. */
 const COMMON = ["description", "attributes"];

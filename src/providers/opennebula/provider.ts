@@ -2,12 +2,12 @@
  * The OpenNebula provider: the read side (reader.ts) and the step machines that carry a plan out
  * (operations.ts), over one client and one keep-alive connection pool.
  */
-import type { Plan, ResourceChange } from "../../core/plan";
-import type { DesiredState } from "../../resources/desired-state";
-import type { Operation, OperationStatus, OwnershipReading, OwnershipTag, Provider } from "../provider";
-import { OpenNebulaOperations, OperationError, type OperationsOptions } from "./operations";
-import { OpenNebulaReader, type OpenNebulaReaderOptions } from "./reader";
-import { OpenNebulaStackLocks } from "./stack-lock";
+import type { Plan, ResourceChange } from "../../core/plan.js";
+import type { DesiredState } from "../../resources/desired-state.js";
+import type { Operation, OperationStatus, OwnershipReading, OwnershipTag, Provider } from "../provider.js";
+import { OpenNebulaOperations, OperationError, type OperationsOptions } from "./operations.js";
+import { OpenNebulaReader, type OpenNebulaReaderOptions } from "./reader.js";
+import { OpenNebulaStackLocks } from "./stack-lock.js";
 
 export interface OpenNebulaProviderOptions extends OpenNebulaReaderOptions, OperationsOptions {}
 

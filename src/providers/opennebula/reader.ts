@@ -7,27 +7,27 @@
  * carry the stack's tag are parsed (pools.ts), so a pool of 50,000 objects of which the stack owns a
  * few costs a few parses.
  */
-import type { ForeignObject, LiveResource, LiveState } from "../../diff/live-state";
-import { fingerprintLive } from "../../diff/live-state";
-import { effectiveProps } from "../../diff/effective";
-import type { DesiredResource, DesiredState, ResourceKind, VirtualMachineSpec } from "../../resources/desired-state";
-import { Retrier, type CallRetry } from "../../core/retry";
-import { systemClock, type Clock, type LiveReader } from "../provider";
-import { OneClient, type OneClientOptions } from "./client";
-import { openNebulaDiffRules } from "./diff-rules";
-import { imageLiveStatus, networkLiveStatus, securityGroupLiveStatus, templateLiveStatus, vmLiveStatus } from "./live-model";
-import { POOL_OF, RefMap, single, type OneKind } from "./map-common";
-import { imageToSpec } from "./map-image";
-import { securityGroupToSpec } from "./map-security-group";
-import { networkToSpec } from "./map-virtual-network";
-import { vmToSpec } from "./map-virtual-machine";
-import { vmTemplateToSpec } from "./map-vm-template";
-import { ownedSlicePredicate, readOwnershipTag } from "./ownership";
-import { ownedAddresses, TAG_REPLACES, TAG_STACK } from "../kit/ownership";
-import { isJsonQueryUnsupported, readPool, type ForeignHead, type PoolReadOptions, type PoolReadStats } from "./pools";
-import type { PoolKind, RecordOf } from "./records";
-import { imageStateName, vnetStateName } from "./states";
-import type { Template } from "./template-syntax";
+import type { ForeignObject, LiveResource, LiveState } from "../../diff/live-state.js";
+import { fingerprintLive } from "../../diff/live-state.js";
+import { effectiveProps } from "../../diff/effective.js";
+import type { DesiredResource, DesiredState, ResourceKind, VirtualMachineSpec } from "../../resources/desired-state.js";
+import { Retrier, type CallRetry } from "../../core/retry.js";
+import { systemClock, type Clock, type LiveReader } from "../provider.js";
+import { OneClient, type OneClientOptions } from "./client.js";
+import { openNebulaDiffRules } from "./diff-rules.js";
+import { imageLiveStatus, networkLiveStatus, securityGroupLiveStatus, templateLiveStatus, vmLiveStatus } from "./live-model.js";
+import { POOL_OF, RefMap, single, type OneKind } from "./map-common.js";
+import { imageToSpec } from "./map-image.js";
+import { securityGroupToSpec } from "./map-security-group.js";
+import { networkToSpec } from "./map-virtual-network.js";
+import { vmToSpec } from "./map-virtual-machine.js";
+import { vmTemplateToSpec } from "./map-vm-template.js";
+import { ownedSlicePredicate, readOwnershipTag } from "./ownership.js";
+import { ownedAddresses, TAG_REPLACES, TAG_STACK } from "../kit/ownership.js";
+import { isJsonQueryUnsupported, readPool, type ForeignHead, type PoolReadOptions, type PoolReadStats } from "./pools.js";
+import type { PoolKind, RecordOf } from "./records.js";
+import { imageStateName, vnetStateName } from "./states.js";
+import type { Template } from "./template-syntax.js";
 
 export interface OpenNebulaReaderOptions extends OneClientOptions {
   /** Objects per page of a pool read (default 2000). */

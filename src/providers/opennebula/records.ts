@@ -3,8 +3,8 @@
  * for the numeric schema fields, template attributes stay the strings oned sent, templates keep their
  * vector structure, repeated elements are arrays.
  */
-import type { Template } from "./template-syntax";
-import { child, children, flatMap, ids, num, optNum, optStr, parseXmlDocument, str, templateOf, text, type XmlNode } from "./xml-node";
+import type { Template } from "./template-syntax.js";
+import { child, children, flatMap, ids, num, optNum, optStr, parseXmlDocument, str, templateOf, text, type XmlNode } from "./xml-node.js";
 
 export interface Permissions {
   ownerU: number; ownerM: number; ownerA: number;

@@ -2,8 +2,8 @@
  * A stack's OpenNebula settings (`new Stack(app, "lab", { provider: { opennebula: {...} } })`), their
  * schema, and their place in the stack's `ProviderSettings`.
  */
-import { object, string } from "../../resources/schema-parts";
-import type { JsonSchema } from "../../resources/schema-parts";
+import { object, string } from "../../resources/schema-parts.js";
+import type { JsonSchema } from "../../resources/schema-parts.js";
 
 /** Where the OpenNebula cloud of a stack is, when not taken from the environment. */
 export interface OpenNebulaSettings {
@@ -24,7 +24,7 @@ export interface OpenNebulaSettings {
   caFile?: string;
 }
 
-declare module "../../resources/stack" {
+declare module "../../resources/stack.js" {
   interface ProviderSettings {
     opennebula?: OpenNebulaSettings;
   }

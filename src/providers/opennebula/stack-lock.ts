@@ -12,16 +12,16 @@
  * other is deleted by whoever made it, before either tries to lock — so there is always one lock.
  * The document stays when the lock is released: the next run reuses it.
  */
-import type { LockAttempt, LockHolder, LockState, StackLocks } from "../../planner/stack-lock";
-import type { Retrier } from "../../core/retry";
-import type { OneClient } from "./client";
-import { resultId } from "./client";
-import { OneApiError } from "./errors";
-import { TransportError } from "../kit/http-transport";
-import { ownershipAttributes, readOwnershipTag } from "./ownership";
-import { documentFromNode, parseDocumentPool, type DocumentRecord } from "./records";
-import { templateGet, serializeTemplate, type Template } from "./template-syntax";
-import { parseXmlDocument } from "./xml-node";
+import type { LockAttempt, LockHolder, LockState, StackLocks } from "../../planner/stack-lock.js";
+import type { Retrier } from "../../core/retry.js";
+import type { OneClient } from "./client.js";
+import { resultId } from "./client.js";
+import { OneApiError } from "./errors.js";
+import { TransportError } from "../kit/http-transport.js";
+import { ownershipAttributes, readOwnershipTag } from "./ownership.js";
+import { documentFromNode, parseDocumentPool, type DocumentRecord } from "./records.js";
+import { templateGet, serializeTemplate, type Template } from "./template-syntax.js";
+import { parseXmlDocument } from "./xml-node.js";
 
 /**
  * The document type of stack locks: an application's own number (OneFlow uses 100 and 101), so

@@ -20,7 +20,7 @@
  *   through attachsg/detachsg; finally the power state the declaration asks for. Every hot-plug call
  *   is followed by a wait until the VM is back in the state it was in.
  */
-import type { AttributeDiff, ResourceChange } from "../../core/plan";
+import type { AttributeDiff, ResourceChange } from "../../core/plan.js";
 import type {
   ImageSpec,
   MachineSpec,
@@ -28,24 +28,24 @@ import type {
   VirtualMachineSpec,
   VirtualNetworkSpec,
   VmTemplateSpec,
-} from "../../resources/desired-state";
-import { HyperplanError } from "../../errors";
-import { openNebulaDiffRules } from "./diff-rules";
-import type { OneOperation } from "./operation-names";
-import type { KitStep } from "../kit/step-engine";
-import type { OneKind } from "./map-common";
-import { imageToTemplate, imageUpdateTemplate } from "./map-image";
-import { contextVector, graphicsVector, machineAttributes, osVector, type MachineWriteContext } from "./map-machine";
-import { securityGroupToTemplate } from "./map-security-group";
-import { vmToTemplate, vmUserAttributes } from "./map-virtual-machine";
-import { addressRangeVector, networkToTemplate, networkUpdateTemplate } from "./map-virtual-network";
-import { vmTemplateToTemplate } from "./map-vm-template";
-import { readSecretNames, type OwnershipTag } from "./ownership";
-import { secretNames, TAG_REPLACES } from "../kit/ownership";
-import type { ImageRecord, SecurityGroupRecord, VmRecord, VmTemplateRecord, VnetRecord } from "./records";
-import { resizeIsCold, UPDATECONF_ERASED_WHEN_ABSENT, vmGoingAway, vmStateName, vmTakesTerminate } from "./states";
-import { vmPowerState } from "./live-model";
-import { serializeTemplate, templateVectors, type Template, type TemplateAttribute } from "./template-syntax";
+} from "../../resources/desired-state.js";
+import { HyperplanError } from "../../errors.js";
+import { openNebulaDiffRules } from "./diff-rules.js";
+import type { OneOperation } from "./operation-names.js";
+import type { KitStep } from "../kit/step-engine.js";
+import type { OneKind } from "./map-common.js";
+import { imageToTemplate, imageUpdateTemplate } from "./map-image.js";
+import { contextVector, graphicsVector, machineAttributes, osVector, type MachineWriteContext } from "./map-machine.js";
+import { securityGroupToTemplate } from "./map-security-group.js";
+import { vmToTemplate, vmUserAttributes } from "./map-virtual-machine.js";
+import { addressRangeVector, networkToTemplate, networkUpdateTemplate } from "./map-virtual-network.js";
+import { vmTemplateToTemplate } from "./map-vm-template.js";
+import { readSecretNames, type OwnershipTag } from "./ownership.js";
+import { secretNames, TAG_REPLACES } from "../kit/ownership.js";
+import type { ImageRecord, SecurityGroupRecord, VmRecord, VmTemplateRecord, VnetRecord } from "./records.js";
+import { resizeIsCold, UPDATECONF_ERASED_WHEN_ABSENT, vmGoingAway, vmStateName, vmTakesTerminate } from "./states.js";
+import { vmPowerState } from "./live-model.js";
+import { serializeTemplate, templateVectors, type Template, type TemplateAttribute } from "./template-syntax.js";
 
 /** A call parameter: a value, or the id of the object being made (`id`) or replaced/deleted (`old`). */
 export type Param = string | number | boolean | { $: "id" | "old" };

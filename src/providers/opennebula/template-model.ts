@@ -2,7 +2,7 @@
  * The template value model shared by the text reader, the XML reader and the writers, with the
  * errors they raise and oned's rule for attribute names. `template-syntax.ts` re-exports all of it.
  */
-import { HyperplanError } from "../../errors";
+import { HyperplanError } from "../../errors.js";
 
 /** A vector attribute's sub-attributes, in the order they were given. */
 export type TemplateVector = { [name: string]: string };

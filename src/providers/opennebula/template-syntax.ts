@@ -75,10 +75,10 @@
  * every value made of XML 1.0 characters but no empty vector and no sub-attribute name starting with
  * a digit. A template needing both is refused with a TemplateValueError naming the attribute.
  */
-import { applyTrimName, type Template, type TemplateAttribute, type TemplateVector } from "./template-model";
-import { parseTemplateText } from "./template-text-reader";
-import { parseTemplateXml } from "./template-xml-reader";
-import { HyperplanError } from "../../errors";
+import { applyTrimName, type Template, type TemplateAttribute, type TemplateVector } from "./template-model.js";
+import { parseTemplateText } from "./template-text-reader.js";
+import { parseTemplateXml } from "./template-xml-reader.js";
+import { HyperplanError } from "../../errors.js";
 
 export {
   normalizeTemplateName,
@@ -89,9 +89,9 @@ export {
   type TemplateFormat,
   type TemplateValue,
   type TemplateVector,
-} from "./template-model";
-export { serializeTemplate } from "./template-writer";
-export { templateToXml } from "./template-xml-writer";
+} from "./template-model.js";
+export { serializeTemplate } from "./template-writer.js";
+export { templateToXml } from "./template-xml-writer.js";
 
 export interface ParseTemplateOptions {
   /** Apply oned's `trim_name` after parsing, as every oned call that takes a template does. Default true. */

@@ -11,7 +11,7 @@ import {
   TemplateSyntaxError,
   type Template,
   type TemplateVector,
-} from "./template-model";
+} from "./template-model.js";
 
 const T_END = 0;
 const T_VARIABLE = 1;

@@ -3,9 +3,9 @@
  * can carry every value, otherwise the XML form oned accepts in the same parameter. The limits of
  * both are described in `template-syntax.ts`.
  */
-import { TemplateValueError, trimTrailingSpace, type Template, type TemplateValue } from "./template-model";
-import { attributePaths, templateToRequestXml, xmlValueProblem } from "./template-xml-writer";
-import { isXmlName } from "./template-xml-reader";
+import { TemplateValueError, trimTrailingSpace, type Template, type TemplateValue } from "./template-model.js";
+import { attributePaths, templateToRequestXml, xmlValueProblem } from "./template-xml-writer.js";
+import { isXmlName } from "./template-xml-reader.js";
 
 const TOP_NAME = /^[A-Z_][A-Z0-9_]*$/;
 const SUB_NAME = /^[A-Z0-9_]+$/;

@@ -12,7 +12,7 @@ import {
   TemplateSyntaxError,
   type Template,
   type TemplateVector,
-} from "./template-model";
+} from "./template-model.js";
 
 const N_ELEMENT = 0;
 const N_TEXT = 1;

@@ -2,8 +2,8 @@
  * Templates as XML: what oned prints (`Template::to_xml`) and the XML form hyperplan sends when the
  * text syntax cannot carry a value. See `template-syntax.ts` for the facts behind each choice.
  */
-import { TemplateValueError, type Template, type TemplateVector } from "./template-model";
-import { firstNonXmlChar, isXmlName } from "./template-xml-reader";
+import { TemplateValueError, type Template, type TemplateVector } from "./template-model.js";
+import { firstNonXmlChar, isXmlName } from "./template-xml-reader.js";
 
 /** Order of `std::string` keys: byte order of UTF-8, which is code point order. */
 export function compareNames(a: string, b: string): number {

@@ -3,14 +3,14 @@
  * flight — `one.vmpool.infoset` for VMs (their short body: state, addresses, ERROR, SCHED_MESSAGE), one
  * ranged pool read for images and one for networks — and what each wait makes of what was read.
  */
-import type { Arrival } from "../kit/step-engine";
-import type { OneClient } from "./client";
-import { OperationError } from "./operation-error";
-import { readPoolRange, readVmsByIds } from "./pools";
-import type { ImageRecord, VmRecord, VnetRecord } from "./records";
-import type { WaitFor } from "./steps";
-import { imageStateName, isVmFailure, VM_STATE, vmStateName, vmTakesTerminate, vnetStateName } from "./states";
-import { templateGet } from "./template-syntax";
+import type { Arrival } from "../kit/step-engine.js";
+import type { OneClient } from "./client.js";
+import { OperationError } from "./operation-error.js";
+import { readPoolRange, readVmsByIds } from "./pools.js";
+import type { ImageRecord, VmRecord, VnetRecord } from "./records.js";
+import type { WaitFor } from "./steps.js";
+import { imageStateName, isVmFailure, VM_STATE, vmStateName, vmTakesTerminate, vnetStateName } from "./states.js";
+import { templateGet } from "./template-syntax.js";
 
 export interface Looked {
   vm: Map<number, VmRecord>;

@@ -5,8 +5,8 @@
  * oned) and entities read the same.
  */
 import { XMLParser } from "fast-xml-parser";
-import type { Template, TemplateAttribute, TemplateVector } from "./template-syntax";
-import { parseXmlTree } from "./xml-tree";
+import type { Template, TemplateAttribute, TemplateVector } from "./template-syntax.js";
+import { parseXmlTree } from "./xml-tree.js";
 
 /** An element: its children by name, in document order per name; `#text` holds its text. */
 export interface XmlNode {

@@ -9,8 +9,8 @@
  * an XML declaration and comments. Attributes (oned prints none) are read past and ignored. Anything
  * malformed — an unclosed element, a mismatched end tag, an unterminated section — throws.
  */
-import { unescapeXml } from "../../xmlrpc/index";
-import type { XmlNode } from "./xml-node";
+import { unescapeXml } from "../../xmlrpc/index.js";
+import type { XmlNode } from "./xml-node.js";
 
 export class XmlTreeError extends Error {}
 

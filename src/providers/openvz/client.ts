@@ -11,11 +11,11 @@
  * Parameters go in the body, never in the URL, so a password is never part of a logged URL; errors
  * are built from the call's name and the panel's words only.
  */
-import { Transport, TransportError } from "../kit/http-transport";
-import type { OpenVzConfig, OwpCredentials } from "./config";
-import { OwpApiError, OwpAuthError, OwpCallFailed, OwpValidationError, type FieldProblem } from "./errors";
-import { hardwareServerOf, OwpProtocolError, templateOf, userOf, virtualServerOf, type OwpHardwareServer, type OwpTemplate, type OwpUser, type OwpVirtualServer } from "./records";
-import { child, parseXml, XmlSyntaxError, type XmlElement } from "./xml";
+import { Transport, TransportError } from "../kit/http-transport.js";
+import type { OpenVzConfig, OwpCredentials } from "./config.js";
+import { OwpApiError, OwpAuthError, OwpCallFailed, OwpValidationError, type FieldProblem } from "./errors.js";
+import { hardwareServerOf, OwpProtocolError, templateOf, userOf, virtualServerOf, type OwpHardwareServer, type OwpTemplate, type OwpUser, type OwpVirtualServer } from "./records.js";
+import { child, parseXml, XmlSyntaxError, type XmlElement } from "./xml.js";
 
 export type CallKind = "read" | "create" | "change" | "power";
 

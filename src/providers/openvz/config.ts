@@ -7,9 +7,9 @@
  */
 import { readFile } from "node:fs/promises";
 import { inspect } from "node:util";
-import { HyperplanError } from "../../errors";
-import { printableEndpoint } from "../kit/http-transport";
-import type { OpenVzSettings } from "./settings";
+import { HyperplanError } from "../../errors.js";
+import { printableEndpoint } from "../kit/http-transport.js";
+import type { OpenVzSettings } from "./settings.js";
 
 export class OpenVzConfigError extends HyperplanError {
   constructor(summary: string, cause?: unknown) {

@@ -16,9 +16,9 @@
  * - OS templates, server templates and the venet are the panel's, only looked up: a plan never makes
  *   or changes them, and a destroy lets go of them without a call.
  */
-import type { ResourceKind } from "../../resources/desired-state";
-import type { AttributeRule, Claim, DiffRules, KindRules } from "../../diff/rules";
-import type { BackendFills } from "../../diff/fields";
+import type { ResourceKind } from "../../resources/desired-state.js";
+import type { AttributeRule, Claim, DiffRules, KindRules } from "../../diff/rules.js";
+import type { BackendFills } from "../../diff/fields.js";
 
 export type OpenVzOperation = "update" | "reinstall" | "start" | "stop";
 

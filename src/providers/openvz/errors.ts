@@ -11,7 +11,7 @@
  * - `<result><status>false</status>` alone: a start, stop or restart whose vzctl failed (the panel
  *   logs it in its event log and says no more) — `OwpCallFailed`.
  */
-import { HyperplanError } from "../../errors";
+import { HyperplanError } from "../../errors.js";
 
 export type OwpErrorCode = "object_not_found" | "access_denied" | "internal_error" | "unknown_error";
 

@@ -15,7 +15,7 @@
  * alone: a panel database restored from an older backup, or rebuilt by a sync of a hardware server, loses
  * it, and the containers are no longer the stack's (never touched, a plan makes them again beside them).
  */
-import { HyperplanError } from "../../errors";
+import { HyperplanError } from "../../errors.js";
 
 const WORD = /^[A-Za-z0-9.-]+$/;
 

@@ -11,19 +11,19 @@
  * container is looked up by the stack's mark, and when it is not there yet the change fails saying
  * so, rather than make it again; the next plan finds it, or makes it if it never came.
  */
-import { HyperplanError } from "../../errors";
-import type { Operation, OperationStatus, OwnershipReading, OwnershipTag } from "../../core/operation";
-import type { Plan, ResourceChange } from "../../core/plan";
-import type { DesiredResource, DesiredState, VirtualMachineSpec } from "../../resources/desired-state";
-import { systemClock, type Clock } from "../../core/clock";
-import { TransportError } from "../kit/http-transport";
-import { StepEngine, dataOf, operationFor, type Arrival, type StepDriver } from "../kit/step-engine";
-import type { OwpClient, OwpParams } from "./client";
-import { isOwpError, OwpApiError, OwpValidationError } from "./errors";
-import { addressOfMark, markOf } from "./marks";
-import { RAW_FIELDS, type RawKey } from "./profile";
-import type { OwpHardwareServer, OwpVirtualServer } from "./records";
-import { stepsFor, type OpenVzAction, type OpenVzWait } from "./steps";
+import { HyperplanError } from "../../errors.js";
+import type { Operation, OperationStatus, OwnershipReading, OwnershipTag } from "../../core/operation.js";
+import type { Plan, ResourceChange } from "../../core/plan.js";
+import type { DesiredResource, DesiredState, VirtualMachineSpec } from "../../resources/desired-state.js";
+import { systemClock, type Clock } from "../../core/clock.js";
+import { TransportError } from "../kit/http-transport.js";
+import { StepEngine, dataOf, operationFor, type Arrival, type StepDriver } from "../kit/step-engine.js";
+import type { OwpClient, OwpParams } from "./client.js";
+import { isOwpError, OwpApiError, OwpValidationError } from "./errors.js";
+import { addressOfMark, markOf } from "./marks.js";
+import { RAW_FIELDS, type RawKey } from "./profile.js";
+import type { OwpHardwareServer, OwpVirtualServer } from "./records.js";
+import { stepsFor, type OpenVzAction, type OpenVzWait } from "./steps.js";
 
 export class OpenVzOperationError extends HyperplanError {
   constructor(address: string, summary: string, detail?: string, cause?: unknown) {

@@ -20,8 +20,8 @@
  * A container has exactly one disk and is on no network object of its own, so disks beyond the first,
  * volatile disks and network settings are refused with that reason.
  */
-import type { BackendProfile } from "../../resources/backend-profile";
-import type { CheckContext } from "../../resources/kind-definition";
+import type { BackendProfile } from "../../resources/backend-profile.js";
+import type { CheckContext } from "../../resources/kind-definition.js";
 
 /** The raw.openvz settings of a container, each the panel field it sets (FACTS §3.3). */
 export const RAW_FIELDS = {

@@ -2,17 +2,17 @@
  * The OpenVZ Web Panel provider: the read side (reader.ts), the steps that carry a plan out
  * (operations.ts) and the stack lock (stack-lock.ts), over one client.
  */
-import type { Plan, ResourceChange } from "../../core/plan";
-import type { DesiredState } from "../../resources/desired-state";
-import type { LiveState } from "../../diff/live-state";
-import { Retrier, type CallRetry } from "../../core/retry";
-import { systemClock } from "../../core/clock";
-import type { Operation, OperationStatus, OwnershipReading, OwnershipTag, Provider } from "../provider";
-import type { OwpClient } from "./client";
-import { openVzDiffRules } from "./diff-rules";
-import { OpenVzOperationError, OpenVzOperations } from "./operations";
-import { liveStateOf, readPanel } from "./reader";
-import { OpenVzStackLocks } from "./stack-lock";
+import type { Plan, ResourceChange } from "../../core/plan.js";
+import type { DesiredState } from "../../resources/desired-state.js";
+import type { LiveState } from "../../diff/live-state.js";
+import { Retrier, type CallRetry } from "../../core/retry.js";
+import { systemClock } from "../../core/clock.js";
+import type { Operation, OperationStatus, OwnershipReading, OwnershipTag, Provider } from "../provider.js";
+import type { OwpClient } from "./client.js";
+import { openVzDiffRules } from "./diff-rules.js";
+import { OpenVzOperationError, OpenVzOperations } from "./operations.js";
+import { liveStateOf, readPanel } from "./reader.js";
+import { OpenVzStackLocks } from "./stack-lock.js";
 
 /** Calls in flight answer in seconds to minutes: a look four times a second at first, then every two seconds. */
 export const OPENVZ_POLL_INTERVAL = { initialMs: 250, maxMs: 2_000, factor: 1.5 };

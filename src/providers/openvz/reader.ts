@@ -16,13 +16,13 @@
  *
  * What the API cannot give back is reported as declared: the root password and the rest of the context.
  */
-import type { ContextSpec, DesiredResource, DesiredState, NicSpec, RawValue, VirtualMachineSpec } from "../../resources/desired-state";
-import { fingerprintLive, LiveStateError, type ForeignObject, type LiveResource, type LiveState } from "../../diff/live-state";
-import { answerOf, type OwpClient } from "./client";
-import { addressOfMark } from "./marks";
-import { RAW_FIELDS, type RawKey } from "./profile";
-import { virtualServerOf, type OwpHardwareServer, type OwpVirtualServer } from "./records";
-import { parseXml } from "./xml";
+import type { ContextSpec, DesiredResource, DesiredState, NicSpec, RawValue, VirtualMachineSpec } from "../../resources/desired-state.js";
+import { fingerprintLive, LiveStateError, type ForeignObject, type LiveResource, type LiveState } from "../../diff/live-state.js";
+import { answerOf, type OwpClient } from "./client.js";
+import { addressOfMark } from "./marks.js";
+import { RAW_FIELDS, type RawKey } from "./profile.js";
+import { virtualServerOf, type OwpHardwareServer, type OwpVirtualServer } from "./records.js";
+import { parseXml } from "./xml.js";
 
 export interface HardwareView {
   server: OwpHardwareServer;

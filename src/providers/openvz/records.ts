@@ -3,8 +3,8 @@
  * an element, `type="integer|boolean|date"` says how to read its text, `nil="true"` is NULL. A field a
  * record needs that is missing or of the wrong type is a protocol error naming the object and field.
  */
-import { HyperplanError } from "../../errors";
-import type { XmlElement } from "./xml";
+import { HyperplanError } from "../../errors.js";
+import type { XmlElement } from "./xml.js";
 
 export class OwpProtocolError extends HyperplanError {
   constructor(summary: string) {

@@ -2,8 +2,8 @@
  * A stack's OpenVZ Web Panel settings (`new Stack(app, "ci", { provider: { openvz: {...} } })`), their
  * schema, and their place in the stack's `ProviderSettings`.
  */
-import { boolean, object, string } from "../../resources/schema-parts";
-import type { JsonSchema } from "../../resources/schema-parts";
+import { boolean, object, string } from "../../resources/schema-parts.js";
+import type { JsonSchema } from "../../resources/schema-parts.js";
 
 /** Where the panel is, who hyperplan calls it as, and where containers go by default. */
 export interface OpenVzSettings {
@@ -40,7 +40,7 @@ export interface OpenVzSettings {
   rejectUnauthorized?: boolean;
 }
 
-declare module "../../resources/stack" {
+declare module "../../resources/stack.js" {
   interface ProviderSettings {
     openvz?: OpenVzSettings;
   }

@@ -19,10 +19,10 @@
  * (`hyperplan unlock` removes it).
  */
 import { randomBytes } from "node:crypto";
-import type { LockAttempt, LockHolder, LockState, StackLocks } from "../../planner/stack-lock";
-import type { OwpClient } from "./client";
-import { OpenVzConfigError } from "./config";
-import { OwpCallFailed, OwpValidationError } from "./errors";
+import type { LockAttempt, LockHolder, LockState, StackLocks } from "../../planner/stack-lock.js";
+import type { OwpClient } from "./client.js";
+import { OpenVzConfigError } from "./config.js";
+import { OwpCallFailed, OwpValidationError } from "./errors.js";
 
 export function lockLogin(stack: string): string {
   const login = `hplock-${stack.toLowerCase()}`;

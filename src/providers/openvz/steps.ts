@@ -11,8 +11,8 @@
  * - Replacements delete first: a container's IPs are unique across the panel.
  * - OS templates, server templates and the venet are looked up: no steps.
  */
-import type { ResourceChange } from "../../core/plan";
-import type { KitStep } from "../kit/step-engine";
+import type { ResourceChange } from "../../core/plan.js";
+import type { KitStep } from "../kit/step-engine.js";
 
 export type OpenVzAction =
   | { do: "create" }

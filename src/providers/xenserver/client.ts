@@ -14,16 +14,16 @@
  * util.inspect, and every error is built through `redact`, which blanks them wherever xapi quoted
  * them (SESSION_INVALID carries the refused session).
  */
-import { printableEndpoint } from "../kit/http-transport";
-import type { Clock } from "../../core/clock";
-import type { Retrier } from "../../core/retry";
-import type { XmlRpcValue } from "../../xmlrpc/index";
-import { XenClientClosedError, XenApiError, XenProtocolError } from "./errors";
-import { describeValue, isRef, type Ref, type WireValue } from "./field-types";
-import { decodeRecord, decodeRecordMap, type XenClass, type XenRecords } from "./records";
-import { DEFAULT_EVENT_TIMEOUT_SECONDS, TaskWatcher } from "./tasks";
-import { createWire, DEFAULT_XEN_TRANSPORT, type WireAnswer, type XenTransportKind, type XenWire } from "./wire";
-import { XenServerConfigError, parseBaseUrl, type XenServerConfig } from "./config";
+import { printableEndpoint } from "../kit/http-transport.js";
+import type { Clock } from "../../core/clock.js";
+import type { Retrier } from "../../core/retry.js";
+import type { XmlRpcValue } from "../../xmlrpc/index.js";
+import { XenClientClosedError, XenApiError, XenProtocolError } from "./errors.js";
+import { describeValue, isRef, type Ref, type WireValue } from "./field-types.js";
+import { decodeRecord, decodeRecordMap, type XenClass, type XenRecords } from "./records.js";
+import { DEFAULT_EVENT_TIMEOUT_SECONDS, TaskWatcher } from "./tasks.js";
+import { createWire, DEFAULT_XEN_TRANSPORT, type WireAnswer, type XenTransportKind, type XenWire } from "./wire.js";
+import { XenServerConfigError, parseBaseUrl, type XenServerConfig } from "./config.js";
 
 /**
  * `session.login_with_password(user, password, version, originator)`: xapi takes 2 to 4 parameters.

@@ -8,10 +8,10 @@
  */
 import { readFile } from "node:fs/promises";
 import { inspect } from "node:util";
-import { HyperplanError } from "../../errors";
-import { printableEndpoint } from "../kit/http-transport";
-import type { XenServerSettings } from "./settings";
-import { DEFAULT_XEN_TRANSPORT, XEN_TRANSPORT_KINDS, type XenTransportKind } from "./wire";
+import { HyperplanError } from "../../errors.js";
+import { printableEndpoint } from "../kit/http-transport.js";
+import type { XenServerSettings } from "./settings.js";
+import { DEFAULT_XEN_TRANSPORT, XEN_TRANSPORT_KINDS, type XenTransportKind } from "./wire.js";
 
 export class XenServerConfigError extends HyperplanError {
   constructor(summary: string, cause?: unknown) {

@@ -22,13 +22,13 @@
  * - Deleting an image attached to a VM fails VDI_IN_USE, a network with VIFs NETWORK_CONTAINS_VIF:
  *   VMs go first.
  */
-import type { Impact } from "../../core/action";
-import type { ResourceKind, VirtualMachineSpec } from "../../resources/desired-state";
-import type { AttributeContext, AttributeRule, DiffRules, KindRules } from "../../diff/rules";
-import type { BackendFills } from "../../diff/fields";
-import type { TemplateMerge } from "../../diff/effective";
-import { canonicalNumber } from "../../diff/values";
-import type { XenOperation } from "./operation-names";
+import type { Impact } from "../../core/action.js";
+import type { ResourceKind, VirtualMachineSpec } from "../../resources/desired-state.js";
+import type { AttributeContext, AttributeRule, DiffRules, KindRules } from "../../diff/rules.js";
+import type { BackendFills } from "../../diff/fields.js";
+import type { TemplateMerge } from "../../diff/effective.js";
+import { canonicalNumber } from "../../diff/values.js";
+import type { XenOperation } from "./operation-names.js";
 
 /** The states a VM is read in (power_state, upper-cased), and the mark of a failed start. */
 export const VM_RUNNING = "RUNNING";

@@ -11,7 +11,7 @@
  * No message, parameter or cause ever holds the password or a session ref: the client builds every
  * error through its redaction (SESSION_INVALID names the session it refused, for one).
  */
-import { HyperplanError } from "../../errors";
+import { HyperplanError } from "../../errors.js";
 
 /** Brands XenApiError, so it is recognised across two copies of this module. */
 export const XENAPI_ERROR = Symbol.for("hyperplan.xenapi.error");

@@ -14,7 +14,7 @@
  * A decoder returns INVALID instead of throwing, so reading 50,000 records costs no exception
  * machinery; the record decoder turns INVALID into an error naming class, ref and field.
  */
-import { isXmlRpcStruct, parseDateTime, type XmlRpcValue } from "../../xmlrpc/index";
+import { isXmlRpcStruct, parseDateTime, type XmlRpcValue } from "../../xmlrpc/index.js";
 
 /** A value as either wire decodes it: XML-RPC's values, or what JSON.parse makes (a subset). */
 export type WireValue = XmlRpcValue;

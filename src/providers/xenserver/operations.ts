@@ -12,24 +12,24 @@
  * reads are retried; other writes fail with the transport's words and the next plan shows where the
  * object stands.
  */
-import { HyperplanError } from "../../errors";
-import type { Operation, OperationStatus, OwnershipReading } from "../../core/operation";
-import type { Plan, ResourceChange } from "../../core/plan";
-import type { DesiredResource, DesiredState, ImageSpec, VirtualMachineSpec, VirtualNetworkSpec } from "../../resources/desired-state";
-import { systemClock, type Clock } from "../../core/clock";
-import { Retrier } from "../../core/retry";
-import { TransportError } from "../kit/http-transport";
-import { StepEngine, dataOf, type Arrival, type StepDriver } from "../kit/step-engine";
-import type { OwnershipTag } from "../kit/ownership";
-import { TAG_ADDRESS, TAG_KIND, TAG_REPLACES, TAG_STACK } from "../kit/ownership";
-import type { XenApiClient } from "./client";
-import { effectiveProps } from "../../diff/effective";
-import { xenServerDiffRules } from "./diff-rules";
-import { isXenApiError, XenApiError } from "./errors";
-import { isRef, type Ref, type WireValue } from "./field-types";
-import type { VbdRecord, VifRecord } from "./records";
-import { mapKeysOf, mapKeysValue, VM_MAPS, XEN_TAG_KEYS, TAG_ATTRIBUTES, TAG_MAP_KEYS, retagged, tagEntries, tagOf, TAG_COPY_OF, TAG_FROM, TAG_PERSISTENT, TAG_SOURCE, TAG_START_FAILED, TAG_TEMPLATE, unfinishedName, unfinishedTag, VM_DISK_KIND } from "./ownership";
-import { stepsFor, type XenAction, type XenWait } from "./steps";
+import { HyperplanError } from "../../errors.js";
+import type { Operation, OperationStatus, OwnershipReading } from "../../core/operation.js";
+import type { Plan, ResourceChange } from "../../core/plan.js";
+import type { DesiredResource, DesiredState, ImageSpec, VirtualMachineSpec, VirtualNetworkSpec } from "../../resources/desired-state.js";
+import { systemClock, type Clock } from "../../core/clock.js";
+import { Retrier } from "../../core/retry.js";
+import { TransportError } from "../kit/http-transport.js";
+import { StepEngine, dataOf, type Arrival, type StepDriver } from "../kit/step-engine.js";
+import type { OwnershipTag } from "../kit/ownership.js";
+import { TAG_ADDRESS, TAG_KIND, TAG_REPLACES, TAG_STACK } from "../kit/ownership.js";
+import type { XenApiClient } from "./client.js";
+import { effectiveProps } from "../../diff/effective.js";
+import { xenServerDiffRules } from "./diff-rules.js";
+import { isXenApiError, XenApiError } from "./errors.js";
+import { isRef, type Ref, type WireValue } from "./field-types.js";
+import type { VbdRecord, VifRecord } from "./records.js";
+import { mapKeysOf, mapKeysValue, VM_MAPS, XEN_TAG_KEYS, TAG_ATTRIBUTES, TAG_MAP_KEYS, retagged, tagEntries, tagOf, TAG_COPY_OF, TAG_FROM, TAG_PERSISTENT, TAG_SOURCE, TAG_START_FAILED, TAG_TEMPLATE, unfinishedName, unfinishedTag, VM_DISK_KIND } from "./ownership.js";
+import { stepsFor, type XenAction, type XenWait } from "./steps.js";
 
 const MiB = 1024 * 1024;
 /** The keys an attributes update writes anew: the tags and the attribute list. */

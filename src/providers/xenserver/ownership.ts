@@ -22,7 +22,7 @@
  * - HYPERPLAN_MAP_KEYS on a VM or template: the keys of its `platform` and `HVM_boot_params` the stack
  *   declares (`platform:acpi,viridian;HVM_boot_params:order`): the others are xapi's or its template's.
  */
-import { TAG_ADDRESS, TAG_KEYS, TAG_KIND, TAG_STACK, readTag, type OwnershipTag } from "../kit/ownership";
+import { TAG_ADDRESS, TAG_KEYS, TAG_KIND, TAG_STACK, readTag, type OwnershipTag } from "../kit/ownership.js";
 
 export const TAG_ATTRIBUTES = "HYPERPLAN_ATTRIBUTES";
 export const TAG_TEMPLATE = "HYPERPLAN_TEMPLATE";

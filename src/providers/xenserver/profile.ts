@@ -19,8 +19,8 @@
  * Names: xapi keeps name_label free text and does not make it unique (FACTS §1.5), so no kind claims
  * its name.
  */
-import type { BackendProfile } from "../../resources/backend-profile";
-import type { CheckContext } from "../../resources/kind-definition";
+import type { BackendProfile } from "../../resources/backend-profile.js";
+import type { CheckContext } from "../../resources/kind-definition.js";
 
 /** The raw.xenserver settings hyperplan carries out, by kind; any other is refused rather than ignored. */
 const RAW_KEYS: Record<string, readonly string[]> = {

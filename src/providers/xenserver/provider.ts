@@ -2,17 +2,17 @@
  * The XenServer provider: the read side (reader.ts), the step machines that carry a plan out
  * (operations.ts) and the stack lock (stack-lock.ts), over one XenAPI client and its one session.
  */
-import type { Plan, ResourceChange } from "../../core/plan";
-import type { DesiredState } from "../../resources/desired-state";
-import type { LiveState } from "../../diff/live-state";
-import { Retrier } from "../../core/retry";
-import { systemClock } from "../../core/clock";
-import type { Operation, OperationStatus, OwnershipReading, OwnershipTag, Provider } from "../provider";
-import type { XenApiClient } from "./client";
-import { xenServerDiffRules } from "./diff-rules";
-import { XenOperationError, XenServerOperations, type XenOperationsOptions } from "./operations";
-import { liveStateOf, readPool } from "./reader";
-import { XenServerStackLocks } from "./stack-lock";
+import type { Plan, ResourceChange } from "../../core/plan.js";
+import type { DesiredState } from "../../resources/desired-state.js";
+import type { LiveState } from "../../diff/live-state.js";
+import { Retrier } from "../../core/retry.js";
+import { systemClock } from "../../core/clock.js";
+import type { Operation, OperationStatus, OwnershipReading, OwnershipTag, Provider } from "../provider.js";
+import type { XenApiClient } from "./client.js";
+import { xenServerDiffRules } from "./diff-rules.js";
+import { XenOperationError, XenServerOperations, type XenOperationsOptions } from "./operations.js";
+import { liveStateOf, readPool } from "./reader.js";
+import { XenServerStackLocks } from "./stack-lock.js";
 
 /**
  * XenServer's tasks are followed through event.from, and each look waits up to a second for one to

@@ -7,16 +7,16 @@
  * under its leftover address. Of the objects the stack does not own, only the id and name of those
  * bearing a declared name are reported (LiveState.foreign).
  */
-import type { DesiredState, ImageSpec, VirtualMachineSpec, VirtualNetworkSpec, VmTemplateSpec } from "../../resources/desired-state";
-import { fingerprintLive, type ForeignObject, type LiveResource, type LiveState } from "../../diff/live-state";
-import { leftoverAddress, ownedAddresses, TAG_REPLACES, TAG_STACK } from "../kit/ownership";
-import type { XenApiClient } from "./client";
-import { XenProtocolError } from "./errors";
-import { describeValue, isStruct, type Ref, type WireValue } from "./field-types";
-import { decodeRecord, type XenClass, type XenRecords } from "./records";
-import type { NetworkRecord, SrRecord, VbdRecord, VdiRecord, VifRecord, VmGuestMetricsRecord, VmRecord } from "./records";
-import { VM_HALTED, VM_RUNNING, VM_START_FAILED, VM_UNFINISHED } from "./diff-rules";
-import { attributesOf, mapKeysOf, VM_MAPS, type VmMap, TAG_COPY_OF, TAG_FROM, TAG_PERSISTENT, TAG_SOURCE, TAG_START_FAILED, TAG_TEMPLATE, tagOf, unfinishedTag, VM_DISK_KIND } from "./ownership";
+import type { DesiredState, ImageSpec, VirtualMachineSpec, VirtualNetworkSpec, VmTemplateSpec } from "../../resources/desired-state.js";
+import { fingerprintLive, type ForeignObject, type LiveResource, type LiveState } from "../../diff/live-state.js";
+import { leftoverAddress, ownedAddresses, TAG_REPLACES, TAG_STACK } from "../kit/ownership.js";
+import type { XenApiClient } from "./client.js";
+import { XenProtocolError } from "./errors.js";
+import { describeValue, isStruct, type Ref, type WireValue } from "./field-types.js";
+import { decodeRecord, type XenClass, type XenRecords } from "./records.js";
+import type { NetworkRecord, SrRecord, VbdRecord, VdiRecord, VifRecord, VmGuestMetricsRecord, VmRecord } from "./records.js";
+import { VM_HALTED, VM_RUNNING, VM_START_FAILED, VM_UNFINISHED } from "./diff-rules.js";
+import { attributesOf, mapKeysOf, VM_MAPS, type VmMap, TAG_COPY_OF, TAG_FROM, TAG_PERSISTENT, TAG_SOURCE, TAG_START_FAILED, TAG_TEMPLATE, tagOf, unfinishedTag, VM_DISK_KIND } from "./ownership.js";
 
 const MiB = 1024 * 1024;
 

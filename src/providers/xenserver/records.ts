@@ -11,7 +11,7 @@
  * XenProtocolError naming the class, the ref and the field, except the fields marked optional, which
  * newer xapi versions added and older pools lack.
  */
-import { XenProtocolError } from "./errors";
+import { XenProtocolError } from "./errors.js";
 import {
   INVALID,
   bool,
@@ -32,7 +32,7 @@ import {
   type Field,
   type Ref,
   type WireValue,
-} from "./field-types";
+} from "./field-types.js";
 
 export const VM_POWER_STATES = ["Halted", "Paused", "Running", "Suspended"] as const;
 export type VmPowerState = (typeof VM_POWER_STATES)[number];

@@ -2,8 +2,8 @@
  * A stack's XenServer settings (`new Stack(app, "lab", { provider: { xenserver: {...} } })`), their
  * schema, and their place in the stack's `ProviderSettings`.
  */
-import { boolean, enumOf, object, string } from "../../resources/schema-parts";
-import type { JsonSchema } from "../../resources/schema-parts";
+import { boolean, enumOf, object, string } from "../../resources/schema-parts.js";
+import type { JsonSchema } from "../../resources/schema-parts.js";
 
 /** Where the XenServer (or XCP-ng) pool of a stack is, and who hyperplan logs in as. */
 export interface XenServerSettings {
@@ -43,7 +43,7 @@ export interface XenServerSettings {
   transport?: "json-rpc" | "xml-rpc";
 }
 
-declare module "../../resources/stack" {
+declare module "../../resources/stack.js" {
   interface ProviderSettings {
     xenserver?: XenServerSettings;
   }

@@ -32,11 +32,11 @@
  * No message made here holds a password or a session ref: errors come from the client, which
  * redacts them, and the lock's own data has neither.
  */
-import type { LockAttempt, LockHolder, LockState, StackLocks } from "../../planner/stack-lock";
-import { TransportError } from "../kit/http-transport";
-import type { XenApiClient } from "./client";
-import { isXenApiError, XenProtocolError } from "./errors";
-import { describeValue, isRef, type Ref, type WireValue } from "./field-types";
+import type { LockAttempt, LockHolder, LockState, StackLocks } from "../../planner/stack-lock.js";
+import { TransportError } from "../kit/http-transport.js";
+import type { XenApiClient } from "./client.js";
+import { isXenApiError, XenProtocolError } from "./errors.js";
+import { describeValue, isRef, type Ref, type WireValue } from "./field-types.js";
 
 /** The prefix of the lock keys in the pool's other_config. */
 export const LOCK_KEY_PREFIX = "hyperplan-lock/";

@@ -19,8 +19,8 @@
  *   (VBD.destroy, VDI.destroy of the VDIs tagged as its disks), then `Async.VM.destroy`: a run stopped
  *   halfway leaves the VM, whose tags lead the rerun to what is left. Never a VDI the stack does not own.
  */
-import type { ResourceChange } from "../../core/plan";
-import type { KitStep } from "../kit/step-engine";
+import type { ResourceChange } from "../../core/plan.js";
+import type { KitStep } from "../kit/step-engine.js";
 
 /** What a step does on XenServer; the driver (operations.ts) carries it out. */
 export type XenAction =

@@ -14,14 +14,14 @@
  * saw that nobody follows yet, so a late `follow` finds its task already done. A followed task that
  * finished is destroyed (`task.destroy`), as xapi asks of clients, before its caller hears the outcome.
  */
-import { decodeResponse, XmlRpcDouble, type XmlRpcValue } from "../../xmlrpc/index";
-import { hasErrorCode } from "../../errors";
-import { systemClock, type Clock } from "../../core/clock";
-import { Retrier } from "../../core/retry";
-import { XenApiError, XenProtocolError, isXenApiError } from "./errors";
-import { describeValue, isRef, isStruct, type Ref, type WireValue } from "./field-types";
-import { decodeRecord, type TaskRecord, type TaskStatus } from "./records";
-import type { XmlRpcParseError } from "../../xmlrpc/index";
+import { decodeResponse, XmlRpcDouble, type XmlRpcValue } from "../../xmlrpc/index.js";
+import { hasErrorCode } from "../../errors.js";
+import { systemClock, type Clock } from "../../core/clock.js";
+import { Retrier } from "../../core/retry.js";
+import { XenApiError, XenProtocolError, isXenApiError } from "./errors.js";
+import { describeValue, isRef, isStruct, type Ref, type WireValue } from "./field-types.js";
+import { decodeRecord, type TaskRecord, type TaskStatus } from "./records.js";
+import type { XmlRpcParseError } from "../../xmlrpc/index.js";
 
 /** What the watcher needs of the client: session calls, and the redaction of what errors quote. */
 export interface TaskCaller {

@@ -13,13 +13,13 @@
  * Nothing here ever quotes a request body (it holds the session and, at login, the password); what
  * it quotes of an answer first goes through the client's `redact`.
  */
-import { decodeResponse, encodeCall, formatDateTimeXapi, isXmlRpcStruct, type XmlRpcValue } from "../../xmlrpc/index";
-import { wrapperKind } from "../../xmlrpc/values";
-import { hasErrorCode } from "../../errors";
-import { Transport, TransportError, printableEndpoint, type TransportOptions } from "../kit/http-transport";
-import { describeValue, isStruct, type WireValue } from "./field-types";
-import { XenProtocolError } from "./errors";
-import type { XmlRpcParseError } from "../../xmlrpc/index";
+import { decodeResponse, encodeCall, formatDateTimeXapi, isXmlRpcStruct, type XmlRpcValue } from "../../xmlrpc/index.js";
+import { wrapperKind } from "../../xmlrpc/values.js";
+import { hasErrorCode } from "../../errors.js";
+import { Transport, TransportError, printableEndpoint, type TransportOptions } from "../kit/http-transport.js";
+import { describeValue, isStruct, type WireValue } from "./field-types.js";
+import { XenProtocolError } from "./errors.js";
+import type { XmlRpcParseError } from "../../xmlrpc/index.js";
 
 export type XenTransportKind = "json-rpc" | "xml-rpc";
 export const XEN_TRANSPORT_KINDS: readonly XenTransportKind[] = ["json-rpc", "xml-rpc"];

@@ -4,10 +4,10 @@
  * whether the objects exist, then rights, finally state), then carried out. Mutating calls create
  * an operation (operations.ts) and answer its id, the create calls the new object's id.
  */
-import { XmlRpcDouble, XmlRpcI8, isXmlRpcStruct, type XmlRpcStruct, type XmlRpcValue } from "../../xmlrpc/index";
-import { CAUSE, OBJ, failData, unsupportedMethod, type DataObject } from "./failure";
-import { MEMORY_PER_SHARE_MB, MONTH_MS, Operations, monthsOf } from "./operations";
-import type { Disk, Operation, OperationState, Product, ProductName, Vm, World } from "./world";
+import { XmlRpcDouble, XmlRpcI8, isXmlRpcStruct, type XmlRpcStruct, type XmlRpcValue } from "../../xmlrpc/index.js";
+import { CAUSE, OBJ, failData, unsupportedMethod, type DataObject } from "./failure.js";
+import { MEMORY_PER_SHARE_MB, MONTH_MS, Operations, monthsOf } from "./operations.js";
+import type { Disk, Operation, OperationState, Product, ProductName, Vm, World } from "./world.js";
 
 /** A session is usable for 12 hours after login (seed 001, login). */
 export const SESSION_TTL_MS = 12 * 3_600_000;

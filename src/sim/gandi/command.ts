@@ -2,12 +2,12 @@
  * The standalone Gandi hosting simulator: argument parsing, usage text and a runner that serves
  * until told to stop, for `hyperplan sim gandi` to call.
  */
-import { runSimCommand, type SimCommandIo } from "../kit/command";
-import { commonStartOptions, describeDelays, parseCommonSimArgs, type CommonSimArgs } from "../kit/args";
-import { DELAY_STEP_NAMES, parseDelays, type DelayOverrides, type DelayPreset } from "./delays";
-import { parseFaultRules, type FaultRule } from "./faults";
-import { DEFAULT_AUTH, DEFAULT_PORT, startGandiSimulator } from "./simulator";
-import { GANDI_SIM_USAGE } from "./usage";
+import { runSimCommand, type SimCommandIo } from "../kit/command.js";
+import { commonStartOptions, describeDelays, parseCommonSimArgs, type CommonSimArgs } from "../kit/args.js";
+import { DELAY_STEP_NAMES, parseDelays, type DelayOverrides, type DelayPreset } from "./delays.js";
+import { parseFaultRules, type FaultRule } from "./faults.js";
+import { DEFAULT_AUTH, DEFAULT_PORT, startGandiSimulator } from "./simulator.js";
+import { GANDI_SIM_USAGE } from "./usage.js";
 
 export { GANDI_SIM_USAGE };
 

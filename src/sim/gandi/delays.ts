@@ -4,7 +4,7 @@
  * each duration is drawn once, when the operation is created, with the preset's seeded jitter.
  * The seed (001) names the states but no durations: the presets are the simulator's choice.
  */
-import { isDelayPreset, parseDelayText, resolveDelaySpec, type DelayPresetName, type DelaySettings } from "../kit/delays";
+import { isDelayPreset, parseDelayText, resolveDelaySpec, type DelayPresetName, type DelaySettings } from "../kit/delays.js";
 
 export interface SimDelays {
   /** PENDING → RUN: the operation waits in Gandi's queue. */

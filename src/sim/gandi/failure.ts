@@ -5,7 +5,7 @@
  * with 5. An unknown method is the successor API's faultCode 1 `Method "x" is not supported`.
  * The object numbers other than 001 (authentication) are the simulator's choice (SPEC.md).
  */
-import { XmlRpcDouble, XmlRpcI8 } from "../../xmlrpc/index";
+import { XmlRpcDouble, XmlRpcI8 } from "../../xmlrpc/index.js";
 
 /** A fault as it goes on the wire. */
 export class GandiFault extends Error {

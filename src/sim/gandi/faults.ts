@@ -4,9 +4,9 @@
  * was (the answer lost). Probabilities draw from the world's seeded PRNG, so a run with the same
  * seed and calls fails the same way. The mechanics are the kit's (`../kit/faults.ts`).
  */
-import { checkFaultRuleBasics, FaultRuleSet, globMatch, invalidFaultRule, parseFaultRuleList } from "../kit/faults";
-import type { SeededRandom } from "../kit/random";
-import { GandiFault, serverFault, SERVER_FAULTS } from "./failure";
+import { checkFaultRuleBasics, FaultRuleSet, globMatch, invalidFaultRule, parseFaultRuleList } from "../kit/faults.js";
+import type { SeededRandom } from "../kit/random.js";
+import { GandiFault, serverFault, SERVER_FAULTS } from "./failure.js";
 
 export type FaultRule =
   /**

@@ -4,12 +4,12 @@
  * (`startGandiSimulator`) or standalone (`runGandiSimCommand`). See SPEC.md for what each
  * behaviour is based on.
  */
-export { startGandiSimulator, parseAuth, DEFAULT_PORT, DEFAULT_AUTH, type GandiSimulatorOptions, type RunningGandiSimulator } from "./simulator";
-export { runGandiSimCommand, parseGandiSimArgs, GANDI_SIM_USAGE, GandiSimUsageError, type GandiSimArgs, type SimCommandIo } from "./command";
-export type { SimDelays, DelayPreset, DelayOverrides } from "./delays";
-export { parseDelays, resolveDelays, DELAY_STEP_NAMES } from "./delays";
-export type { FaultRule } from "./faults";
-export { parseFaultRules, DEFAULT_OP_ERROR_COMMENT } from "./faults";
-export { World, SNAPSHOT_FORMAT, SNAPSHOT_VERSION, SEED_OS, type WorldSnapshot, type Clock } from "./world";
-export { SESSION_TTL_MS, OPERATION_LIST_LIMIT, PRICES_CENTS } from "./api";
-export { SimStateError } from "./persistence";
+export { startGandiSimulator, parseAuth, DEFAULT_PORT, DEFAULT_AUTH, type GandiSimulatorOptions, type RunningGandiSimulator } from "./simulator.js";
+export { runGandiSimCommand, parseGandiSimArgs, GANDI_SIM_USAGE, GandiSimUsageError, type GandiSimArgs, type SimCommandIo } from "./command.js";
+export type { SimDelays, DelayPreset, DelayOverrides } from "./delays.js";
+export { parseDelays, resolveDelays, DELAY_STEP_NAMES } from "./delays.js";
+export type { FaultRule } from "./faults.js";
+export { parseFaultRules, DEFAULT_OP_ERROR_COMMENT } from "./faults.js";
+export { World, SNAPSHOT_FORMAT, SNAPSHOT_VERSION, SEED_OS, type WorldSnapshot, type Clock } from "./world.js";
+export { SESSION_TTL_MS, OPERATION_LIST_LIMIT, PRICES_CENTS } from "./api.js";
+export { SimStateError } from "./persistence.js";

@@ -4,8 +4,8 @@
  * when operation_cancel takes it out of the queue or out of ERROR. What each operation type does
  * to the world when it ends, and what a cancel or an ERROR leaves behind, is here.
  */
-import { OPERATION_DELAY } from "./delays";
-import type { Operation, OperationState, ParamValue, Step, World } from "./world";
+import { OPERATION_DELAY } from "./delays.js";
+import type { Operation, OperationState, ParamValue, Step, World } from "./world.js";
 
 /** Memory a VM gets per share, MB (unverified). */
 export const MEMORY_PER_SHARE_MB = 256;

@@ -3,10 +3,10 @@
  * is refused naming both), written atomically with mode 0600 by the kit (`../kit/state-file.ts`)
  * and loaded at start so separate commands see the same account.
  */
-import { readStateFile, writeStateFile } from "../kit/state-file";
-import { World, type WorldOptions, type WorldSnapshot } from "./world";
+import { readStateFile, writeStateFile } from "../kit/state-file.js";
+import { World, type WorldOptions, type WorldSnapshot } from "./world.js";
 
-export { SimStateError } from "../kit/state-file";
+export { SimStateError } from "../kit/state-file.js";
 
 export async function saveWorld(world: World, file: string): Promise<void> {
   // The world holds the account's password and live session ids: the file is owner only.

@@ -5,10 +5,10 @@
  * dropped before the call is performed or after it was).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { decodeCall, encodeFault, encodeResponse, type XmlRpcValue } from "../../xmlrpc/index";
-import { CallCounter, readBody, SimHttpEndpoint, sleep } from "../kit/http";
-import type { Hosting } from "./api";
-import { asGandiFault, GandiFault } from "./failure";
+import { decodeCall, encodeFault, encodeResponse, type XmlRpcValue } from "../../xmlrpc/index.js";
+import { CallCounter, readBody, SimHttpEndpoint, sleep } from "../kit/http.js";
+import type { Hosting } from "./api.js";
+import { asGandiFault, GandiFault } from "./failure.js";
 
 /** The paths the API answers on. */
 export const API_PATHS = ["/hosting/", "/hosting", "/xmlrpc/", "/xmlrpc"];

@@ -2,15 +2,15 @@
  * Starting the simulated Gandi hosting API in-process: the world (loaded from the state file or
  * made fresh), the API, the HTTP endpoint and saving.
  */
-import { checkPort, urlHost } from "../kit/http";
-import { createStateSaver } from "../kit/saver";
-import { commonWorldOptions, type Clock } from "../kit/world-options";
-import { Hosting } from "./api";
-import type { DelayOverrides, DelayPreset } from "./delays";
-import type { FaultRule } from "./faults";
-import { loadWorld, saveWorld } from "./persistence";
-import { GandiEndpoint } from "./server";
-import { World } from "./world";
+import { checkPort, urlHost } from "../kit/http.js";
+import { createStateSaver } from "../kit/saver.js";
+import { commonWorldOptions, type Clock } from "../kit/world-options.js";
+import { Hosting } from "./api.js";
+import type { DelayOverrides, DelayPreset } from "./delays.js";
+import type { FaultRule } from "./faults.js";
+import { loadWorld, saveWorld } from "./persistence.js";
+import { GandiEndpoint } from "./server.js";
+import { World } from "./world.js";
 
 export interface GandiSimulatorOptions {
   /** Address to listen on; default 127.0.0.1. */
@@ -41,8 +41,8 @@ export interface RunningGandiSimulator {
   close(): Promise<void>;
 }
 
-export { DEFAULT_AUTH, DEFAULT_PORT } from "./usage";
-import { DEFAULT_AUTH } from "./usage";
+export { DEFAULT_AUTH, DEFAULT_PORT } from "./usage.js";
+import { DEFAULT_AUTH } from "./usage.js";
 
 /** LOGIN:PASSWORD (the password may hold colons); a TypeError when there is no login. */
 export function parseAuth(auth: string): { login: string; password: string } {

@@ -2,7 +2,7 @@
  * `hyperplan sim gandi`: its defaults and usage text, apart from the simulator so that listing the
  * backends' simulators loads none of them.
  */
-import { DELAY_STEP_NAMES } from "./delays";
+import { DELAY_STEP_NAMES } from "./delays.js";
 
 export const DEFAULT_PORT = 8888;
 export const DEFAULT_AUTH = "AA1234-GANDI:gandi";

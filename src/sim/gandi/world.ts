@@ -5,12 +5,12 @@
  * in time order, before a call is served, so tests drive it with a fake clock and a state file
  * written mid-operation resumes the operation when loaded.
  */
-import { SeededRandom } from "../kit/random";
-import { checkSnapshotHeader } from "../kit/snapshot";
-import { TimedQueue } from "../kit/timed-queue";
-import type { Clock, CommonWorldOptions } from "../kit/world-options";
-import { resolveDelays, type DelayOverrides, type DelayPreset, type SimDelays } from "./delays";
-import { FaultInjector, type FaultRule } from "./faults";
+import { SeededRandom } from "../kit/random.js";
+import { checkSnapshotHeader } from "../kit/snapshot.js";
+import { TimedQueue } from "../kit/timed-queue.js";
+import type { Clock, CommonWorldOptions } from "../kit/world-options.js";
+import { resolveDelays, type DelayOverrides, type DelayPreset, type SimDelays } from "./delays.js";
+import { FaultInjector, type FaultRule } from "./faults.js";
 
 export type { Clock };
 

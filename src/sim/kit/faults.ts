@@ -5,7 +5,7 @@
  * count lasts (unlimited without one), and a probability is drawn from the world's seeded PRNG, so
  * a run with the same seed and calls fails the same way. What a rule does is the simulator's.
  */
-import type { SeededRandom } from "./random";
+import type { SeededRandom } from "./random.js";
 
 const globCache = new Map<string, RegExp>();
 

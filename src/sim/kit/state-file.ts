@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { HyperplanError } from "../../errors";
+import { HyperplanError } from "../../errors.js";
 
 export class SimStateError extends HyperplanError {
   constructor(summary: string, cause?: unknown) {

@@ -4,9 +4,9 @@
  * from its MAC_PREFIX (02:00) and, for IP4 ranges, the IP's four bytes, so 192.168.150.100 gets
  * 02:00:c0:a8:96:64 (as in the 6.99 sample VM).
  */
-import type { AddressRange, Lease } from "./records";
-import type { SeededRandom } from "../kit/random";
-import type { TemplateVector } from "./template-ops";
+import type { AddressRange, Lease } from "./records.js";
+import type { SeededRandom } from "../kit/random.js";
+import type { TemplateVector } from "./template-ops.js";
 
 export const AR_TYPES = ["IP4", "IP6", "IP6_STATIC", "IP4_6", "IP4_6_STATIC", "ETHER"] as const;
 

@@ -6,16 +6,16 @@
  * make 100,000 objects quadratic. Unchanged template parts are shared between the VMs (records
  * treat templates as immutable values, so sharing is safe).
  */
-import { buildAddressRange } from "./address-range";
-import { ImageState, imageDiskAttributes } from "./image";
-import type { AddressRange, ImageRecord, VmRecord, VnetRecord } from "./records";
-import { securityGroupRules } from "./secgroup";
-import type { Template, TemplateAttribute, TemplateVector } from "./template-ops";
-import { withNetworkContext } from "./vm-build";
-import { Lcm, VmState } from "./vm-states";
-import { VnetState, nicAttributes } from "./vnet";
-import { defaultPermissions } from "./xml";
-import type { World } from "./world";
+import { buildAddressRange } from "./address-range.js";
+import { ImageState, imageDiskAttributes } from "./image.js";
+import type { AddressRange, ImageRecord, VmRecord, VnetRecord } from "./records.js";
+import { securityGroupRules } from "./secgroup.js";
+import type { Template, TemplateAttribute, TemplateVector } from "./template-ops.js";
+import { withNetworkContext } from "./vm-build.js";
+import { Lcm, VmState } from "./vm-states.js";
+import { VnetState, nicAttributes } from "./vnet.js";
+import { defaultPermissions } from "./xml.js";
+import type { World } from "./world.js";
 
 export type SeedVmState = "RUNNING" | "POWEROFF" | "HOLD" | "STOPPED" | "UNDEPLOYED" | "DONE";
 

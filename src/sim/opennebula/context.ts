@@ -3,15 +3,15 @@
  * (FACTS §4), template parameters, update types, chmod/chown/rename (`RequestManagerChmod`,
  * `RequestManagerChown`, `RequestManagerRename`).
  */
-import type { XmlRpcValue } from "../../xmlrpc/index";
-import { ErrorCode, OBJECT_NAMES, OneFailure, apiError, actionError, internalError, notFound, type ObjectKind } from "./failure";
-import { AuthOp, checkLock, type AuthOpLevel } from "./lock-check";
-import type { Params } from "./params";
-import type { Pool, PoolWindow } from "./pool";
-import type { OwnedRecord } from "./records";
-import type { Template } from "./template-ops";
-import { TemplateParseError, mergeTemplates, parseOneTemplate } from "./template-parse";
-import type { World } from "./world";
+import type { XmlRpcValue } from "../../xmlrpc/index.js";
+import { ErrorCode, OBJECT_NAMES, OneFailure, apiError, actionError, internalError, notFound, type ObjectKind } from "./failure.js";
+import { AuthOp, checkLock, type AuthOpLevel } from "./lock-check.js";
+import type { Params } from "./params.js";
+import type { Pool, PoolWindow } from "./pool.js";
+import type { OwnedRecord } from "./records.js";
+import type { Template } from "./template-ops.js";
+import { TemplateParseError, mergeTemplates, parseOneTemplate } from "./template-parse.js";
+import type { World } from "./world.js";
 
 export interface MethodContext {
   world: World;

@@ -3,7 +3,7 @@
  * clock. Transitions are applied lazily when a call is served, so even "realistic" delays cost a
  * test nothing when it drives a fake clock.
  */
-import { isDelayPreset, parseDelayText, resolveDelaySpec, type DelayPresetName, type DelaySettings } from "../kit/delays";
+import { isDelayPreset, parseDelayText, resolveDelaySpec, type DelayPresetName, type DelaySettings } from "../kit/delays.js";
 
 export interface SimDelays {
   /** Period of the scheduler cycle that places PENDING VMs (oned 6.x: 15 s; 7.x: at most 10 s). */

@@ -4,9 +4,9 @@
  * with xmlrpc-c's type checks, and the result goes back in oned's envelope: `[true, value, 0]`
  * on success, `[false, "[method] message", code, objectId, <i8>0]` on failure (FACTS §2).
  */
-import { XmlRpcI8, decodeCall, encodeFault, encodeResponse, type XmlRpcValue } from "../../xmlrpc/index";
-import { isHyperplanError } from "../../errors";
-import type { MethodContext, MethodTable } from "./context";
+import { XmlRpcI8, decodeCall, encodeFault, encodeResponse, type XmlRpcValue } from "../../xmlrpc/index.js";
+import { isHyperplanError } from "../../errors.js";
+import type { MethodContext, MethodTable } from "./context.js";
 import {
   ErrorCode,
   OBJECT_NAMES,
@@ -15,18 +15,18 @@ import {
   XMLRPC_PARSE_ERROR,
   XmlRpcFault,
   type ObjectKind,
-} from "./failure";
-import type { CallFaults } from "./faults";
-import { documentMethods } from "./document";
-import { imageMethods } from "./image";
-import { infrastructureMethods } from "./infrastructure";
-import { Params } from "./params";
-import { secgroupMethods } from "./secgroup";
-import { systemMethods } from "./system";
-import { templateMethods } from "./template";
-import { vmMethods } from "./vm";
-import { vnetMethods } from "./vnet";
-import type { World } from "./world";
+} from "./failure.js";
+import type { CallFaults } from "./faults.js";
+import { documentMethods } from "./document.js";
+import { imageMethods } from "./image.js";
+import { infrastructureMethods } from "./infrastructure.js";
+import { Params } from "./params.js";
+import { secgroupMethods } from "./secgroup.js";
+import { systemMethods } from "./system.js";
+import { templateMethods } from "./template.js";
+import { vmMethods } from "./vm.js";
+import { vnetMethods } from "./vnet.js";
+import type { World } from "./world.js";
 
 export const METHODS: MethodTable = {
   ...systemMethods,

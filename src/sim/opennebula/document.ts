@@ -27,14 +27,14 @@ import {
   updatedTemplate,
   writer,
   type MethodTable,
-} from "./context";
-import { ErrorCode, OneFailure } from "./failure";
-import { AuthOp } from "./lock-check";
-import { lockMethods } from "./locks";
-import type { DocumentRecord } from "./records";
-import { tGet, tRemove } from "./template-ops";
-import { defaultPermissions, el, escapedDoc, escapedPool, escapePiece, lockXml, permissionsXml, templateXml } from "./xml";
-import type { World } from "./world";
+} from "./context.js";
+import { ErrorCode, OneFailure } from "./failure.js";
+import { AuthOp } from "./lock-check.js";
+import { lockMethods } from "./locks.js";
+import type { DocumentRecord } from "./records.js";
+import { tGet, tRemove } from "./template-ops.js";
+import { defaultPermissions, el, escapedDoc, escapedPool, escapePiece, lockXml, permissionsXml, templateXml } from "./xml.js";
+import type { World } from "./world.js";
 
 /** `Document::to_xml`: ID, UID, GID, UNAME, GNAME, NAME, TYPE, PERMISSIONS, LOCK (when locked), TEMPLATE. */
 function documentXml(d: DocumentRecord): string {

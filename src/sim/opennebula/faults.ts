@@ -3,8 +3,8 @@
  * LOCKED, answer late, or lose their connection before or after they are performed. Probabilities draw from the world's seeded PRNG,
  * so a run with the same seed and calls fails the same way.
  */
-import { checkFaultRuleBasics, FaultRuleSet, globMatch, globToRegExp, invalidFaultRule, parseFaultRuleList } from "../kit/faults";
-import type { SeededRandom } from "../kit/random";
+import { checkFaultRuleBasics, FaultRuleSet, globMatch, globToRegExp, invalidFaultRule, parseFaultRuleList } from "../kit/faults.js";
+import type { SeededRandom } from "../kit/random.js";
 
 export { globMatch, globToRegExp };
 

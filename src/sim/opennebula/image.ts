@@ -19,15 +19,15 @@ import {
   readWindow,
   updatedTemplate,
   writer,
-} from "./context";
-import { ErrorCode, OneFailure, actionError, allocateError, deleteError, notFound } from "./failure";
-import { AuthOp } from "./lock-check";
-import { lockMethods } from "./locks";
-import { lowerBound, sortedInsert, sortedRemove, type Pool } from "./pool";
-import type { DatastoreRecord, ImageRecord, OwnedRecord } from "./records";
-import { tGet, tRemove, tSet, type Template, type TemplateVector } from "./template-ops";
-import { defaultPermissions, el, escapedDoc, escapedPool, escapePiece, idsXml, lockXml, permissionsXml, templateXml } from "./xml";
-import type { SimEvent, World } from "./world";
+} from "./context.js";
+import { ErrorCode, OneFailure, actionError, allocateError, deleteError, notFound } from "./failure.js";
+import { AuthOp } from "./lock-check.js";
+import { lockMethods } from "./locks.js";
+import { lowerBound, sortedInsert, sortedRemove, type Pool } from "./pool.js";
+import type { DatastoreRecord, ImageRecord, OwnedRecord } from "./records.js";
+import { tGet, tRemove, tSet, type Template, type TemplateVector } from "./template-ops.js";
+import { defaultPermissions, el, escapedDoc, escapedPool, escapePiece, idsXml, lockXml, permissionsXml, templateXml } from "./xml.js";
+import type { SimEvent, World } from "./world.js";
 
 export const ImageState = {
   INIT: 0,

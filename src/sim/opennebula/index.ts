@@ -3,30 +3,30 @@
  * documents, errors and asynchronous lifecycles, in-process for tests or standalone through
  * `hyperplan sim opennebula`. See SPEC.md for what each behaviour is based on.
  */
-import { checkPort, urlHost } from "../kit/http";
-import { createStateSaver } from "../kit/saver";
-import { commonWorldOptions } from "../kit/world-options";
-import { parseAccount } from "./dispatch";
-import type { DelayOverrides, DelayPreset } from "./delays";
-import type { FaultRule } from "./faults";
-import type { HostSpec } from "./infrastructure";
-import { loadWorld, saveWorld } from "./persistence";
-import { SimServer } from "./server";
-import { World, type Clock } from "./world";
+import { checkPort, urlHost } from "../kit/http.js";
+import { createStateSaver } from "../kit/saver.js";
+import { commonWorldOptions } from "../kit/world-options.js";
+import { parseAccount } from "./dispatch.js";
+import type { DelayOverrides, DelayPreset } from "./delays.js";
+import type { FaultRule } from "./faults.js";
+import type { HostSpec } from "./infrastructure.js";
+import { loadWorld, saveWorld } from "./persistence.js";
+import { SimServer } from "./server.js";
+import { World, type Clock } from "./world.js";
 
-export type { SimDelays, DelayPreset, DelayOverrides } from "./delays";
-export { parseDelays, resolveDelays, DELAY_STEP_NAMES } from "./delays";
-export type { FaultRule } from "./faults";
-export { parseFaultRules } from "./faults";
-export type { HostSpec } from "./infrastructure";
-export type { SeedVmsOptions, SeedVmsResult } from "./bulk-seed";
-export { World, SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type WorldSnapshot, type Clock } from "./world";
-export { ErrorCode } from "./failure";
-export { VmState, Lcm, VM_STATE_NAMES, LCM_STATE_NAMES } from "./vm-states";
-export { ImageState } from "./image";
-export { VnetState } from "./vnet";
-export { ONED_VERSION } from "./system";
-export { SimStateError } from "./persistence";
+export type { SimDelays, DelayPreset, DelayOverrides } from "./delays.js";
+export { parseDelays, resolveDelays, DELAY_STEP_NAMES } from "./delays.js";
+export type { FaultRule } from "./faults.js";
+export { parseFaultRules } from "./faults.js";
+export type { HostSpec } from "./infrastructure.js";
+export type { SeedVmsOptions, SeedVmsResult } from "./bulk-seed.js";
+export { World, SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type WorldSnapshot, type Clock } from "./world.js";
+export { ErrorCode } from "./failure.js";
+export { VmState, Lcm, VM_STATE_NAMES, LCM_STATE_NAMES } from "./vm-states.js";
+export { ImageState } from "./image.js";
+export { VnetState } from "./vnet.js";
+export { ONED_VERSION } from "./system.js";
+export { SimStateError } from "./persistence.js";
 
 export interface OneSimulatorOptions {
   host?: string;
@@ -53,8 +53,8 @@ export interface RunningOneSimulator {
   close(): Promise<void>;
 }
 
-export { DEFAULT_AUTH, DEFAULT_PORT } from "./usage";
-import { DEFAULT_AUTH, DEFAULT_PORT } from "./usage";
+export { DEFAULT_AUTH, DEFAULT_PORT } from "./usage.js";
+import { DEFAULT_AUTH, DEFAULT_PORT } from "./usage.js";
 
 export async function startOneSimulator(options: OneSimulatorOptions = {}): Promise<RunningOneSimulator> {
   const host = options.host ?? "127.0.0.1";

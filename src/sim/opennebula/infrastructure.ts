@@ -3,12 +3,12 @@
  * "default", datastores 0 "system" (SYSTEM_DS), 1 "default" (IMAGE_DS) and 2 "files" (FILE_DS)
  * (oned's bootstrap), and KVM hosts with MAX_CPU/MAX_MEM the scheduler checks capacity against.
  */
-import { must, reader, type MethodTable } from "./context";
-import { sortedInsert, sortedRemove } from "./pool";
-import type { ClusterRecord, DatastoreRecord, HostRecord, VmRecord } from "./records";
-import type { Template } from "./template-ops";
-import { el, escapedDoc, escapedPool, escapePiece, idsXml, permissionsXml, templateXml } from "./xml";
-import type { World } from "./world";
+import { must, reader, type MethodTable } from "./context.js";
+import { sortedInsert, sortedRemove } from "./pool.js";
+import type { ClusterRecord, DatastoreRecord, HostRecord, VmRecord } from "./records.js";
+import type { Template } from "./template-ops.js";
+import { el, escapedDoc, escapedPool, escapePiece, idsXml, permissionsXml, templateXml } from "./xml.js";
+import type { World } from "./world.js";
 
 export interface HostSpec {
   name: string;

@@ -8,8 +8,8 @@
  * returned as AUTHORIZATION by `SharedAPI::basic_authorization` (`src/rm/api/SharedAPI.cc`):
  * `[method] User [0] : <TYPE> is locked. [<id>].` (`Request::failure_message`).
  */
-import { ErrorCode, OBJECT_TYPE_STR, OneFailure, type ObjectKind } from "./failure";
-import type { OwnedRecord } from "./records";
+import { ErrorCode, OBJECT_TYPE_STR, OneFailure, type ObjectKind } from "./failure.js";
+import type { OwnedRecord } from "./records.js";
 
 /** `AuthRequest::Operation`: the level a call needs on the object it acts on. */
 export const AuthOp = {

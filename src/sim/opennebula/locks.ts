@@ -4,12 +4,12 @@
  * `unlock_db`, `test_lock_db` (`src/pool/PoolObjectSQL.cc`, `include/PoolObjectSQL.h`). What a lock
  * blocks is in lock-check.ts.
  */
-import { must, writer, type MethodTable } from "./context";
-import { actionError, type ObjectKind } from "./failure";
-import { LockState } from "./lock-check";
-import type { Pool } from "./pool";
-import type { OwnedRecord } from "./records";
-import type { World } from "./world";
+import { must, writer, type MethodTable } from "./context.js";
+import { actionError, type ObjectKind } from "./failure.js";
+import { LockState } from "./lock-check.js";
+import type { Pool } from "./pool.js";
+import type { OwnedRecord } from "./records.js";
+import type { World } from "./world.js";
 
 /** The stored lock state of the API's level argument, or null when oned refuses the level. */
 function lockStateOf(level: number): number | null {

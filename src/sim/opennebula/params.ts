@@ -3,8 +3,8 @@
  * index, with a type check that raises xmlrpc-c's own fault (code -501) on a wrong type or a
  * missing parameter, never an error array. Trailing extra parameters are simply never read.
  */
-import type { XmlRpcValue } from "../../xmlrpc/index";
-import { XmlRpcFault, XMLRPC_TYPE_ERROR } from "./failure";
+import type { XmlRpcValue } from "../../xmlrpc/index.js";
+import { XmlRpcFault, XMLRPC_TYPE_ERROR } from "./failure.js";
 
 // Messages of xmlrpc-c's `paramList::get*` (src/cpp/param_list.cpp).
 const NOT_ENOUGH = "Not enough parameters";

@@ -3,9 +3,9 @@
  * records verbatim). Templates are treated as immutable values: code that changes one builds a
  * new array or vector, so bulk-seeded objects may share unchanged parts safely.
  */
-import type { PoolObject } from "./pool";
-import type { Template, TemplateVector } from "./template-ops";
-import type { LockInfo, Permissions } from "./xml";
+import type { PoolObject } from "./pool.js";
+import type { Template, TemplateVector } from "./template-ops.js";
+import type { LockInfo, Permissions } from "./xml.js";
 
 export interface OwnedRecord extends PoolObject {
   uname: string;

@@ -18,13 +18,13 @@ import {
   readWindow,
   updatedTemplate,
   writer,
-} from "./context";
-import { ErrorCode, OneFailure, allocateError, deleteError } from "./failure";
-import type { OwnedRecord, SecGroupRecord, VmRecord } from "./records";
-import { tGet, tRemove, tVectors, type Template, type TemplateAttribute } from "./template-ops";
-import { defaultPermissions, el, escapedDoc, escapedPool, escapePiece, idsXml, permissionsXml, templateXml } from "./xml";
-import { lowerBound, sortedInsert, sortedRemove, type Pool } from "./pool";
-import type { World } from "./world";
+} from "./context.js";
+import { ErrorCode, OneFailure, allocateError, deleteError } from "./failure.js";
+import type { OwnedRecord, SecGroupRecord, VmRecord } from "./records.js";
+import { tGet, tRemove, tVectors, type Template, type TemplateAttribute } from "./template-ops.js";
+import { defaultPermissions, el, escapedDoc, escapedPool, escapePiece, idsXml, permissionsXml, templateXml } from "./xml.js";
+import { lowerBound, sortedInsert, sortedRemove, type Pool } from "./pool.js";
+import type { World } from "./world.js";
 
 const PROTOCOLS = new Set(["TCP", "UDP", "ICMP", "ICMPV6", "IPSEC", "ALL"]);
 

@@ -5,9 +5,9 @@
  * response.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { CallCounter, readBody, SimHttpEndpoint, sleep } from "../kit/http";
-import { dispatch, type Account } from "./dispatch";
-import type { World } from "./world";
+import { CallCounter, readBody, SimHttpEndpoint, sleep } from "../kit/http.js";
+import { dispatch, type Account } from "./dispatch.js";
+import type { World } from "./world.js";
 
 /** oned's default KEEPALIVE_TIMEOUT (oned.conf): idle keep-alive connections close after 15 s. */
 export const KEEPALIVE_TIMEOUT_MS = 15_000;

@@ -3,8 +3,8 @@
  * simulator follows (7.4.0, the release FACTS.md was read from) and the oned.conf values that
  * change what a client observes, in opennebula_configuration.xsd order.
  */
-import { reader, type MethodTable } from "./context";
-import { cdata, escapedDoc } from "./xml";
+import { reader, type MethodTable } from "./context.js";
+import { cdata, escapedDoc } from "./xml.js";
 
 export const ONED_VERSION = "7.4.0";
 

@@ -22,8 +22,8 @@
  * - Then `trim_name`: the first SINGLE NAME (`Template::get` skips attributes of another type), when
  *   not empty, replaces every NAME, single or vector, with its value right-trimmed of " \f\n\r\t\v".
  */
-import type { Template, TemplateAttribute, TemplateVector } from "./template-ops";
-import { MalformedXml, readXmlDocument } from "./xml-reader";
+import type { Template, TemplateAttribute, TemplateVector } from "./template-ops.js";
+import { MalformedXml, readXmlDocument } from "./xml-reader.js";
 
 /** A template that oned refuses to parse; `message` is oned's whole text ("Parse error: …"). */
 export class TemplateParseError extends Error {

@@ -19,18 +19,18 @@ import {
   readWindow,
   updatedTemplate,
   writer,
-} from "./context";
-import { allocateError, ErrorCode, OneFailure } from "./failure";
-import { ImageState } from "./image";
-import { AuthOp, checkLock } from "./lock-check";
-import { lockMethods } from "./locks";
-import type { Pool } from "./pool";
-import type { OwnedRecord, VmTemplateRecord } from "./records";
-import { tClone, tGet, tRemove, tSet, type Template } from "./template-ops";
-import { mergeTemplates } from "./template-parse";
-import { createVm } from "./vm";
-import { defaultPermissions, el, escapedDoc, escapedPool, escapePiece, lockXml, permissionsXml, templateXml } from "./xml";
-import type { World } from "./world";
+} from "./context.js";
+import { allocateError, ErrorCode, OneFailure } from "./failure.js";
+import { ImageState } from "./image.js";
+import { AuthOp, checkLock } from "./lock-check.js";
+import { lockMethods } from "./locks.js";
+import type { Pool } from "./pool.js";
+import type { OwnedRecord, VmTemplateRecord } from "./records.js";
+import { tClone, tGet, tRemove, tSet, type Template } from "./template-ops.js";
+import { mergeTemplates } from "./template-parse.js";
+import { createVm } from "./vm.js";
+import { defaultPermissions, el, escapedDoc, escapedPool, escapePiece, lockXml, permissionsXml, templateXml } from "./xml.js";
+import type { World } from "./world.js";
 
 function templateDocXml(t: VmTemplateRecord, body: Template): string {
   return (

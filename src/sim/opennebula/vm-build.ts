@@ -5,13 +5,13 @@
  * `src/vm/VirtualMachine.cc` / `VirtualMachineParser.cc`), DISKs filled from their images, NICs
  * from leases of their networks, CONTEXT completed with DISK_ID, TARGET and the ETHn_* variables.
  */
-import { allocateError } from "./failure";
-import { acquireImage, findDiskImage, imageDiskAttributes, releaseImage } from "./image";
-import type { VmRecord } from "./records";
-import { securityGroupRules } from "./secgroup";
-import { tClone, tGet, tTake, tVectors, type Template, type TemplateAttribute, type TemplateVector } from "./template-ops";
-import { findNicNetwork, leaseForNic, nicAttributes, releaseNicLease } from "./vnet";
-import type { World } from "./world";
+import { allocateError } from "./failure.js";
+import { acquireImage, findDiskImage, imageDiskAttributes, releaseImage } from "./image.js";
+import type { VmRecord } from "./records.js";
+import { securityGroupRules } from "./secgroup.js";
+import { tClone, tGet, tTake, tVectors, type Template, type TemplateAttribute, type TemplateVector } from "./template-ops.js";
+import { findNicNetwork, leaseForNic, nicAttributes, releaseNicLease } from "./vnet.js";
+import type { World } from "./world.js";
 
 /** Attributes `parse_well_known_attributes` (and the newer memory/CPU hotplug, video and TPM parsers) move to TEMPLATE as given. */
 const WELL_KNOWN = [

@@ -6,10 +6,10 @@
  * - "short" (one.vmpool.info, infoset(…, false)): the fields FACTS §4 lists, and nothing else.
  * VM/TEMPLATE is a closed sequence in vm.xsd, so its children are printed in the schema's order.
  */
-import type { HistoryRecord, VmRecord } from "./records";
-import { VmState } from "./vm-states";
-import type { Template, TemplateAttribute, TemplateVector } from "./template-ops";
-import { attributeXml, el, lockXml, permissionsXml, templateXml, vectorBody } from "./xml";
+import type { HistoryRecord, VmRecord } from "./records.js";
+import { VmState } from "./vm-states.js";
+import type { Template, TemplateAttribute, TemplateVector } from "./template-ops.js";
+import { attributeXml, el, lockXml, permissionsXml, templateXml, vectorBody } from "./xml.js";
 
 /** vm.xsd VM/TEMPLATE children, in order. Only these names may live in VmRecord.template. */
 export const VM_TEMPLATE_ORDER = [

@@ -4,16 +4,16 @@
  * with capacity, one.vm.deploy, one.vm.recover, and the driver steps that move a VM through
  * PROLOG, BOOT, SHUTDOWN, EPILOG … with the configured delays.
  */
-import { actionError, notFound, ErrorCode, OneFailure } from "./failure";
-import { logTime, releaseImage } from "./image";
-import { chargeHost, hostFits, releaseHost, vmCapacity } from "./infrastructure";
-import type { HistoryRecord, HostRecord, VmRecord } from "./records";
-import { syncVmSecurityGroups } from "./secgroup";
-import { tGet, tRemove, tSet, tVectors } from "./template-ops";
-import { completePending, rollbackPending } from "./vm-reconfigure";
-import { FAILURE_LCM_STATES, HistoryAction, Lcm, VmState, stateName } from "./vm-states";
-import { releaseNicLease } from "./vnet";
-import type { SimEvent, World } from "./world";
+import { actionError, notFound, ErrorCode, OneFailure } from "./failure.js";
+import { logTime, releaseImage } from "./image.js";
+import { chargeHost, hostFits, releaseHost, vmCapacity } from "./infrastructure.js";
+import type { HistoryRecord, HostRecord, VmRecord } from "./records.js";
+import { syncVmSecurityGroups } from "./secgroup.js";
+import { tGet, tRemove, tSet, tVectors } from "./template-ops.js";
+import { completePending, rollbackPending } from "./vm-reconfigure.js";
+import { FAILURE_LCM_STATES, HistoryAction, Lcm, VmState, stateName } from "./vm-states.js";
+import { releaseNicLease } from "./vnet.js";
+import type { SimEvent, World } from "./world.js";
 
 // ------------------------------------------------------------------ state changes
 

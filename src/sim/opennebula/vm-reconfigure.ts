@@ -5,18 +5,18 @@
  * (HOTPLUG_PROLOG_POWEROFF, HOTPLUG_EPILOG_POWEROFF, HOTPLUG_NIC_POWEROFF), disk resize
  * (DISK_RESIZE*), live CPU/memory resize (HOTPLUG_RESIZE), configuration updates, security groups.
  */
-import { ErrorCode, OneFailure, actionError, apiError, internalError, notFound } from "./failure";
-import { releaseImage } from "./image";
-import { hostFits, rechargeHost, vmCapacity } from "./infrastructure";
-import { parseTemplateParam } from "./context";
-import type { VmPending, VmRecord } from "./records";
-import { syncVmSecurityGroups } from "./secgroup";
-import { tGet, tRemove, tSet, tVectors, type Template, type TemplateAttribute, type TemplateVector } from "./template-ops";
-import { BuildError, DEFAULT_DEVICE_PREFIX, buildDisk, buildNic, nextTarget, rollback, usedTargets, withNetworkContext, type Acquired } from "./vm-build";
-import { BACKUP_CONFIG_KEYS } from "./vm-document";
-import { HistoryAction, Lcm, VmState, stateName } from "./vm-states";
-import { releaseNicLease } from "./vnet";
-import type { World } from "./world";
+import { ErrorCode, OneFailure, actionError, apiError, internalError, notFound } from "./failure.js";
+import { releaseImage } from "./image.js";
+import { hostFits, rechargeHost, vmCapacity } from "./infrastructure.js";
+import { parseTemplateParam } from "./context.js";
+import type { VmPending, VmRecord } from "./records.js";
+import { syncVmSecurityGroups } from "./secgroup.js";
+import { tGet, tRemove, tSet, tVectors, type Template, type TemplateAttribute, type TemplateVector } from "./template-ops.js";
+import { BuildError, DEFAULT_DEVICE_PREFIX, buildDisk, buildNic, nextTarget, rollback, usedTargets, withNetworkContext, type Acquired } from "./vm-build.js";
+import { BACKUP_CONFIG_KEYS } from "./vm-document.js";
+import { HistoryAction, Lcm, VmState, stateName } from "./vm-states.js";
+import { releaseNicLease } from "./vnet.js";
+import type { World } from "./world.js";
 
 function isRunning(vm: VmRecord): boolean {
   return vm.state === VmState.ACTIVE && vm.lcmState === Lcm.RUNNING;

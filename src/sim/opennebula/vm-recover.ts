@@ -3,10 +3,10 @@
  * pending driver step of a VM stuck in a transient state (0 failure, 1 success), retry the step of
  * a failure state (2), delete (3), delete and recreate (4) or drop the VM from the pool (5).
  */
-import { actionError, apiError } from "./failure";
-import { releaseHost } from "./infrastructure";
-import type { VmRecord } from "./records";
-import { tRemove } from "./template-ops";
+import { actionError, apiError } from "./failure.js";
+import { releaseHost } from "./infrastructure.js";
+import type { VmRecord } from "./records.js";
+import { tRemove } from "./template-ops.js";
 import {
   BOOT_FAILURES,
   PROLOG_FAILURES,
@@ -19,10 +19,10 @@ import {
   startBoot,
   toRunning,
   vmStep,
-} from "./vm-lifecycle";
-import { completePending, rollbackPending } from "./vm-reconfigure";
-import { HistoryAction, Lcm, VmState, stateName } from "./vm-states";
-import type { World } from "./world";
+} from "./vm-lifecycle.js";
+import { completePending, rollbackPending } from "./vm-reconfigure.js";
+import { HistoryAction, Lcm, VmState, stateName } from "./vm-states.js";
+import type { World } from "./world.js";
 
 /** Where a transient LCM state goes when the pending driver operation is declared a success or a failure. */
 function recoverTransient(world: World, vm: VmRecord, success: boolean): boolean {

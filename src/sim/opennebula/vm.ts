@@ -17,22 +17,22 @@ import {
   updatedTemplate,
   writer,
   type MethodTable,
-} from "./context";
-import { allocateError, apiError, internalError } from "./failure";
-import { AuthOp, type AuthOpLevel } from "./lock-check";
-import { lockMethods } from "./locks";
-import type { VmRecord } from "./records";
-import { syncVmSecurityGroups } from "./secgroup";
-import { tGet, tVectors, type Template } from "./template-ops";
-import { buildVm, vmAllocateError } from "./vm-build";
-import { vmFullXml, vmShortXml } from "./vm-document";
-import { vmAction, vmDeploy } from "./vm-lifecycle";
-import { vmRecover } from "./vm-recover";
-import { attachDisk, attachNic, attachSecurityGroup, detachDisk, detachNic, detachSecurityGroup, resizeDisk, resizeVm, updateConf } from "./vm-reconfigure";
-import { VmState } from "./vm-states";
-import { defaultPermissions, escapedDoc, escapedPool, escapePiece } from "./xml";
-import type { World } from "./world";
-import { unescapeXml } from "../../xmlrpc/escape";
+} from "./context.js";
+import { allocateError, apiError, internalError } from "./failure.js";
+import { AuthOp, type AuthOpLevel } from "./lock-check.js";
+import { lockMethods } from "./locks.js";
+import type { VmRecord } from "./records.js";
+import { syncVmSecurityGroups } from "./secgroup.js";
+import { tGet, tVectors, type Template } from "./template-ops.js";
+import { buildVm, vmAllocateError } from "./vm-build.js";
+import { vmFullXml, vmShortXml } from "./vm-document.js";
+import { vmAction, vmDeploy } from "./vm-lifecycle.js";
+import { vmRecover } from "./vm-recover.js";
+import { attachDisk, attachNic, attachSecurityGroup, detachDisk, detachNic, detachSecurityGroup, resizeDisk, resizeVm, updateConf } from "./vm-reconfigure.js";
+import { VmState } from "./vm-states.js";
+import { defaultPermissions, escapedDoc, escapedPool, escapePiece } from "./xml.js";
+import type { World } from "./world.js";
+import { unescapeXml } from "../../xmlrpc/escape.js";
 
 export function shortPiece(world: World, vm: VmRecord): string {
   return world.vms.cached(vm.id, "short", () => escapePiece(vmShortXml(vm)));
@@ -141,7 +141,7 @@ function stateFilter(state: number): { accept: ((vm: VmRecord) => boolean) | nul
   return { accept: (vm) => vm.state === state, liveOnly: state !== VmState.DONE };
 }
 
-function poolRows(world: World, p: import("./params").Params): VmRecord[] {
+function poolRows(world: World, p: import("./params.js").Params): VmRecord[] {
   const owner = ownerFilter<VmRecord>(p.int(1));
   const window = { start: p.int(2), end: p.int(3) };
   const { accept, liveOnly } = stateFilter(p.int(4));

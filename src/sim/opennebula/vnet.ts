@@ -12,7 +12,7 @@ import {
   leaseAddresses,
   releaseLeases,
   takeLease,
-} from "./address-range";
+} from "./address-range.js";
 import {
   mustAuthorized,
   applyRename,
@@ -28,16 +28,16 @@ import {
   readWindow,
   updatedTemplate,
   writer,
-} from "./context";
-import { ErrorCode, OneFailure, actionError, allocateError, deleteError, notFound } from "./failure";
-import { logTime } from "./image";
-import { AuthOp, type AuthOpLevel } from "./lock-check";
-import { lockMethods } from "./locks";
-import type { Pool } from "./pool";
-import type { AddressRange, OwnedRecord, VnetRecord } from "./records";
-import { tGet, tRemove, tSet, tVectors, type Template, type TemplateVector } from "./template-ops";
-import { cdata, defaultPermissions, el, escapedDoc, escapedPool, escapePiece, idsXml, lockXml, permissionsXml, templateXml, vectorBody } from "./xml";
-import type { SimEvent, World } from "./world";
+} from "./context.js";
+import { ErrorCode, OneFailure, actionError, allocateError, deleteError, notFound } from "./failure.js";
+import { logTime } from "./image.js";
+import { AuthOp, type AuthOpLevel } from "./lock-check.js";
+import { lockMethods } from "./locks.js";
+import type { Pool } from "./pool.js";
+import type { AddressRange, OwnedRecord, VnetRecord } from "./records.js";
+import { tGet, tRemove, tSet, tVectors, type Template, type TemplateVector } from "./template-ops.js";
+import { cdata, defaultPermissions, el, escapedDoc, escapedPool, escapePiece, idsXml, lockXml, permissionsXml, templateXml, vectorBody } from "./xml.js";
+import type { SimEvent, World } from "./world.js";
 
 export const VnetState = {
   INIT: 0,

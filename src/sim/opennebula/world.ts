@@ -5,16 +5,16 @@
  * Tests therefore drive it with a fake clock and no timers, and a state file written mid-boot
  * resumes where it stopped when it is loaded again.
  */
-import { bulkSeedVms, type SeedVmsOptions, type SeedVmsResult } from "./bulk-seed";
-import { resolveDelays, type DelayOverrides, type DelayPreset, type SimDelays } from "./delays";
-import { FaultInjector, type FaultRule } from "./faults";
-import { imageStep } from "./image";
-import { seedInfrastructure, type HostSpec } from "./infrastructure";
-import { Pool, sortedInsert, sortedRemove } from "./pool";
-import { SeededRandom } from "../kit/random";
-import { checkSnapshotHeader, SnapshotFormatError } from "../kit/snapshot";
-import { TimedQueue } from "../kit/timed-queue";
-import type { Clock, CommonWorldOptions } from "../kit/world-options";
+import { bulkSeedVms, type SeedVmsOptions, type SeedVmsResult } from "./bulk-seed.js";
+import { resolveDelays, type DelayOverrides, type DelayPreset, type SimDelays } from "./delays.js";
+import { FaultInjector, type FaultRule } from "./faults.js";
+import { imageStep } from "./image.js";
+import { seedInfrastructure, type HostSpec } from "./infrastructure.js";
+import { Pool, sortedInsert, sortedRemove } from "./pool.js";
+import { SeededRandom } from "../kit/random.js";
+import { checkSnapshotHeader, SnapshotFormatError } from "../kit/snapshot.js";
+import { TimedQueue } from "../kit/timed-queue.js";
+import type { Clock, CommonWorldOptions } from "../kit/world-options.js";
 import type {
   ClusterRecord,
   DatastoreRecord,
@@ -25,11 +25,11 @@ import type {
   VmRecord,
   VmTemplateRecord,
   VnetRecord,
-} from "./records";
-import { seedDefaultSecurityGroup } from "./secgroup";
-import { imageCopied, runScheduler, vmStep } from "./vm-lifecycle";
-import { VmState } from "./vm-states";
-import { vnetStep } from "./vnet";
+} from "./records.js";
+import { seedDefaultSecurityGroup } from "./secgroup.js";
+import { imageCopied, runScheduler, vmStep } from "./vm-lifecycle.js";
+import { VmState } from "./vm-states.js";
+import { vnetStep } from "./vnet.js";
 
 export type { Clock };
 

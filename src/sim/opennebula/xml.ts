@@ -5,8 +5,8 @@
  * sections (`Attribute.cc` `to_xml` with `one_util::escape_xml`; the 4.x pool samples show the
  * CDATA form). The whole document then travels entity-escaped inside one XML-RPC `<string>`.
  */
-import { EscapedString, escapeXml } from "../../xmlrpc/index";
-import type { Template, TemplateAttribute, TemplateVector } from "./template-ops";
+import { EscapedString, escapeXml } from "../../xmlrpc/index.js";
+import type { Template, TemplateAttribute, TemplateVector } from "./template-ops.js";
 
 export function text(value: string | number): string {
   const s = String(value);

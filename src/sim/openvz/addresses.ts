@@ -4,8 +4,8 @@
  * `free_list`, app/models/hardware_server.rb `free_ips`), and whether vzctl would take an address.
  */
 import { isIPv6 } from "node:net";
-import type { IpPool, VirtualServer } from "./records";
-import { rubySplit } from "./typecast";
+import type { IpPool, VirtualServer } from "./records.js";
+import { rubySplit } from "./typecast.js";
 
 /** An IPv4 address as a 32-bit number, or null. Each part 0..255 (IPAddr refuses `10.10.1.300`). */
 export function parseIpv4(text: string): number | null {

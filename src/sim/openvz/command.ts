@@ -2,15 +2,15 @@
  * The standalone OpenVZ Web Panel simulator: argument parsing, usage text and a runner that serves
  * until told to stop, for `hyperplan sim openvz` to call.
  */
-import { commonStartOptions, describeDelays, parseCommonSimArgs, type CommonSimArgs } from "../kit/args";
-import { runSimCommand, type SimCommandIo } from "../kit/command";
-import { DELAY_STEP_NAMES, parseDelays, type DelayOverrides, type DelayPreset } from "./delays";
-import { parseFaultRules, type FaultRule } from "./faults";
-import { DEFAULT_AUTH, DEFAULT_PORT, parseAuth, startOpenVzSimulator } from "./simulator";
-import { OPENVZ_SIM_USAGE } from "./usage";
+import { commonStartOptions, describeDelays, parseCommonSimArgs, type CommonSimArgs } from "../kit/args.js";
+import { runSimCommand, type SimCommandIo } from "../kit/command.js";
+import { DELAY_STEP_NAMES, parseDelays, type DelayOverrides, type DelayPreset } from "./delays.js";
+import { parseFaultRules, type FaultRule } from "./faults.js";
+import { DEFAULT_AUTH, DEFAULT_PORT, parseAuth, startOpenVzSimulator } from "./simulator.js";
+import { OPENVZ_SIM_USAGE } from "./usage.js";
 
 export { OPENVZ_SIM_USAGE };
-import { rubyDowncase } from "./typecast";
+import { rubyDowncase } from "./typecast.js";
 
 export interface OpenVzSimArgs extends CommonSimArgs<DelayPreset | DelayOverrides, FaultRule> {
   users: { login: string; password: string }[];

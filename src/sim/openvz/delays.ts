@@ -4,7 +4,7 @@
  * holds its answer for its step's duration, drawn per call with the preset's seeded jitter. The
  * panel's sources give no durations: the presets are the simulator's choice (SPEC.md).
  */
-import { isDelayPreset, parseDelayText, resolveDelaySpec, type DelayPresetName, type DelaySettings } from "../kit/delays";
+import { isDelayPreset, parseDelayText, resolveDelaySpec, type DelayPresetName, type DelaySettings } from "../kit/delays.js";
 
 export interface SimDelays {
   /** vzctl create and the vzctl set calls after it. */

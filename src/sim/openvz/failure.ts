@@ -5,7 +5,7 @@
  * A vzctl failure is the hardware daemon's exception (`HwDaemonExecException`): the command, its
  * exit code and its output, in lib/hw_daemon_client.rb's words.
  */
-import { el, str, xmlDocument } from "./xml";
+import { el, str, xmlDocument } from "./xml.js";
 
 /** The codes `render_error` answers as they are, with their messages (config/locales/en.yml). */
 export const ERROR_MESSAGES: Readonly<Record<string, string>> = {

@@ -4,9 +4,9 @@
  * answer lost). Probabilities draw from the world's seeded PRNG, so a run with the same seed and
  * calls fails the same way. The mechanics are the kit's (`../kit/faults.ts`).
  */
-import { checkFaultRuleBasics, FaultRuleSet, globMatch, invalidFaultRule, parseFaultRuleList } from "../kit/faults";
-import type { SeededRandom } from "../kit/random";
-import { PanelError } from "./failure";
+import { checkFaultRuleBasics, FaultRuleSet, globMatch, invalidFaultRule, parseFaultRuleList } from "../kit/faults.js";
+import type { SeededRandom } from "../kit/random.js";
+import { PanelError } from "./failure.js";
 
 /** The virtual-server actions that run vzctl, which a `vzctl` rule names. */
 export const VZCTL_ACTIONS = ["create", "update", "start", "stop", "restart", "delete", "reinstall"] as const;

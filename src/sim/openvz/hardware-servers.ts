@@ -4,8 +4,8 @@
  * `connect`, `update` and `disconnect` are not simulated: the world's two hardware servers are
  * fixed (SPEC.md).
  */
-import type { Controller } from "./panel";
-import { hardwareServersXml, hardwareServerXml, osTemplatesXml, resultXml, serverTemplatesXml, tasksXml, virtualServersXml } from "./views";
+import type { Controller } from "./panel.js";
+import { hardwareServersXml, hardwareServerXml, osTemplatesXml, resultXml, serverTemplatesXml, tasksXml, virtualServersXml } from "./views.js";
 
 export const hardwareServersController: Controller = {
   // before_filter :superadmin_required (every action).

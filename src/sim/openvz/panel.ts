@@ -6,13 +6,13 @@
  * user who is not superadmin is refused an unknown action of hardware_servers before it is found
  * unknown), `index` listing the actions, an unknown action or controller answered as internal_error.
  */
-import { accessDenied, internalError, objectNotFound } from "./failure";
-import { hardwareServersController, tasksController } from "./hardware-servers";
-import { isSuperadmin, type HardwareServer, type User, type VirtualServer } from "./records";
-import { usersController } from "./users";
-import { methodsXml } from "./views";
-import { virtualServersController } from "./virtual-servers";
-import { World } from "./world";
+import { accessDenied, internalError, objectNotFound } from "./failure.js";
+import { hardwareServersController, tasksController } from "./hardware-servers.js";
+import { isSuperadmin, type HardwareServer, type User, type VirtualServer } from "./records.js";
+import { usersController } from "./users.js";
+import { methodsXml } from "./views.js";
+import { virtualServersController } from "./virtual-servers.js";
+import { World } from "./world.js";
 
 /** A panel user who called: superadmin (role 1) may do everything; others control only their own servers. */
 export type PanelUser = User;

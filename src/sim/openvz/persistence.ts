@@ -4,10 +4,10 @@
  * and loaded at start so separate runs see the same panel. It holds no password: panel accounts
  * come from each run's options, root passwords only as salted digests.
  */
-import { readStateFile, writeStateFile } from "../kit/state-file";
-import { World, type WorldOptions, type WorldSnapshot } from "./world";
+import { readStateFile, writeStateFile } from "../kit/state-file.js";
+import { World, type WorldOptions, type WorldSnapshot } from "./world.js";
 
-export { SimStateError } from "../kit/state-file";
+export { SimStateError } from "../kit/state-file.js";
 
 export async function saveWorld(world: World, file: string): Promise<void> {
   await writeStateFile(file, world.snapshot());

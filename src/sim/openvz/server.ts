@@ -7,9 +7,9 @@
  * call acts or after it acted).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { CallCounter, readBody, SimHttpEndpoint, sleep } from "../kit/http";
-import { errorXml, internalError, PanelError, VzctlFailure } from "./failure";
-import type { Panel } from "./panel";
+import { CallCounter, readBody, SimHttpEndpoint, sleep } from "../kit/http.js";
+import { errorXml, internalError, PanelError, VzctlFailure } from "./failure.js";
+import type { Panel } from "./panel.js";
 
 /** Rails' `request_http_basic_authentication` answer. */
 export const AUTH_REALM = "Web Password";

@@ -2,16 +2,16 @@
  * Starting the simulated OpenVZ Web Panel in-process: the world (loaded from the state file or
  * made fresh), the panel's accounts, the HTTP endpoint and saving.
  */
-import { checkPort, urlHost } from "../kit/http";
-import { createStateSaver } from "../kit/saver";
-import { commonWorldOptions } from "../kit/world-options";
-import type { DelayOverrides, DelayPreset } from "./delays";
-import type { FaultRule } from "./faults";
-import { Panel } from "./panel";
-import { loadWorld, saveWorld, SimStateError } from "./persistence";
-import { OpenVzEndpoint } from "./server";
-import { rubyDowncase } from "./typecast";
-import { World, type Account, type OpenVzClock } from "./world";
+import { checkPort, urlHost } from "../kit/http.js";
+import { createStateSaver } from "../kit/saver.js";
+import { commonWorldOptions } from "../kit/world-options.js";
+import type { DelayOverrides, DelayPreset } from "./delays.js";
+import type { FaultRule } from "./faults.js";
+import { Panel } from "./panel.js";
+import { loadWorld, saveWorld, SimStateError } from "./persistence.js";
+import { OpenVzEndpoint } from "./server.js";
+import { rubyDowncase } from "./typecast.js";
+import { World, type Account, type OpenVzClock } from "./world.js";
 
 export interface OpenVzSimulatorOptions {
   /** Address to listen on; default 127.0.0.1. */
@@ -51,8 +51,8 @@ export interface RunningOpenVzSimulator {
   close(): Promise<void>;
 }
 
-export { DEFAULT_AUTH, DEFAULT_PORT } from "./usage";
-import { DEFAULT_AUTH } from "./usage";
+export { DEFAULT_AUTH, DEFAULT_PORT } from "./usage.js";
+import { DEFAULT_AUTH } from "./usage.js";
 
 /** USER:PASSWORD (the password may hold colons); a TypeError when there is no user. */
 export function parseAuth(auth: string): { login: string; password: string } {

@@ -2,7 +2,7 @@
  * `hyperplan sim openvz`: its defaults and usage text, apart from the simulator so that listing the
  * backends' simulators loads none of them.
  */
-import { DELAY_STEP_NAMES } from "./delays";
+import { DELAY_STEP_NAMES } from "./delays.js";
 
 /** The panel's default port (FACTS §3.1). */
 export const DEFAULT_PORT = 3000;

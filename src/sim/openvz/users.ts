@@ -8,12 +8,12 @@
  * reported together, grouped by attribute as Rails' `Errors` keeps them. Passwords are kept as
  * salted digests only.
  */
-import type { ActionContext, Controller } from "./panel";
-import type { User, UserColumns } from "./records";
-import { castBoolean, castInteger, isBlank, rubyDowncase } from "./typecast";
-import type { ValidationErrors } from "./validation";
-import { invalidXml, resultXml, savedXml, usersXml, userXml } from "./views";
-import type { World } from "./world";
+import type { ActionContext, Controller } from "./panel.js";
+import type { User, UserColumns } from "./records.js";
+import { castBoolean, castInteger, isBlank, rubyDowncase } from "./typecast.js";
+import type { ValidationErrors } from "./validation.js";
+import { invalidXml, resultXml, savedXml, usersXml, userXml } from "./views.js";
+import type { World } from "./world.js";
 
 /** Rails 2.3's default messages (activerecord/lib/active_record/locale/en.yml) and restful_authentication's login message. */
 export const USER_MESSAGES = {

@@ -5,12 +5,12 @@
  * the model's order, every failure reported together, grouped by attribute as Rails' `Errors` is
  * (an attribute's messages stay together, in the order the attribute first failed).
  */
-import { freeIps, normalizeIp } from "./addresses";
-import { nilMethodError } from "./failure";
-import { descriptionFormatOk, hostNameFormatOk, ipAddressFormatOk, nameserverFormatOk, searchDomainFormatOk } from "./formats";
-import { COLUMN_NAMES, type VirtualServerColumns } from "./records";
-import { castBoolean, castDate, castInteger, isBlank, rubySplit } from "./typecast";
-import type { World } from "./world";
+import { freeIps, normalizeIp } from "./addresses.js";
+import { nilMethodError } from "./failure.js";
+import { descriptionFormatOk, hostNameFormatOk, ipAddressFormatOk, nameserverFormatOk, searchDomainFormatOk } from "./formats.js";
+import { COLUMN_NAMES, type VirtualServerColumns } from "./records.js";
+import { castBoolean, castDate, castInteger, isBlank, rubySplit } from "./typecast.js";
+import type { World } from "./world.js";
 
 /** config/locales/en.yml's messages (FACTS §3.4). */
 export const MESSAGES = {

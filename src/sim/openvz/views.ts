@@ -4,9 +4,9 @@
  * sorted), hidden columns left out; `<result>` for scalar and save results; `<methods>` for a
  * controller's index.
  */
-import type { HardwareServer, OsTemplate, ServerTemplate, Task, User, VirtualServer } from "./records";
-import type { ValidationErrors } from "./validation";
-import { array, bool, date, datetime, el, int, str, xmlDocument, type XmlNode } from "./xml";
+import type { HardwareServer, OsTemplate, ServerTemplate, Task, User, VirtualServer } from "./records.js";
+import type { ValidationErrors } from "./validation.js";
+import { array, bool, date, datetime, el, int, str, xmlDocument, type XmlNode } from "./xml.js";
 
 /** A virtual server: every column of db/schema.rb (FACTS §3.3), sorted; `identity` typed integer as the seed shows it. */
 export function virtualServerNode(vs: VirtualServer): XmlNode {

@@ -5,16 +5,16 @@
  * holds its answer for its step's duration. Validation is answered at once and checked again once
  * the node is free (a create queued behind another may find its identity or address taken).
  */
-import { freeIps } from "./addresses";
-import { internalError, nilMethodError, objectNotFound, PanelError, VzctlFailure } from "./failure";
-import type { VzctlAction } from "./faults";
-import type { ActionContext, Controller } from "./panel";
-import { columnsOf, defaultColumns, type HardwareServer, type TemplateLimits, type VirtualServer } from "./records";
-import { isBlank, shellEscape } from "./typecast";
-import { invalidXml, resultXml, savedXml, virtualServersXml, virtualServerXml } from "./views";
-import { createCommand, runCommands, setCommands, type VzctlCommand } from "./vzctl";
-import { assignParams, changed, validateDraft, type Draft, type ValidationErrors } from "./validation";
-import type { World } from "./world";
+import { freeIps } from "./addresses.js";
+import { internalError, nilMethodError, objectNotFound, PanelError, VzctlFailure } from "./failure.js";
+import type { VzctlAction } from "./faults.js";
+import type { ActionContext, Controller } from "./panel.js";
+import { columnsOf, defaultColumns, type HardwareServer, type TemplateLimits, type VirtualServer } from "./records.js";
+import { isBlank, shellEscape } from "./typecast.js";
+import { invalidXml, resultXml, savedXml, virtualServersXml, virtualServerXml } from "./views.js";
+import { createCommand, runCommands, setCommands, type VzctlCommand } from "./vzctl.js";
+import { assignParams, changed, validateDraft, type Draft, type ValidationErrors } from "./validation.js";
+import type { World } from "./world.js";
 
 export const virtualServersController: Controller = {
   // before_filter :superadmin_required, :only => [ :delete, :create, :update, :get_by_host ]

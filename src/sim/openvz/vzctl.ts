@@ -7,12 +7,12 @@
  * `Command '<command>' execution failed with code N\nOutput: …` (FACTS §3.2). Exit codes are
  * vzctl's own (include/vzerror.h).
  */
-import { vzctlTakesAddress } from "./addresses";
-import { VzctlFailure } from "./failure";
-import type { HardwareServer } from "./records";
-import { isBlank, rubySplit, rubyToI, shellEscape } from "./typecast";
-import { changed, type Draft } from "./validation";
-import type { World } from "./world";
+import { vzctlTakesAddress } from "./addresses.js";
+import { VzctlFailure } from "./failure.js";
+import type { HardwareServer } from "./records.js";
+import { isBlank, rubySplit, rubyToI, shellEscape } from "./typecast.js";
+import { changed, type Draft } from "./validation.js";
+import type { World } from "./world.js";
 
 /** vzctl's exit codes (include/vzerror.h). */
 export const VZ = {

@@ -8,13 +8,13 @@
  * ids after the accounts and after every earlier one), each password as a salted digest.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { SeededRandom } from "../kit/random";
-import { checkSnapshotHeader, SnapshotFormatError } from "../kit/snapshot";
-import type { Clock, CommonWorldOptions } from "../kit/world-options";
-import { resolveDelays, type DelayOverrides, type DelayPreset, type SimDelays } from "./delays";
-import { FaultInjector, type FaultRule } from "./faults";
-import { SUPERADMIN_ROLE_ID, VE_ADMIN_ROLE_ID, type HardwareServer, type IpPool, type OsTemplate, type ServerTemplate, type Task, type TemplateLimits, type User, type VirtualServer } from "./records";
-import { rubyDowncase } from "./typecast";
+import { SeededRandom } from "../kit/random.js";
+import { checkSnapshotHeader, SnapshotFormatError } from "../kit/snapshot.js";
+import type { Clock, CommonWorldOptions } from "../kit/world-options.js";
+import { resolveDelays, type DelayOverrides, type DelayPreset, type SimDelays } from "./delays.js";
+import { FaultInjector, type FaultRule } from "./faults.js";
+import { SUPERADMIN_ROLE_ID, VE_ADMIN_ROLE_ID, type HardwareServer, type IpPool, type OsTemplate, type ServerTemplate, type Task, type TemplateLimits, type User, type VirtualServer } from "./records.js";
+import { rubyDowncase } from "./typecast.js";
 
 /** The kit's clock, with an optional `sleep` the simulator waits on instead of real timers (for tests with fake time). */
 export interface OpenVzClock extends Clock {

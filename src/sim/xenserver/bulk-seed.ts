@@ -7,10 +7,10 @@
  * so the master stays free for the VMs a test starts). Unchanged maps and sets are shared between
  * the records (the world never changes a stored value in place).
  */
-import { NULL_REF, type StoredRecord } from "./datamodel";
-import { insertVmMetrics, plainRecord, vbdRecord, vdiRecord, vifRecord, vmGuestMetricsRecord, vmRecord } from "./records";
-import { macFromSeed } from "./vm-rules";
-import type { World } from "./world";
+import { NULL_REF, type StoredRecord } from "./datamodel.js";
+import { insertVmMetrics, plainRecord, vbdRecord, vdiRecord, vifRecord, vmGuestMetricsRecord, vmRecord } from "./records.js";
+import { macFromSeed } from "./vm-rules.js";
+import type { World } from "./world.js";
 
 export interface SeedVmsOptions {
   /** VM names are `<namePrefix>-<n>`; default "seed-vm". */

@@ -2,12 +2,12 @@
  * The standalone XenServer simulator: argument parsing, usage text and a runner that serves until
  * told to stop, for a command such as `hyperplan sim xenserver` to call.
  */
-import { runSimCommand, type SimCommandIo } from "../kit/command";
-import { commonStartOptions, describeDelays, parseCommonSimArgs, type CommonSimArgs } from "../kit/args";
-import { parseDelays, type DelayOverrides, type DelayPreset } from "./delays";
-import { parseFaultRules, type FaultRule } from "./faults";
-import { DEFAULT_AUTH, DEFAULT_PORT, startXenServerSimulator } from "./simulator";
-import { XENSERVER_SIM_USAGE } from "./usage";
+import { runSimCommand, type SimCommandIo } from "../kit/command.js";
+import { commonStartOptions, describeDelays, parseCommonSimArgs, type CommonSimArgs } from "../kit/args.js";
+import { parseDelays, type DelayOverrides, type DelayPreset } from "./delays.js";
+import { parseFaultRules, type FaultRule } from "./faults.js";
+import { DEFAULT_AUTH, DEFAULT_PORT, startXenServerSimulator } from "./simulator.js";
+import { XENSERVER_SIM_USAGE } from "./usage.js";
 
 export { XENSERVER_SIM_USAGE };
 

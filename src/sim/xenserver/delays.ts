@@ -4,7 +4,7 @@
  * of one answers once it has finished, as xapi's does (FACTS §1.8). Each duration is drawn once
  * per call with a seeded jitter, so a run with the same seed and calls takes the same time.
  */
-import { isDelayPreset, parseDelayText, resolveDelaySpec, type DelayPresetName, type DelaySettings } from "../kit/delays";
+import { isDelayPreset, parseDelayText, resolveDelaySpec, type DelayPresetName, type DelaySettings } from "../kit/delays.js";
 
 export interface SimDelays {
   /** VM.clone: a fast clone of the disks (copy on write). */

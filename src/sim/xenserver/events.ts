@@ -15,11 +15,11 @@
  * token just before it. The legacy event.register / event.next / event.unregister read the same
  * changes per session.
  */
-import { TABLE_CLASSES, classByLowerName, type Stored } from "./datamodel";
-import { fail, handleInvalid } from "./failure";
-import { FLOAT, INT, STRING, VOID, p, setOf, type CallContext, type MethodTable } from "./methods";
-import type { EventBatch, EventOut } from "./render";
-import type { World } from "./world";
+import { TABLE_CLASSES, classByLowerName, type Stored } from "./datamodel.js";
+import { fail, handleInvalid } from "./failure.js";
+import { FLOAT, INT, STRING, VOID, p, setOf, type CallContext, type MethodTable } from "./methods.js";
+import type { EventBatch, EventOut } from "./render.js";
+import type { World } from "./world.js";
 
 export function tokenOf(generation: number): string {
   return `${String(Math.max(0, generation)).padStart(20, "0")},${"0".padStart(20, "0")}`;

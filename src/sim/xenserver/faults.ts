@@ -4,8 +4,8 @@
  * dropped before or after the call is performed, guests whose agent never reports. Probabilities
  * draw from the world's seeded PRNG, so a run with the same seed and calls fails the same way.
  */
-import { checkFaultRuleBasics, FaultRuleSet, globMatch, invalidFaultRule, parseFaultRuleList } from "../kit/faults";
-import type { SeededRandom } from "../kit/random";
+import { checkFaultRuleBasics, FaultRuleSet, globMatch, invalidFaultRule, parseFaultRuleList } from "../kit/faults.js";
+import type { SeededRandom } from "../kit/random.js";
 
 export type FaultRule =
   /** The call fails at once with `error` (`[code, ...params]`), after its session is checked. `method` is a glob over wire names (`Async.VM.*`). */

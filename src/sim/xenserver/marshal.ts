@@ -7,9 +7,9 @@
  * field without a default with `Server_helpers.Dispatcher_FieldNotFound("<field>")`. This runs
  * before the session is checked.
  */
-import { wrapperKind, type XmlRpcValue } from "../../xmlrpc/values";
-import type { ClassSpec, FieldType, Stored, StoredRecord } from "./datamodel";
-import { internalError, ocamlFailure } from "./failure";
+import { wrapperKind, type XmlRpcValue } from "../../xmlrpc/values.js";
+import type { ClassSpec, FieldType, Stored, StoredRecord } from "./datamodel.js";
+import { internalError, ocamlFailure } from "./failure.js";
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;

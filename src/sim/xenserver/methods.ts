@@ -8,10 +8,10 @@
  * (constructors, VM lifecycle …) are added by the class modules and replace an implicit one of the
  * same name.
  */
-import { NULL_REF, TABLE_CLASSES, type ClassSpec, type FieldSpec, type FieldType, type Stored } from "./datamodel";
-import { fail } from "./failure";
-import type { ResultType } from "./render";
-import type { Row, World } from "./world";
+import { NULL_REF, TABLE_CLASSES, type ClassSpec, type FieldSpec, type FieldType, type Stored } from "./datamodel.js";
+import { fail } from "./failure.js";
+import type { ResultType } from "./render.js";
+import type { Row, World } from "./world.js";
 
 /** What a method runs with. */
 export interface CallContext {

@@ -5,12 +5,12 @@
  * network with VIFs or PIFs cannot be destroyed (NETWORK_CONTAINS_VIF / NETWORK_CONTAINS_PIF with
  * their refs).
  */
-import { NETWORK, VIF, type StoredRecord } from "./datamodel";
-import { fail } from "./failure";
-import { STRING, VOID, mustRef, p, refOf, setOf, type CallContext, type MethodTable } from "./methods";
-import { plainRecord, vifRecord } from "./records";
-import { plugMethods } from "./storage";
-import { MAC_PATTERN, macFromSeed } from "./vm-rules";
+import { NETWORK, VIF, type StoredRecord } from "./datamodel.js";
+import { fail } from "./failure.js";
+import { STRING, VOID, mustRef, p, refOf, setOf, type CallContext, type MethodTable } from "./methods.js";
+import { plainRecord, vifRecord } from "./records.js";
+import { plugMethods } from "./storage.js";
+import { MAC_PATTERN, macFromSeed } from "./vm-rules.js";
 
 export function createVif(ctx: CallContext, record: StoredRecord): string {
   const world = ctx.world;

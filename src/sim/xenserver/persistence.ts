@@ -4,10 +4,10 @@
  * directory, then rename) with mode 0600, and loaded at start so separate commands see the same
  * pool. The file mechanics are the simulators' shared kit (`../kit/state-file.ts`).
  */
-import { readStateFile, writeStateFile } from "../kit/state-file";
-import { World, type WorldOptions, type WorldSnapshot } from "./world";
+import { readStateFile, writeStateFile } from "../kit/state-file.js";
+import { World, type WorldOptions, type WorldSnapshot } from "./world.js";
 
-export { SimStateError } from "../kit/state-file";
+export { SimStateError } from "../kit/state-file.js";
 
 export async function saveWorld(world: World, file: string): Promise<void> {
   // The world holds session refs and whatever secrets objects were given: the file is owner only.

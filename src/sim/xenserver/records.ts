@@ -3,9 +3,9 @@
  * the epoch, empty maps and sets), the runtime fields a new object starts with, then what the
  * caller gives. One builder per class the simulator creates objects of.
  */
-import { HOST_METRICS, NULL_REF, TASK, VBD, VDI, VIF, VM, VM_GUEST_METRICS, VM_METRICS, blankRecord, classNamed, type StoredRecord } from "./datamodel";
-import { allowedOperations, memoryOverhead } from "./vm-rules";
-import type { Row, World } from "./world";
+import { HOST_METRICS, NULL_REF, TASK, VBD, VDI, VIF, VM, VM_GUEST_METRICS, VM_METRICS, blankRecord, classNamed, type StoredRecord } from "./datamodel.js";
+import { allowedOperations, memoryOverhead } from "./vm-rules.js";
+import type { Row, World } from "./world.js";
 
 export function vmRecord(world: World, values: StoredRecord): StoredRecord {
   const record = blankRecord(VM, {

@@ -11,10 +11,10 @@
  * changes, and spliced into answers. test/sim/xenserver/render.test.ts holds this writer to the
  * codec's output byte for byte.
  */
-import { XmlRpcDouble, XmlRpcI4, encodeValue, escapeXml, formatDateTimeXapi, formatDoubleG16, type XmlRpcStruct, type XmlRpcValue } from "../../xmlrpc/index";
-import type { FieldType, Stored, StoredRecord } from "./datamodel";
-import { classNamed } from "./datamodel";
-import type { Row } from "./world";
+import { XmlRpcDouble, XmlRpcI4, encodeValue, escapeXml, formatDateTimeXapi, formatDoubleG16, type XmlRpcStruct, type XmlRpcValue } from "../../xmlrpc/index.js";
+import type { FieldType, Stored, StoredRecord } from "./datamodel.js";
+import { classNamed } from "./datamodel.js";
+import type { Row } from "./world.js";
 
 const XAPI = { style: "xapi" } as const;
 

@@ -6,11 +6,11 @@
  * "Other install media") and a custom template "debian-12-cloud" that carries a VBD to a base VDI.
  * Sizes are finite so that VM.start can fail HOST_NOT_ENOUGH_FREE_MEMORY and VDI.create SR_FULL.
  */
-import { NULL_REF, type StoredRecord } from "./datamodel";
-import { hostMetricsRecord, insertVmMetrics, plainRecord, vbdRecord, vmRecord } from "./records";
-import { insertVdi, refreshSrUsage } from "./storage";
-import { allowedOperations, hostMemoryFree, macFromSeed } from "./vm-rules";
-import type { World } from "./world";
+import { NULL_REF, type StoredRecord } from "./datamodel.js";
+import { hostMetricsRecord, insertVmMetrics, plainRecord, vbdRecord, vmRecord } from "./records.js";
+import { insertVdi, refreshSrUsage } from "./storage.js";
+import { allowedOperations, hostMemoryFree, macFromSeed } from "./vm-rules.js";
+import type { World } from "./world.js";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;

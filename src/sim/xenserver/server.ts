@@ -9,11 +9,11 @@
  * connections dropped before or after the call is performed).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { CallCounter, readBody, SimHttpEndpoint, sleep } from "../kit/http";
-import type { HostRole } from "./session";
-import type { Piece } from "./render";
-import { MalformedCall, internalErrorPage, parseJsonCall, parseXmlCall, renderOutcome, type WireCall } from "./wire";
-import type { Blocked, Outcome, Xapi } from "./xapi";
+import { CallCounter, readBody, SimHttpEndpoint, sleep } from "../kit/http.js";
+import type { HostRole } from "./session.js";
+import type { Piece } from "./render.js";
+import { MalformedCall, internalErrorPage, parseJsonCall, parseXmlCall, renderOutcome, type WireCall } from "./wire.js";
+import type { Blocked, Outcome, Xapi } from "./xapi.js";
 
 /** Longest a held call sleeps between polls, so a fake clock moved by a test is seen soon. */
 const MAX_POLL_MS = 250;

@@ -6,11 +6,11 @@
  * out or idle for 24 hours is SESSION_INVALID [ref]; at most 500 sessions per originator (or per
  * user, without one) are kept, the least recently active going first (usage.md).
  */
-import { NULL_REF } from "./datamodel";
-import { fail } from "./failure";
-import { STRING, VOID, p, refOf, type MethodTable } from "./methods";
-import { plainRecord } from "./records";
-import type { Row, World } from "./world";
+import { NULL_REF } from "./datamodel.js";
+import { fail } from "./failure.js";
+import { STRING, VOID, p, refOf, type MethodTable } from "./methods.js";
+import { plainRecord } from "./records.js";
+import type { Row, World } from "./world.js";
 
 export interface Account {
   user: string;

@@ -8,18 +8,18 @@
  * address HOST_IS_SLAVE names, keeping its scheme and port (as the npm `xen-api` client does),
  * reaches the master on loopback.
  */
-import { checkPort, urlHost } from "../kit/http";
-import { createStateSaver } from "../kit/saver";
-import { commonWorldOptions } from "../kit/world-options";
-import { seedVms as bulkSeedVms, type SeedVmsOptions, type SeedVmsResult } from "./bulk-seed";
-import type { DelayOverrides, DelayPreset } from "./delays";
-import type { FaultRule } from "./faults";
-import { loadWorld, saveWorld } from "./persistence";
-import { readdressHosts, seedPool } from "./seed";
-import { HostEndpoint, PoolServer } from "./server";
-import { parseAccount } from "./session";
-import { World, type Clock } from "./world";
-import { Xapi } from "./xapi";
+import { checkPort, urlHost } from "../kit/http.js";
+import { createStateSaver } from "../kit/saver.js";
+import { commonWorldOptions } from "../kit/world-options.js";
+import { seedVms as bulkSeedVms, type SeedVmsOptions, type SeedVmsResult } from "./bulk-seed.js";
+import type { DelayOverrides, DelayPreset } from "./delays.js";
+import type { FaultRule } from "./faults.js";
+import { loadWorld, saveWorld } from "./persistence.js";
+import { readdressHosts, seedPool } from "./seed.js";
+import { HostEndpoint, PoolServer } from "./server.js";
+import { parseAccount } from "./session.js";
+import { World, type Clock } from "./world.js";
+import { Xapi } from "./xapi.js";
 
 export interface XenServerSimulatorOptions {
   /** Address the master listens on; default 127.0.0.1. */
@@ -61,8 +61,8 @@ export interface RunningXenServerSimulator {
   close(): Promise<void>;
 }
 
-export { DEFAULT_AUTH, DEFAULT_PORT } from "./usage";
-import { DEFAULT_AUTH } from "./usage";
+export { DEFAULT_AUTH, DEFAULT_PORT } from "./usage.js";
+import { DEFAULT_AUTH } from "./usage.js";
 
 /** The address clients reach a host listening on `host` by (a wildcard listens on loopback too). */
 function reachable(host: string): string {

@@ -6,12 +6,12 @@
  * (OPERATION_NOT_ALLOWED "VBD '<uuid>' still attached to '<vm uuid>'"); plug and unplug need a
  * running VM and refuse a VBD already in the state asked (DEVICE_ALREADY_ATTACHED/DETACHED).
  */
-import { NULL_REF, VBD, VDI, type Stored, type StoredRecord } from "./datamodel";
-import { fail } from "./failure";
-import { INT, STRING, VOID, mustRef, p, refOf, setOf, type CallContext, type Method, type MethodTable } from "./methods";
-import { vbdRecord, vdiRecord } from "./records";
-import { vbdDeviceName } from "./vm-rules";
-import type { Row, World } from "./world";
+import { NULL_REF, VBD, VDI, type Stored, type StoredRecord } from "./datamodel.js";
+import { fail } from "./failure.js";
+import { INT, STRING, VOID, mustRef, p, refOf, setOf, type CallContext, type Method, type MethodTable } from "./methods.js";
+import { vbdRecord, vdiRecord } from "./records.js";
+import { vbdDeviceName } from "./vm-rules.js";
+import type { Row, World } from "./world.js";
 
 const GiB = 1024 ** 3;
 

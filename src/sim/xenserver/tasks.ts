@@ -7,12 +7,12 @@
  * with error_info `["TASK_CANCELLED", task]`, and its operation does not happen. Finished tasks
  * past 1,000 are destroyed oldest first, as xapi collects old tasks (usage.md, "Using Tasks").
  */
-import type { Stored } from "./datamodel";
-import { asApiFailure, fail } from "./failure";
-import { STRING, VOID, p, refOf, type CallContext, type Method, type MethodTable } from "./methods";
-import { taskRecord } from "./records";
-import { joinPieces, resultXml, type ResultType } from "./render";
-import type { PendingOperation, Row, World } from "./world";
+import type { Stored } from "./datamodel.js";
+import { asApiFailure, fail } from "./failure.js";
+import { STRING, VOID, p, refOf, type CallContext, type Method, type MethodTable } from "./methods.js";
+import { taskRecord } from "./records.js";
+import { joinPieces, resultXml, type ResultType } from "./render.js";
+import type { PendingOperation, Row, World } from "./world.js";
 
 /** Finished tasks kept before the oldest are collected. */
 export const FINISHED_TASKS_KEPT = 1_000;

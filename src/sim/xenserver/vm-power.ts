@@ -6,13 +6,13 @@
  * some seconds later (delays.guestAgentMs), keyed `<device>/ip`, `<device>/ipv4/0`,
  * `<device>/ipv6/0` per VIF; a halt or reboot drops that record.
  */
-import { NULL_REF, type Stored, type StoredRecord } from "./datamodel";
-import { fail } from "./failure";
-import { BOOL, VOID, p, refOf, type CallContext, type Method, type MethodTable } from "./methods";
-import { vmGuestMetricsRecord } from "./records";
-import { checkSrSpace, insertVdi, refreshSrUsage } from "./storage";
-import { allowedOperations, checkHostMemory, checkVmOperation, placementHost, refreshHostMemory, vbdDeviceName } from "./vm-rules";
-import type { Row, World } from "./world";
+import { NULL_REF, type Stored, type StoredRecord } from "./datamodel.js";
+import { fail } from "./failure.js";
+import { BOOL, VOID, p, refOf, type CallContext, type Method, type MethodTable } from "./methods.js";
+import { vmGuestMetricsRecord } from "./records.js";
+import { checkSrSpace, insertVdi, refreshSrUsage } from "./storage.js";
+import { allowedOperations, checkHostMemory, checkVmOperation, placementHost, refreshHostMemory, vbdDeviceName } from "./vm-rules.js";
+import type { Row, World } from "./world.js";
 
 /** Changes a VM and keeps its allowed_operations in step with its power state. */
 export function updateVm(world: World, ref: string, patch: StoredRecord): Row {

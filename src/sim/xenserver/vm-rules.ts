@@ -4,9 +4,9 @@
  * (its allowed_operations), host memory (`HOST_NOT_ENOUGH_FREE_MEMORY`) and MACs from a VM's
  * mac_seed.
  */
-import { NULL_REF, type StoredRecord, type VmPowerState } from "./datamodel";
-import { fail } from "./failure";
-import type { Row, World } from "./world";
+import { NULL_REF, type StoredRecord, type VmPowerState } from "./datamodel.js";
+import { fail } from "./failure.js";
+import type { Row, World } from "./world.js";
 
 const HALTED: readonly VmPowerState[] = ["Halted"];
 const RUNNING: readonly VmPowerState[] = ["Running"];

@@ -12,14 +12,14 @@
  * (or the SR whose uuid `sr` names), removing the entry. VM.destroy removes the VM's VBDs and VIFs
  * but never its VDIs.
  */
-import { NULL_REF, VM, type Stored, type StoredRecord } from "./datamodel";
-import { fail } from "./failure";
-import { BOOL, INT, STRING, VOID, mustRef, p, refOf, type CallContext, type Method, type MethodTable } from "./methods";
-import { insertVmMetrics, vbdRecord, vifRecord, vmRecord } from "./records";
-import { checkSrSpace, copyVdi, insertVdi } from "./storage";
-import { halt, updateVm } from "./vm-power";
-import { checkVmOperation, macFromSeed, memoryOverhead } from "./vm-rules";
-import type { Row, World } from "./world";
+import { NULL_REF, VM, type Stored, type StoredRecord } from "./datamodel.js";
+import { fail } from "./failure.js";
+import { BOOL, INT, STRING, VOID, mustRef, p, refOf, type CallContext, type Method, type MethodTable } from "./methods.js";
+import { insertVmMetrics, vbdRecord, vifRecord, vmRecord } from "./records.js";
+import { checkSrSpace, copyVdi, insertVdi } from "./storage.js";
+import { halt, updateVm } from "./vm-power.js";
+import { checkVmOperation, macFromSeed, memoryOverhead } from "./vm-rules.js";
+import type { Row, World } from "./world.js";
 
 const GiB = 1024 ** 3;
 

@@ -10,9 +10,9 @@
  * one (bad XML, bad JSON, a JSON call without a method or with a null id) is no call: the server
  * answers HTTP 500 with an HTML page, as xapi's HTTP layer does.
  */
-import { EncodedValue, decodeCall, encodeResponse, type XmlRpcValue } from "../../xmlrpc/index";
-import { resultJson, resultXml, type Piece } from "./render";
-import type { Outcome } from "./xapi";
+import { EncodedValue, decodeCall, encodeResponse, type XmlRpcValue } from "../../xmlrpc/index.js";
+import { resultJson, resultXml, type Piece } from "./render.js";
+import type { Outcome } from "./xapi.js";
 
 export type Protocol = "xml-rpc" | "json-rpc";
 

@@ -6,14 +6,14 @@
  * in time order, before a call is served (and on the server's timer while someone waits), so tests
  * drive it with a fake clock and a state file written mid-task resumes the task when loaded.
  */
-import { TABLE_CLASSES, CLASSES, NULL_REF, RELATIONS, classNamed, type ClassSpec, type Stored, type StoredRecord } from "./datamodel";
-import { resolveDelays, type DelayOverrides, type DelayPreset, type SimDelays } from "./delays";
-import { handleInvalid } from "./failure";
-import { FaultInjector, type FaultRule } from "./faults";
-import { SeededRandom } from "../kit/random";
-import { checkSnapshotHeader, SnapshotFormatError } from "../kit/snapshot";
-import { TimedQueue } from "../kit/timed-queue";
-import type { Clock, CommonWorldOptions } from "../kit/world-options";
+import { TABLE_CLASSES, CLASSES, NULL_REF, RELATIONS, classNamed, type ClassSpec, type Stored, type StoredRecord } from "./datamodel.js";
+import { resolveDelays, type DelayOverrides, type DelayPreset, type SimDelays } from "./delays.js";
+import { handleInvalid } from "./failure.js";
+import { FaultInjector, type FaultRule } from "./faults.js";
+import { SeededRandom } from "../kit/random.js";
+import { checkSnapshotHeader, SnapshotFormatError } from "../kit/snapshot.js";
+import { TimedQueue } from "../kit/timed-queue.js";
+import type { Clock, CommonWorldOptions } from "../kit/world-options.js";
 
 export type { Clock };
 

@@ -9,19 +9,19 @@
  * operation (rpc: <name>)"]`; then the call runs. An outcome may have to wait (event.from with
  * nothing new, a sync call of a long operation, a refused login): the server polls it.
  */
-import { CLASSES, NULL_REF, type Stored } from "./datamodel";
-import { ApiFailure, asApiFailure, fail } from "./failure";
-import { eventBatch, parseSubscription, parseToken, registerEvents, tokenOf, type LegacyRegistration } from "./events";
-import { unmarshal, unmarshalCtorRecord } from "./marshal";
-import { MethodTable, addImplicitMessages, refOf, type CallContext, type Method } from "./methods";
-import { registerNetwork } from "./network";
-import type { ResultType } from "./render";
-import { checkSession, openSession, registerSession, sessionAlive, type Account, type HostRole } from "./session";
-import { registerStorage } from "./storage";
-import { beginOperation, createTask, endOperation, failTask, performOperation, registerTasks, taskStep } from "./tasks";
-import { registerVm } from "./vm";
-import { guestAgentReport, registerPower } from "./vm-power";
-import type { World } from "./world";
+import { CLASSES, NULL_REF, type Stored } from "./datamodel.js";
+import { ApiFailure, asApiFailure, fail } from "./failure.js";
+import { eventBatch, parseSubscription, parseToken, registerEvents, tokenOf, type LegacyRegistration } from "./events.js";
+import { unmarshal, unmarshalCtorRecord } from "./marshal.js";
+import { MethodTable, addImplicitMessages, refOf, type CallContext, type Method } from "./methods.js";
+import { registerNetwork } from "./network.js";
+import type { ResultType } from "./render.js";
+import { checkSession, openSession, registerSession, sessionAlive, type Account, type HostRole } from "./session.js";
+import { registerStorage } from "./storage.js";
+import { beginOperation, createTask, endOperation, failTask, performOperation, registerTasks, taskStep } from "./tasks.js";
+import { registerVm } from "./vm.js";
+import { guestAgentReport, registerPower } from "./vm-power.js";
+import type { World } from "./world.js";
 
 export type Outcome =
   | { kind: "success"; type: ResultType; value: unknown }
