@@ -91,6 +91,11 @@ export interface ResourceChange {
   ignored?: string[];
   /** The address the object carries now, when its construct moved: apply rewrites its tag first. */
   movedFrom?: string;
+  /**
+   * The id of an object the stack did not own that this change adopts (`importId`): apply writes the
+   * stack's tag on it first (after reading that it carries none), then the rest of the update.
+   */
+  importId?: string;
   /** Set by apply only, when it starts one phase of a two-phase replacement. Never in a plan document. */
   phase?: "create" | "finish";
 }
@@ -100,6 +105,8 @@ export interface PlanSummary {
   update: number;
   replace: number;
   delete: number;
+  /** Updates that adopt an object (`importId`), counted among `update` too; present only when there are some. */
+  import?: number;
 }
 
 /** Something a person should know before approving that is not a change (a name a foreign object holds). */
@@ -196,8 +203,12 @@ export function makeChange(change: ResourceChange): ResourceChange {
 
 export function summarize(changes: readonly ResourceChange[]): PlanSummary {
   const summary: PlanSummary = { create: 0, update: 0, replace: 0, delete: 0 };
-  for (const c of changes) if (c.action !== "noop") summary[c.action]++;
-  return summary;
+  let imports = 0;
+  for (const c of changes) {
+    if (c.action !== "noop") summary[c.action]++;
+    if (c.importId !== undefined) imports++;
+  }
+  return imports > 0 ? { ...summary, import: imports } : summary;
 }
 
 export function hasChanges(plan: Plan): boolean {

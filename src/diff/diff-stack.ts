@@ -110,6 +110,11 @@ export function analyseStack(desired: DesiredState, live: LiveState, rules: Diff
     moves.set(address, from);
   }
 
+  // A declaration's importId adopts the object read by that id, when the stack owns none at its
+  // address yet: it is compared as the declaration's live object (and references resolve to it).
+  const adopted = adoptions(desiredByAddress, liveByAddress, live, rules);
+  for (const [address, l] of adopted) liveByAddress.set(address, l);
+
   const entries: DiffEntry[] = [];
   for (const address of dependencyOrder(effective)) {
     const d = desiredByAddress.get(address)!;
@@ -128,7 +133,7 @@ export function analyseStack(desired: DesiredState, live: LiveState, rules: Diff
     }
     const liveClaims = claimsOf(kindRules, l.name, l.props, liveLookup, l.kind);
     const updated = updateChange(d, props, l, rules, options, resolve, renewed, { desired: desiredClaims, live: liveClaims });
-    const change = movedFrom === undefined ? updated : movedChange(updated, movedFrom);
+    const change = movedFrom !== undefined ? movedChange(updated, movedFrom) : adopted.has(address) ? importChange(updated, l.id) : updated;
     if (change.action === "replace") renewed.add(address);
     entries.push({ change, desired: d, live: l, uses, claims: { desired: desiredClaims, live: liveClaims } });
   }
@@ -381,6 +386,69 @@ function movedChange(change: ResourceChange, from: string): ResourceChange {
     movedFrom: from,
     diff: [retag, ...change.diff],
     reason: change.action === "noop" ? `${moved}; otherwise it matches the declaration` : `${moved}; ${change.reason}`,
+  });
+}
+
+/**
+ * The objects the declarations' `importId`s adopt, by address, from the provider's readings; each
+ * reading that forbids its import stops the plan with what to do instead. A declaration whose address
+ * has an object already was imported before (the same id: nothing to adopt) or names another object.
+ */
+function adoptions(desiredByAddress: ReadonlyMap<string, DesiredResource>, liveByAddress: ReadonlyMap<string, LiveResource>, live: LiveState, rules: DiffRules): Map<string, LiveResource> {
+  const readings = new Map((Array.isArray(live.imports) ? live.imports : []).map((r) => [r.address, r]));
+  const adopted = new Map<string, LiveResource>();
+  for (const [address, d] of desiredByAddress) {
+    const id = d.lifecycle?.importId;
+    if (id === undefined) continue;
+    const noun = kindNoun(d.kind);
+    const asked = `adopts ${noun} ${id} (importId)`;
+    if (rules.cannotMove !== undefined) throw new DiffError("IMPORT_UNSUPPORTED", `${asked}, but ${rules.cannotMove}`, address);
+    const owned = liveByAddress.get(address);
+    if (owned) {
+      if (String(owned.id) === id) continue;
+      throw new DiffError("IMPORT_CONFLICT", `${asked}, but the stack owns ${noun} ${displayText(owned.id)} at this address already: a resource stands for one object. Remove importId (or delete that object first)`, address);
+    }
+    const reading = readings.get(address);
+    if (!reading || reading.id !== id) throw new DiffError("IMPORT_UNSUPPORTED", `${asked}, but the ${rules.backend} provider did not read that object`, address);
+    switch (reading.state) {
+      case "gone":
+        throw new DiffError("IMPORT_NOT_FOUND", `${asked}, but ${live.endpoint} has no ${noun} with the id ${id}`, address);
+      case "tagged": {
+        const { tag } = reading;
+        if (tag.stack === live.stack) {
+          throw new DiffError("IMPORT_CONFLICT", `${asked}, but it is already stack "${tag.stack}"'s object at ${tag.address}: a renamed construct keeps it with \`moved: { from: "${tag.address}" }\` instead`, address);
+        }
+        throw new DiffError("IMPORT_CONFLICT", `${asked}, but it carries the tag of stack "${tag.stack}" (${tag.address}): an object another stack owns is never adopted; nothing was changed`, address);
+      }
+      case "found":
+        if (reading.live.kind !== d.kind) throw new DiffError("IMPORT_CONFLICT", `${asked}, but object ${id} is a ${kindNoun(reading.live.kind)}`, address);
+        adopted.set(address, { ...reading.live, address });
+    }
+  }
+  return adopted;
+}
+
+/**
+ * The change of an adopted object: the stack's tag written first (the `address` line, through the
+ * provider's `retag`), then what differs from the declaration, in place. An import that would replace
+ * the object is refused: the stack would delete what it was asked to adopt.
+ */
+function importChange(change: ResourceChange, id: string): ResourceChange {
+  if (change.action === "replace") {
+    throw new DiffError(
+      "IMPORT_REPLACES",
+      `adopts ${kindNoun(change.kind)} ${id} (importId), but ${(change.forcedBy ?? []).join(", ")} cannot change in place: adopting it would replace it. Declare what the object has, or drop importId and let the stack make its own`,
+      change.address,
+    );
+  }
+  const tag: AttributeDiff = { path: "address", after: change.address, impact: "in-place", operation: "import", effects: ["the stack's ownership tag is written on it: it keeps its id"] };
+  const imported = `import of ${kindNoun(change.kind)} ${id}, which the stack did not own`;
+  return makeChange({
+    ...change,
+    action: "update",
+    importId: id,
+    diff: [tag, ...change.diff],
+    reason: change.action === "noop" ? `${imported}; otherwise it matches the declaration` : `${imported}; ${change.reason}`,
   });
 }
 

@@ -28,6 +28,7 @@
  * - `dependsOn` lists the addresses of owned objects this one uses (a VM: its images, networks,
  *   template, security groups): the plan deletes users before what they use.
  */
+import type { OwnershipTag } from "../core/operation.js";
 import { createHash } from "node:crypto";
 import { HyperplanError } from "../errors.js";
 import {
@@ -101,6 +102,19 @@ export interface ForeignObject {
   remedy?: string;
 }
 
+/**
+ * What a provider found for a declaration's `importId`, read by that id alone (never by scanning what
+ * the stack does not own): the object as the declaration's own (`found`, mapped like an owned object
+ * at the declaration's address, references to the stack's objects as addresses), or why it cannot be
+ * adopted: there is no such object of that kind (`gone`), or it carries a stack's tag (`tagged`).
+ * A provider lists one reading per declared `importId` whose address has no object yet; a backend
+ * that cannot adopt objects lists none (its rules' `cannotMove` says why).
+ */
+export type ImportReading =
+  | { address: string; id: string; state: "found"; live: LiveResource }
+  | { address: string; id: string; state: "gone" }
+  | { address: string; id: string; state: "tagged"; tag: OwnershipTag };
+
 export interface LiveState {
   stack: string;
   /** The endpoint the objects were read from. */
@@ -112,6 +126,8 @@ export interface LiveState {
    * warns where they are not.
    */
   foreign?: ForeignObject[];
+  /** The objects the declarations' `importId`s name, read for the plan that adopts them. */
+  imports?: ImportReading[];
   /** A digest of the objects as read: a saved plan is refused when the live objects moved since. */
   fingerprint: string;
 }

@@ -266,16 +266,22 @@ export async function applyPlan(plan: Plan, provider: ApplyProvider, options: Ap
   const firstPhaseStart = new Map<string, number>();
 
   /**
-   * A moved object: its tag rewritten to the new address first (after the ownership check read the
-   * former one), then the rest of its update, if any, as the provider carries updates out.
+   * A moved object (its tag rewritten to the new address, after the ownership check read the former
+   * one) or an adopted one (the stack's tag written, after the check read none) first, then the rest
+   * of its update, if any, as the provider carries updates out.
    */
-  const moveThenStart = async (change: ResourceChange, startedAt: number): Promise<Operation> => {
-    if (!provider.retag) throw new ProviderContractError(change.address, `the plan moves it from ${change.movedFrom}, but the provider cannot rewrite an object's tag`);
+  const retagThenStart = async (change: ResourceChange, startedAt: number): Promise<Operation> => {
+    const importing = change.importId !== undefined;
+    if (!provider.retag) {
+      throw new ProviderContractError(change.address, importing ? `the plan imports ${change.kind} ${change.importId}, but the provider cannot write an object's tag` : `the plan moves it from ${change.movedFrom}, but the provider cannot rewrite an object's tag`);
+    }
     const tag = (address: string) => ({ stack: plan.stack, address, kind: change.kind });
-    await provider.retag(change.kind, change.id!, tag(change.movedFrom!), tag(change.address));
-    const rest = change.diff.filter((d) => !(d.path === "address" && d.operation === "retag"));
+    await provider.retag(change.kind, change.id!, tag(importing ? "" : change.movedFrom!), tag(change.address));
+    const step = importing ? "import" : "retag";
+    const rest = change.diff.filter((d) => !(d.path === "address" && d.operation === step));
     if (rest.length > 0) return provider.start({ ...change, diff: rest }, options.desired);
-    return { address: change.address, kind: change.kind, action: change.action, id: change.id!, steps: ["retag"], step: 1, startedAt, data: {}, finished: { address: change.address, phase: "done", state: "MOVED", id: change.id! } };
+    const state = importing ? "IMPORTED" : "MOVED";
+    return { address: change.address, kind: change.kind, action: change.action, id: change.id!, steps: [step], step: 1, startedAt, data: {}, finished: { address: change.address, phase: "done", state, id: change.id! } };
   };
 
   const visit = async (node: string): Promise<void> => {
@@ -296,7 +302,8 @@ export async function applyPlan(plan: Plan, provider: ApplyProvider, options: Ap
         const problem = ownershipProblem(plan.stack, change, await provider.readOwnership(change.kind, change.id!));
         if (problem) throw problem;
       }
-      operation = change.movedFrom !== undefined && change.action === "update" ? await moveThenStart(change, startedAt) : await provider.start(phase ? { ...change, phase } : change, options.desired);
+      const retagged = (change.movedFrom !== undefined || change.importId !== undefined) && change.action === "update";
+      operation = retagged ? await retagThenStart(change, startedAt) : await provider.start(phase ? { ...change, phase } : change, options.desired);
     } catch (error) {
       fail(change, error, startedAt, undefined);
       throw NOT_DONE;

@@ -39,6 +39,7 @@ export function touchesExisting(change: Pick<ResourceChange, "action" | "id">): 
 export function ownershipProblem(stack: string, change: ResourceChange, reading: OwnershipReading): NotOwnedError | undefined {
   const what = `the live ${change.kind} id=${change.id}`;
   const advice = "it is left alone; nothing was changed. Plan again";
+  if (change.importId !== undefined) return importProblem(stack, change, reading, what, advice);
   switch (reading.state) {
     case "gone":
       return change.action === "delete" ? undefined : new NotOwnedError(change.address, `${what} no longer exists; ${advice}`);
@@ -52,6 +53,24 @@ export function ownershipProblem(stack: string, change: ResourceChange, reading:
         change.address,
         `${what} carries the tag of ${tag.kind} ${tag.address} in stack "${tag.stack}", not of ${change.kind} ${expected} in stack "${stack}": ${advice}`,
       );
+    }
+  }
+}
+
+/**
+ * An import adopts an object that carries no tag; one that carries this very change's tag was adopted
+ * by an apply that stopped before the rest of its update, and the rest may go on.
+ */
+function importProblem(stack: string, change: ResourceChange, reading: OwnershipReading, what: string, advice: string): NotOwnedError | undefined {
+  switch (reading.state) {
+    case "gone":
+      return new NotOwnedError(change.address, `${what} to import no longer exists; ${advice}`);
+    case "untagged":
+      return undefined;
+    case "tagged": {
+      const { tag } = reading;
+      if (tag.stack === stack && tag.address === change.address && tag.kind === change.kind) return undefined;
+      return new NotOwnedError(change.address, `${what} to import carries the tag of ${tag.kind} ${tag.address} in stack "${tag.stack}" now: an object a stack owns is never adopted; ${advice}`);
     }
   }
 }

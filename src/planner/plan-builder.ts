@@ -100,7 +100,7 @@ function foreignFindings(changes: readonly ResourceChange[], live: LiveState, ru
       const noun = kindNoun(change.kind);
       const whose = f.stack !== undefined ? `it belongs to stack "${f.stack}"` : (f.why ?? "it carries no hyperplan ownership tag");
       const shown = f.cloudName !== undefined && f.cloudName !== f.name ? ` (named "${f.cloudName}" on the cloud)` : "";
-      const remedy = f.remedy ?? "rename or remove the other one, or adopt that one by giving it this stack's ownership tags";
+      const remedy = f.remedy ?? `rename or remove the other one, or adopt it: \`importId: "${f.id}"\` on the declaration (or \`hyperplan import ${change.address} ${f.id}\`)`;
       if (rules.kinds[change.kind as keyof DiffRules["kinds"]]?.uniqueNames) {
         taken.push({
           address: change.address,

@@ -39,7 +39,7 @@ export interface BackendProfile {
 }
 
 /** Props every kind carries on every backend: they are the declaration's, not the object's. */
-const ALWAYS = ["name", "dependsOn", "raw", "protect", "ignoreChanges", "replaceOnChanges", "deleteBeforeReplace", "moved"];
+const ALWAYS = ["name", "dependsOn", "raw", "protect", "ignoreChanges", "replaceOnChanges", "deleteBeforeReplace", "moved", "importId"];
 
 function segmentMatches(want: string, got: string): boolean {
   const index = (s: string) => s.startsWith("[") && s.endsWith("]");

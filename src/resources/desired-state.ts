@@ -299,6 +299,8 @@ export interface Lifecycle {
   deleteBeforeReplace?: true;
   /** The address the object had before its construct was renamed or moved: it keeps its object, retagged. */
   movedFrom?: string;
+  /** The id of an object the stack does not own yet that the declaration adopts (`importId`). */
+  importId?: string;
 }
 
 interface ResourceBase<K extends ResourceKind, P> {

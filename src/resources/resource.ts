@@ -69,6 +69,15 @@ export interface ResourceProps {
    */
   moved?: { from: string };
   /**
+   * The id of an object made outside the stack (by hand, by another tool, or one whose ownership tags
+   * were removed) that this construct adopts (Terraform's `import` block): the plan shows `import`,
+   * the object must be of this construct's kind and carry no stack's tag, and apply writes the
+   * stack's tag as its first call, then changes what differs from the declaration in place. Once
+   * imported it can stay or go: it does nothing when the stack owns the object already.
+   * @default nothing imported
+   */
+  importId?: string | number;
+  /**
    * Free attributes stored on the object as they are (keys: a letter or `_`, then letters, digits
    * or `_`). Keys starting with `HYPERPLAN` are reserved for ownership tags. Not masked: never put a
    * secret here.

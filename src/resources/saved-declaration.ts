@@ -168,6 +168,7 @@ export function analyseSavedDeclaration(value: unknown, source: string, options:
       else {
         for (const key of ["protect", "ignoreChanges", "replaceOnChanges", "deleteBeforeReplace"]) if (lifecycle[key] !== undefined) props[key] = lifecycle[key];
         if (lifecycle.movedFrom !== undefined) props.moved = { from: lifecycle.movedFrom };
+        if (lifecycle.importId !== undefined) props.importId = lifecycle.importId;
       }
     }
     const dependsOn = Array.isArray(entry.dependsOn) ? entry.dependsOn : [];

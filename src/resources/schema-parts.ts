@@ -134,6 +134,7 @@ export function kindSchema(properties: Record<string, JsonSchema>, required: str
       protect: boolean(),
       deleteBeforeReplace: boolean(),
       moved: object({ from: { type: "string", pattern: "^[^/]+/.+$", expected: "the construct's former address (lab/old-name)" } }, ["from"]),
+      importId: { type: ["string", "integer"], pattern: "^\\S{1,255}$", minimum: 0, expected: "the id of the object to adopt, as the cloud gives it (42, a XenServer uuid)" },
       replaceOnChanges: arrayOf({ type: "string", pattern: "^[A-Za-z*][A-Za-z0-9_*.\\[\\]-]{0,255}$", expected: "an attribute path (memory, disks[*].size)" }, { uniqueItems: true }),
       ignoreChanges: arrayOf({ type: "string", pattern: "^[A-Za-z*][A-Za-z0-9_*.\\[\\]-]{0,255}$", expected: "an attribute path (memory, context.vars.*, nics[0].ip)" }, { uniqueItems: true }),
       attributes: freeAttributes(),

@@ -284,6 +284,8 @@ export function analyseStack(stack: StackLike, options: AnalyseOptions = {}): St
   // Validations added through the constructs API.
   for (const c of all) for (const message of c.node.validate()) add(addressOf(c), "", "custom", message);
 
+  checkImports(entries, add);
+
   const sorted = sortIssues(issues);
   const sortedWarnings = sortIssues(warnings);
   if (sorted.length > 0) return { name, issues: sorted, warnings: sortedWarnings, state: undefined };
@@ -292,7 +294,7 @@ export function analyseStack(stack: StackLike, options: AnalyseOptions = {}): St
     .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
     .map((e) => {
       // Lifecycle controls are the plan's, not the object's: they never reach the props.
-      const { protect, ignoreChanges, replaceOnChanges, deleteBeforeReplace, moved, ...input } = e.input;
+      const { protect, ignoreChanges, replaceOnChanges, deleteBeforeReplace, moved, importId, ...input } = e.input;
       const sorted = (paths: unknown) => (Array.isArray(paths) && paths.length > 0 ? [...(paths as string[])].sort() : undefined);
       const lifecycle = {
         ...(protect === true ? { protect: true as const } : {}),
@@ -300,6 +302,7 @@ export function analyseStack(stack: StackLike, options: AnalyseOptions = {}): St
         ...(sorted(replaceOnChanges) ? { replaceOnChanges: sorted(replaceOnChanges) } : {}),
         ...(deleteBeforeReplace === true ? { deleteBeforeReplace: true as const } : {}),
         ...(typeof (moved as { from?: unknown } | undefined)?.from === "string" ? { movedFrom: (moved as { from: string }).from } : {}),
+        ...(typeof importId === "string" || typeof importId === "number" ? { importId: String(importId) } : {}),
       };
       return {
         address: e.address,
@@ -349,6 +352,23 @@ function checkProfile(profile: BackendProfile, entries: Map<string, Entry>, add:
 }
 
 type Add = (address: string, path: string, rule: ValidationRule, message: string) => void;
+
+/**
+ * `importId`: one construct adopts one object, and says either where its object was (`moved`) or
+ * which object it adopts (`importId`), not both.
+ */
+function checkImports(entries: Map<string, Entry>, add: Add): void {
+  const claimed = new Map<string, string>();
+  for (const e of entries.values()) {
+    const id = e.input.importId;
+    if (typeof id !== "string" && typeof id !== "number") continue;
+    if (e.input.moved !== undefined) add(e.address, "importId", "semantic", "is given with moved: a construct either keeps the stack's object from its former address (moved) or adopts one the stack does not own (importId), not both");
+    const key = `${e.resource.kind}#${String(id)}`;
+    const first = claimed.get(key);
+    if (first !== undefined) add(e.address, "importId", "conflict", `adopts ${e.resource.kind} ${String(id)}, which ${first} adopts too: one object is one resource`);
+    else claimed.set(key, e.address);
+  }
+}
 
 /**
  * The cross-field checks of a resource whose props failed the schema, limited to what is sound:

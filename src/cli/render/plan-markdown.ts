@@ -24,6 +24,8 @@ function inline(text: string): string {
 function callouts(change: ResourceChange): string[] {
   const out: string[] = [];
   if (change.action === "replace") out.push(`**replaced** (${change.replaceOrder === "create-before-destroy" ? "create before destroy" : "delete before create"}; forced by ${(change.forcedBy ?? []).map((p) => `\`${inline(p)}\``).join(", ")})`);
+  if (change.importId !== undefined) out.push(`**import**: the stack adopts it, its tag written first`);
+  if (change.movedFrom !== undefined) out.push(`**moved** from \`${inline(change.movedFrom)}\``);
   if (change.diff.some((d) => d.impact === "in-place-with-power-cycle")) out.push("**power cycle**: the object is stopped and started again");
   if (change.ignored) out.push(`ignoreChanges leaves ${change.ignored.map((p) => `\`${inline(p)}\``).join(", ")} as it is`);
   return out;

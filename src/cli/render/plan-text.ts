@@ -52,7 +52,9 @@ function leftAlone(paths: readonly string[]): string {
 
 export function summaryLine(plan: Plan): string {
   const s = plan.summary;
-  return `Plan: ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.delete} to delete.`;
+  // An import is an update whose first call writes the stack's tag: counted there, and said.
+  const imports = s.import !== undefined && s.import > 0 ? ` (${s.import} ${s.import === 1 ? "import" : "imports"})` : "";
+  return `Plan: ${s.create} to create, ${s.update} to update${imports}, ${s.replace} to replace, ${s.delete} to delete.`;
 }
 
 function headline(change: ResourceChange): string {
@@ -70,6 +72,7 @@ function headline(change: ResourceChange): string {
     }
     case "update":
       if (change.movedFrom !== undefined) return `${id} moved from ${change.movedFrom}${change.diff.length > 1 ? ", and updated in place" : ""}`;
+      if (change.importId !== undefined) return `${id} imported: the stack's tag written on it${change.diff.length > 1 ? ", then updated in place" : ""}`;
       return `${id} updated in place`;
     case "delete":
       return `${id} ${change.reason}`;

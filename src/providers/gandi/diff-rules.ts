@@ -58,7 +58,7 @@ const GANDI_FILLS: BackendFills = {
 export const gandiDiffRules: DiffRules = {
   backend: "gandi",
   cannotMove:
-    "a Gandi object's name carries its stack's mark for its name, and no call renames a VM or a disk: keep the construct's former name (its `name` prop), or let the plan replace it",
+    "a Gandi object's name carries its stack's mark, and no call renames a VM or a disk, so no object changes address or stack: a renamed construct keeps its former name (its `name` prop) or is replaced, and an object made outside the stack stays outside it",
   keyCase: "exact",
   fields: GANDI_FILLS,
   kinds: {

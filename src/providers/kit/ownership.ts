@@ -19,6 +19,7 @@
  * tell a secret variable from a plain one read the value back as a secret and mask it everywhere.
  */
 import type { OwnershipTag } from "../../core/operation.js";
+import type { DesiredState, ResourceKind } from "../../resources/desired-state.js";
 
 export type { OwnershipTag } from "../../core/operation.js";
 
@@ -103,4 +104,24 @@ export function ownedAddresses(stack: string, kind: string, objects: Iterable<Ta
     }
   }
   return addresses;
+}
+
+/** A declaration's `importId` whose address has no object yet: what a reader reads by that id. */
+export interface PendingImport {
+  address: string;
+  kind: ResourceKind;
+  id: string;
+}
+
+/**
+ * The declarations' `importId`s a reader reads, one object each, by id: those whose address the stack
+ * owns nothing at (an address with an object was imported already, or the diff says which conflict).
+ */
+export function pendingImports(desired: DesiredState | undefined, ownedAddresses: ReadonlySet<string>): PendingImport[] {
+  const out: PendingImport[] = [];
+  for (const r of desired?.resources ?? []) {
+    const id = r.lifecycle?.importId;
+    if (id !== undefined && !ownedAddresses.has(r.address)) out.push({ address: r.address, kind: r.kind, id });
+  }
+  return out;
 }

@@ -7,7 +7,7 @@
  * carry the stack's tag are parsed (pools.ts), so a pool of 50,000 objects of which the stack owns a
  * few costs a few parses.
  */
-import type { ForeignObject, LiveResource, LiveState } from "../../diff/live-state.js";
+import type { ForeignObject, ImportReading, LiveResource, LiveState } from "../../diff/live-state.js";
 import { fingerprintLive } from "../../diff/live-state.js";
 import { effectiveProps } from "../../diff/effective.js";
 import type { DesiredResource, DesiredState, ResourceKind, VirtualMachineSpec } from "../../resources/desired-state.js";
@@ -16,17 +16,18 @@ import { systemClock, type Clock, type LiveReader } from "../provider.js";
 import { OneClient, type OneClientOptions } from "./client.js";
 import { openNebulaDiffRules } from "./diff-rules.js";
 import { imageLiveStatus, networkLiveStatus, securityGroupLiveStatus, templateLiveStatus, vmLiveStatus } from "./live-model.js";
-import { POOL_OF, RefMap, single, type OneKind } from "./map-common.js";
+import { INFO_OF, POOL_OF, RefMap, single, type OneKind } from "./map-common.js";
 import { imageToSpec } from "./map-image.js";
 import { securityGroupToSpec } from "./map-security-group.js";
 import { networkToSpec } from "./map-virtual-network.js";
 import { vmToSpec } from "./map-virtual-machine.js";
 import { vmTemplateToSpec } from "./map-vm-template.js";
 import { ownedSlicePredicate, readOwnershipTag } from "./ownership.js";
-import { ownedAddresses, TAG_REPLACES, TAG_STACK } from "../kit/ownership.js";
+import { ownedAddresses, pendingImports, TAG_REPLACES, TAG_STACK, type PendingImport } from "../kit/ownership.js";
 import { isJsonQueryUnsupported, readPool, type ForeignHead, type PoolReadOptions, type PoolReadStats } from "./pools.js";
-import type { PoolKind, RecordOf } from "./records.js";
-import { imageStateName, vnetStateName } from "./states.js";
+import { parseObject, type PoolKind, type RecordOf } from "./records.js";
+import { OneApiError } from "./errors.js";
+import { imageStateName, vnetStateName, VM_STATE } from "./states.js";
 import type { Template } from "./template-syntax.js";
 
 export interface OpenNebulaReaderOptions extends OneClientOptions {
@@ -271,8 +272,62 @@ export class OpenNebulaReader implements LiveReader {
     for (const r of desired?.resources ?? []) (names[r.kind] ??= new Set()).add(r.name);
     const { owned, addresses, stats, foreign } = await readOwned(this.client, stack, this.pageSize, this.search, this.retrier, names);
     this.lastStats = stats;
-    const live = toLiveState(stack, this.endpoint, owned, addresses, desired);
-    return foreign.length > 0 ? { ...live, foreign } : live;
+    const pending = pendingImports(desired, new Set(addresses.values()));
+    if (pending.length === 0) {
+      const live = toLiveState(stack, this.endpoint, owned, addresses, desired);
+      return foreign.length > 0 ? { ...live, foreign } : live;
+    }
+    // Objects to adopt are read by their ids and mapped with the stack's own, so references between
+    // them and to the stack's objects read as addresses; then they are set apart from what it owns.
+    const { readings, records } = await this.readImports(pending);
+    const all = { ...owned } as OwnedObjects;
+    const allAddresses = new Map(addresses);
+    for (const { kind, address, record } of records) {
+      (all[kind] as unknown[]) = [...(all[kind] as unknown[]), record];
+      allAddresses.set(`${kind}#${record.id}`, address);
+    }
+    const live = toLiveState(stack, this.endpoint, all, allAddresses, desired);
+    const adopting = new Map(records.map(({ kind, address, record }) => [`${kind}#${record.id}@${address}`, address]));
+    const isCandidate = (r: LiveResource) => adopting.has(`${r.kind}#${r.id}@${r.address}`);
+    for (const r of live.resources.filter(isCandidate)) readings.push({ address: r.address, id: r.id, state: "found", live: r });
+    // An object being adopted is no stranger bearing a declared name; the fingerprint keeps it (a
+    // saved plan is stale when it changes too).
+    const adoptingIds = new Set(records.map(({ kind, record }) => `${kind}#${record.id}`));
+    const strangers = foreign.filter((f) => !adoptingIds.has(`${f.kind}#${f.id}`));
+    return { ...live, resources: live.resources.filter((r) => !isCandidate(r)), imports: readings, ...(strangers.length > 0 ? { foreign: strangers } : {}) };
+  }
+
+  /** Each object an `importId` names, with its kind's info call: gone, another stack's, or its record. */
+  private async readImports(pending: PendingImport[]): Promise<{ readings: ImportReading[]; records: { kind: OneKind; address: string; record: { id: number } }[] }> {
+    const readings: ImportReading[] = [];
+    const records: { kind: OneKind; address: string; record: { id: number } }[] = [];
+    for (const { address, kind, id } of pending) {
+      const numeric = Number(id);
+      if (!(kind in POOL_OF) || !/^\d+$/.test(id)) {
+        readings.push({ address, id, state: "gone" });
+        continue;
+      }
+      let xml: unknown;
+      try {
+        xml = await this.retrier.run(INFO_OF[kind as OneKind], () => this.client.call(INFO_OF[kind as OneKind], numeric), { address });
+      } catch (error) {
+        if (error instanceof OneApiError && error.codeName === "NO_EXISTS") {
+          readings.push({ address, id, state: "gone" });
+          continue;
+        }
+        throw error;
+      }
+      const oneKind = kind as OneKind;
+      const record = parseObject(POOL_OF[oneKind], String(xml)) as { id: number; template: Template; userTemplate?: Template; state?: number };
+      if (oneKind === "VirtualMachine" && record.state === VM_STATE.DONE) {
+        readings.push({ address, id, state: "gone" });
+        continue;
+      }
+      const tag = readOwnershipTag(tagTemplate(oneKind, record));
+      if (tag) readings.push({ address, id, state: "tagged", tag });
+      else records.push({ kind: oneKind, address, record });
+    }
+    return { readings, records };
   }
 
   close(): Promise<void> {

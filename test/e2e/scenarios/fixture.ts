@@ -73,6 +73,11 @@ export interface CloudHand {
   makeForeign(): Promise<ForeignObject>;
   /** Whether that object still exists, as it was made. */
   exists(foreign: ForeignObject): Promise<boolean>;
+  /**
+   * Removes the ownership tags of the object at `address` by hand, as a person would in the cloud's
+   * own tool; the object stays as it is otherwise. Absent where the stack cannot adopt objects.
+   */
+  untag?(address: string): Promise<void>;
 }
 
 /** How fast the simulated cloud moves: presets every simulator has. */
@@ -124,6 +129,12 @@ export interface BackendFixture {
     output?: { name: string; value: RegExp };
     /** The edits this backend carries out; a missing one is reported as a skipped test. */
     edits: Partial<Record<EditName, StackEdit>>;
+    /**
+     * A VM of the lab that a scenario adopts with `importId` after its tags were removed by hand:
+     * its address, the stack file with `importId: id` on its declaration, and an id no object of its
+     * kind has.
+     */
+    importVm: { address: string; declare(source: string, id: string): string; missingId: string };
     /** `--replace ADDRESS`: the object forced, and what the plan says of it. */
     forcedReplace?: { address: string; says: RegExp[] };
   };

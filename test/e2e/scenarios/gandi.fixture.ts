@@ -199,6 +199,12 @@ export const gandiFixture: BackendFixture = {
     source: () => readFileSync(LAB, "utf8"),
     addresses: ["gandi-web/web-1", "gandi-web/web-1-data", "gandi-web/web-2", "gandi-web/web-2-data"],
     vms: ["gandi-web/web-1", "gandi-web/web-2"],
+    // Refused: a Gandi object's name carries the stack's mark and cannot change.
+    importVm: {
+      address: "gandi-web/web-2",
+      declare: (source, id) => replaceOnce(source, "    vcpu: 1,\n", `    vcpu: 1,\n    ...(i === 2 ? { importId: "${id}" } : {}),\n`),
+      missingId: "4242",
+    },
     dependencies: [
       ["gandi-web/web-1-data", "gandi-web/web-1"],
       ["gandi-web/web-2-data", "gandi-web/web-2"],

@@ -95,6 +95,11 @@ class OneHand implements CloudHand {
     return { label: `VM ${id} "lab-2"`, id: String(id) };
   }
 
+  /** As `onevm update` with a whole new user template would: the VM's labels kept, hyperplan's tags gone. */
+  async untag(address: string): Promise<void> {
+    await this.call("one.vm.update", await this.idOf(address), 'LABELS="lab"', 0);
+  }
+
   async exists(foreign: ForeignObject): Promise<boolean> {
     const answer = await callRaw(this.url, "one.vm.info", [Number(foreign.id)], SESSION);
     if (answer.fault || !answer.reply.ok) return false;
@@ -256,6 +261,11 @@ export const openNebulaFixture: BackendFixture = {
     ],
     output: { name: "lab-1-ip", value: /^10\.20\.0\.\d+$/ },
     edits,
+    importVm: {
+      address: "lab/lab-2",
+      declare: (source, id) => replaceOnce(source, "labels: [\"lab\"],", `labels: ["lab"],\n      ...(i === 2 ? { importId: "${id}" } : {}),`),
+      missingId: "4242",
+    },
     forcedReplace: { address: "lab/lab-2", says: [/-\/\+ lab\/lab-2 \(VirtualMachine\) id=\d+ must be replaced \(create before destroy; forced by --replace\)/] },
   },
   simulate: {

@@ -187,6 +187,13 @@ export const openVzFixture: BackendFixture = {
     source: () => readFileSync(LAB, "utf8"),
     addresses: ["openvz-ci/build-1", "openvz-ci/build-2", "openvz-ci/build-3", "openvz-ci/debian-11-x86_64", "openvz-ci/venet", "openvz-ci/vps.basic"],
     vms: ["openvz-ci/build-1", "openvz-ci/build-2", "openvz-ci/build-3"],
+    importVm: {
+      address: "TODO",
+      declare: () => {
+        throw new Error("TODO");
+      },
+      missingId: "TODO",
+    },
     dependencies: [
       ["openvz-ci/debian-11-x86_64", "openvz-ci/build-1"],
       ["openvz-ci/vps.basic", "openvz-ci/build-2"],

@@ -1,6 +1,6 @@
 /**
  * The end-to-end scenarios, written once (`./lifecycle.ts`, `./drift.ts`, `./saved-plan.ts`,
- * `./concurrent.ts`, `./crash.ts`), described for one backend's fixture. Each backend has one file
+ * `./concurrent.ts`, `./imports.ts`, `./crash.ts`), described for one backend's fixture. Each backend has one file
  * under `test/e2e/backends/` and one under `test/e2e/crash/` calling these, so the backends' scenarios
  * run side by side (`test/e2e/suites-complete.test.ts` checks that every fixture has both).
  */
@@ -8,6 +8,7 @@ import { describe } from "vitest";
 import { describeConcurrentApplies } from "./concurrent";
 import { describeCrashes } from "./crash";
 import { describeDrift } from "./drift";
+import { describeImports } from "./imports";
 import type { BackendFixture } from "./fixture";
 import { FIXTURES } from "./fixtures";
 import { describeLifecycle } from "./lifecycle";
@@ -19,7 +20,7 @@ function fixtureNamed(name: string): BackendFixture {
   return fixture;
 }
 
-/** The lab created from empty and planned clean, every kind of edit, replacements, destroy, drift, saved plans, two applies at once. */
+/** The lab created from empty and planned clean, every kind of edit, replacements, destroy, drift, saved plans, two applies at once, adoption. */
 export function describeScenarios(name: string): void {
   const fixture = fixtureNamed(name);
   describe(fixture.title, () => {
@@ -27,6 +28,7 @@ export function describeScenarios(name: string): void {
     describeDrift(fixture);
     describeSavedPlans(fixture);
     describeConcurrentApplies(fixture);
+    describeImports(fixture);
   });
 }
 

@@ -248,6 +248,13 @@ export const xenServerFixture: BackendFixture = {
     source: () => readFileSync(LAB, "utf8"),
     addresses: ["xen-lab/debian-12", "xen-lab/lab-1", "xen-lab/lab-2", "xen-lab/lab-3", "xen-lab/lab-net", "xen-lab/lab-scratch", "xen-lab/lab-small"],
     vms: ["xen-lab/lab-1", "xen-lab/lab-2", "xen-lab/lab-3"],
+    importVm: {
+      address: "TODO",
+      declare: () => {
+        throw new Error("TODO");
+      },
+      missingId: "TODO",
+    },
     dependencies: [
       ["xen-lab/lab-net", "xen-lab/lab-small"],
       ["xen-lab/lab-small", "xen-lab/lab-1"],
