@@ -344,6 +344,26 @@ describe("applyPlan", () => {
     expect(r.errors[0]).toMatchObject({ address: "lab/vm", code: "PROVIDER_CONTRACT", message: "the provider's start returned an operation for lab/other" });
   });
 
+  it("adopts an imported object only while it carries no tag: its tag written first, nothing else called", async () => {
+    const plan = fakePlan([
+      { address: "lab/adopted", action: "update", id: "10", importId: "10" },
+      { address: "lab/taken", action: "update", id: "11", importId: "11" },
+      { address: "lab/resumed", action: "update", id: "12", importId: "12" },
+    ]);
+    const clock = new FakeClock();
+    const provider = new FakeProvider(clock);
+    provider.ownership.set("10", { state: "untagged" });
+    provider.ownership.set("11", { state: "tagged", tag: { stack: "prod", address: "prod/db", kind: "VirtualMachine" } });
+    // An apply that stopped after the tag was written finds it there and goes on.
+    provider.ownership.set("12", { state: "tagged", tag: { stack: "lab", address: "lab/resumed", kind: "VirtualMachine" } });
+    const r = await clock.run(applyPlan(plan, provider, { clock }));
+    expect(provider.retags.sort()).toEqual(["VirtualMachine#10 (none) → lab/adopted", "VirtualMachine#12 (none) → lab/resumed"]);
+    expect(provider.starts).toEqual([]);
+    expect(r.errors.map((e) => `${e.address} ${e.code}: ${e.message}`)).toEqual([
+      'lab/taken NOT_OWNED: the live VirtualMachine id=11 to import carries the tag of VirtualMachine prod/db in stack "prod" now: an object a stack owns is never adopted; it is left alone; nothing was changed. Plan again',
+    ]);
+  });
+
   it("reads the ownership tag of every existing object it changes or deletes, and touches only the stack's own", async () => {
     const plan = fakePlan([
       { address: "lab/create" },

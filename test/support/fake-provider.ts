@@ -7,7 +7,7 @@
  * (for timeouts). Polls can be made to throw (transient or not). The provider counts its calls and
  * records when each change started and finished, on the fake clock.
  */
-import type { Clock, Operation, OperationStatus, OwnershipReading, Provider } from "../../src/providers/provider";
+import type { Clock, Operation, OperationStatus, OwnershipReading, OwnershipTag, Provider } from "../../src/providers/provider";
 import type { Plan, ResourceChange } from "../../src/core/plan";
 import { taggedAddress } from "../../src/planner/ownership-check";
 import { PLAN_FORMAT_VERSION, summarize } from "../../src/core/plan";
@@ -202,6 +202,14 @@ export class FakeProvider implements Pick<Provider, "name" | "endpoint" | "begin
     }
   }
 
+  /** Every tag written by `retag`, as `kind#id from → to` (an import's from is empty). */
+  readonly retags: string[] = [];
+
+  async retag(kind: string, id: string, from: OwnershipTag, to: OwnershipTag): Promise<void> {
+    this.retags.push(`${kind}#${id} ${from.address || "(none)"} → ${to.address}`);
+    this.tags.set(id, { state: "tagged", tag: to });
+  }
+
   async readOwnership(kind: string, id: string): Promise<OwnershipReading> {
     this.ownershipReads.push(`${kind}#${id}`);
     return this.ownership.get(id) ?? this.tags.get(id) ?? { state: "gone" };
@@ -279,6 +287,8 @@ export interface FakeChange {
   dependsOn?: string[];
   id?: string;
   before?: Record<string, unknown>;
+  /** An import: the object's id, adopted with the tag line as its only diff. */
+  importId?: string;
 }
 
 /** A plan of the given changes, in the given order (shapes are not checked: the executor does not read them). */
@@ -292,7 +302,8 @@ export function fakePlan(changes: FakeChange[], stack = "lab"): Plan {
       ...(action === "create" ? {} : { before: c.before ?? {} }),
       ...(action === "delete" ? {} : { after: {} }),
       ...(c.id === undefined ? {} : { id: c.id }),
-      diff: [],
+      ...(c.importId === undefined ? {} : { importId: c.importId }),
+      diff: c.importId === undefined ? [] : [{ path: "address", after: c.address, impact: "in-place" as const, operation: "import" }],
       dependsOn: c.dependsOn ?? [],
       reason: "test",
     };
