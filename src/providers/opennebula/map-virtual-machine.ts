@@ -9,7 +9,7 @@ import type { VirtualMachineSpec } from "../../resources/desired-state.js";
 import { commonAttributes, rawOf, readCommon, single, type RefMap } from "./map-common.js";
 import { machineAttributes, readMachine, readScheduling, type MachineWriteContext } from "./map-machine.js";
 import { vmPowerState } from "./live-model.js";
-import { ownershipAttributes, readSecretNames, secretNamesAttribute, type OwnershipTag } from "./ownership.js";
+import { labelsValue, ownershipAttributes, readOwnershipTag, readSecretNames, secretNamesAttribute, splitLabels, type OwnershipTag } from "./ownership.js";
 import type { VmRecord } from "./records.js";
 import { vmStateName } from "./states.js";
 import type { Template } from "./template-syntax.js";
@@ -27,7 +27,7 @@ const KNOWN_USER = new Set([
  */
 export function vmUserAttributes(spec: VirtualMachineSpec, tag: OwnershipTag): Template {
   const t: Template = [];
-  if (spec.labels.length > 0) t.push({ name: "LABELS", value: spec.labels.join(",") });
+  t.push({ name: "LABELS", value: labelsValue(spec.labels, tag.stack) });
   t.push(...commonAttributes(spec), ...rawOf(spec.raw), ...ownershipAttributes(tag));
   t.push(...secretNamesAttribute(spec.context));
   return t;
@@ -53,10 +53,8 @@ export function vmToSpec(record: VmRecord, declared: VirtualMachineSpec | undefi
   const backup = record.backupConfig.filter((a): a is { name: string; value: string } => typeof a.value === "string");
   const placed = backup.length > 0 ? [...record.template, { name: "BACKUP_CONFIG", value: Object.fromEntries(backup.map((a) => [a.name, a.value])) }] : record.template;
   const common = readCommon(record.userTemplate, KNOWN_USER, declared?.raw, placed);
-  const labels = (single(record.userTemplate, "LABELS") ?? "")
-    .split(",")
-    .map((l) => l.trim())
-    .filter((l) => l !== "");
+  // The stack's own ownership label is hyperplan's, never one the user declared.
+  const { labels } = splitLabels(single(record.userTemplate, "LABELS"), readOwnershipTag(record.userTemplate)?.stack);
   const spec: VirtualMachineSpec = { ...common, ...machine, labels: [...new Set(labels)].sort(), powerState: vmPowerState(state) };
   const scheduling = readScheduling(record.userTemplate);
   if (scheduling) spec.scheduling = scheduling;

@@ -23,7 +23,7 @@ import { OneApiError } from "./errors.js";
 import { IdRegistry } from "./id-registry.js";
 import { INFO_OF, POOL_OF, type OneKind } from "./map-common.js";
 import { describeOneError, OperationError } from "./operation-error.js";
-import { ownershipAttributes, readOwnershipTag, type OwnershipTag } from "./ownership.js";
+import { labelsValue, ownershipAttributes, readOwnershipTag, splitLabels, type OwnershipTag } from "./ownership.js";
 import { serializeTemplate } from "./template-syntax.js";
 import { parseObject, type VmRecord } from "./records.js";
 import { arrivalSteps, createSteps, deleteSteps, replacePhaseSteps, replaceSteps, updateSteps, type LiveRecord, type OneCall, type Param, type Step, type StepContext, type WaitFor } from "./steps.js";
@@ -126,10 +126,18 @@ export class OpenNebulaOperations {
    * the kind's update call in merge mode, which keeps every other attribute. Setting a value is safe to
    * send again.
    */
-  async retag(kind: string, id: string, _from: OwnershipTag, to: OwnershipTag): Promise<void> {
+  async retag(kind: string, id: string, from: OwnershipTag, to: OwnershipTag): Promise<void> {
     const method = UPDATE_OF[kind as OneKind];
     if (method === undefined) throw new OperationError(`${kind}#${id}`, `OpenNebula has no kind ${kind}`);
-    const template = serializeTemplate(ownershipAttributes(to));
+    const attributes = ownershipAttributes(to);
+    if (kind === "VirtualMachine") {
+      // A VM also gets the stack's label beside its own (an adopted one has none yet).
+      const known = this.justRead.get(`${kind}#${id}`);
+      const record = known?.kind === "VirtualMachine" ? known.record : parseObject("vm", String(await this.calls.read(INFO_OF.VirtualMachine, [Number(id)], `${kind}#${id}`)));
+      const { labels } = splitLabels(templateGet(record.userTemplate, "LABELS"), from.stack);
+      attributes.push({ name: "LABELS", value: labelsValue(labels, to.stack) });
+    }
+    const template = serializeTemplate(attributes);
     await this.client.call(method, Number(id), template, 1);
     this.justRead.delete(`${kind}#${id}`);
   }

@@ -54,3 +54,29 @@ export function ownedSlicePredicate(stack: string): (escapedSlice: string | Buff
   const cdataBytes = Buffer.from(cdata, "utf8");
   return (slice) => (typeof slice === "string" ? slice.includes(plain) || slice.includes(cdata) : slice.includes(plainBytes) || slice.includes(cdataBytes));
 }
+
+/**
+ * The label every VM of a stack carries in its LABELS beside the user's own: `hyperplan/<stack>`
+ * (Sunstone shows it as the label `<stack>` under `hyperplan`). It is the one ownership mark the short
+ * bodies of `one.vmpool.info` carry (FACTS.md §4: their USER_TEMPLATE holds only LABELS and the
+ * scheduler's attributes), so a plan finds the stack's VMs in a read a fraction of the whole pool's
+ * size. It only points: the ownership tag read from the full body decides.
+ */
+export function ownershipLabel(stack: string): string {
+  return `hyperplan/${stack}`;
+}
+
+/** A VM's LABELS value: the user's labels and the stack's ownership label, comma-separated. */
+export function labelsValue(labels: readonly string[], stack: string): string {
+  return [...labels.filter((l) => l !== ownershipLabel(stack)), ownershipLabel(stack)].join(",");
+}
+
+/** The labels of a LABELS value, without the ownership label of `stack`; whether that one was there. */
+export function splitLabels(value: string | undefined, stack: string | undefined): { labels: string[]; owned: boolean } {
+  const all = (value ?? "")
+    .split(",")
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
+  const mark = stack === undefined ? undefined : ownershipLabel(stack);
+  return { labels: all.filter((l) => l !== mark), owned: mark !== undefined && all.includes(mark) };
+}
