@@ -6,13 +6,19 @@
  * the stack's tag (ownership.ts); a VM still under its clone marker name is listed for deletion
  * under its leftover address. Of the objects the stack does not own, only the id and name of those
  * bearing a declared name are reported (LiveState.foreign).
+ *
+ * A declaration's `importId` whose address the stack owns nothing at names one object to adopt: it is
+ * read by that id alone (`<class>.get_record`, after `<class>.get_by_uuid` for a uuid), with the
+ * records its mapping needs (a VM's VBDs, VDIs, VIFs and guest metrics), never by scanning what the
+ * stack does not own. It is mapped as the stack's own object at that address would be, and reported
+ * apart (LiveState.imports), not among the stack's objects.
  */
-import type { DesiredState, ImageSpec, VirtualMachineSpec, VirtualNetworkSpec, VmTemplateSpec } from "../../resources/desired-state.js";
-import { fingerprintLive, type ForeignObject, type LiveResource, type LiveState } from "../../diff/live-state.js";
-import { leftoverAddress, ownedAddresses, TAG_REPLACES, TAG_STACK } from "../kit/ownership.js";
+import type { DesiredState, ImageSpec, ResourceKind, VirtualMachineSpec, VirtualNetworkSpec, VmTemplateSpec } from "../../resources/desired-state.js";
+import { fingerprintLive, type ForeignObject, type ImportReading, type LiveResource, type LiveState } from "../../diff/live-state.js";
+import { leftoverAddress, ownedAddresses, pendingImports, TAG_REPLACES, TAG_STACK, type OwnershipTag, type PendingImport } from "../kit/ownership.js";
 import type { XenApiClient } from "./client.js";
-import { XenProtocolError } from "./errors.js";
-import { describeValue, isStruct, type Ref, type WireValue } from "./field-types.js";
+import { isXenApiError, XenProtocolError } from "./errors.js";
+import { describeValue, isRef, isStruct, NULL_REF, type Ref, type WireValue } from "./field-types.js";
 import { decodeRecord, type XenClass, type XenRecords } from "./records.js";
 import type { NetworkRecord, SrRecord, VbdRecord, VdiRecord, VifRecord, VmGuestMetricsRecord, VmRecord } from "./records.js";
 import { VM_HALTED, VM_RUNNING, VM_START_FAILED, VM_UNFINISHED } from "./diff-rules.js";
@@ -29,6 +35,20 @@ export interface XenPoolView {
   vbds: Map<Ref<"VBD">, VbdRecord>;
   vifs: Map<Ref<"VIF">, VifRecord>;
   guestMetrics: Map<Ref<"VM_guest_metrics">, VmGuestMetricsRecord>;
+  /** The objects the declarations' `importId`s name, read by their ids; absent when none is pending. */
+  imports?: XenImportView;
+}
+
+/** What one `importId` named, as its read found it: `found` objects' records are in the view's records. */
+export type XenImportRead =
+  | { address: string; kind: ResourceKind; id: string; state: "gone" }
+  | { address: string; kind: ResourceKind; id: string; state: "tagged"; tag: OwnershipTag }
+  | { address: string; kind: ResourceKind; id: string; state: "found"; ref: string };
+
+/** The import reads, and the records of the objects found (and of what they use) the pool read left out. */
+export interface XenImportView {
+  reads: XenImportRead[];
+  records: Omit<XenPoolView, "imports">;
 }
 
 type RawRecords = Record<string, Record<string, unknown>>;
@@ -76,83 +96,159 @@ export async function readPool(client: XenApiClient, stack: string, desired?: De
   const srs = decodeKept("SR", srRaw!, (ref) => srRefs.has(ref));
   const metricsRefs = new Set([...vms.values()].map((vm) => vm.guest_metrics).filter((m): m is Ref<"VM_guest_metrics"> => m !== null) as string[]);
   const guestMetrics = decodeKept("VM_guest_metrics", metricsRaw!, (ref) => metricsRefs.has(ref));
-  return { srs, networks, vdis, vms, vbds, vifs, guestMetrics };
+  const view: XenPoolView = { srs, networks, vdis, vms, vbds, vifs, guestMetrics };
+  const owned = ownedAddressesOf(stack, view);
+  const pending = pendingImports(desired, new Set([owned.networks, owned.images, owned.vms, owned.templates].flatMap((m) => [...m.values()])));
+  return pending.length === 0 ? view : { ...view, imports: await readImports(client, pending, view) };
+}
+
+/** The XenAPI class of each kind's objects. */
+const CLASS_OF: Partial<Record<ResourceKind, "VM" | "VDI" | "network">> = { VirtualMachine: "VM", VmTemplate: "VM", Image: "VDI", VirtualNetwork: "network" };
+
+function emptyRecords(): Omit<XenPoolView, "imports"> {
+  return { srs: new Map(), networks: new Map(), vdis: new Map(), vms: new Map(), vbds: new Map(), vifs: new Map(), guestMetrics: new Map() };
+}
+
+/** `<cls>.get_record`, or undefined when the ref names no object of the class (HANDLE_INVALID). */
+async function recordOrGone<C extends "SR" | "network" | "VDI" | "VM" | "VBD" | "VIF" | "VM_guest_metrics">(client: XenApiClient, cls: C, ref: string): Promise<XenRecords[C] | undefined> {
+  if (!isRef(ref) || ref === NULL_REF) return undefined;
+  try {
+    return await client.getRecord(cls, ref as Ref<C>);
+  } catch (error) {
+    if (isXenApiError(error, "HANDLE_INVALID")) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The ref an `importId` names in `cls`: an OpaqueRef as it is, a uuid through `<cls>.get_by_uuid`;
+ * undefined when no object of the class has that uuid (UUID_INVALID), a malformed id included.
+ */
+async function refOfId(client: XenApiClient, cls: string, id: string): Promise<string | undefined> {
+  if (id.startsWith("OpaqueRef:")) return id;
+  try {
+    const ref = await client.call(`${cls}.get_by_uuid`, id);
+    if (!isRef(ref)) throw new XenProtocolError(`${cls}.get_by_uuid`, `expected a ${cls} ref, got ${describeValue(ref)}`, { className: cls });
+    return ref;
+  } catch (error) {
+    if (isXenApiError(error, "UUID_INVALID", "HANDLE_INVALID")) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Each object an `importId` names, read by its id alone: gone (no object of the kind's class, or a VM
+ * that is not of the declared kind: a template, a snapshot, dom0), tagged (hyperplan's complete tag,
+ * or the marker name of a clone a run left), or found, with the records its mapping needs that the
+ * pool read did not keep: a VM's VBDs, their VDIs, its VIFs and guest metrics; an image's SR.
+ */
+async function readImports(client: XenApiClient, pending: PendingImport[], pool: XenPoolView): Promise<XenImportView> {
+  const records = emptyRecords();
+  const have = <K, V>(own: Map<K, V>, read: Map<K, V>, key: K) => own.has(key) || read.has(key);
+  const readInto = async <C extends "SR" | "VDI" | "VBD" | "VIF" | "VM_guest_metrics">(cls: C, refs: readonly (string | null)[], own: Map<Ref<C>, XenRecords[C]>, into: Map<Ref<C>, XenRecords[C]>) => {
+    const wanted = [...new Set(refs)].filter((r): r is Ref<C> => r !== null && !have(own, into, r as Ref<C>));
+    const read = await Promise.all(wanted.map((ref) => recordOrGone(client, cls, ref)));
+    wanted.forEach((ref, i) => {
+      if (read[i] !== undefined) into.set(ref, read[i]!);
+    });
+  };
+  const reads = await Promise.all(
+    pending.map(async ({ address, kind, id }): Promise<XenImportRead> => {
+      const gone = { address, kind, id, state: "gone" } as const;
+      const cls = CLASS_OF[kind];
+      if (cls === undefined) return gone;
+      const ref = await refOfId(client, cls, id);
+      if (ref === undefined) return gone;
+      const record = await recordOrGone(client, cls, ref);
+      if (record === undefined) return gone;
+      const tag = tagOf(record.other_config) ?? (cls === "VM" ? unfinishedTag((record as VmRecord).name_label) : undefined);
+      if (tag) return { address, kind, id, state: "tagged", tag };
+      if (cls === "VM") {
+        const vm = record as VmRecord;
+        if (vm.is_a_snapshot || vm.is_control_domain || vm.is_a_template !== (kind === "VmTemplate")) return gone;
+        records.vms.set(ref as Ref<"VM">, vm);
+        await Promise.all([
+          kind === "VirtualMachine" ? readInto("VBD", vm.VBDs, pool.vbds, records.vbds) : undefined,
+          readInto("VIF", vm.VIFs, pool.vifs, records.vifs),
+          kind === "VirtualMachine" ? readInto("VM_guest_metrics", [vm.guest_metrics], pool.guestMetrics, records.guestMetrics) : undefined,
+        ]);
+        const disks = vm.VBDs.map((r) => pool.vbds.get(r) ?? records.vbds.get(r)).filter((v): v is VbdRecord => v !== undefined && v.type === "Disk");
+        if (kind === "VirtualMachine") await readInto("VDI", disks.map((vbd) => vbd.VDI), pool.vdis, records.vdis);
+      } else if (cls === "VDI") {
+        const vdi = record as VdiRecord;
+        records.vdis.set(ref as Ref<"VDI">, vdi);
+        await readInto("SR", [vdi.SR], pool.srs, records.srs);
+      } else {
+        records.networks.set(ref as Ref<"network">, record as NetworkRecord);
+      }
+      return { address, kind, id, state: "found", ref };
+    }),
+  );
+  return { reads, records };
 }
 
 const description = (text: string): { description?: string } => (text === "" ? {} : { description: text });
 
-/** The stack's objects in one read of the pool. */
-export function liveStateOf(stack: string, endpoint: string, pool: XenPoolView, desired?: DesiredState): LiveState {
-  const resources: LiveResource[] = [];
+/** The addresses of the stack's objects, by ref, for each kind its tags name. */
+interface OwnedAddresses {
+  networks: Map<string, string>;
+  images: Map<string, string>;
+  vms: Map<string, string>;
+  templates: Map<string, string>;
+}
+
+function ownedAddressesOf(stack: string, pool: XenPoolView): OwnedAddresses {
   const tagged = <R extends { other_config: Record<string, string> }>(records: Map<string, R>) =>
     [...records].map(([id, r]) => ({ id, tag: tagOf(r.other_config), ...(r.other_config[TAG_REPLACES] ? { replaces: r.other_config[TAG_REPLACES] } : {}) }));
-
-  const networkAddresses = ownedAddresses(stack, "VirtualNetwork", tagged(pool.networks));
-  const imageAddresses = ownedAddresses(stack, "Image", tagged(pool.vdis));
   // A clone still under its marker name carries the tags its source had (a template of the stack):
   // it is only the unfinished clone the marker names, never that source.
   const machines = tagged(new Map([...pool.vms].filter(([, vm]) => !vm.is_a_snapshot && !vm.is_control_domain && unfinishedTag(vm.name_label) === undefined)));
-  const vmAddresses = ownedAddresses(stack, "VirtualMachine", machines);
-  const templateAddresses = ownedAddresses(stack, "VmTemplate", machines);
+  return {
+    networks: ownedAddresses(stack, "VirtualNetwork", tagged(pool.networks)),
+    images: ownedAddresses(stack, "Image", tagged(pool.vdis)),
+    vms: ownedAddresses(stack, "VirtualMachine", machines),
+    templates: ownedAddresses(stack, "VmTemplate", machines),
+  };
+}
 
-  for (const [id, address] of networkAddresses) {
-    const net = pool.networks.get(id as Ref<"network">)!;
-    const props: VirtualNetworkSpec = {
-      ...description(net.name_description),
-      attributes: attributesOf(net.other_config),
-      bridge: net.bridge,
-      mtu: net.MTU,
-      addressRanges: [],
-      dns: [],
-    };
-    resources.push({ address, kind: "VirtualNetwork", name: net.name_label, id, props, dependsOn: [], status: { state: "READY", healthy: true } });
+/** The pool read and the records the import reads added (theirs win: they were read last). */
+function withImportRecords(pool: XenPoolView, records: Omit<XenPoolView, "imports">): XenPoolView {
+  const merge = <K, V>(a: Map<K, V>, b: Map<K, V>) => (b.size === 0 ? a : new Map([...a, ...b]));
+  return {
+    srs: merge(pool.srs, records.srs),
+    networks: merge(pool.networks, records.networks),
+    vdis: merge(pool.vdis, records.vdis),
+    vms: merge(pool.vms, records.vms),
+    vbds: merge(pool.vbds, records.vbds),
+    vifs: merge(pool.vifs, records.vifs),
+    guestMetrics: merge(pool.guestMetrics, records.guestMetrics),
+  };
+}
+
+/** The address maps a kind's objects go in. */
+const ADDRESSES_OF: Partial<Record<ResourceKind, keyof OwnedAddresses>> = { VirtualNetwork: "networks", Image: "images", VirtualMachine: "vms", VmTemplate: "templates" };
+
+/**
+ * The stack's objects in one read of the pool. Objects its `importId`s adopt are mapped with them (so
+ * that references between them and the stack's objects read as addresses), as the stack's own at
+ * their declarations' addresses, and reported apart (`imports`); the fingerprint covers them too.
+ */
+export function liveStateOf(stack: string, endpoint: string, pool: XenPoolView, desired?: DesiredState): LiveState {
+  const owned = ownedAddressesOf(stack, pool);
+  const found = (pool.imports?.reads ?? []).filter((r): r is Extract<XenImportRead, { state: "found" }> => r.state === "found");
+  const view = pool.imports ? withImportRecords(pool, pool.imports.records) : pool;
+  // References to an adopted object read as its declaration's address, as to the stack's own.
+  const refs: OwnedAddresses = { networks: new Map(owned.networks), images: new Map(owned.images), vms: new Map(owned.vms), templates: new Map(owned.templates) };
+  for (const { kind, ref, address } of found) {
+    const map = refs[ADDRESSES_OF[kind]!];
+    if (!map.has(ref)) map.set(ref, address);
   }
 
-  for (const [id, address] of imageAddresses) {
-    const vdi = pool.vdis.get(id as Ref<"VDI">)!;
-    const sr = pool.srs.get(vdi.SR);
-    const props: ImageSpec = {
-      ...description(vdi.name_description),
-      attributes: attributesOf(vdi.other_config),
-      type: vdi.type === "system" ? "os" : "datablock",
-      size: Math.round(vdi.virtual_size / MiB),
-      ...(sr ? { datastore: sr.name_label } : {}),
-      persistent: vdi.other_config[TAG_PERSISTENT] === "true",
-      ...(vdi.other_config[TAG_COPY_OF] !== undefined ? { raw: { xenserver: { copyOf: vdi.other_config[TAG_COPY_OF] } } } : {}),
-    };
-    const missing = vdi.missing;
-    resources.push({
-      address,
-      kind: "Image",
-      name: vdi.name_label,
-      id,
-      props,
-      dependsOn: [],
-      status: missing ? { state: "MISSING", healthy: false, message: "xapi reports the VDI missing from its SR" } : { state: "READY", healthy: true },
-      ...(sr ? { aliases: { datastore: [sr.name_label, sr.uuid] } } : {}),
-    });
-  }
-
-  for (const [id, address] of vmAddresses) {
-    const vm = pool.vms.get(id as Ref<"VM">)!;
-    resources.push(vmResource(id, address, vm, pool, networkAddresses, imageAddresses, templateAddresses));
-  }
-
-  for (const [id, address] of templateAddresses) {
-    const vm = pool.vms.get(id as Ref<"VM">)!;
-    const nics = nicsOf(vm, pool, networkAddresses, false);
-    const props: VmTemplateSpec = {
-      ...description(vm.name_description),
-      attributes: attributesOf(vm.other_config),
-      memory: Math.round(vm.memory_static_max / MiB),
-      vcpu: vm.VCPUs_max,
-      disks: [],
-      nics,
-      ...rawOf(vm),
-    };
-    const dependsOn = [...new Set(nics.map((n) => n.network.ref).filter((r) => !r.includes("#")))];
-    resources.push({ address, kind: "VmTemplate", name: vm.name_label, id, props, dependsOn, status: vm.is_a_template ? { state: "READY", healthy: true } : { state: "NOT_A_TEMPLATE", healthy: false, message: "made a VM by hand" } });
-  }
+  const resources: LiveResource[] = [];
+  for (const [id, address] of owned.networks) resources.push(networkResource(id, address, view.networks.get(id as Ref<"network">)!));
+  for (const [id, address] of owned.images) resources.push(imageResource(id, address, view.vdis.get(id as Ref<"VDI">)!, view));
+  for (const [id, address] of owned.vms) resources.push(vmResource(id, address, view.vms.get(id as Ref<"VM">)!, view, refs.networks, refs.images, refs.templates));
+  for (const [id, address] of owned.templates) resources.push(templateResource(id, address, view.vms.get(id as Ref<"VM">)!, view, refs.networks));
 
   // Clones a run left before tagging them: listed under their leftover address, for deletion.
   for (const [id, vm] of pool.vms) {
@@ -161,7 +257,85 @@ export function liveStateOf(stack: string, endpoint: string, pool: XenPoolView, 
     resources.push(unfinishedResource(id, marker.address, marker.kind, vm));
   }
 
-  return { stack, endpoint, resources, foreign: foreignOf(stack, pool, desired), fingerprint: fingerprintLive(resources) };
+  const foreign = foreignOf(stack, pool, desired);
+  if (!pool.imports) return { stack, endpoint, resources, foreign, fingerprint: fingerprintLive(resources) };
+
+  const adopted: LiveResource[] = [];
+  const imports: ImportReading[] = pool.imports.reads.map((r): ImportReading => {
+    if (r.state === "gone") return { address: r.address, id: r.id, state: "gone" };
+    if (r.state === "tagged") return { address: r.address, id: r.id, state: "tagged", tag: r.tag };
+    const live =
+      r.kind === "VirtualNetwork"
+        ? networkResource(r.ref, r.address, view.networks.get(r.ref as Ref<"network">)!)
+        : r.kind === "Image"
+          ? imageResource(r.ref, r.address, view.vdis.get(r.ref as Ref<"VDI">)!, view)
+          : r.kind === "VmTemplate"
+            ? templateResource(r.ref, r.address, view.vms.get(r.ref as Ref<"VM">)!, view, refs.networks)
+            : vmResource(r.ref, r.address, view.vms.get(r.ref as Ref<"VM">)!, view, refs.networks, refs.images, refs.templates);
+    adopted.push(live);
+    return { address: r.address, id: r.id, state: "found", live };
+  });
+  // An object being adopted is no stranger bearing a declared name.
+  const adopting = new Set(found.map((r) => r.ref));
+  return {
+    stack,
+    endpoint,
+    resources,
+    foreign: foreign.filter((f) => !adopting.has(f.id)),
+    imports,
+    fingerprint: fingerprintLive([...resources, ...adopted]),
+  };
+}
+
+function networkResource(id: string, address: string, net: NetworkRecord): LiveResource<"VirtualNetwork"> {
+  const props: VirtualNetworkSpec = {
+    ...description(net.name_description),
+    attributes: attributesOf(net.other_config),
+    bridge: net.bridge,
+    mtu: net.MTU,
+    addressRanges: [],
+    dns: [],
+  };
+  return { address, kind: "VirtualNetwork", name: net.name_label, id, props, dependsOn: [], status: { state: "READY", healthy: true } };
+}
+
+function imageResource(id: string, address: string, vdi: VdiRecord, pool: XenPoolView): LiveResource<"Image"> {
+  const sr = pool.srs.get(vdi.SR);
+  const props: ImageSpec = {
+    ...description(vdi.name_description),
+    attributes: attributesOf(vdi.other_config),
+    type: vdi.type === "system" ? "os" : "datablock",
+    size: Math.round(vdi.virtual_size / MiB),
+    ...(sr ? { datastore: sr.name_label } : {}),
+    persistent: vdi.other_config[TAG_PERSISTENT] === "true",
+    ...(vdi.other_config[TAG_COPY_OF] !== undefined ? { raw: { xenserver: { copyOf: vdi.other_config[TAG_COPY_OF] } } } : {}),
+  };
+  const missing = vdi.missing;
+  return {
+    address,
+    kind: "Image",
+    name: vdi.name_label,
+    id,
+    props,
+    dependsOn: [],
+    status: missing ? { state: "MISSING", healthy: false, message: "xapi reports the VDI missing from its SR" } : { state: "READY", healthy: true },
+    ...(sr ? { aliases: { datastore: [sr.name_label, sr.uuid] } } : {}),
+  };
+}
+
+function templateResource(id: string, address: string, vm: VmRecord, pool: XenPoolView, networks: Map<string, string>): LiveResource<"VmTemplate"> {
+  const nics = nicsOf(vm, pool, networks, false);
+  const props: VmTemplateSpec = {
+    ...description(vm.name_description),
+    attributes: attributesOf(vm.other_config),
+    memory: Math.round(vm.memory_static_max / MiB),
+    vcpu: vm.VCPUs_max,
+    disks: [],
+    nics,
+    ...rawOf(vm),
+  };
+  const dependsOn = [...new Set(nics.map((n) => n.network.ref).filter((r) => !r.includes("#")))];
+  return { address, kind: "VmTemplate", name: vm.name_label, id, props, dependsOn, status: vm.is_a_template ? { state: "READY", healthy: true } : { state: "NOT_A_TEMPLATE", healthy: false, message: "made a VM by hand" } };
 }
 
 /** The raw.xenserver settings a VM or template carries: its pool template, and the map keys the stack declared. */

@@ -21,6 +21,9 @@ const CLASSES: [string, string[]][] = [
 
 type Rec = Record<string, any>;
 
+/** The other_config keys that make an object a stack's: removing them leaves it to no stack. */
+const OWNERSHIP_KEYS = ["HYPERPLAN_STACK", "HYPERPLAN_ADDRESS", "HYPERPLAN_KIND", "HYPERPLAN_REPLACES", "HYPERPLAN_SECRETS"];
+
 /** xapi's JSON-RPC wire, by hand: a session of its own, `{result}` or `{error}` answers. */
 class XenHand implements CloudHand {
   private session = "";
@@ -91,6 +94,16 @@ class XenHand implements CloudHand {
     const ref = (await this.call("VM.clone", template, "lab-2")) as string;
     await this.call("VM.set_is_a_template", ref, false);
     return { label: `VM ${ref} "lab-2"`, id: ref };
+  }
+
+  /**
+   * As `xe vm-param-remove param-name=other-config param-key=…` would, key by key: hyperplan's ownership
+   * keys gone from the VM's other_config, everything else (its template's address, xapi's keys) kept.
+   */
+  async untag(address: string): Promise<void> {
+    const vm = await this.refOf(address);
+    const otherConfig = (await this.call("VM.get_other_config", vm)) as Record<string, string>;
+    for (const key of OWNERSHIP_KEYS) if (otherConfig[key] !== undefined) await this.call("VM.remove_from_other_config", vm, key);
   }
 
   async exists(foreign: ForeignObject): Promise<boolean> {
@@ -249,11 +262,10 @@ export const xenServerFixture: BackendFixture = {
     addresses: ["xen-lab/debian-12", "xen-lab/lab-1", "xen-lab/lab-2", "xen-lab/lab-3", "xen-lab/lab-net", "xen-lab/lab-scratch", "xen-lab/lab-small"],
     vms: ["xen-lab/lab-1", "xen-lab/lab-2", "xen-lab/lab-3"],
     importVm: {
-      address: "TODO",
-      declare: () => {
-        throw new Error("TODO");
-      },
-      missingId: "TODO",
+      address: "xen-lab/lab-2",
+      declare: (source, id) => replaceOnce(source, LAB_DISKS, `${LAB_DISKS}      ...(i === 2 ? { importId: "${id}" } : {}),\n`),
+      // A well-formed ref no object has.
+      missingId: "OpaqueRef:00000000-0000-4000-8000-000000004242",
     },
     dependencies: [
       ["xen-lab/lab-net", "xen-lab/lab-small"],
