@@ -45,3 +45,14 @@ export function addressOfMark(stack: string, description: string | null): string
   if (!path.every((w) => WORD.test(w))) return undefined;
   return `${stack}/${path.join("/")}`;
 }
+
+/**
+ * The stack and address a description's mark names, whichever stack it is (another stack's too), or
+ * undefined when the description carries no complete mark. Only containers carry marks.
+ */
+export function markedFor(description: string | null): { stack: string; address: string } | undefined {
+  const stack = description?.split(" ")[1];
+  if (stack === undefined || !WORD.test(stack)) return undefined;
+  const address = addressOfMark(stack, description);
+  return address === undefined ? undefined : { stack, address };
+}

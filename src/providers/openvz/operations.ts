@@ -20,7 +20,7 @@ import { TransportError } from "../kit/http-transport.js";
 import { StepEngine, dataOf, operationFor, type Arrival, type StepDriver } from "../kit/step-engine.js";
 import type { OwpClient, OwpParams } from "./client.js";
 import { isOwpError, OwpApiError, OwpValidationError } from "./errors.js";
-import { addressOfMark, markOf } from "./marks.js";
+import { markedFor, markOf } from "./marks.js";
 import { RAW_FIELDS, type RawKey } from "./profile.js";
 import type { OwpHardwareServer, OwpVirtualServer } from "./records.js";
 import { stepsFor, type OpenVzAction, type OpenVzWait } from "./steps.js";
@@ -95,13 +95,16 @@ export class OpenVzOperations {
     await this.client.updateVirtualServer(Number(id), { description: markOf(this.stack, to.address) });
   }
 
-  /** The stack a container's description marks it for (marks.ts); looked-up objects hold nothing of the stack's. */
+  /**
+   * The stack a container's description marks it for (marks.ts), this one's or another's: an import
+   * must find no mark at all. Looked-up objects hold nothing of the stack's.
+   */
   async readOwnership(kind: string, id: string): Promise<OwnershipReading> {
     if (kind !== "VirtualMachine") return { state: "gone" };
     try {
       const vs = await this.client.virtualServer(Number(id));
-      const address = addressOfMark(this.stack, vs.description);
-      return address === undefined ? { state: "untagged" } : { state: "tagged", tag: { stack: this.stack, address, kind } };
+      const mark = markedFor(vs.description);
+      return mark === undefined ? { state: "untagged" } : { state: "tagged", tag: { ...mark, kind } };
     } catch (error) {
       if (isOwpError(error, "object_not_found")) return { state: "gone" };
       throw error;

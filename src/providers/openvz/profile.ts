@@ -17,6 +17,8 @@
  *   NIC names. Its `addressRanges` say which addresses of the panel's IP pools the stack's fixed IPs
  *   come from (checked before a plan; the panel's pools still decide).
  * - SecurityGroup: the panel has none.
+ * Only a VirtualMachine can be adopted with `importId`: the looked-up kinds are the panel's, never a
+ * stack's, and are used as soon as they are declared.
  * A container has exactly one disk and is on no network object of its own, so disks beyond the first,
  * volatile disks and network settings are refused with that reason.
  */
@@ -40,6 +42,15 @@ const IP = /^(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9a-fA-F:]+)$/;
 
 function rawOf(input: Record<string, unknown>): Record<string, unknown> {
   return ((input.raw as Record<string, Record<string, unknown>> | undefined)?.openvz ?? {}) as Record<string, unknown>;
+}
+
+/**
+ * `importId` on a looked-up kind: the panel's OS templates, server templates and venet are never
+ * marked as a stack's, so there is nothing to adopt: declaring one is all it takes to use it.
+ */
+function checkImport(what: string, input: Record<string, unknown>, ctx: CheckContext): void {
+  if (input.importId === undefined) return;
+  ctx.report("importId", `cannot adopt ${what} on OpenVZ: it is the panel's own, looked up by its name and never owned by a stack, so declaring it is all it takes to use it; remove importId (only a VirtualMachine, a container, is adopted)`);
 }
 
 function checkRaw(kind: string, input: Record<string, unknown>, ctx: CheckContext, known: readonly string[]): void {
@@ -84,18 +95,25 @@ export const openVzProfile: BackendProfile = {
       uniqueNames: false,
       check(input, ctx) {
         checkRaw("Image", input, ctx, []);
+        checkImport("an OS template", input, ctx);
         if (input.type !== "os") ctx.report("type", 'must be "os" on OpenVZ: an image is an OS template installed on the hardware servers (data disks do not exist on the panel)');
       },
     },
     VmTemplate: {
       properties: [],
       uniqueNames: false,
-      check: (input, ctx) => checkRaw("VmTemplate", input, ctx, []),
+      check(input, ctx) {
+        checkRaw("VmTemplate", input, ctx, []);
+        checkImport("a server template", input, ctx);
+      },
     },
     VirtualNetwork: {
       properties: ["addressRanges"],
       uniqueNames: false,
-      check: (input, ctx) => checkRaw("VirtualNetwork", input, ctx, []),
+      check(input, ctx) {
+        checkRaw("VirtualNetwork", input, ctx, []);
+        checkImport("the venet", input, ctx);
+      },
     },
   },
   nameProblem(name, kind) {

@@ -15,11 +15,21 @@
  * One the panel lacks is a plan-time error naming the resource and what the panel has.
  *
  * What the API cannot give back is reported as declared: the root password and the rest of the context.
+ *
+ * A VM declared with `importId` at an address the stack has no container at is read by that id alone
+ * (`virtual_servers/get`, one call each, never a scan of containers the stack does not own): gone when
+ * the panel has no such container (or the id is not one: a positive whole number), tagged when its
+ * description carries any stack's mark, else mapped exactly as the stack's own container at the
+ * declaration's address and reported apart (`LiveState.imports`). Only containers are adopted: OS
+ * templates, server templates and the venet are the panel's, looked up by name and never marked, so
+ * there is nothing of theirs to adopt (the profile refuses `importId` on them; the reader reads none).
  */
 import type { ContextSpec, DesiredResource, DesiredState, NicSpec, RawValue, VirtualMachineSpec } from "../../resources/desired-state.js";
-import { fingerprintLive, LiveStateError, type ForeignObject, type LiveResource, type LiveState } from "../../diff/live-state.js";
+import { fingerprintLive, LiveStateError, type ForeignObject, type ImportReading, type LiveResource, type LiveState } from "../../diff/live-state.js";
+import { pendingImports } from "../kit/ownership.js";
 import { answerOf, type OwpClient } from "./client.js";
-import { addressOfMark } from "./marks.js";
+import { isOwpError } from "./errors.js";
+import { addressOfMark, markedFor } from "./marks.js";
 import { RAW_FIELDS, type RawKey } from "./profile.js";
 import { virtualServerOf, type OwpHardwareServer, type OwpVirtualServer } from "./records.js";
 import { parseXml } from "./xml.js";
@@ -34,8 +44,13 @@ export interface HardwareView {
   foreign: { id: number; hostName: string }[];
 }
 
+/** What the panel answered for one declaration's `importId`: the container to adopt, or why there is none. */
+export type PanelImport = { address: string; id: string; state: "found"; vs: OwpVirtualServer } | Exclude<ImportReading, { state: "found" }>;
+
 export interface PanelView {
   hardware: HardwareView[];
+  /** The containers the declarations' `importId`s name, read by id (none when no declaration has one to read). */
+  imports?: PanelImport[];
 }
 
 const ELEMENT = "<virtual_server>";
@@ -84,7 +99,37 @@ export async function readPanel(client: OwpClient, stack: string, desired?: Desi
       return { server, osTemplates: os.map((t) => t.name), serverTemplates: templates.map((t) => t.name), ...sortContainers(stack, text, declaredNames) };
     }),
   );
-  return { hardware };
+  const imports = await readImports(client, hardware, desired);
+  return imports.length > 0 ? { hardware, imports } : { hardware };
+}
+
+/** A panel id as the panel gives it: a positive whole number, written without leading zeros. */
+const CONTAINER_ID = /^[1-9]\d{0,15}$/;
+
+/**
+ * The containers named by the declarations' `importId`s whose address the stack has no container at,
+ * each read alone with `virtual_servers/get`. Only VMs: the looked-up kinds carry no mark to write and
+ * are the stack's to use as soon as they are declared.
+ */
+export async function readImports(client: OwpClient, hardware: readonly HardwareView[], desired: DesiredState | undefined): Promise<PanelImport[]> {
+  const owned = new Set(hardware.flatMap((h) => h.owned.map((o) => o.address)));
+  const pending = pendingImports(desired, owned).filter((p) => p.kind === "VirtualMachine");
+  return Promise.all(
+    pending.map(async ({ address, id }): Promise<PanelImport> => {
+      if (!CONTAINER_ID.test(id)) return { address, id, state: "gone" };
+      let vs: OwpVirtualServer;
+      try {
+        vs = await client.virtualServer(Number(id));
+      } catch (error) {
+        // The panel's answer for an unknown id, and for a container the user may not control.
+        if (isOwpError(error, "object_not_found")) return { address, id, state: "gone" };
+        throw error;
+      }
+      const mark = markedFor(vs.description);
+      if (mark !== undefined) return { address, id, state: "tagged", tag: { ...mark, kind: "VirtualMachine" } };
+      return { address, id, state: "found", vs };
+    }),
+  );
 }
 
 /** The hardware server a VM goes to: its raw setting, else the stack's, else the panel's only one. */
@@ -109,7 +154,39 @@ function panelRef(what: string, name: string | null): { ref: string } {
   return { ref: `${what} ${name ?? "(none)"}` };
 }
 
+/**
+ * The LiveState of a panel view. Containers to adopt are mapped with the stack's own, as if it owned
+ * them at their declarations' addresses (so they count in the fingerprint: a saved plan is stale when
+ * one changes), then set apart into `imports`; none of them is a stranger bearing a declared name.
+ * A container to adopt puts the looked-up objects in use as the stack's own would: the plan that
+ * adopts a stack's only container shows the import alone.
+ */
 export function liveStateOf(stack: string, endpoint: string, view: PanelView, desired: DesiredState | undefined, fallbackHardware?: string): LiveState {
+  const imports = view.imports ?? [];
+  if (imports.length === 0) return mapPanel(stack, endpoint, view.hardware, desired, fallbackHardware);
+  const found = imports.filter((i): i is Extract<PanelImport, { state: "found" }> => i.state === "found");
+  for (const f of found) {
+    if (!view.hardware.some((h) => h.server.id === f.vs.hardwareServerId)) {
+      throw new LiveStateError(`container ${f.vs.id} (importId) is on hardware server ${f.vs.hardwareServerId}, which the panel does not list`, f.address);
+    }
+  }
+  const hardware = view.hardware.map((h) => ({ ...h, owned: [...h.owned, ...found.filter((f) => f.vs.hardwareServerId === h.server.id).map((f) => ({ address: f.address, vs: f.vs }))] }));
+  const live = mapPanel(stack, endpoint, hardware, desired, fallbackHardware);
+  const adopting = new Set(found.map((f) => `${f.address}#${f.vs.id}`));
+  const isCandidate = (r: LiveResource) => r.kind === "VirtualMachine" && adopting.has(`${r.address}#${r.id}`);
+  const readings: ImportReading[] = imports.map((i) => {
+    if (i.state !== "found") return i;
+    const candidate = live.resources.find((r) => isCandidate(r) && r.address === i.address)!;
+    return { address: i.address, id: i.id, state: "found", live: candidate };
+  });
+  const adoptingIds = new Set(found.map((f) => String(f.vs.id)));
+  const strangers = (live.foreign ?? []).filter((f) => !(f.kind === "VirtualMachine" && adoptingIds.has(f.id)));
+  const { foreign: _foreign, ...rest } = live;
+  return { ...rest, resources: live.resources.filter((r) => !isCandidate(r)), imports: readings, ...(strangers.length > 0 ? { foreign: strangers } : {}) };
+}
+
+function mapPanel(stack: string, endpoint: string, hardwareViews: readonly HardwareView[], desired: DesiredState | undefined, fallbackHardware?: string): LiveState {
+  const view: PanelView = { hardware: [...hardwareViews] };
   const resources: LiveResource[] = [];
   const declared = new Map((desired?.resources ?? []).map((r) => [r.address, r]));
   const declaredOf = (kind: string) => [...declared.values()].filter((r) => r.kind === kind);

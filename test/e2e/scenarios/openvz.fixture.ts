@@ -86,6 +86,11 @@ class PanelHand implements CloudHand {
     return { label: `container ${id} "build-2"`, id };
   }
 
+  /** As a person editing the container in the panel would: another description, the rest left as it is. */
+  async untag(address: string): Promise<void> {
+    await this.call("virtual_servers/update", { id: await this.idOf(address), description: "build server" });
+  }
+
   async exists(foreign: ForeignObject): Promise<boolean> {
     try {
       const xml = await this.call("virtual_servers/get", { id: foreign.id });
@@ -188,11 +193,9 @@ export const openVzFixture: BackendFixture = {
     addresses: ["openvz-ci/build-1", "openvz-ci/build-2", "openvz-ci/build-3", "openvz-ci/debian-11-x86_64", "openvz-ci/venet", "openvz-ci/vps.basic"],
     vms: ["openvz-ci/build-1", "openvz-ci/build-2", "openvz-ci/build-3"],
     importVm: {
-      address: "TODO",
-      declare: () => {
-        throw new Error("TODO");
-      },
-      missingId: "TODO",
+      address: "openvz-ci/build-2",
+      declare: (source, id) => replaceOnce(source, "    context: { password: rootPassword },\n", `    context: { password: rootPassword },\n    ...(i === 2 ? { importId: "${id}" } : {}),\n`),
+      missingId: "4242",
     },
     dependencies: [
       ["openvz-ci/debian-11-x86_64", "openvz-ci/build-1"],
