@@ -82,7 +82,7 @@ export class OpenNebulaOperations {
 
   constructor(
     private readonly client: OneClient,
-    private readonly stack: string,
+    readonly stack: string,
     options: OperationsOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;

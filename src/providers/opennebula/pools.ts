@@ -12,7 +12,7 @@
  * shorter than the page size is the last. Pages are asked for ahead of need (see `readPool`). A pool
  * that changes while it is read can shift objects between pages: an object seen twice is kept once.
  */
-import { EscapedString, unescapeUtf8, unescapeXml, type XmlRpcValue } from "../../xmlrpc/index.js";
+import { EscapedString, escapeXml, unescapeUtf8, unescapeXml, type XmlRpcValue } from "../../xmlrpc/index.js";
 import { isTransientError, type Retrier } from "../../core/retry.js";
 import type { OneClient } from "./client.js";
 import { OneApiError, OneProtocolError } from "./errors.js";
@@ -161,7 +161,7 @@ function escapedValue(raw: string): string {
  * Notes an object the stack does not own when its name is one the stack declares: its ID and NAME
  * are read from the first bytes of its slice (and, for its stack, one search for a tag), nothing else.
  */
-function noteForeign(slice: string | Buffer, foreign: { names: ReadonlySet<string>; found: ForeignHead[] }): void {
+export function noteForeign(slice: string | Buffer, foreign: { names: ReadonlySet<string>; found: ForeignHead[] }): void {
   const head = typeof slice === "string" ? slice.slice(0, HEAD_BYTES) : slice.subarray(0, HEAD_BYTES).toString("utf8");
   const nameMatch = NAME_IN_HEAD.exec(head);
   if (!nameMatch) return;
@@ -172,6 +172,60 @@ function noteForeign(slice: string | Buffer, foreign: { names: ReadonlySet<strin
   const whole = typeof slice === "string" ? slice : slice.toString("utf8");
   const stack = STACK_TAG.exec(whole);
   foreign.found.push({ id: Number(id[1]), name, ...(stack ? { stack: escapedValue(stack[1]!) } : {}) });
+}
+
+const LABELS_IN_SLICE = /&lt;LABELS&gt;(.*?)&lt;\/LABELS&gt;/s;
+
+/**
+ * A test of one VM's slice (escaped twice, as in a pool read): whether its LABELS hold `label` as one
+ * of their comma-separated items. A byte search first; the LABELS value is read only where it hits.
+ */
+export function labelledSlicePredicate(label: string): (slice: string | Buffer) => boolean {
+  const text = escapeXml(escapeXml(label));
+  const bytes = Buffer.from(text, "utf8");
+  return (slice) => {
+    if (typeof slice === "string" ? !slice.includes(text) : !slice.includes(bytes)) return false;
+    const whole = typeof slice === "string" ? slice : slice.toString("utf8");
+    const labels = LABELS_IN_SLICE.exec(whole);
+    return labels !== null && escapedValue(labels[1]!).split(",").some((l) => l.trim() === label);
+  };
+}
+
+/** The id of the object whose slice this is, read from its first bytes. */
+export function idOfSlice(slice: string | Buffer): number | undefined {
+  const head = typeof slice === "string" ? slice.slice(0, HEAD_BYTES) : slice.subarray(0, HEAD_BYTES).toString("utf8");
+  const id = ID_IN_HEAD.exec(head);
+  return id ? Number(id[1]) : undefined;
+}
+
+/**
+ * VMs by id in full, with `one.vmpool.infoset(ids, true)` in chunks (oned does not page it), cut and
+ * parsed as a pool read is: only the slices `keep` keeps are parsed.
+ */
+export async function readVmsInFull(client: OneClient, ids: readonly number[], options: Pick<PoolReadOptions, "keep" | "retrier"> & { chunk?: number } = {}): Promise<PoolReadResult<"vm">> {
+  const stats: PoolReadStats = { calls: 0, responseBytes: 0, slices: 0, parsedSlices: 0, parsedBytes: 0 };
+  const records: RecordOf<"vm">[] = [];
+  const sorted = [...new Set(ids)].sort((a, b) => a - b);
+  const chunk = options.chunk ?? 2000;
+  const send = (list: string) =>
+    options.retrier ? options.retrier.run("one.vmpool.infoset", () => client.callEscapedBytes("one.vmpool.infoset", list, true)) : client.callEscapedBytes("one.vmpool.infoset", list, true);
+  const calls: Promise<Buffer>[] = [];
+  for (let from = 0; from < sorted.length; from += chunk) calls.push(send(sorted.slice(from, from + chunk).join(",")));
+  for (const call of calls) {
+    const bytes = await call;
+    stats.calls++;
+    stats.responseBytes += bytes.length;
+    const slices = sliceEscapedPoolBytes(bytes, "VM_POOL", "VM");
+    stats.slices += slices.length;
+    for (const slice of slices) {
+      if (options.keep && !options.keep(slice)) continue;
+      const xml = unescapeUtf8(slice);
+      stats.parsedSlices++;
+      stats.parsedBytes += xml.length;
+      records.push(KINDS.vm.build(parseXmlDocument(xml, "VM")));
+    }
+  }
+  return { records: records.sort((a, b) => a.id - b.id), stats };
 }
 
 /** True for the answer of an oned whose database cannot run the VM pool's JSON search (SQLite). */

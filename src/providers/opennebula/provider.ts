@@ -4,6 +4,7 @@
  */
 import type { Plan, ResourceChange } from "../../core/plan.js";
 import type { DesiredState } from "../../resources/desired-state.js";
+import type { LiveState } from "../../diff/live-state.js";
 import type { Operation, OperationStatus, OwnershipReading, OwnershipTag, Provider } from "../provider.js";
 import { OpenNebulaOperations, OperationError, type OperationsOptions } from "./operations.js";
 import { OpenNebulaReader, type OpenNebulaReaderOptions } from "./reader.js";
@@ -22,9 +23,30 @@ export class OpenNebulaProvider extends OpenNebulaReader implements Provider {
   readonly locks: OpenNebulaStackLocks;
   private operations: OpenNebulaOperations | undefined;
 
+  /**
+   * The stack's VMs as this run knows them, by stack: what the last read found, plus every VM create
+   * started (a failed one may have left a VM), minus every VM delete finished. Recorded in the stack's
+   * document when apply releases its lock (stack-lock.ts), erring high: a count too high only makes a
+   * later plan read the whole VM pool.
+   */
+  private readonly vmTally = new Map<string, number>();
+  /** The phase of each change started, by address (a two-phase replacement's halves). */
+  private readonly phases = new Map<string, ResourceChange["phase"]>();
+
   constructor(private readonly options: OpenNebulaProviderOptions) {
     super(options);
-    this.locks = new OpenNebulaStackLocks(this.client, this.retrier);
+    this.locks = new OpenNebulaStackLocks(this.client, this.retrier, (stack) => this.vmTally.get(stack));
+  }
+
+  override async read(stack: string, desired?: DesiredState): Promise<LiveState> {
+    const live = await super.read(stack, desired);
+    this.vmTally.set(stack, live.resources.filter((r) => r.kind === "VirtualMachine").length);
+    return live;
+  }
+
+  private tally(stack: string, by: number): void {
+    const known = this.vmTally.get(stack);
+    if (known !== undefined) this.vmTally.set(stack, Math.max(0, known + by));
   }
 
   begin(plan: Plan): void {
@@ -47,12 +69,29 @@ export class OpenNebulaProvider extends OpenNebulaReader implements Provider {
       if (!desired) throw new OperationError(change.address, "apply started a change before the provider was told the plan");
       this.operations = new OpenNebulaOperations(this.client, desired.stack, this.options);
     }
-    return this.operations.start(change, desired);
+    const operation = await this.operations.start(change, desired);
+    this.phases.set(change.address, change.phase);
+    if (change.kind === "VirtualMachine" && (change.action === "create" || (change.action === "replace" && change.phase !== "finish"))) this.tally(this.operations.stack, 1);
+    if (operation.finished) this.finished(operation);
+    return operation;
   }
 
   async poll(operations: Operation[]): Promise<OperationStatus[]> {
     if (!this.operations) return [];
-    return this.operations.poll(operations);
+    const statuses = await this.operations.poll(operations);
+    const byAddress = new Map(operations.map((o) => [o.address, o]));
+    for (const status of statuses) {
+      const operation = byAddress.get(status.address);
+      if (status.phase === "done" && operation) this.finished(operation);
+    }
+    return statuses;
+  }
+
+  /** A VM delete, or the delete half of a VM replacement, finished: one VM less. */
+  private finished(operation: Operation): void {
+    if (operation.kind !== "VirtualMachine" || !this.operations) return;
+    const phase = this.phases.get(operation.address);
+    if (operation.action === "delete" || (operation.action === "replace" && phase !== "create")) this.tally(this.operations.stack, -1);
   }
 }
 

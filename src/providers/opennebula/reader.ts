@@ -22,12 +22,13 @@ import { securityGroupToSpec } from "./map-security-group.js";
 import { networkToSpec } from "./map-virtual-network.js";
 import { vmToSpec } from "./map-virtual-machine.js";
 import { vmTemplateToSpec } from "./map-vm-template.js";
-import { ownedSlicePredicate, readOwnershipTag } from "./ownership.js";
+import { ownedSlicePredicate, ownershipLabel, readOwnershipTag } from "./ownership.js";
 import { ownedAddresses, pendingImports, TAG_REPLACES, TAG_STACK, type PendingImport } from "../kit/ownership.js";
-import { isJsonQueryUnsupported, readPool, type ForeignHead, type PoolReadOptions, type PoolReadStats } from "./pools.js";
+import { idOfSlice, isJsonQueryUnsupported, labelledSlicePredicate, noteForeign, readPool, readVmsInFull, type ForeignHead, type PoolReadOptions, type PoolReadResult, type PoolReadStats } from "./pools.js";
 import { parseObject, type PoolKind, type RecordOf } from "./records.js";
 import { OneApiError } from "./errors.js";
 import { imageStateName, vnetStateName, VM_STATE } from "./states.js";
+import { recordedVmCount } from "./stack-lock.js";
 import type { Template } from "./template-syntax.js";
 
 export interface OpenNebulaReaderOptions extends OneClientOptions {
@@ -71,35 +72,107 @@ export function stackQuery(stack: string): string | undefined {
 }
 
 /**
- * The VM pool: searched by oned where its database can, else read whole and sliced.
+ * What decides whether a read of the VM pool through the stack's label can be trusted: the VM
+ * addresses the stack declares, and how many VMs the stack's document says it had when an apply last
+ * knew (`recordedVmCount`).
+ */
+export interface VmReadCheck {
+  declared: ReadonlySet<string>;
+  recorded: () => Promise<number | undefined>;
+}
+
+/** How the VM pool was read: through oned's search, through the stack's label, or whole. */
+export type VmReadWay = "search" | "label" | "whole";
+
+/**
+ * The VM pool: searched by oned where its database can (MySQL), else through the stack's label, else
+ * read whole and sliced.
  *
  * A search that finds none of the stack's VMs is not taken on trust: the pool is read whole as well,
  * and if that finds any, this cloud's search is not used again. A search that misses VMs would make
  * the plan create them twice; this way it can only make a plan slower.
+ *
+ * The label read (`readLabelledVms`) finds a VM only while it carries its label, which a person can
+ * remove: it is used only when it finds every VM the stack declares and at least as many as the
+ * stack's document records; otherwise the pool is read whole before anything is decided, so a VM
+ * whose label was removed is never made twice nor left behind.
  */
-async function readVmPool(client: OneClient, stack: string, options: Pick<PoolReadOptions, "keep" | "pageSize" | "retrier">, search: JsonSearch) {
+async function readVmPool(
+  client: OneClient,
+  stack: string,
+  options: Pick<PoolReadOptions, "keep" | "pageSize" | "retrier" | "foreign">,
+  search: JsonSearch,
+  check?: VmReadCheck,
+): Promise<PoolReadResult<"vm"> & { way: VmReadWay }> {
   const query = stackQuery(stack);
   if (query !== undefined && search.supported !== false) {
     try {
       const found = await readPool(client, "vm", { ...options, query });
       if (found.records.some((vm) => readOwnershipTag(vm.userTemplate)?.stack === stack)) {
         search.supported = true;
-        return found;
+        return { ...found, way: "search" };
       }
       const whole = await readPool(client, "vm", options);
       if (whole.records.some((vm) => readOwnershipTag(vm.userTemplate)?.stack === stack)) search.supported = false;
-      return whole;
+      return { ...whole, way: "whole" };
     } catch (error) {
       if (!isJsonQueryUnsupported(error)) throw error;
       search.supported = false;
     }
   }
-  return readPool(client, "vm", options);
+  if (check) {
+    const recorded = check.recorded();
+    // The found list is filled again by the whole read when the label read is not trusted.
+    const heads = options.foreign?.found;
+    const labelled = await readLabelledVms(client, stack, options);
+    const owned = new Set(labelled.records.flatMap((vm) => {
+      const tag = readOwnershipTag(vm.userTemplate);
+      return tag?.stack === stack && tag.kind === "VirtualMachine" ? [tag.address] : [];
+    }));
+    const count = labelled.records.filter((vm) => readOwnershipTag(vm.userTemplate)?.stack === stack).length;
+    const least = await recorded;
+    if ([...check.declared].every((a) => owned.has(a)) && (least === undefined || count >= least)) return { ...labelled, way: "label" };
+    if (heads) heads.length = 0;
+    const whole = await readPool(client, "vm", options);
+    return { records: whole.records, stats: addStats(labelled.stats, whole.stats), way: "whole" };
+  }
+  return { ...(await readPool(client, "vm", options)), way: "whole" };
+}
+
+/**
+ * The VMs labelled `hyperplan/<stack>`: their ids from the short bodies of `one.vmpool.info` (about a
+ * third of the bytes of the full ones, and no USER_TEMPLATE but LABELS), then those VMs in full with
+ * `one.vmpool.infoset`, kept by their ownership tag as a whole read keeps them. VMs of other names
+ * the stack declares are noted as foreign from the short bodies.
+ */
+async function readLabelledVms(client: OneClient, stack: string, options: Pick<PoolReadOptions, "keep" | "pageSize" | "retrier" | "foreign">): Promise<PoolReadResult<"vm">> {
+  const labelled = labelledSlicePredicate(ownershipLabel(stack));
+  const ids: number[] = [];
+  const foreign = options.foreign;
+  const short = await readPool(client, "vm", {
+    ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+    ...(options.retrier ? { retrier: options.retrier } : {}),
+    short: true,
+    keep: (slice) => {
+      if (labelled(slice)) {
+        const id = idOfSlice(slice);
+        if (id !== undefined) ids.push(id);
+      } else if (foreign) noteForeign(slice, foreign);
+      return false;
+    },
+  });
+  const full = await readVmsInFull(client, ids, { ...(options.keep ? { keep: options.keep } : {}), ...(options.retrier ? { retrier: options.retrier } : {}) });
+  return { records: full.records, stats: addStats(short.stats, full.stats) };
+}
+
+function addStats(a: PoolReadStats, b: PoolReadStats): PoolReadStats {
+  return { calls: a.calls + b.calls, responseBytes: a.responseBytes + b.responseBytes, slices: a.slices + b.slices, parsedSlices: a.parsedSlices + b.parsedSlices, parsedBytes: a.parsedBytes + b.parsedBytes };
 }
 
 /**
  * The stack's objects of every kind, read with one paged pool read per kind. The VM pool, by far the
- * largest, is searched by oned itself when its database can (MySQL); `search` remembers the answer.
+ * largest, is searched by oned itself when its database can (MySQL), else read through the stack's
+ * label when `check` allows (see readVmPool); `search` remembers the answer.
  */
 export async function readOwned(
   client: OneClient,
@@ -109,7 +182,9 @@ export async function readOwned(
   retrier?: Retrier,
   /** Names the stack declares, by kind: objects it does not own that bear one are noted in `foreign`. */
   declaredNames?: Partial<Record<OneKind, ReadonlySet<string>>>,
-): Promise<{ owned: OwnedObjects; addresses: Map<string, string>; stats: Record<string, PoolReadStats>; foreign: ForeignObject[] }> {
+  /** What lets the VM pool be read through the stack's label; without it the pool is read whole. */
+  check?: VmReadCheck,
+): Promise<{ owned: OwnedObjects; addresses: Map<string, string>; stats: Record<string, PoolReadStats>; foreign: ForeignObject[]; vmRead: VmReadWay }> {
   const keep = ownedSlicePredicate(stack);
   const stats: Record<string, PoolReadStats> = {};
   const base = { keep, ...(pageSize ? { pageSize } : {}), ...(retrier ? { retrier } : {}) };
@@ -118,8 +193,14 @@ export async function readOwned(
     const names = declaredNames?.[kind];
     return names && names.size > 0 ? { ...base, foreign: { names, found: found.get(kind)! } } : base;
   };
+  let vmRead: VmReadWay = "whole";
   const results = await Promise.all(
-    POOLS.map(({ kind, pool }) => (pool === "vm" ? readVmPool(client, stack, optionsOf(kind), search) : readPool(client, pool, optionsOf(kind)))),
+    POOLS.map(async ({ kind, pool }) => {
+      if (pool !== "vm") return readPool(client, pool, optionsOf(kind));
+      const read = await readVmPool(client, stack, optionsOf(kind), search, check);
+      vmRead = read.way;
+      return read;
+    }),
   );
   POOLS.forEach(({ pool }, i) => (stats[pool] = results[i]!.stats));
   const records = Object.fromEntries(POOLS.map(({ pool }, i) => [pool, results[i]!.records])) as unknown as RecordsByPool;
@@ -133,7 +214,7 @@ export async function readOwned(
     if (missing.size > 0) await readPool(client, "vm", { ...base, short: true, keep: () => false, foreign: { names: missing, found: found.get("VirtualMachine")! } });
   }
   const foreign = [...found].flatMap(([kind, heads]) => heads.map((h) => ({ kind, id: String(h.id), name: h.name, ...(h.stack !== undefined ? { stack: h.stack } : {}) })));
-  return { ...collected, stats, foreign };
+  return { ...collected, stats, foreign, vmRead };
 }
 
 /** Records of the pools the stack's kinds live in, however they were read. */
@@ -248,6 +329,8 @@ export class OpenNebulaReader implements LiveReader {
   readonly rules = openNebulaDiffRules;
   /** Pool read figures of the last read, by pool. */
   lastStats: Record<string, PoolReadStats> = {};
+  /** How the last read found the stack's VMs. */
+  lastVmRead: VmReadWay | undefined;
   readonly client: OneClient;
   private readonly pageSize: number | undefined;
   /** Whether this cloud searches the VM pool itself (learnt on the first read). */
@@ -270,8 +353,11 @@ export class OpenNebulaReader implements LiveReader {
   async read(stack: string, desired?: DesiredState): Promise<LiveState> {
     const names: Partial<Record<OneKind, Set<string>>> = {};
     for (const r of desired?.resources ?? []) (names[r.kind] ??= new Set()).add(r.name);
-    const { owned, addresses, stats, foreign } = await readOwned(this.client, stack, this.pageSize, this.search, this.retrier, names);
+    const declaredVms = new Set((desired?.resources ?? []).filter((r) => r.kind === "VirtualMachine").map((r) => r.address));
+    const check: VmReadCheck = { declared: declaredVms, recorded: () => recordedVmCount(this.client, this.retrier, stack) };
+    const { owned, addresses, stats, foreign, vmRead } = await readOwned(this.client, stack, this.pageSize, this.search, this.retrier, names, check);
     this.lastStats = stats;
+    this.lastVmRead = vmRead;
     const pending = pendingImports(desired, new Set(addresses.values()));
     if (pending.length === 0) {
       const live = toLiveState(stack, this.endpoint, owned, addresses, desired);

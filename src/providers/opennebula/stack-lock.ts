@@ -36,10 +36,39 @@ const ADMIN_LEVEL = 3;
 /** The template attributes that say who holds the lock. */
 const HOLDER = { who: "HOLDER", host: "HOLDER_HOST", pid: "HOLDER_PID", command: "HOLDER_COMMAND", job: "HOLDER_JOB", run: "HOLDER_RUN" } as const;
 
+/**
+ * How many VMs the stack owned when an apply last knew (at its end), kept in the stack's document:
+ * a plan that finds the stack's VMs by their label and finds fewer reads the whole pool instead, so a
+ * label removed by hand cannot hide a VM (reader.ts).
+ */
+const VM_COUNT = "HYPERPLAN_VMS";
+
+function vmCountOf(doc: DocumentRecord | undefined): number | undefined {
+  const value = doc === undefined ? undefined : templateGet(doc.template, VM_COUNT);
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
+/** The stack's document: the lowest id among the documents tagged for it. */
+async function findStackDocument(client: OneClient, retrier: Pick<Retrier, "run">, stack: string): Promise<DocumentRecord | undefined> {
+  const xml = await retrier.run("one.documentpool.info", () => client.call("one.documentpool.info", -2, -1, -1, LOCK_DOCUMENT_TYPE));
+  const mine = parseDocumentPool(String(xml)).filter((d) => {
+    const tag = readOwnershipTag(d.template);
+    return tag?.stack === stack && tag.kind === LOCK_KIND;
+  });
+  return mine.sort((a, b) => a.id - b.id)[0];
+}
+
+/** The number of VMs the stack's document records, if an apply recorded one. */
+export async function recordedVmCount(client: OneClient, retrier: Pick<Retrier, "run">, stack: string): Promise<number | undefined> {
+  return vmCountOf(await findStackDocument(client, retrier, stack));
+}
+
 export class OpenNebulaStackLocks implements StackLocks {
   constructor(
     private readonly client: OneClient,
     private readonly retrier: Pick<Retrier, "run">,
+    /** The stack's VMs as this run knows them when it releases its lock (the provider's count), if it does. */
+    private readonly vmCount: (stack: string) => number | undefined = () => undefined,
   ) {}
 
   async tryAcquire(stack: string, holder: LockHolder): Promise<LockAttempt> {
@@ -52,7 +81,7 @@ export class OpenNebulaStackLocks implements StackLocks {
       if (error instanceof TransportError && !error.mayHaveActed) return this.tryAcquire(stack, holder);
       throw error;
     }
-    await this.write(doc.id, stack, holder);
+    await this.write(doc.id, stack, holder, vmCountOf(doc));
     return { acquired: true };
   }
 
@@ -62,7 +91,7 @@ export class OpenNebulaStackLocks implements StackLocks {
     const current = await this.info(doc.id);
     // Someone removed this run's lock (`hyperplan unlock`) and another run may hold it now: not ours to touch.
     if (current.lock && templateGet(current.template, HOLDER.run) !== holder.run) return;
-    await this.write(doc.id, stack, undefined);
+    await this.write(doc.id, stack, undefined, this.vmCount(stack) ?? vmCountOf(current));
     await this.retrier.run("one.document.unlock", () => this.client.call("one.document.unlock", doc.id));
   }
 
@@ -76,7 +105,7 @@ export class OpenNebulaStackLocks implements StackLocks {
     const doc = await this.find(stack);
     if (!doc) return;
     await this.retrier.run("one.document.unlock", () => this.client.call("one.document.unlock", doc.id));
-    await this.write(doc.id, stack, undefined);
+    await this.write(doc.id, stack, undefined, vmCountOf(doc));
   }
 
   private async held(id: number): Promise<LockAttempt> {
@@ -92,14 +121,8 @@ export class OpenNebulaStackLocks implements StackLocks {
     return { held: true, since: doc.lock.time * 1000, ...(holder ? { holder } : {}) };
   }
 
-  /** The stack's lock document: the lowest id among the documents tagged for it. */
-  private async find(stack: string): Promise<DocumentRecord | undefined> {
-    const xml = await this.retrier.run("one.documentpool.info", () => this.client.call("one.documentpool.info", -2, -1, -1, LOCK_DOCUMENT_TYPE));
-    const mine = parseDocumentPool(String(xml)).filter((d) => {
-      const tag = readOwnershipTag(d.template);
-      return tag?.stack === stack && tag.kind === LOCK_KIND;
-    });
-    return mine.sort((a, b) => a.id - b.id)[0];
+  private find(stack: string): Promise<DocumentRecord | undefined> {
+    return findStackDocument(this.client, this.retrier, stack);
   }
 
   private async create(stack: string): Promise<DocumentRecord> {
@@ -123,9 +146,10 @@ export class OpenNebulaStackLocks implements StackLocks {
     return documentFromNode(parseXmlDocument(String(xml), "DOCUMENT"));
   }
 
-  /** The document's whole template: the tags, and who holds the lock when someone does. */
-  private async write(id: number, stack: string, holder: LockHolder | undefined): Promise<void> {
+  /** The document's whole template: the tags, the stack's VM count, and who holds the lock when someone does. */
+  private async write(id: number, stack: string, holder: LockHolder | undefined, vms: number | undefined): Promise<void> {
     const template: Template = ownershipAttributes({ stack, address: stack, kind: LOCK_KIND });
+    if (vms !== undefined) template.push({ name: VM_COUNT, value: String(vms) });
     if (holder) {
       template.push(
         { name: HOLDER.who, value: holder.who },

@@ -51,23 +51,27 @@ describe("OpenNebula reader", () => {
     expect(changes.map((c) => ({ address: c.address, action: c.action, diff: c.diff.map((d) => `${d.path}: ${JSON.stringify(d.before)} → ${JSON.stringify(d.after)}`) }))).toEqual([]);
   });
 
-  it("reads each kind with one paged pool call and never an info call per object", async () => {
+  it("reads each kind with one paged pool call, the VMs through their label, and never an info call per object", async () => {
     const desired = desiredOf(lab as never);
     await writeDesired(client, desired);
     sim.resetCallCounts();
     await reader.read(desired.stack, desired);
     // The first read asks oned to search the VM pool; a SQLite-backed oned cannot, and says so once.
-    expect(sim.callCounts()["one.vmpool.infoextended"]).toBe(2);
+    expect(sim.callCounts()["one.vmpool.infoextended"]).toBe(1);
     expect(reader.search.supported).toBe(false);
     sim.resetCallCounts();
     await reader.read(desired.stack, desired);
+    // The short bodies find the labelled VMs, read in full by id; the stack's document says how many it had.
     expect(sim.callCounts()).toEqual({
+      "one.documentpool.info": 1,
       "one.imagepool.info": 1,
       "one.secgrouppool.info": 1,
       "one.templatepool.info": 1,
-      "one.vmpool.infoextended": 1,
+      "one.vmpool.info": 1,
+      "one.vmpool.infoset": 1,
       "one.vnpool.info": 1,
     });
+    expect(reader.lastVmRead).toBe("label");
   });
 
   it("lets a MySQL-backed oned search the VM pool: only the stack's VMs travel, the live state is the same", async () => {
@@ -93,8 +97,11 @@ describe("OpenNebula reader", () => {
       expect(mysql.callCounts()["one.vmpool.infoextended"]).toBe(1);
       expect(viaMysql.resources.map((r) => r.address)).toEqual(viaSqlite.resources.map((r) => r.address));
       expect(mysqlReader.lastStats.vm!.slices).toBe(4);
-      expect(reader.lastStats.vm!.slices).toBe(24);
-      expect(mysqlReader.lastStats.vm!.responseBytes).toBeLessThan(reader.lastStats.vm!.responseBytes / 2);
+      expect(mysqlReader.lastVmRead).toBe("search");
+      // SQLite: the 24 short bodies, then the 3 labelled VMs in full.
+      expect(reader.lastStats.vm!.slices).toBe(27);
+      expect(reader.lastVmRead).toBe("label");
+      expect(mysqlReader.lastStats.vm!.responseBytes).toBeLessThan(reader.lastStats.vm!.responseBytes);
     } finally {
       await mysqlReader.close();
       await mysqlClient.close();
