@@ -405,7 +405,7 @@ function adoptions(desiredByAddress: ReadonlyMap<string, DesiredResource>, liveB
     if (rules.cannotMove !== undefined) throw new DiffError("IMPORT_UNSUPPORTED", `${asked}, but ${rules.cannotMove}`, address);
     const owned = liveByAddress.get(address);
     if (owned) {
-      if (String(owned.id) === id) continue;
+      if (String(owned.id) === id || owned.otherIds?.includes(id)) continue;
       throw new DiffError("IMPORT_CONFLICT", `${asked}, but the stack owns ${noun} ${displayText(owned.id)} at this address already: a resource stands for one object. Remove importId (or delete that object first)`, address);
     }
     const reading = readings.get(address);

@@ -69,6 +69,8 @@ export interface LiveResource<K extends ResourceKind = ResourceKind> {
   name: string;
   /** The backend's id. */
   id: string;
+  /** Other ids the backend knows the object by (a XenServer object's uuid beside its ref): an `importId` may name it by any. */
+  otherIds?: string[];
   /** The live object mapped into the declaration's Spec type (see the contract above). */
   props: SpecOf<K>;
   /** Addresses of owned objects this one uses. */

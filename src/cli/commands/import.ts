@@ -18,7 +18,7 @@ import { systemClock } from "../../core/clock.js";
 
 const USAGE = `Usage: hyperplan import ADDRESS ID [stack.ts] [options]
 
-Adopts the object ID (the cloud's id: an OpenNebula id, a XenServer ref or uuid-ref, a panel
+Adopts the object ID (the cloud's id: an OpenNebula id, a XenServer OpaqueRef or uuid, a panel
 container id) into the resource declared at ADDRESS: the object must be of that resource's kind, carry
 no other stack's tag, and ADDRESS must have no object yet. Its ownership tag is written, nothing else is
 changed; \`hyperplan plan\` then shows how it differs from its declaration. Gandi hosting cannot adopt

@@ -139,6 +139,9 @@ export class XenServerOperations {
     const cls = kind === "VirtualMachine" || kind === "VmTemplate" ? "VM" : kind === "Image" ? "VDI" : kind === "VirtualNetwork" ? "network" : undefined;
     if (!cls) return { state: "untagged" };
     try {
+      const ref = await this.refById(cls, id);
+      if (ref === undefined) return { state: "gone" };
+      id = ref;
       const otherConfig = (await this.read(`${cls}.get_other_config`, id)) as Record<string, string>;
       const tag = tagOf(otherConfig);
       if (tag && tag.kind === kind) return { state: "tagged", tag };
@@ -217,6 +220,9 @@ export class XenServerOperations {
   async retag(kind: string, id: string, from: OwnershipTag, to: OwnershipTag): Promise<void> {
     const cls = kind === "VirtualMachine" || kind === "VmTemplate" ? "VM" : kind === "Image" ? "VDI" : kind === "VirtualNetwork" ? "network" : undefined;
     if (!cls) throw new XenOperationError(`${kind}#${id}`, `XenServer has no kind ${kind}`);
+    const ref = await this.refById(cls, id);
+    if (ref === undefined) throw new XenOperationError(`${kind}#${id}`, `XenServer has no ${cls} ${id}`);
+    id = ref;
     const rewrite = async (c: string, ref: string, kindTag = to.kind) => {
       for (const [key, value] of [[TAG_STACK, to.stack], [TAG_ADDRESS, to.address], [TAG_KIND, kindTag]] as const) {
         await this.write(`${c}.remove_from_other_config`, ref, key);
@@ -232,6 +238,20 @@ export class XenServerOperations {
       }
     }
     await rewrite(cls, id);
+  }
+
+  /**
+   * The ref of the object `id` names in `cls`: an OpaqueRef as it is, a uuid (as `xe` shows objects)
+   * through `<cls>.get_by_uuid`; undefined when the class has no object of that uuid.
+   */
+  private async refById(cls: string, id: string): Promise<string | undefined> {
+    if (id.startsWith("OpaqueRef:")) return id;
+    try {
+      return String(await this.read(`${cls}.get_by_uuid`, id));
+    } catch (error) {
+      if (isXenApiError(error, "UUID_INVALID")) return undefined;
+      throw error;
+    }
   }
 
   /** A read: retried while xapi does not answer. */

@@ -296,7 +296,7 @@ function networkResource(id: string, address: string, net: NetworkRecord): LiveR
     addressRanges: [],
     dns: [],
   };
-  return { address, kind: "VirtualNetwork", name: net.name_label, id, props, dependsOn: [], status: { state: "READY", healthy: true } };
+  return { address, kind: "VirtualNetwork", name: net.name_label, id, otherIds: [net.uuid], props, dependsOn: [], status: { state: "READY", healthy: true } };
 }
 
 function imageResource(id: string, address: string, vdi: VdiRecord, pool: XenPoolView): LiveResource<"Image"> {
@@ -316,6 +316,7 @@ function imageResource(id: string, address: string, vdi: VdiRecord, pool: XenPoo
     kind: "Image",
     name: vdi.name_label,
     id,
+    otherIds: [vdi.uuid],
     props,
     dependsOn: [],
     status: missing ? { state: "MISSING", healthy: false, message: "xapi reports the VDI missing from its SR" } : { state: "READY", healthy: true },
@@ -335,7 +336,7 @@ function templateResource(id: string, address: string, vm: VmRecord, pool: XenPo
     ...rawOf(vm),
   };
   const dependsOn = [...new Set(nics.map((n) => n.network.ref).filter((r) => !r.includes("#")))];
-  return { address, kind: "VmTemplate", name: vm.name_label, id, props, dependsOn, status: vm.is_a_template ? { state: "READY", healthy: true } : { state: "NOT_A_TEMPLATE", healthy: false, message: "made a VM by hand" } };
+  return { address, kind: "VmTemplate", name: vm.name_label, id, otherIds: [vm.uuid], props, dependsOn, status: vm.is_a_template ? { state: "READY", healthy: true } : { state: "NOT_A_TEMPLATE", healthy: false, message: "made a VM by hand" } };
 }
 
 /** The raw.xenserver settings a VM or template carries: its pool template, and the map keys the stack declared. */
@@ -402,7 +403,7 @@ function vmResource(id: string, address: string, vm: VmRecord, pool: XenPoolView
   const ip = metrics?.networks["0/ip"] ?? metrics?.networks["0/ipv4/0"];
   if (ip) values.ip = ip;
   if (vifs[0]) values.mac = vifs[0].MAC.toLowerCase();
-  return { address, kind: "VirtualMachine", name: vm.name_label, id, props, dependsOn, status, ...(Object.keys(values).length > 0 ? { values } : {}) };
+  return { address, kind: "VirtualMachine", name: vm.name_label, id, otherIds: [vm.uuid], props, dependsOn, status, ...(Object.keys(values).length > 0 ? { values } : {}) };
 }
 
 /** The image address a VM's disk stands for: the stack's image itself, or the VM's copy of one. */

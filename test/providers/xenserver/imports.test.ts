@@ -174,3 +174,46 @@ describe("XenServer import readings (importId)", () => {
     expect(at(after, "imp/vm-2")).toEqual(before);
   });
 });
+
+describe("XenServer adoption by uuid", () => {
+  let sim: RunningXenServerSimulator;
+  let provider: XenServerProvider;
+  let hand: XenApiClient;
+
+  beforeEach(async () => {
+    sim = await startXenServerSimulator({ port: 0, delays: "instant", slaveHost: false });
+    provider = createXenServerProvider({ client: new XenApiClient({ url: sim.url, username: "root", password: "xenserver" }) });
+    hand = new XenApiClient({ url: sim.url, username: "root", password: "xenserver", originator: "by-hand" });
+    const desired = lab();
+    const plan = buildPlan({ desired, live: await provider.read("imp", desired), rules: provider.rules, mode: "plan" });
+    expect((await applyPlan(plan, provider, { desired, ...fastPolls })).errors).toEqual([]);
+  });
+  afterEach(async () => {
+    await hand.close();
+    await provider.close();
+    await sim.close();
+  });
+
+  it("adopts a VM named by its uuid (as xe shows it), and the importId left in the stack plans clean afterwards", async () => {
+    const before = (await provider.read("imp", lab())).resources.find((r) => r.address === "imp/vm-2")!;
+    for (const key of OWNERSHIP_KEYS) await hand.call("VM.remove_from_other_config", before.id, key);
+    const uuid = (await hand.call("VM.get_uuid", before.id)) as string;
+    const desired = lab({ "imp/vm-2": uuid });
+    const plan = buildPlan({ desired, live: await provider.read("imp", desired), rules: provider.rules, mode: "plan" });
+    // The change names the VM by the ref xapi's calls take.
+    expect(plan.changes.filter((c) => c.action !== "noop").map((c) => `${c.action} ${c.address} ${c.importId}`)).toEqual([`update imp/vm-2 ${before.id}`]);
+    expect((await applyPlan(plan, provider, { desired, ...fastPolls })).errors).toEqual([]);
+    const again = buildPlan({ desired, live: await provider.read("imp", desired), rules: provider.rules, mode: "plan" });
+    expect(again.changes.filter((c) => c.action !== "noop")).toEqual([]);
+    expect(again.changes.find((c) => c.address === "imp/vm-2")!.id).toBe(before.id);
+  });
+
+  it("reads a VM's tag by its uuid as by its ref, and a uuid no VM has as gone", async () => {
+    const vm = (await provider.read("imp", lab())).resources.find((r) => r.address === "imp/vm-1")!;
+    const uuid = (await hand.call("VM.get_uuid", vm.id)) as string;
+    const plan = buildPlan({ desired: lab(), live: await provider.read("imp", lab()), rules: provider.rules, mode: "plan" });
+    await provider.begin?.(plan);
+    expect(await provider.readOwnership("VirtualMachine", uuid)).toEqual({ state: "tagged", tag: { stack: "imp", address: "imp/vm-1", kind: "VirtualMachine" } });
+    expect(await provider.readOwnership("VirtualMachine", "00000000-0000-4000-8000-000000004242")).toEqual({ state: "gone" });
+  });
+});
