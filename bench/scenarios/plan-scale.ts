@@ -170,6 +170,9 @@ async function run(declared: number, poolSize: number, database: "sqlite" | "mys
         diffAndOrderMs: round(ours.ms - ours.value.readMs, 0),
         // The client's own work in that run; the rest of the wall time it waited for the server.
         clientCpuMs: round(ours.value.cpuMs, 0),
+        // How the VMs were found: oned's search (MySQL), the stack's label (short bodies, then the
+        // labelled VMs by id), or the whole pool.
+        vmRead: reader.lastVmRead ?? "whole",
         apiCalls: ourCalls,
         callsByMethod: calls,
         responseMB: round(responseBytes / 1e6, 1),
