@@ -9,8 +9,10 @@ import { poolRead } from "./scenarios/pool-read";
 import { templateParse } from "./scenarios/template-parse";
 import { xenapiTransport } from "./scenarios/xenapi-transport";
 import { xenPollLoadScenario } from "./scenarios/xen-poll-load";
+import { gandiPlanApply, openVzPlanApply } from "./scenarios/gandi-openvz";
+import { coldPlan } from "./scenarios/cold-plan";
 
-export const SCENARIOS: Scenario[] = [planScale, applyDagScenario, poolRead, pollLoadScenario, templateParse, xenapiTransport, xenPollLoadScenario];
+export const SCENARIOS: Scenario[] = [planScale, applyDagScenario, poolRead, pollLoadScenario, templateParse, xenapiTransport, xenPollLoadScenario, gandiPlanApply, openVzPlanApply, coldPlan];
 
 export async function runBenchmarks(options: { only?: string[]; smoke: boolean }): Promise<ScenarioResult[]> {
   const chosen = options.only?.length ? SCENARIOS.filter((s) => options.only!.includes(s.name)) : SCENARIOS;
