@@ -1,11 +1,15 @@
 #!/usr/bin/env node
-// A user's stack.ts is TypeScript, run without a build step: tsx compiles each module as it loads.
-// Installed from npm, hyperplan itself runs from its compiled dist/; in its own repository (where
-// src/ is and dist/ is not shipped) it runs from its sources under the same loader.
+// Installed from npm, hyperplan runs from its compiled dist/, and loads tsx only when it meets a
+// TypeScript stack file (src/cli/stack-loader.ts). In its own repository (where src/ is, and dist/ is
+// not shipped) it runs from its sources, compiled by tsx as they load.
 import { existsSync } from "node:fs";
-import { register } from "tsx/esm/api";
 
-register();
 const sources = new URL("../src/cli/main.ts", import.meta.url);
-const { main } = await import(existsSync(sources) ? sources.href : new URL("../dist/cli/main.js", import.meta.url).href);
+let entry = new URL("../dist/cli/main.js", import.meta.url);
+if (existsSync(sources)) {
+  const { register } = await import("tsx/esm/api");
+  register();
+  entry = sources;
+}
+const { main } = await import(entry.href);
 process.exitCode = await main(process.argv.slice(2));

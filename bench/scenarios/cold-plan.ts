@@ -49,10 +49,29 @@ export default app;
 `;
 }
 
+/**
+ * The CLI as a user's project has it: this repository packed with `npm pack` (which builds dist/) and
+ * installed into an empty project; its bin runs the compiled JavaScript.
+ */
+function installedCli(): { bin: string; dispose(): void } {
+  const dir = mkdtempSync(join(tmpdir(), "hyperplan-cold-install-"));
+  const npm = (args: string[], cwd: string) => {
+    const r = spawnSync("npm", args, { cwd, encoding: "utf8", env: { ...process.env, CI: "" } });
+    if (r.status !== 0) throw new Error(`npm ${args.join(" ")} failed:\n${r.stdout}${r.stderr}`);
+    return r.stdout;
+  };
+  const [packed] = JSON.parse(npm(["pack", "--json", "--pack-destination", dir], ROOT)) as { filename: string }[];
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "cold-plan", private: true, type: "module" }));
+  npm(["install", "--save-dev", "--prefer-offline", "--no-audit", "--no-fund", join(dir, packed!.filename)], dir);
+  return { bin: join(dir, "node_modules", "hyperplan", "bin", "hyperplan.mjs"), dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+let bin = BIN;
+
 /** Wall time of one whole process (ms), and its exit code. */
 function once(argv: string[], cwd: string, env: Record<string, string>): { ms: number; code: number; out: string } {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [BIN, ...argv], { cwd, env: { ...process.env, ...env, NO_COLOR: "1" }, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, [bin, ...argv], { cwd, env: { ...process.env, ...env, NO_COLOR: "1" }, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   return { ms: Number(process.hrtime.bigint() - t0) / 1e6, code: r.status ?? 1, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -72,7 +91,7 @@ function medianProcess(runs: number, argv: string[], cwd: string, env: Record<st
   return { ms: median(times), runsMs: times.map((t) => round(t, 0)) };
 }
 
-async function run(name: string, file: string, source: string, runs: number, warm = true): Promise<ScenarioResult> {
+async function run(name: string, file: string, source: string, runs: number, cli: "installed" | "repository", warm = true): Promise<ScenarioResult> {
   const dir = mkdtempSync(join(tmpdir(), `hyperplan-cold-${name}-`));
   const sim = await startSimProcess({ port: 0, delays: "instant", seed: 1, hosts: [{ name: "big-1", cpu: 1e7, memoryMb: 1e9 }] });
   const client = new OneClient({ endpoint: sim.url, session: SESSION });
@@ -95,7 +114,7 @@ async function run(name: string, file: string, source: string, runs: number, war
     const plan = medianProcess(runs, ["plan", file, "--detailed-exitcode"], dir, env, /No changes/);
     return {
       name: "cold-plan",
-      params: { stack: name, resources: analysis.state.resources.length, runs },
+      params: { stack: name, resources: analysis.state.resources.length, runs, cli },
       metrics: {
         planMs: round(plan.ms, 0),
         planMsRuns: plan.runsMs.join(" "),
@@ -118,8 +137,20 @@ export const coldPlan: Scenario = {
   summary: "`hyperplan plan` as a whole process, small stack and 5,000 resources, where the time goes",
   async run({ smoke }) {
     const lab = readFileSync(join(ROOT, "examples", "stacks", "lab.ts"), "utf8");
-    // The smoke run (the test suite's) plans the lab once, without warming up.
-    if (smoke) return [await run("lab", "lab.ts", lab, 1, false)];
-    return [await run("lab", "lab.ts", lab, 7), await run("fleet-5000", "fleet.ts", bigStackSource(5000), 3)];
+    // The smoke run (the test suite's) plans the lab once with the repository's CLI, without warming up.
+    if (smoke) return [await run("lab", "lab.ts", lab, 1, "repository", false)];
+    // What a user runs: the installed package (compiled JavaScript; tsx loaded for the stack file
+    // only). Beside it, the repository's CLI, which tsx compiles module by module.
+    const installed = installedCli();
+    try {
+      bin = installed.bin;
+      const results = [await run("lab", "lab.ts", lab, 7, "installed"), await run("fleet-5000", "fleet.ts", bigStackSource(5000), 3, "installed")];
+      bin = BIN;
+      results.push(await run("lab", "lab.ts", lab, 7, "repository"));
+      return results;
+    } finally {
+      bin = BIN;
+      installed.dispose();
+    }
   },
 };

@@ -1,6 +1,7 @@
 /**
- * Loads a user's stack file: a TypeScript module run directly (the CLI runs under tsx, so a dynamic
- * `import()` of a .ts file compiles it on the fly; there is no build step for the user).
+ * Loads a user's stack file: a TypeScript module run directly (tsx is registered before the first
+ * one, so a dynamic `import()` of a .ts file compiles it on the fly; there is no build step for the
+ * user).
  *
  * Which file: the argument, else `hyperplan.config.ts`, else `stack.ts`, in the working directory.
  * What it must export: see `src/resources/stack-file.ts` (an App, a Stack, an array of stacks, or a
@@ -113,8 +114,24 @@ export interface LoadedStackFile {
   stacks: Stack[];
 }
 
+let typeScriptLoader: Promise<void> | undefined;
+
+/**
+ * tsx, which compiles a TypeScript stack file as it loads. Run from src/ the CLI is under tsx already
+ * (this very module is TypeScript); run from the package's dist/, tsx is registered for the first
+ * stack file, so commands that load none (`--version`, `sim`, a saved plan's apply) never pay for it.
+ */
+function typeScriptLoaded(): Promise<void> {
+  if (import.meta.url.endsWith(".ts")) return Promise.resolve();
+  typeScriptLoader ??= import("tsx/esm/api").then((tsx) => {
+    tsx.register();
+  });
+  return typeScriptLoader;
+}
+
 /** Imports `file`, evaluates its default export and returns its stacks. */
 export async function loadStackFile(file: string, context: StackFileContext): Promise<LoadedStackFile> {
+  await typeScriptLoaded();
   installHyperplanResolution();
   let module: Record<string, unknown>;
   try {
