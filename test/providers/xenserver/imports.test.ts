@@ -173,26 +173,6 @@ describe("XenServer import readings (importId)", () => {
     expect(after.imports).toBeUndefined();
     expect(at(after, "imp/vm-2")).toEqual(before);
   });
-});
-
-describe("XenServer adoption by uuid", () => {
-  let sim: RunningXenServerSimulator;
-  let provider: XenServerProvider;
-  let hand: XenApiClient;
-
-  beforeEach(async () => {
-    sim = await startXenServerSimulator({ port: 0, delays: "instant", slaveHost: false });
-    provider = createXenServerProvider({ client: new XenApiClient({ url: sim.url, username: "root", password: "xenserver" }) });
-    hand = new XenApiClient({ url: sim.url, username: "root", password: "xenserver", originator: "by-hand" });
-    const desired = lab();
-    const plan = buildPlan({ desired, live: await provider.read("imp", desired), rules: provider.rules, mode: "plan" });
-    expect((await applyPlan(plan, provider, { desired, ...fastPolls })).errors).toEqual([]);
-  });
-  afterEach(async () => {
-    await hand.close();
-    await provider.close();
-    await sim.close();
-  });
 
   it("adopts a VM named by its uuid (as xe shows it), and the importId left in the stack plans clean afterwards", async () => {
     const before = (await provider.read("imp", lab())).resources.find((r) => r.address === "imp/vm-2")!;
