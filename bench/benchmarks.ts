@@ -11,8 +11,9 @@ import { xenapiTransport } from "./scenarios/xenapi-transport";
 import { xenPollLoadScenario } from "./scenarios/xen-poll-load";
 import { gandiPlanApply, openVzPlanApply } from "./scenarios/gandi-openvz";
 import { coldPlan } from "./scenarios/cold-plan";
+import { xenApplyDag } from "./scenarios/xen-apply";
 
-export const SCENARIOS: Scenario[] = [planScale, applyDagScenario, poolRead, pollLoadScenario, templateParse, xenapiTransport, xenPollLoadScenario, gandiPlanApply, openVzPlanApply, coldPlan];
+export const SCENARIOS: Scenario[] = [planScale, applyDagScenario, poolRead, pollLoadScenario, templateParse, xenapiTransport, xenPollLoadScenario, gandiPlanApply, openVzPlanApply, coldPlan, xenApplyDag];
 
 export async function runBenchmarks(options: { only?: string[]; smoke: boolean }): Promise<ScenarioResult[]> {
   const chosen = options.only?.length ? SCENARIOS.filter((s) => options.only!.includes(s.name)) : SCENARIOS;
