@@ -66,6 +66,8 @@ export interface XenApiClientOptions {
   eventTimeoutSeconds?: number;
   /** The interval of the task.get_record fallback where event.from is missing (default 1 s). */
   taskPollIntervalMs?: number;
+  /** The pause after an event.from answer that carried changes, gathering the next ones (default 100 ms). */
+  eventGapMs?: number;
   clock?: Clock;
   /** Retries the task watcher's reads while xapi does not answer (default: a Retrier on `clock`). */
   retrier?: Pick<Retrier, "run">;
@@ -215,6 +217,7 @@ export class XenApiClient {
       {
         ...(this.#options.eventTimeoutSeconds !== undefined ? { eventTimeoutSeconds: this.#options.eventTimeoutSeconds } : {}),
         ...(this.#options.taskPollIntervalMs !== undefined ? { pollIntervalMs: this.#options.taskPollIntervalMs } : {}),
+        ...(this.#options.eventGapMs !== undefined ? { eventGapMs: this.#options.eventGapMs } : {}),
         ...(this.#options.clock ? { clock: this.#options.clock } : {}),
         ...(this.#options.retrier ? { retrier: this.#options.retrier } : {}),
         ...(this.#options.onWarning ? { onWarning: this.#options.onWarning } : {}),

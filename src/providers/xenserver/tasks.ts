@@ -34,6 +34,12 @@ export interface TaskWatcherOptions {
   eventTimeoutSeconds?: number;
   /** The interval of the task.get_record fallback (default 1000 ms). */
   pollIntervalMs?: number;
+  /**
+   * How long the loop waits after an answer that carried changes before it asks again (default
+   * 100 ms): changes of many tasks then come in one answer, so the calls per second stay bounded
+   * (at most ten a second) however many tasks are in flight, for a tenth of a second of latency.
+   */
+  eventGapMs?: number;
   clock?: Clock;
   /** Retries the watcher's own reads (event.from, task.get_record) while xapi does not answer. */
   retrier?: Pick<Retrier, "run">;
@@ -43,6 +49,7 @@ export interface TaskWatcherOptions {
 
 export const DEFAULT_EVENT_TIMEOUT_SECONDS = 30;
 export const DEFAULT_TASK_POLL_INTERVAL_MS = 1000;
+export const DEFAULT_EVENT_GAP_MS = 100;
 
 const FINISHED: ReadonlySet<TaskStatus> = new Set(["success", "failure", "cancelled"]);
 
@@ -56,6 +63,7 @@ export class TaskWatcher {
   readonly #caller: TaskCaller;
   readonly #timeoutSeconds: number;
   readonly #pollIntervalMs: number;
+  readonly #eventGapMs: number;
   readonly #clock: Clock;
   readonly #retrier: Pick<Retrier, "run">;
   readonly #onWarning: (message: string) => void;
@@ -71,6 +79,7 @@ export class TaskWatcher {
     this.#caller = caller;
     this.#timeoutSeconds = options.eventTimeoutSeconds ?? DEFAULT_EVENT_TIMEOUT_SECONDS;
     this.#pollIntervalMs = options.pollIntervalMs ?? DEFAULT_TASK_POLL_INTERVAL_MS;
+    this.#eventGapMs = options.eventGapMs ?? DEFAULT_EVENT_GAP_MS;
     this.#clock = options.clock ?? systemClock;
     this.#retrier = options.retrier ?? new Retrier({ clock: this.#clock });
     this.#onWarning = options.onWarning ?? (() => {});
@@ -175,6 +184,9 @@ export class TaskWatcher {
       if (followed) this.#settle(event.ref, record);
       else this.#finished.set(event.ref, record);
     }
+    // Changes come in bursts (a task added, its progress, its end, its destroy): a short gap gathers
+    // the next ones into one answer instead of one call each.
+    if (batch.events.length > 0 && this.#followers.size > 0 && this.#eventGapMs > 0) await this.#clock.sleep(this.#eventGapMs);
   }
 
   async #pollRound(): Promise<void> {

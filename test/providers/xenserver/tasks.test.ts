@@ -248,3 +248,36 @@ describe("decodeTaskResult", () => {
     expect(() => decodeTaskResult("VM.clone", "<value><struct>")).toThrow(XenProtocolError);
   });
 });
+
+describe("the event.from loop's pace", () => {
+  it("gathers the changes of many tasks into few answers: at most one event.from call per gap, however many tasks change", async () => {
+    // Forty tasks, each finishing on its own answer if asked at once: one change per event.from answer.
+    const refs = Array.from({ length: 40 }, (_, i) => `OpaqueRef:ab9c8b7a-task-0000-0000-${String(i).padStart(12, "0")}`);
+    let next = 0;
+    const started = Date.now();
+    const f = await startFakeXapi({
+      [LOGIN]: { value: SESSION },
+      "session.logout": { value: "" },
+      "task.destroy": { value: "" },
+      "Async.VM.clone": refs.map((value) => ({ value })),
+      // Every answer reports every task that "finished" by now (one per 10 ms since the start).
+      "event.from": () => {
+        const due = Math.min(refs.length, Math.floor((Date.now() - started) / 10) + 1);
+        const changes = refs.slice(next, due).map((ref) => ["mod", ref, succeeded(`<value>${NEW_VM}</value>`)] as ["mod", string, Record<string, XapiDatum>]);
+        next = Math.max(next, due);
+        return events(100 + next, ...changes);
+      },
+    });
+    fakes.push(f);
+    const c = new XenApiClient({ url: f.url, username: "root", password: "pw", transport: "json-rpc", eventGapMs: 100 });
+    clients.push(c);
+    const tasks = await Promise.all(refs.map(() => c.startAsync("VM.clone", REF.template, "web")));
+    const t0 = Date.now();
+    await Promise.all(tasks.map((t) => c.tasks.follow(t)));
+    const seconds = (Date.now() - t0) / 1000;
+    const calls = f.methods().filter((m) => m === "event.from").length;
+    // Without the gap every change would cost a call of its own (about forty); with it, one per 100 ms.
+    expect(calls).toBeLessThanOrEqual(Math.ceil(seconds * 10) + 2);
+    expect(calls).toBeLessThan(refs.length / 2);
+  });
+});
