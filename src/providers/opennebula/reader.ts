@@ -93,9 +93,10 @@ export type VmReadWay = "search" | "label" | "whole";
  * the plan create them twice; this way it can only make a plan slower.
  *
  * The label read (`readLabelledVms`) finds a VM only while it carries its label, which a person can
- * remove: it is used only when it finds every VM the stack declares and at least as many as the
- * stack's document records; otherwise the pool is read whole before anything is decided, so a VM
- * whose label was removed is never made twice nor left behind.
+ * remove: it is used only when it finds every VM the stack declares, at least as many as the stack's
+ * document records, and no unlabelled VM bearing a declared name; otherwise the pool is read whole
+ * before anything is decided, so a VM whose label was removed is never made twice nor left behind,
+ * and a copy made with its tags is found as the duplicate it is.
  */
 async function readVmPool(
   client: OneClient,
@@ -131,7 +132,10 @@ async function readVmPool(
     }));
     const count = labelled.records.filter((vm) => readOwnershipTag(vm.userTemplate)?.stack === stack).length;
     const least = await recorded;
-    if ([...check.declared].every((a) => owned.has(a)) && (least === undefined || count >= least)) return { ...labelled, way: "label" };
+    // An unlabelled VM bearing a declared name may be the stack's (its label removed, or a copy made
+    // with its tags but not its labels): only its full body can tell.
+    const lookalikes = heads !== undefined && heads.length > 0;
+    if (!lookalikes && [...check.declared].every((a) => owned.has(a)) && (least === undefined || count >= least)) return { ...labelled, way: "label" };
     if (heads) heads.length = 0;
     const whole = await readPool(client, "vm", options);
     return { records: whole.records, stats: addStats(labelled.stats, whole.stats), way: "whole" };
