@@ -67,10 +67,12 @@ describe("the panel's timing", () => {
     sim = await startOpenVzSimulator({ delays: { preset: "instant", create: CREATE_MS, start: 100, jitter: 0 } });
     const api = new PanelApi(sim.url);
     const t0 = performance.now();
-    const creating = timed(() => api.result("virtual_servers/create", node(1)));
+    let created = false;
+    const creating = timed(() => api.result("virtual_servers/create", node(1))).finally(() => (created = true));
     await new Promise((r) => setTimeout(r, 30));
-    const reads = await timed(() => Promise.all([api.list("hardware_servers/list"), api.server(1), api.list("hardware_servers/virtual_servers", { id: 1 }), api.list("tasks/list")]));
-    expect(reads.ms).toBeLessThan(250);
+    await Promise.all([api.list("hardware_servers/list"), api.server(1), api.list("hardware_servers/virtual_servers", { id: 1 }), api.list("tasks/list")]);
+    // The reads came back while the node was still running the create's vzctl.
+    expect(created).toBe(false);
     // Node 2 is free: its start does not wait.
     await api.result("virtual_servers/stop", { id: 3 });
     const otherNode = await timed(() => api.result("virtual_servers/start", { id: 3 }));
@@ -82,11 +84,12 @@ describe("the panel's timing", () => {
     expect(performance.now() - t0).toBeGreaterThanOrEqual(CREATE_MS + 100 - 20);
     expect(queued.ms).toBeGreaterThanOrEqual(100 - 20);
     // Refusals come at once: validation does not wait for the node, even while it is busy.
-    const busy = api.result("virtual_servers/create", node(1));
+    let busyDone = false;
+    const busy = api.result("virtual_servers/create", node(1)).finally(() => (busyDone = true));
     await new Promise((r) => setTimeout(r, 30));
-    const refused = await timed(() => api.result("virtual_servers/create", node(1, { host_name: "a b" })));
-    expect(refused.value).toEqual({ status: false, errors: [["host_name", "Hostname is invalid."]] });
-    expect(refused.ms).toBeLessThan(250);
+    const refused = await api.result("virtual_servers/create", node(1, { host_name: "a b" }));
+    expect(refused).toEqual({ status: false, errors: [["host_name", "Hostname is invalid."]] });
+    expect(busyDone).toBe(false);
     expect((await busy).status).toBe(true);
   });
 
