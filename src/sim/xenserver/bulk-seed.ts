@@ -6,6 +6,10 @@
  * its capacity checks (running seeded VMs live on the slave host, whose memory they overcommit,
  * so the master stays free for the VMs a test starts). Unchanged maps and sets are shared between
  * the records (the world never changes a stored value in place).
+ *
+ * `each` sets VMs apart one by one (name, other_config, size, the network of its VIF, its disk's and
+ * VIF's other_config), and `template` seeds templates instead of VMs: together they lay out a stack's
+ * own objects as a tool made them, beside the anonymous ones, with nothing here knowing that tool.
  */
 import { NULL_REF, type StoredRecord } from "./datamodel.js";
 import { insertVmMetrics, plainRecord, vbdRecord, vdiRecord, vifRecord, vmGuestMetricsRecord, vmRecord } from "./records.js";
@@ -24,6 +28,30 @@ export interface SeedVmsOptions {
   disk?: boolean;
   /** Give each VM a VIF; default true. */
   network?: boolean;
+  /** Seed templates (is_a_template, Halted, no guest metrics) instead of VMs. */
+  template?: boolean;
+  /** What sets VM i apart from the others: each[i] (no longer than count; VMs past its end take the defaults). */
+  each?: SeedVmSpec[];
+}
+
+/** One seeded VM's own values, over the shared ones. */
+export interface SeedVmSpec {
+  /** name_label instead of `<namePrefix>-<n>`. */
+  name?: string;
+  /** name_description; default "bulk-seeded VM". */
+  description?: string;
+  /** other_config keys over the shared ones (and over `otherConfig`). */
+  otherConfig?: Record<string, string>;
+  /** Static max, dynamic limits and target, in MiB; default 2048. */
+  memoryMiB?: number;
+  /** VCPUs_max and VCPUs_at_startup; default 2. */
+  vcpus?: number;
+  /** Instead of the shared `tags`. */
+  tags?: string[];
+  /** Its disk (when `disk` is not false): the VDI's name and other_config, the VBD's other_config. */
+  disk?: { name?: string; otherConfig?: Record<string, string>; vbdOtherConfig?: Record<string, string> };
+  /** Its VIF (when `network` is not false): its network (a network ref; default the pool-wide one) and other_config. */
+  nic?: { network?: string; otherConfig?: Record<string, string> };
 }
 
 export interface SeedVmsResult {
@@ -33,6 +61,7 @@ export interface SeedVmsResult {
   networkRef: string | null;
 }
 
+const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
 const SEED_SR = "hyperplan-seed-storage";
 const DISK_SIZE = 20 * GiB;
@@ -65,9 +94,16 @@ function poolNetwork(world: World): string | null {
 
 export function seedVms(world: World, count: number, options: SeedVmsOptions = {}): SeedVmsResult {
   if (!Number.isInteger(count) || count < 0) throw new TypeError(`count must be a whole number >= 0, got ${String(count)}`);
+  const each = options.each ?? [];
+  if (each.length > count) throw new RangeError(`each has ${each.length} entries for ${count} VMs`);
+  for (const spec of each) {
+    const network = spec.nic?.network;
+    if (network !== undefined && options.network !== false && !world.get("network", network)) throw new TypeError(`each: no network ${network}`);
+  }
   world.advance();
   const prefix = options.namePrefix ?? "seed-vm";
-  const running = (options.powerState ?? "Running") === "Running";
+  const template = options.template === true;
+  const running = !template && (options.powerState ?? "Running") === "Running";
   const srRef = options.disk === false ? null : seedSr(world);
   const networkRef = options.network === false ? null : poolNetwork(world);
   const host = world.get("host", world.slaveRef) ? world.slaveRef : world.masterRef;
@@ -86,46 +122,52 @@ export function seedVms(world: World, count: number, options: SeedVmsOptions = {
   const refs: string[] = [];
   const base = world.table("VM").rows.size;
   for (let i = 0; i < count; i++) {
-    const name = `${prefix}-${base + i}`;
+    const spec = each[i] ?? {};
+    const name = spec.name ?? `${prefix}-${base + i}`;
     const seed = world.newUuid();
-    const otherConfig: StoredRecord = { base_template_name: "Debian Bookworm 12", mac_seed: seed, "install-methods": "cdrom,nfs,http,ftp", linux_template: "true", ...(options.otherConfig ?? {}) };
-    const metrics = insertVmMetrics(world, running ? { memory_actual: 2 * GiB, VCPUs_number: 2, state: ["running"], start_time: now, current_domain_type: "hvm" } : {});
+    const otherConfig: StoredRecord = { base_template_name: "Debian Bookworm 12", mac_seed: seed, "install-methods": "cdrom,nfs,http,ftp", linux_template: "true", ...(options.otherConfig ?? {}), ...(spec.otherConfig ?? {}) };
+    const memory = spec.memoryMiB === undefined ? 2 * GiB : spec.memoryMiB * MiB;
+    const vcpus = spec.vcpus ?? 2;
+    const metrics = insertVmMetrics(world, running ? { memory_actual: memory, VCPUs_number: vcpus, state: ["running"], start_time: now, current_domain_type: "hvm" } : {});
     const n = base + i;
+    const vifNetwork = options.network === false ? null : (spec.nic?.network ?? networkRef);
     const ipv4 = `10.${(n >> 16) & 0xff}.${(n >> 8) & 0xff}.${n & 0xff}`;
-    const networks = networkRef ? { "0/ip": ipv4, "0/ipv4/0": ipv4, "0/ipv6/0": `fd00::${(n >>> 0).toString(16)}` } : empty;
+    const networks = vifNetwork ? { "0/ip": ipv4, "0/ipv4/0": ipv4, "0/ipv6/0": `fd00::${(n >>> 0).toString(16)}` } : empty;
     const gm = running ? world.insert("VM_guest_metrics", vmGuestMetricsRecord(world, { os_version: osVersion, PV_drivers_version: drivers, PV_drivers_up_to_date: true, PV_drivers_detected: true, networks, other })) : null;
     const vm = world.insert(
       "VM",
       vmRecord(world, {
         name_label: name,
-        name_description: "bulk-seeded VM",
+        name_description: spec.description ?? "bulk-seeded VM",
         power_state: running ? "Running" : "Halted",
         resident_on: running ? host : NULL_REF,
         domid: running ? world.domid++ : -1,
-        memory_static_min: 512 * 1024 * 1024,
-        memory_static_max: 2 * GiB,
-        memory_dynamic_min: 2 * GiB,
-        memory_dynamic_max: 2 * GiB,
-        memory_target: 2 * GiB,
-        VCPUs_max: 2,
-        VCPUs_at_startup: 2,
+        is_a_template: template,
+        memory_static_min: Math.min(512 * MiB, memory),
+        memory_static_max: memory,
+        memory_dynamic_min: memory,
+        memory_dynamic_max: memory,
+        memory_target: memory,
+        VCPUs_max: vcpus,
+        VCPUs_at_startup: vcpus,
         VCPUs_params: vcpusParams,
         platform,
         HVM_boot_params: bootParams,
         other_config: otherConfig,
-        tags,
+        tags: spec.tags ?? tags,
         blocked_operations: empty,
         metrics: metrics.ref,
         guest_metrics: gm ? gm.ref : NULL_REF,
       }),
     );
     if (srRef) {
-      const vdi = world.insert("VDI", vdiRecord(world, { name_label: `${name} disk 0`, name_description: "", SR: srRef, virtual_size: DISK_SIZE, physical_utilisation: DISK_SIZE, type: "system", sharable: false, read_only: false, other_config: empty }));
-      world.insert("VBD", vbdRecord(world, { VM: vm.ref, VDI: vdi.ref, userdevice: "0", bootable: true, mode: "RW", type: "Disk", empty: false, other_config: { owner: "true" }, qos_algorithm_type: "", qos_algorithm_params: empty, device: running ? "xvda" : "", currently_attached: running }));
+      const vdi = world.insert("VDI", vdiRecord(world, { name_label: spec.disk?.name ?? `${name} disk 0`, name_description: "", SR: srRef, virtual_size: DISK_SIZE, physical_utilisation: DISK_SIZE, type: "system", sharable: false, read_only: false, other_config: spec.disk?.otherConfig ?? empty }));
+      world.insert("VBD", vbdRecord(world, { VM: vm.ref, VDI: vdi.ref, userdevice: "0", bootable: true, mode: "RW", type: "Disk", empty: false, other_config: spec.disk?.vbdOtherConfig ?? { owner: "true" }, qos_algorithm_type: "", qos_algorithm_params: empty, device: running ? "xvda" : "", currently_attached: running }));
     }
-    if (networkRef) {
+    if (vifNetwork) {
       const mac = macFromSeed(seed, "0");
-      world.insert("VIF", vifRecord(world, { device: "0", network: networkRef, VM: vm.ref, MAC: mac, MAC_autogenerated: true, MTU: 1500, other_config: empty, qos_algorithm_type: "", qos_algorithm_params: empty, currently_attached: running }));
+      const mtu = vifNetwork === networkRef ? 1500 : Number(world.must("network", vifNetwork).record.MTU);
+      world.insert("VIF", vifRecord(world, { device: "0", network: vifNetwork, VM: vm.ref, MAC: mac, MAC_autogenerated: true, MTU: mtu, other_config: spec.nic?.otherConfig ?? empty, qos_algorithm_type: "", qos_algorithm_params: empty, currently_attached: running }));
     }
     refs.push(vm.ref);
   }
