@@ -12,8 +12,9 @@ import { xenPollLoadScenario } from "./scenarios/xen-poll-load";
 import { gandiPlanApply, openVzPlanApply } from "./scenarios/gandi-openvz";
 import { coldPlan } from "./scenarios/cold-plan";
 import { xenApplyDag } from "./scenarios/xen-apply";
+import { xenPlanScale } from "./scenarios/xen-plan-scale";
 
-export const SCENARIOS: Scenario[] = [planScale, applyDagScenario, poolRead, pollLoadScenario, templateParse, xenapiTransport, xenPollLoadScenario, gandiPlanApply, openVzPlanApply, coldPlan, xenApplyDag];
+export const SCENARIOS: Scenario[] = [planScale, applyDagScenario, poolRead, pollLoadScenario, templateParse, xenapiTransport, xenPollLoadScenario, gandiPlanApply, openVzPlanApply, coldPlan, xenApplyDag, xenPlanScale];
 
 export async function runBenchmarks(options: { only?: string[]; smoke: boolean }): Promise<ScenarioResult[]> {
   const chosen = options.only?.length ? SCENARIOS.filter((s) => options.only!.includes(s.name)) : SCENARIOS;
