@@ -20,6 +20,11 @@ export interface ApplyProvider {
    * the first and shortest, the longest, the growth while nothing moves). Unset: the tracker's defaults.
    */
   readonly pollInterval?: { initialMs?: number; maxMs?: number; factor?: number };
+  /**
+   * Changes in flight at once when the user sets none (`--parallelism`): what this backend's cloud was
+   * measured to take (BENCHMARKS.md, apply-dag). Unset: DEFAULT_PARALLELISM.
+   */
+  readonly defaultParallelism?: number;
   /** Told the whole plan before the first start: ids and values of the objects it keeps. */
   begin?(plan: Plan): void | Promise<void>;
   /**

@@ -36,7 +36,7 @@ export type { ApplyProvider } from "./apply-provider.js";
 export const DEFAULT_PARALLELISM = 10;
 
 export interface ApplyOptions {
-  /** Changes in flight at once. Default 10. */
+  /** Changes in flight at once. Default: the provider's `defaultParallelism`, else DEFAULT_PARALLELISM (10). */
   parallelism?: number;
   clock?: Clock;
   /** Timeout in ms per resource kind; kinds not listed get `defaultTimeoutMs`. */
@@ -194,7 +194,7 @@ export function changeGraph(plan: Plan): Graph {
 }
 
 export async function applyPlan(plan: Plan, provider: ApplyProvider, options: ApplyOptions = {}): Promise<ApplyResult> {
-  const parallelism = options.parallelism ?? DEFAULT_PARALLELISM;
+  const parallelism = options.parallelism ?? provider.defaultParallelism ?? DEFAULT_PARALLELISM;
   if (!Number.isInteger(parallelism) || parallelism < 1) throw new ApplyOptionsError(`parallelism must be a whole number ≥ 1, not ${parallelism}`);
   const clock = options.clock ?? systemClock;
   const signal = options.signal;

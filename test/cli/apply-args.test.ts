@@ -3,7 +3,7 @@ import { parseApplyArgs } from "../../src/cli/commands/apply";
 import { parseDuration } from "../../src/cli/plan-args";
 
 describe("apply arguments", () => {
-  it("default to parallelism 10, no timeouts, no targets, asking for confirmation", () => {
+  it("default to the backend's parallelism, no timeouts, no targets, asking for confirmation", () => {
     expect(parseApplyArgs([])).toEqual({
       file: undefined,
       stack: undefined,
@@ -14,7 +14,7 @@ describe("apply arguments", () => {
       replace: [],
       retryTimeoutMs: 180_000,
       lockTimeoutMs: 0,
-      parallelism: 10,
+      parallelism: undefined,
       timeouts: {},
       json: false,
       color: undefined,

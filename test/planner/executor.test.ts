@@ -78,6 +78,11 @@ describe("applyPlan", () => {
     const byDefault = run(changes, () => ({ ticks: 3 }));
     await byDefault.result;
     expect(byDefault.provider.maxInFlight).toBe(10);
+    // A backend measured to take more says so; an explicit parallelism still wins.
+    const clock = new FakeClock();
+    const roomy = Object.assign(new FakeProvider(clock, () => ({ ticks: 3 })), { defaultParallelism: 25 });
+    expect((await clock.run(applyPlan(fakePlan(changes), roomy, { clock }))).counts.done).toBe(30);
+    expect(roomy.maxInFlight).toBe(25);
   });
 
   it("skips only the dependents of a failed change, goes on with the rest, and counts each outcome", async () => {

@@ -52,7 +52,8 @@ Options:
   --destroy             carry out the removal of everything the stack owns
   --target ADDRESS      limit the plan to this resource and what it depends on (repeatable)
   --replace ADDRESS     replace this object even though it matches its declaration (repeatable)
-  --parallelism N       changes in flight at once (default ${DEFAULT_PARALLELISM})
+  --parallelism N       changes in flight at once (default: the backend's, 50 on OpenNebula,
+                        ${DEFAULT_PARALLELISM} on the others)
   --timeout KIND=TIME   how long one change of a kind may take, e.g. VirtualMachine=20m, Image=2h
                         (repeatable; default 30m for every kind)
 ${RETRY_HELP}
@@ -78,7 +79,8 @@ export interface ApplyArgs {
   retryTimeoutMs: number;
   /** How long to wait for another apply of the stack to release its lock; 0 fails at once. */
   lockTimeoutMs: number;
-  parallelism: number;
+  /** Unset: the backend's default. */
+  parallelism: number | undefined;
   timeouts: Record<string, number>;
   json: boolean;
   color: boolean | undefined;
@@ -113,8 +115,8 @@ export function parseApplyArgs(argv: string[]): ApplyArgs {
   }
   const v = parsed.values;
   if (parsed.positionals.length > 1) throw new UsageError(`expected at most one stack file or plan file, got ${parsed.positionals.join(" ")}`);
-  const parallelism = v.parallelism === undefined ? DEFAULT_PARALLELISM : Number(v.parallelism);
-  if (!Number.isInteger(parallelism) || parallelism < 1) throw new UsageError(`--parallelism needs a whole number ≥ 1, got "${v.parallelism}"`);
+  const parallelism = v.parallelism === undefined ? undefined : Number(v.parallelism);
+  if (parallelism !== undefined && (!Number.isInteger(parallelism) || parallelism < 1)) throw new UsageError(`--parallelism needs a whole number ≥ 1, got "${v.parallelism}"`);
   const timeouts: Record<string, number> = {};
   for (const t of v.timeout ?? []) {
     const [kind, time] = t.split("=", 2);
@@ -304,7 +306,7 @@ async function runApply(argv: string[], io: CliIo, command: "apply" | "destroy" 
     try {
       result = await applyPlan(plan, cloud.provider, {
         desired,
-        parallelism: args.parallelism,
+        ...(args.parallelism !== undefined ? { parallelism: args.parallelism } : {}),
         timeouts: args.timeouts,
         retryTimeoutMs: args.retryTimeoutMs,
         sink: renderer,

@@ -20,6 +20,12 @@ export const ONE_POLL_INTERVAL = { initialMs: 500, maxMs: 5_000, factor: 1.5 };
 
 export class OpenNebulaProvider extends OpenNebulaReader implements Provider {
   readonly pollInterval = ONE_POLL_INTERVAL;
+  /**
+   * Fifty changes in flight: the apply of 200 VMs runs 4× faster than at ten and is then bound by its
+   * dependency chains, at 17 calls a second against the simulator's tenth-of-real lifecycles (a few a
+   * second at a real cloud's), within oned's ~30 requests a second (BENCHMARKS.md, apply-dag).
+   */
+  readonly defaultParallelism = 50;
   readonly locks: OpenNebulaStackLocks;
   private operations: OpenNebulaOperations | undefined;
 
