@@ -64,3 +64,28 @@ export async function medianOf<T>(runs: number, fn: () => Promise<T>): Promise<{
   const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
   return { ms: median.ms, value: median.value, runsMs: results.map((r) => round(r.ms, 0)) };
 }
+
+/** A bound on an apply's wall time: the longest chain of latencies, or the total work over the parallelism. */
+export interface ApplyBound {
+  criticalPathMs: number;
+  totalWorkMs: number;
+  boundMs: number;
+}
+
+/**
+ * An apply's wall time against its bound from the latencies it measured and against the one from the
+ * configured latencies (`model`: nothing the client adds counts): the figures every apply scenario reports.
+ */
+export function boundMetrics(wallMs: number, bound: ApplyBound, model: ApplyBound): Record<string, number> {
+  return {
+    wallMs: round(wallMs, 0),
+    criticalPathMs: round(bound.criticalPathMs, 0),
+    totalWorkMs: round(bound.totalWorkMs, 0),
+    boundMs: round(bound.boundMs, 0),
+    efficiency: round(bound.boundMs / wallMs, 2),
+    modelCriticalPathMs: round(model.criticalPathMs, 0),
+    modelTotalWorkMs: round(model.totalWorkMs, 0),
+    modelBoundMs: round(model.boundMs, 0),
+    modelEfficiency: round(model.boundMs / wallMs, 2),
+  };
+}

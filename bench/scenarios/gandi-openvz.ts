@@ -45,7 +45,7 @@ import type { OwpVirtualServer } from "../../src/providers/openvz/records";
 import { resolveDelays as resolveGandiDelays, startGandiSimulator, type RunningGandiSimulator, type SimDelays as GandiDelays, type World as GandiWorld } from "../../src/sim/gandi/index";
 import { resolveDelays as resolveOpenVzDelays, startOpenVzSimulator, type RunningOpenVzSimulator, type SimDelays as OpenVzDelays, type World as OpenVzWorld } from "../../src/sim/openvz/index";
 import { lowerBound } from "./apply";
-import { medianOf, round, timed, type Metrics, type Scenario, type ScenarioResult } from "../scenario";
+import { boundMetrics, medianOf, round, timed, type Metrics, type Scenario, type ScenarioResult } from "../scenario";
 
 const GANDI_LOGIN = "AA1234-GANDI";
 const GANDI_PASSWORD = "gandi";
@@ -254,15 +254,7 @@ async function runGandi(sizes: Sizes): Promise<ScenarioResult[]> {
       name: "gandi",
       params: { part: "apply-dag", vms: sizes.vms, dataDisks: sizes.vms, changes: applied.plan.changes.length, parallelism, delays: `realistic/${sizes.scale}`, vmCreateMs: delays.vmCreateMs, diskCreateMs: delays.diskCreateMs, diskAttachMs: delays.diskAttachMs, queueMs: delays.queueMs },
       metrics: {
-        wallMs: round(applied.ms, 0),
-        criticalPathMs: round(bound.criticalPathMs, 0),
-        totalWorkMs: round(bound.totalWorkMs, 0),
-        boundMs: round(bound.boundMs, 0),
-        efficiency: round(bound.boundMs / applied.ms, 2),
-        modelCriticalPathMs: round(model.criticalPathMs, 0),
-        modelTotalWorkMs: round(model.totalWorkMs, 0),
-        modelBoundMs: round(model.boundMs, 0),
-        modelEfficiency: round(model.boundMs / applied.ms, 2),
+        ...boundMetrics(applied.ms, bound, model),
         apiCalls: total(applied.calls),
         operationCalls: polls,
         callsByMethod: applied.calls,

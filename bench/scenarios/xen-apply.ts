@@ -35,7 +35,7 @@ import { createXenServerProvider } from "../../src/providers/xenserver/provider"
 import { xenServerProfile } from "../../src/providers/xenserver/profile";
 import { startXenServerSimulator, type RunningXenServerSimulator } from "../../src/sim/xenserver/index";
 import { lowerBound } from "./apply";
-import { collectGarbage, round, timed, type Scenario, type ScenarioResult } from "../scenario";
+import { boundMetrics, collectGarbage, round, timed, type Scenario, type ScenarioResult } from "../scenario";
 
 const GiB = 1024 ** 3;
 /** The pool's disk every image copies: a cloud image's 2 GiB (the seeded 10 GiB base would not fit 220 copies in the local SR). */
@@ -231,15 +231,7 @@ async function xenApply(vms: number, delays: XenDelays, parallelism: number, tra
         delays: Object.entries(delays).map(([k, v]) => `${k}=${v}`).join(","),
       },
       metrics: {
-        wallMs: round(value.ms, 0),
-        criticalPathMs: round(bound.criticalPathMs, 0),
-        totalWorkMs: round(bound.totalWorkMs, 0),
-        boundMs: round(bound.boundMs, 0),
-        efficiency: round(bound.boundMs / value.ms, 2),
-        modelCriticalPathMs: round(model.criticalPathMs, 0),
-        modelTotalWorkMs: round(model.totalWorkMs, 0),
-        modelBoundMs: round(model.boundMs, 0),
-        modelEfficiency: round(model.boundMs / value.ms, 2),
+        ...boundMetrics(value.ms, bound, model),
         // Every call of the apply but the session's, per second of its wall time and at most in any second.
         callsPerSecMean: round(total / seconds, 1),
         callsPerSecMax: Math.max(0, ...windows.map((w) => w.all)),
