@@ -133,6 +133,9 @@ export interface GandiOperationFilter {
 
 type Answer = { ok: true; value: WireValue } | { ok: false; code: number; text: string };
 
+/** Sockets to the endpoint: the plan reads every object's info ten at a time (reader.ts). */
+const GANDI_SOCKETS = 10;
+
 export class GandiClient {
   /** The endpoint as messages print it (no user or password). */
   readonly endpoint: string;
@@ -162,7 +165,8 @@ export class GandiClient {
           ...(options.ca !== undefined ? { ca: options.ca } : {}),
           ...(options.rejectUnauthorized !== undefined ? { rejectUnauthorized: options.rejectUnauthorized } : {}),
           ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-          ...(options.maxSockets !== undefined ? { maxSockets: options.maxSockets } : {}),
+          // As many sockets as the reader has calls in flight (the transport's default is 8).
+          maxSockets: options.maxSockets ?? GANDI_SOCKETS,
         });
   }
 

@@ -46,10 +46,13 @@ export async function readAccount(client: GandiClient): Promise<GandiAccountView
     if (isGandiFault(error, "not-found")) return undefined;
     throw error;
   };
-  const [vms, disks] = await Promise.all([
-    inBatches(vmIds, (id) => client.vmInfo(id).catch(gone)),
-    inBatches(diskIds, (id) => client.diskInfo(id).catch(gone)),
-  ]);
+  // One pool of READ_PARALLELISM calls for both kinds, so at most that many are in flight at once.
+  const infos = await inBatches<{ vm: number } | { disk: number }, GandiVm | GandiDisk | undefined>(
+    [...vmIds.map((vm) => ({ vm })), ...diskIds.map((disk) => ({ disk }))],
+    (item) => ("vm" in item ? client.vmInfo(item.vm) : client.diskInfo(item.disk)).catch(gone),
+  );
+  const vms = infos.slice(0, vmIds.length) as (GandiVm | undefined)[];
+  const disks = infos.slice(vmIds.length) as (GandiDisk | undefined)[];
   return { vms: vms.filter((v): v is GandiVm => v !== undefined), disks: disks.filter((d): d is GandiDisk => d !== undefined), oses };
 }
 
