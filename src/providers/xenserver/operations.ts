@@ -30,6 +30,7 @@ import { isRef, type Ref, type WireValue } from "./field-types.js";
 import type { VbdRecord, VifRecord } from "./records.js";
 import { mapKeysOf, mapKeysValue, VM_MAPS, XEN_TAG_KEYS, TAG_ATTRIBUTES, TAG_MAP_KEYS, retagged, tagEntries, tagOf, TAG_COPY_OF, TAG_FROM, TAG_PERSISTENT, TAG_SOURCE, TAG_START_FAILED, TAG_TEMPLATE, unfinishedName, unfinishedTag, VM_DISK_KIND } from "./ownership.js";
 import { stepsFor, type XenAction, type XenWait } from "./steps.js";
+import { refOfId } from "./reader.js";
 
 const MiB = 1024 * 1024;
 /** The keys an attributes update writes anew: the tags and the attribute list. */
@@ -240,18 +241,9 @@ export class XenServerOperations {
     await rewrite(cls, id);
   }
 
-  /**
-   * The ref of the object `id` names in `cls`: an OpaqueRef as it is, a uuid (as `xe` shows objects)
-   * through `<cls>.get_by_uuid`; undefined when the class has no object of that uuid.
-   */
-  private async refById(cls: string, id: string): Promise<string | undefined> {
-    if (id.startsWith("OpaqueRef:")) return id;
-    try {
-      return String(await this.read(`${cls}.get_by_uuid`, id));
-    } catch (error) {
-      if (isXenApiError(error, "UUID_INVALID")) return undefined;
-      throw error;
-    }
+  /** The ref of the object `id` (a ref or a uuid) names in `cls` (reader.ts's `refOfId`, with this run's retries). */
+  private refById(cls: string, id: string): Promise<string | undefined> {
+    return refOfId((method, ...params) => this.read(method, ...params), cls, id);
   }
 
   /** A read: retried while xapi does not answer. */

@@ -121,13 +121,14 @@ async function recordOrGone<C extends "SR" | "network" | "VDI" | "VM" | "VBD" | 
 }
 
 /**
- * The ref an `importId` names in `cls`: an OpaqueRef as it is, a uuid through `<cls>.get_by_uuid`;
- * undefined when no object of the class has that uuid (UUID_INVALID), a malformed id included.
+ * The ref an object id names in `cls`: an OpaqueRef as it is, a uuid (as `xe` shows objects) through
+ * `<cls>.get_by_uuid`; undefined when no object of the class has that uuid (UUID_INVALID), a malformed
+ * id included. `call` makes the read (the caller's retries, if any).
  */
-async function refOfId(client: XenApiClient, cls: string, id: string): Promise<string | undefined> {
+export async function refOfId(call: (method: string, ...params: string[]) => Promise<WireValue>, cls: string, id: string): Promise<string | undefined> {
   if (id.startsWith("OpaqueRef:")) return id;
   try {
-    const ref = await client.call(`${cls}.get_by_uuid`, id);
+    const ref = await call(`${cls}.get_by_uuid`, id);
     if (!isRef(ref)) throw new XenProtocolError(`${cls}.get_by_uuid`, `expected a ${cls} ref, got ${describeValue(ref)}`, { className: cls });
     return ref;
   } catch (error) {
@@ -157,7 +158,7 @@ async function readImports(client: XenApiClient, pending: PendingImport[], pool:
       const gone = { address, kind, id, state: "gone" } as const;
       const cls = CLASS_OF[kind];
       if (cls === undefined) return gone;
-      const ref = await refOfId(client, cls, id);
+      const ref = await refOfId((method, ...params) => client.call(method, ...params), cls, id);
       if (ref === undefined) return gone;
       const record = await recordOrGone(client, cls, ref);
       if (record === undefined) return gone;
