@@ -23,13 +23,13 @@ import { OneApiError } from "./errors.js";
 import { IdRegistry } from "./id-registry.js";
 import { INFO_OF, POOL_OF, type OneKind } from "./map-common.js";
 import { describeOneError, OperationError } from "./operation-error.js";
-import { labelsValue, ownershipAttributes, readOwnershipTag, splitLabels, type OwnershipTag } from "./ownership.js";
+import { labelsValue, ownershipAttributes, splitLabels, type OwnershipTag } from "./ownership.js";
 import { serializeTemplate } from "./template-syntax.js";
 import { parseObject, type VmRecord } from "./records.js";
 import { arrivalSteps, createSteps, deleteSteps, replacePhaseSteps, replaceSteps, updateSteps, type LiveRecord, type OneCall, type Param, type Step, type StepContext, type WaitFor } from "./steps.js";
-import { VM_STATE } from "./states.js";
 import { templateGet, templateVectors } from "./template-syntax.js";
 import { arrivalOf, lookAt, type Looked } from "./watch.js";
+import { readObjectById } from "./reader.js";
 
 export { OperationError } from "./operation-error.js";
 export { idClusters } from "./watch.js";
@@ -107,18 +107,10 @@ export class OpenNebulaOperations {
     if (!(kind in POOL_OF)) throw new OperationError(`${kind}#${id}`, `OpenNebula has no kind ${kind}`);
     const numeric = Number(id);
     if (!Number.isInteger(numeric) || numeric < 0) throw new OperationError(`${kind}#${id}`, `"${id}" is not an OpenNebula object id`);
-    let xml: unknown;
-    try {
-      xml = await this.calls.read(INFO_OF[kind as OneKind], [numeric], `${kind}#${id}`);
-    } catch (error) {
-      if (error instanceof OneApiError && error.codeName === "NO_EXISTS") return { state: "gone" };
-      throw error;
-    }
-    const live = { kind, record: parseObject(POOL_OF[kind as OneKind], String(xml)) } as LiveRecord;
-    if (live.kind === "VirtualMachine" && live.record.state === VM_STATE.DONE) return { state: "gone" };
-    this.justRead.set(`${kind}#${numeric}`, live);
-    const tag = readOwnershipTag(live.kind === "VirtualMachine" ? live.record.userTemplate : live.record.template);
-    return tag ? { state: "tagged", tag } : { state: "untagged" };
+    const read = await readObjectById((method, n) => this.calls.read(method, [n], `${kind}#${id}`), kind, String(numeric));
+    if (!read) return { state: "gone" };
+    this.justRead.set(`${kind}#${numeric}`, read.live);
+    return read.tag ? { state: "tagged", tag: read.tag } : { state: "untagged" };
   }
 
   /**

@@ -7,6 +7,8 @@
  * carry the stack's tag are parsed (pools.ts), so a pool of 50,000 objects of which the stack owns a
  * few costs a few parses.
  */
+import type { LiveRecord } from "./steps.js";
+import type { OwnershipTag } from "../kit/ownership.js";
 import type { ForeignObject, ImportReading, LiveResource, LiveState } from "../../diff/live-state.js";
 import { fingerprintLive } from "../../diff/live-state.js";
 import { effectiveProps } from "../../diff/effective.js";
@@ -327,6 +329,26 @@ export function toLiveState(stack: string, endpoint: string, owned: OwnedObjects
   return { stack, endpoint, resources, fingerprint: fingerprintLive(resources) };
 }
 
+/**
+ * The object `id` of `kind`, read with its kind's info call, and the tag it carries; undefined when
+ * there is none: no such kind or id, NO_EXISTS, or a VM that reached DONE (its record stays). `read`
+ * makes the call (the caller's retries).
+ */
+export async function readObjectById(read: (method: string, id: number) => Promise<unknown>, kind: string, id: string): Promise<{ live: LiveRecord; tag: OwnershipTag | undefined } | undefined> {
+  if (!(kind in POOL_OF) || !/^\d+$/.test(id)) return undefined;
+  const oneKind = kind as OneKind;
+  let xml: unknown;
+  try {
+    xml = await read(INFO_OF[oneKind], Number(id));
+  } catch (error) {
+    if (error instanceof OneApiError && error.codeName === "NO_EXISTS") return undefined;
+    throw error;
+  }
+  const live = { kind: oneKind, record: parseObject(POOL_OF[oneKind], String(xml)) } as LiveRecord;
+  if (live.kind === "VirtualMachine" && live.record.state === VM_STATE.DONE) return undefined;
+  return { live, tag: readOwnershipTag(tagTemplate(oneKind, live.record as { template: Template; userTemplate?: Template })) };
+}
+
 export class OpenNebulaReader implements LiveReader {
   readonly name = "opennebula";
   readonly endpoint: string;
@@ -392,30 +414,10 @@ export class OpenNebulaReader implements LiveReader {
     const readings: ImportReading[] = [];
     const records: { kind: OneKind; address: string; record: { id: number } }[] = [];
     for (const { address, kind, id } of pending) {
-      const numeric = Number(id);
-      if (!(kind in POOL_OF) || !/^\d+$/.test(id)) {
-        readings.push({ address, id, state: "gone" });
-        continue;
-      }
-      let xml: unknown;
-      try {
-        xml = await this.retrier.run(INFO_OF[kind as OneKind], () => this.client.call(INFO_OF[kind as OneKind], numeric), { address });
-      } catch (error) {
-        if (error instanceof OneApiError && error.codeName === "NO_EXISTS") {
-          readings.push({ address, id, state: "gone" });
-          continue;
-        }
-        throw error;
-      }
-      const oneKind = kind as OneKind;
-      const record = parseObject(POOL_OF[oneKind], String(xml)) as { id: number; template: Template; userTemplate?: Template; state?: number };
-      if (oneKind === "VirtualMachine" && record.state === VM_STATE.DONE) {
-        readings.push({ address, id, state: "gone" });
-        continue;
-      }
-      const tag = readOwnershipTag(tagTemplate(oneKind, record));
-      if (tag) readings.push({ address, id, state: "tagged", tag });
-      else records.push({ kind: oneKind, address, record });
+      const read = await readObjectById((method, n) => this.retrier.run(method, () => this.client.call(method, n), { address }), kind, id);
+      if (!read) readings.push({ address, id, state: "gone" });
+      else if (read.tag) readings.push({ address, id, state: "tagged", tag: read.tag });
+      else records.push({ kind: read.live.kind, address, record: read.live.record });
     }
     return { readings, records };
   }
