@@ -128,11 +128,9 @@ async function readVmPool(
     // The found list is filled again by the whole read when the label read is not trusted.
     const heads = options.foreign?.found;
     const labelled = await readLabelledVms(client, stack, options);
-    const owned = new Set(labelled.records.flatMap((vm) => {
-      const tag = readOwnershipTag(vm.userTemplate);
-      return tag?.stack === stack && tag.kind === "VirtualMachine" ? [tag.address] : [];
-    }));
-    const count = labelled.records.filter((vm) => readOwnershipTag(vm.userTemplate)?.stack === stack).length;
+    const tags = labelled.records.map((vm) => readOwnershipTag(vm.userTemplate)).filter((tag) => tag?.stack === stack);
+    const owned = new Set(tags.filter((tag) => tag!.kind === "VirtualMachine").map((tag) => tag!.address));
+    const count = tags.length;
     const least = await recorded;
     // An unlabelled VM bearing a declared name may be the stack's (its label removed, or a copy made
     // with its tags but not its labels): only its full body can tell.
