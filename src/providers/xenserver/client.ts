@@ -22,6 +22,7 @@ import { XenClientClosedError, XenApiError, XenProtocolError } from "./errors.js
 import { describeValue, isRef, type Ref, type WireValue } from "./field-types.js";
 import { decodeRecord, decodeRecordMap, type XenClass, type XenRecords } from "./records.js";
 import { DEFAULT_EVENT_TIMEOUT_SECONDS, TaskWatcher } from "./tasks.js";
+import type { RecordIndex } from "./record-index.js";
 import { createWire, DEFAULT_XEN_TRANSPORT, type WireAnswer, type XenTransportKind, type XenWire } from "./wire.js";
 import { XenServerConfigError, parseBaseUrl, type XenServerConfig } from "./config.js";
 
@@ -141,6 +142,21 @@ export class XenApiClient {
    * are text over XML-RPC and numbers over JSON-RPC: read records with getRecord / getAllRecords).
    */
   async call(method: string, ...params: XmlRpcValue[]): Promise<WireValue> {
+    return this.#send(method, (wire, session) => wire.call(method, [session, ...params], isIdempotentCall(method)));
+  }
+
+  /**
+   * `<cls>.get_all_records` as an index of its records, each decoded only when the reader keeps it
+   * (record-index.ts): a pool's records the stack does not own are never decoded. `fields` are the
+   * members the reader chooses by.
+   */
+  async indexAllRecords(cls: XenClass, fields: readonly string[]): Promise<RecordIndex> {
+    const method = `${cls}.get_all_records`;
+    return this.#send(method, (wire, session) => wire.callRecords(method, [session], true, fields));
+  }
+
+  /** Sends one call with the session, logging in again once and following the master as xapi says. */
+  async #send<T>(method: string, send: (wire: XenWire, session: string) => Promise<WireAnswer<T>>): Promise<T> {
     if (method.startsWith("session.")) throw new XenProtocolError(method, "the client logs in and out by itself; session calls are not made through call()");
     let relogged = false;
     let moves = 0;
@@ -149,7 +165,7 @@ export class XenApiClient {
       // close() came while the login was under way: the session is about to be logged out.
       if (this.#closing) throw new XenClientClosedError(method);
       const wire = this.#wire;
-      const answer = await wire.call(method, [session, ...params], isIdempotentCall(method));
+      const answer = await send(wire, session);
       if (answer.ok) return answer.value;
       if (answer.code === "SESSION_INVALID" && !relogged) {
         relogged = true;

@@ -20,6 +20,7 @@ import type { XenApiClient } from "./client.js";
 import { isXenApiError, XenProtocolError } from "./errors.js";
 import { describeValue, isRef, isStruct, NULL_REF, type Ref, type WireValue } from "./field-types.js";
 import { decodeRecord, type XenClass, type XenRecords } from "./records.js";
+import type { RecordFields, RecordIndex } from "./record-index.js";
 import type { NetworkRecord, SrRecord, VbdRecord, VdiRecord, VifRecord, VmGuestMetricsRecord, VmRecord } from "./records.js";
 import { VM_HALTED, VM_RUNNING, VM_START_FAILED, VM_UNFINISHED } from "./diff-rules.js";
 import { attributesOf, mapKeysOf, VM_MAPS, type VmMap, TAG_COPY_OF, TAG_FROM, TAG_PERSISTENT, TAG_SOURCE, TAG_START_FAILED, TAG_TEMPLATE, tagOf, unfinishedTag, VM_DISK_KIND } from "./ownership.js";
@@ -51,43 +52,38 @@ export interface XenImportView {
   records: Omit<XenPoolView, "imports">;
 }
 
-type RawRecords = Record<string, Record<string, unknown>>;
+/** The members the pool read chooses records by: a record's name, its tags, the VM a VBD or VIF belongs to. */
+const CHOOSING_FIELDS = ["name_label", "other_config", "VM"] as const;
 
-/** A raw record's other_config entry, without decoding the record. */
-function rawTag(record: Record<string, unknown> | undefined, key: string): unknown {
-  const otherConfig = record?.other_config;
-  return typeof otherConfig === "object" && otherConfig !== null ? (otherConfig as Record<string, unknown>)[key] : undefined;
-}
-
-/** Typed records of the refs `keep` accepts, decoded from one class's raw answer; the others are never decoded. */
-function decodeKept<C extends XenClass>(cls: C, raw: WireValue, keep: (ref: string, record: Record<string, unknown>) => boolean): Map<Ref<C>, XenRecords[C]> {
+/** Typed records of the refs `keep` accepts; the others are never decoded. */
+function decodeKept<C extends XenClass>(cls: C, index: RecordIndex, keep: (ref: string, fields: RecordFields) => boolean): Map<Ref<C>, XenRecords[C]> {
   const method = `${cls}.get_all_records`;
-  if (!isStruct(raw)) throw new XenProtocolError(method, `expected a map of ${cls} refs to records, got ${describeValue(raw)}`, { className: cls });
   const out = new Map<Ref<C>, XenRecords[C]>();
-  for (const ref in raw) {
-    const record = raw[ref];
-    if (isStruct(record) && keep(ref, record as Record<string, unknown>)) out.set(ref as Ref<C>, decodeRecord(cls, ref, record, method));
-  }
+  for (const [ref, record] of index.select(keep)) out.set(ref as Ref<C>, decodeRecord(cls, ref, record, method));
   return out;
 }
 
 /**
  * One `get_all_records` per class, each answer read once (never parse what the stack does not own):
  * only records of the stack, what they refer to, and objects bearing a name the stack declares are
- * decoded into typed records; everything else is skipped after a look at its other_config and name.
+ * decoded into typed records; everything else is passed over after a look at its other_config and
+ * name (over JSON-RPC, at the bytes: record-index.ts).
  */
 export async function readPool(client: XenApiClient, stack: string, desired?: DesiredState): Promise<XenPoolView> {
   const [srRaw, networkRaw, vdiRaw, vmRaw, vbdRaw, vifRaw, metricsRaw] = await Promise.all(
-    (["SR", "network", "VDI", "VM", "VBD", "VIF", "VM_guest_metrics"] as const).map((cls) => client.call(`${cls}.get_all_records`)),
+    (["SR", "network", "VDI", "VM", "VBD", "VIF", "VM_guest_metrics"] as const).map((cls) => client.indexAllRecords(cls, CHOOSING_FIELDS)),
   );
   const declared = new Map<string, Set<string>>();
   for (const r of desired?.resources ?? []) declared.set(r.kind, (declared.get(r.kind) ?? new Set()).add(r.name));
-  const named = (kind: string, record: Record<string, unknown>) => declared.get(kind)?.has(String(record.name_label)) === true;
-  const ours = (record: Record<string, unknown>) => rawTag(record, TAG_STACK) === stack;
+  const named = (kind: string, record: RecordFields) => {
+    const names = declared.get(kind);
+    return names !== undefined && names.has(record.text("name_label") ?? "");
+  };
+  const ours = (record: RecordFields) => record.entry("other_config", TAG_STACK) === stack;
 
-  const vms = decodeKept("VM", vmRaw!, (_ref, r) => ours(r) || named("VirtualMachine", r) || named("VmTemplate", r) || String(r.name_label).startsWith(`hyperplan-unfinished:`));
-  const vbds = decodeKept("VBD", vbdRaw!, (_ref, r) => vms.has(String(r.VM) as Ref<"VM">));
-  const vifs = decodeKept("VIF", vifRaw!, (_ref, r) => vms.has(String(r.VM) as Ref<"VM">));
+  const vms = decodeKept("VM", vmRaw!, (_ref, r) => ours(r) || named("VirtualMachine", r) || named("VmTemplate", r) || (r.text("name_label") ?? "").startsWith(`hyperplan-unfinished:`));
+  const vbds = decodeKept("VBD", vbdRaw!, (_ref, r) => vms.has(r.text("VM") as Ref<"VM">));
+  const vifs = decodeKept("VIF", vifRaw!, (_ref, r) => vms.has(r.text("VM") as Ref<"VM">));
   const vdiRefs = new Set([...vbds.values()].map((vbd) => vbd.VDI).filter((v): v is Ref<"VDI"> => v !== null));
   const vdis = decodeKept("VDI", vdiRaw!, (ref, r) => ours(r) || vdiRefs.has(ref as Ref<"VDI">) || named("Image", r));
   const networkRefs = new Set([...vifs.values()].map((vif) => vif.network as string));

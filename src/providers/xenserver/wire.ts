@@ -20,6 +20,7 @@ import { Transport, TransportError, printableEndpoint, type TransportOptions } f
 import { describeValue, isStruct, type WireValue } from "./field-types.js";
 import { XenProtocolError } from "./errors.js";
 import type { XmlRpcParseError } from "../../xmlrpc/index.js";
+import { indexDecoded, indexRecordBytes, JsonScanError, Walker, type RecordIndex } from "./record-index.js";
 
 export type XenTransportKind = "json-rpc" | "xml-rpc";
 export const XEN_TRANSPORT_KINDS: readonly XenTransportKind[] = ["json-rpc", "xml-rpc"];
@@ -33,7 +34,7 @@ export const XEN_TRANSPORT_KINDS: readonly XenTransportKind[] = ["json-rpc", "xm
  */
 export const DEFAULT_XEN_TRANSPORT: XenTransportKind = "json-rpc";
 
-export type WireAnswer = { ok: true; value: WireValue } | { ok: false; code: string; params: string[] };
+export type WireAnswer<T = WireValue> = { ok: true; value: T } | { ok: false; code: string; params: string[] };
 
 export interface WireOptions extends Omit<TransportOptions, "endpoint" | "server" | "contentType"> {
   /** The pool master's base URL, ending in "/" (`https://xen1.example.org/`). */
@@ -49,6 +50,12 @@ export interface XenWire {
   readonly endpoint: string;
   /** `idempotent`: the call may be sent again on a fresh socket when a kept-alive one turns out closed. */
   call(method: string, params: readonly XmlRpcValue[], idempotent: boolean): Promise<WireAnswer>;
+  /**
+   * A call whose value is a map of refs to records (`<class>.get_all_records`), answered as an index
+   * of them: records are decoded only when the reader keeps them, and `fields` are the members it
+   * chooses by (record-index.ts).
+   */
+  callRecords(method: string, params: readonly XmlRpcValue[], idempotent: boolean, fields: readonly string[]): Promise<WireAnswer<RecordIndex>>;
   close(): void;
 }
 
@@ -90,9 +97,21 @@ class XmlRpcWire implements XenWire {
     return statusAnswer(method, decoded.value, this.#redact);
   }
 
+  /** The XML-RPC decoder reads whole documents: the index is made over the decoded map. */
+  async callRecords(method: string, params: readonly XmlRpcValue[], idempotent: boolean): Promise<WireAnswer<RecordIndex>> {
+    const answer = await this.call(method, params, idempotent);
+    if (!answer.ok) return answer;
+    return { ok: true, value: recordMapIndex(method, answer.value) };
+  }
+
   close(): void {
     this.#transport.close();
   }
+}
+
+function recordMapIndex(method: string, value: WireValue): RecordIndex {
+  if (!isStruct(value)) throw new XenProtocolError(method, `expected a map of refs to records, got ${describeValue(value)}`);
+  return indexDecoded(value);
 }
 
 function statusAnswer(method: string, value: XmlRpcValue, redact: (text: string) => string): WireAnswer {
@@ -142,8 +161,7 @@ class JsonRpcWire implements XenWire {
 
   async call(method: string, params: readonly XmlRpcValue[], idempotent: boolean): Promise<WireAnswer> {
     const id = ++this.#nextId;
-    const body = `{"jsonrpc":"2.0","method":${JSON.stringify(method)},"params":[${params.map((p, i) => jsonParam(method, p, `params[${i}]`)).join(",")}],"id":${id}}`;
-    const text = await this.#transport.post(method, body, idempotent);
+    const text = await this.#transport.post(method, this.#body(method, params, id), idempotent);
     let answer: unknown;
     try {
       answer = JSON.parse(text);
@@ -151,6 +169,57 @@ class JsonRpcWire implements XenWire {
       throw new TransportError(method, this.endpoint, "malformed", `the response is not JSON (${this.#redact((error as Error).message)})`);
     }
     if (!isStruct(answer)) throw new XenProtocolError(method, `expected a JSON-RPC response object, got ${describeValue(answer as WireValue)}`);
+    return this.#answer(method, id, answer, "result" in answer, answer.result as WireValue);
+  }
+
+  /**
+   * The answer read as bytes: the envelope's members are walked, and a result that is an object is
+   * indexed where it lies, never decoded whole (record-index.ts).
+   */
+  async callRecords(method: string, params: readonly XmlRpcValue[], idempotent: boolean, fields: readonly string[]): Promise<WireAnswer<RecordIndex>> {
+    const id = ++this.#nextId;
+    const bytes = await this.#transport.postBytes(method, this.#body(method, params, id), idempotent);
+    let envelope: Record<string, WireValue> = {};
+    let index: RecordIndex | undefined;
+    try {
+      const walker = new Walker(bytes, bytes.length);
+      const start = walker.space(0);
+      if (bytes[start] !== 0x7b) {
+        const value = JSON.parse(bytes.toString("utf8")) as WireValue;
+        throw new XenProtocolError(method, `expected a JSON-RPC response object, got ${describeValue(value)}`);
+      }
+      const after = walker.members(start, (keyStart, keyEnd, valueStart) => {
+        const key = JSON.parse(bytes.toString("utf8", keyStart, keyEnd)) as string;
+        if (key === "result" && bytes[valueStart] === 0x7b) {
+          const indexed = indexRecordBytes(bytes, valueStart, bytes.length, fields);
+          index = indexed.index;
+          return indexed.next;
+        }
+        const valueEnd = walker.value(valueStart);
+        envelope[key] = JSON.parse(bytes.toString("utf8", valueStart, valueEnd)) as WireValue;
+        return valueEnd;
+      });
+      if (walker.space(after) !== bytes.length) walker.fail("more after the response object", after);
+    } catch (error) {
+      if (error instanceof SyntaxError || error instanceof JsonScanError) {
+        throw new TransportError(method, this.endpoint, "malformed", `the response is not JSON (${this.#redact(error.message)})`);
+      }
+      throw error;
+    }
+    if (index !== undefined) {
+      const answer = this.#answer(method, id, envelope, true, null);
+      return answer.ok ? { ok: true, value: index } : answer;
+    }
+    const answer = this.#answer(method, id, envelope, "result" in envelope, envelope.result);
+    return answer.ok ? { ok: true, value: recordMapIndex(method, answer.value) } : answer;
+  }
+
+  #body(method: string, params: readonly XmlRpcValue[], id: number): string {
+    return `{"jsonrpc":"2.0","method":${JSON.stringify(method)},"params":[${params.map((p, i) => jsonParam(method, p, `params[${i}]`)).join(",")}],"id":${id}}`;
+  }
+
+  /** What a JSON-RPC response object says, its result given apart (it may have been indexed rather than decoded). */
+  #answer(method: string, id: number, answer: Record<string, WireValue>, hasResult: boolean, result: WireValue | undefined): WireAnswer {
     if (answer.id !== undefined && answer.id !== id) throw new XenProtocolError(method, `the response answers request ${JSON.stringify(answer.id)}, not ${id}`);
     const error = answer.error;
     if (error !== undefined && error !== null) {
@@ -167,8 +236,8 @@ class JsonRpcWire implements XenWire {
       }
       throw new XenProtocolError(method, `a JSON-RPC error that is ${describeValue(error)}, neither [code, params…] nor {code, message, data}`);
     }
-    if (!("result" in answer)) throw new XenProtocolError(method, "a JSON-RPC response with neither result nor error");
-    return { ok: true, value: answer.result as WireValue };
+    if (!hasResult) throw new XenProtocolError(method, "a JSON-RPC response with neither result nor error");
+    return { ok: true, value: result as WireValue };
   }
 
   close(): void {

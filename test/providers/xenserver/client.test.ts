@@ -242,6 +242,71 @@ describe.each(WIRES)("XenApiClient errors over %s", (wire) => {
   });
 });
 
+describe.each(WIRES)("XenApiClient.indexAllRecords over %s", (wire) => {
+  const records = {
+    [REF.vm]: { uuid: "a", name_label: "web-1", other_config: { HYPERPLAN_STACK: "lab" }, VBDs: [] },
+    "OpaqueRef:00000000-0000-4000-8000-00000000beef": { uuid: "b", name_label: "theirs", other_config: {}, VBDs: [] },
+  };
+
+  it("answers an index that decodes only the records kept, with the same values as a whole read", async () => {
+    const f = await fake({ "VM.get_all_records": { value: records } });
+    const c = client(f.url, wire);
+    const index = await c.indexAllRecords("VM", ["name_label", "other_config"]);
+    expect(index.size).toBe(2);
+    const kept = index.select((_ref, r) => r.entry("other_config", "HYPERPLAN_STACK") === "lab");
+    expect(Object.fromEntries(kept)).toEqual({ [REF.vm]: records[REF.vm] });
+    expect(f.requests.map((r) => [r.method, r.params])).toEqual([
+      [LOGIN, ["root", PASSWORD, "2.3", "hyperplan"]],
+      ["VM.get_all_records", [SESSION]],
+    ]);
+  });
+
+  it("logs in again on SESSION_INVALID and says an API error as a call does", async () => {
+    const f = await fake({
+      [LOGIN]: [{ value: SESSION }, { value: SESSION_2 }],
+      "VM.get_all_records": [{ failure: ["SESSION_INVALID", SESSION] }, { value: records }],
+      "VDI.get_all_records": { failure: ["PERMISSION_DENIED", "VDI.get_all_records"] },
+    });
+    const c = client(f.url, wire);
+    expect((await c.indexAllRecords("VM", ["name_label"])).size).toBe(2);
+    const error = await failure(c.indexAllRecords("VDI", ["name_label"]));
+    expect(isXenApiError(error, "PERMISSION_DENIED")).toBe(true);
+  });
+
+  it("refuses an answer that is not a map of records, and one that is not JSON or XML-RPC", async () => {
+    const f = await fake({
+      "VM.get_all_records": { value: ["OpaqueRef:a"] },
+      "VDI.get_all_records": { body: wire === "json-rpc" ? '{"jsonrpc":"2.0","result":{"OpaqueRef:a":{"name_label":"x"}' : "<?xml version=\"1.0\"?><methodResponse><params>" },
+    });
+    const c = client(f.url, wire);
+    const shape = await failure(c.indexAllRecords("VM", ["name_label"]));
+    expect(shape).toBeInstanceOf(XenProtocolError);
+    expect(shape.message).toContain("expected a map of refs to records");
+    const broken = (await failure(c.indexAllRecords("VDI", ["name_label"]))) as TransportError;
+    expect(broken).toBeInstanceOf(TransportError);
+    expect(broken.reason).toBe("malformed");
+    expect(leaks(broken)).toEqual([]);
+  });
+});
+
+describe("XenApiClient.indexAllRecords over json-rpc, at the bytes", () => {
+  it("refuses more after the response object, and an answer to another request", async () => {
+    const f = await fake({
+      "VM.get_all_records": { body: '{"jsonrpc":"2.0","result":{},"id":2} {"x":1}' },
+      "VDI.get_all_records": { body: '{"jsonrpc":"2.0","result":{},"id":99}' },
+    });
+    const c = client(f.url, "json-rpc");
+    expect(((await failure(c.indexAllRecords("VM", ["name_label"]))) as TransportError).reason).toBe("malformed");
+    expect((await failure(c.indexAllRecords("VDI", ["name_label"]))).message).toContain("answers request 99");
+  });
+
+  it("reads a JSON-RPC 1.0 answer, its error null and its result before or after the rest", async () => {
+    const f = await fake({ "VM.get_all_records": { body: `{"error":null,"id":2,"result":{"${REF.vm}":{"name_label":"web-1"}}}` } });
+    const index = await client(f.url, "json-rpc").indexAllRecords("VM", ["name_label"]);
+    expect([...index.select((_ref, r) => r.text("name_label") === "web-1").keys()]).toEqual([REF.vm]);
+  });
+});
+
 describe("XenApiClient wire details", () => {
   it("reads JSON-RPC 1.0 answers: {result, error: null} and error: [CODE, params…]", async () => {
     const f = await fake({ "VM.get_all": { value: [REF.vm] }, "VM.destroy": { failure: ["VM_BAD_POWER_STATE", REF.vm, "halted", "running"] } }, { jsonVersion: 1 });
