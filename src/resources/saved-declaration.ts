@@ -26,7 +26,8 @@ import { virtualMachineDefinition } from "./virtual-machine.js";
 import { virtualNetworkDefinition } from "./virtual-network.js";
 import { vmTemplateDefinition } from "./vm-template.js";
 
-const DEFINITIONS: Record<ResourceKind, KindDefinition<never, unknown>> = {
+/** Every kind's definition, by kind. */
+export const KIND_DEFINITIONS: Record<ResourceKind, KindDefinition<never, unknown>> = {
   VirtualNetwork: virtualNetworkDefinition as KindDefinition<never, unknown>,
   Image: imageDefinition as KindDefinition<never, unknown>,
   SecurityGroup: securityGroupDefinition as KindDefinition<never, unknown>,
@@ -42,7 +43,7 @@ class SavedResource extends Resource<Record<string, unknown>> {
   constructor(scope: IConstruct, id: string, kind: ResourceKind, props: Record<string, unknown>) {
     super(scope, id, props);
     this.kind = kind;
-    this.definition = DEFINITIONS[kind];
+    this.definition = KIND_DEFINITIONS[kind];
   }
 }
 

@@ -3,7 +3,9 @@
  * the property path in the user's words (`disks[0].size`), what was expected (with its unit) and
  * what was given (never when the field is secret).
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import type { Ajv, ErrorObject, Options, ValidateFunction } from "ajv";
 import type { JsonSchema } from "./schema-parts.js";
 import { secretInValue } from "./secret-scan.js";
 
@@ -15,19 +17,52 @@ export interface SchemaProblem {
   pointer: (string | number)[];
 }
 
+/**
+ * allErrors: every mistake of a stack comes out in one run. verbose: errors carry the data and the
+ * parent schema, which hold the value given and the `unit`/`expected` annotations.
+ */
+export const AJV_OPTIONS: Options = { allErrors: true, verbose: true, strict: true, allowUnionTypes: true };
+/** The annotation keywords the schemas carry for the messages (schema-parts.ts). */
+export const AJV_VOCABULARY = ["unit", "expected", "secret"];
+
+/**
+ * The validators the package build compiled ahead of time (scripts/precompile-validators.ts), by the
+ * JSON text of their schema: compiling the schemas a stack uses took ~150 ms of every cold command
+ * (BENCHMARKS.md "cold-plan"). Run from the sources there are none, and a schema the build did not
+ * see (its text differs) is compiled here as before.
+ */
+export const PRECOMPILED_FILE = "precompiled-validators.cjs";
+
+const requireHere = createRequire(import.meta.url);
+let precompiled: ReadonlyMap<string, ValidateFunction> | null | undefined;
+
+function precompiledValidators(): ReadonlyMap<string, ValidateFunction> | null {
+  if (precompiled === undefined) {
+    const file = new URL(`./${PRECOMPILED_FILE}`, import.meta.url);
+    precompiled = file.protocol === "file:" && existsSync(file) ? (requireHere(`./${PRECOMPILED_FILE}`) as { validators: ReadonlyMap<string, ValidateFunction> }).validators : null;
+  }
+  return precompiled;
+}
+
 let ajv: Ajv | undefined;
 const compiled = new WeakMap<JsonSchema, ValidateFunction>();
+
+/** An ajv instance as the validators need it (ajv is loaded only when a schema must be compiled here). */
+export function newAjv(options: Options = {}): Ajv {
+  const { Ajv: AjvClass } = requireHere("ajv") as typeof import("ajv");
+  const instance = new AjvClass({ ...AJV_OPTIONS, ...options });
+  instance.addVocabulary(AJV_VOCABULARY);
+  return instance;
+}
 
 function validatorFor(schema: JsonSchema): ValidateFunction {
   let fn = compiled.get(schema);
   if (!fn) {
-    // allErrors: every mistake of a stack comes out in one run. verbose: errors carry the data and
-    // the parent schema, which hold the value given and the `unit`/`expected` annotations.
-    if (!ajv) {
-      ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-      ajv.addVocabulary(["unit", "expected", "secret"]);
+    fn = precompiledValidators()?.get(JSON.stringify(schema));
+    if (!fn) {
+      ajv ??= newAjv();
+      fn = ajv.compile(schema);
     }
-    fn = ajv.compile(schema);
     compiled.set(schema, fn);
   }
   return fn;

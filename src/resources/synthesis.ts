@@ -111,7 +111,8 @@ const ARTICLE: Record<ResourceKind, string> = {
   VirtualMachine: "a VirtualMachine",
 };
 
-const outputSchema: JsonSchema = object(
+/** The schema of a StackOutput's props. */
+export const outputSchema: JsonSchema = object(
   {
     value: {
       anyOf: [{ type: "string", maxLength: 65536 }, { type: "number" }, { type: "boolean" }, attributeRef()],

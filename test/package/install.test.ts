@@ -5,6 +5,7 @@
  * (`module: nodenext`) and under `moduleResolution: bundler`, and `npx hyperplan` validates, plans
  * and applies it on the simulator from the compiled dist/ (no sources are shipped).
  */
+import { createRequire } from "node:module";
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,6 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkedSchemas } from "../../scripts/precompile-validators";
 
 const run = promisify(execFile);
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
@@ -85,6 +87,9 @@ describe("the package a user installs", { timeout: 240_000 }, () => {
     expect(top).not.toContain("test");
     const dist = await readdir(join(packed, "dist"));
     expect(dist).toEqual(expect.arrayContaining(["index.js", "index.d.ts", "cli"]));
+    // The build compiled the schemas' validators ahead of time, one for each schema a stack meets.
+    const validators = createRequire(join(packed, "dist/resources/"))("./precompiled-validators.cjs") as { validators: Map<string, unknown> };
+    expect([...validators.validators.keys()].sort()).toEqual(checkedSchemas().map((s) => JSON.stringify(s)).sort());
   });
 
   it("type-checks a stack under the settings `tsc --init` writes (nodenext) and under bundler", async () => {
