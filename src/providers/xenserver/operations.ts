@@ -22,6 +22,7 @@ import { TransportError } from "../kit/http-transport.js";
 import { StepEngine, dataOf, type Arrival, type StepDriver } from "../kit/step-engine.js";
 import type { OwnershipTag } from "../kit/ownership.js";
 import { TAG_ADDRESS, TAG_KIND, TAG_REPLACES, TAG_STACK } from "../kit/ownership.js";
+import type { RecordFields } from "./record-index.js";
 import type { XenApiClient } from "./client.js";
 import { effectiveProps } from "../../diff/effective.js";
 import { xenServerDiffRules } from "./diff-rules.js";
@@ -251,6 +252,15 @@ export class XenServerOperations {
     return this.retrier.run(method, () => this.client.call(method, ...params));
   }
 
+  /**
+   * The records of `cls` tagged as this stack's (or that `also` keeps), from one `get_all_records`
+   * whose other records are never decoded (record-index.ts): retried while xapi does not answer.
+   */
+  private async readOwnRecords(cls: "network" | "VDI" | "VM", also?: (fields: RecordFields) => boolean): Promise<Map<string, Record<string, WireValue>>> {
+    const index = await this.retrier.run(`${cls}.get_all_records`, () => this.client.indexAllRecords(cls, ["name_label", "other_config"]));
+    return index.select((_ref, fields) => fields.entry("other_config", TAG_STACK) === this.stack || also?.(fields) === true);
+  }
+
   /** A write: retried only when it surely never reached xapi. */
   private write(method: string, ...params: Parameters<XenApiClient["call"]>[1][]): Promise<WireValue> {
     return this.retrier.run(method, () => this.client.call(method, ...params), { isTransient: (e) => e instanceof TransportError && !e.mayHaveActed });
@@ -269,20 +279,21 @@ export class XenServerOperations {
 
   /** One read of the stack's networks and VDIs, for a plan limited by targets that refers to others. */
   private async scanOwned(): Promise<void> {
-    const [networks, vdis] = await Promise.all([this.client.getAllRecords("network"), this.client.getAllRecords("VDI")]);
+    const [networks, vdis] = await Promise.all([this.readOwnRecords("network"), this.readOwnRecords("VDI")]);
     for (const [ref, r] of [...networks, ...vdis]) {
-      const tag = tagOf(r.other_config);
+      const tag = tagOf(r.other_config as Record<string, string>);
       if (tag?.stack === this.stack && !this.refs.has(tag.address)) this.refs.set(tag.address, ref);
     }
   }
 
   /** The ref of the object of `cls` carrying this change's tag, if one exists (a create whose answer was lost). */
   private async findTagged(cls: "network" | "VDI" | "VM", op: Operation): Promise<string | undefined> {
-    const records = (await this.read(`${cls}.get_all_records`)) as Record<string, { other_config: Record<string, string>; name_label: string }>;
-    for (const [ref, r] of Object.entries(records)) {
+    const unfinished = unfinishedName(this.tag(op));
+    const records = (await this.readOwnRecords(cls, (fields) => cls === "VM" && fields.text("name_label") === unfinished)) as Map<string, { other_config: Record<string, string>; name_label: string }>;
+    for (const [ref, r] of records) {
       const tag = tagOf(r.other_config);
       if (tag && tag.stack === this.stack && tag.address === op.address && tag.kind === op.kind && (cls !== "VM" || ref !== op.data.template)) return ref;
-      if (cls === "VM" && r.name_label === unfinishedName(this.tag(op))) return ref;
+      if (cls === "VM" && r.name_label === unfinished) return ref;
     }
     return undefined;
   }
@@ -713,8 +724,8 @@ export class XenServerOperations {
       if (unfinished && ((await this.read("VDI.get_VBDs", vdi)) as string[]).length === 1) out.push({ vbd: vbd.ref, vdi });
     }
     // A disk of this VM a stopped delete already detached (its VBD gone): attached to nothing now.
-    const records = (await this.read("VDI.get_all_records")) as Record<string, { other_config: Record<string, string>; VBDs: string[] }>;
-    for (const [vdi, r] of Object.entries(records)) {
+    const records = (await this.readOwnRecords("VDI")) as Map<string, { other_config: Record<string, string>; VBDs: string[] }>;
+    for (const [vdi, r] of records) {
       const tag = tagOf(r.other_config);
       if (tag?.stack === this.stack && tag.kind === VM_DISK_KIND && tag.address === address && r.VBDs.length === 0) out.push({ vbd: "", vdi });
     }
@@ -742,8 +753,8 @@ export class XenServerOperations {
 
   /** Destroys the VM's copies of `image` that no VBD uses: what a stopped run left half made. */
   private async destroyLooseCopies(op: Operation, image: string): Promise<void> {
-    const records = (await this.read("VDI.get_all_records")) as Record<string, { other_config: Record<string, string>; VBDs: string[] }>;
-    for (const [ref, r] of Object.entries(records)) {
+    const records = (await this.readOwnRecords("VDI")) as Map<string, { other_config: Record<string, string>; VBDs: string[] }>;
+    for (const [ref, r] of records) {
       const tag = tagOf(r.other_config);
       if (tag?.stack !== this.stack || tag.kind !== VM_DISK_KIND || tag.address !== op.address || r.other_config[TAG_SOURCE] !== image || r.VBDs.length > 0) continue;
       try {
