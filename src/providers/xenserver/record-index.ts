@@ -48,8 +48,12 @@ export class JsonScanError extends Error {
 // ---------------------------------------------------------------------------------------------
 // The decoded form (XML-RPC): the same choosing over values already in memory.
 
-/** The index of a record map the wire has already decoded (`{ref: record}`). */
-export function indexDecoded(value: Record<string, WireValue>): RecordIndex {
+/**
+ * The index of a record map the wire has already decoded (`{ref: record}`). `copyKept`: the records
+ * kept are copied out of the decoded answer, whose strings may be slices of the whole response text
+ * (the XML-RPC decoder's): a plan holding a few records would otherwise keep all of it alive.
+ */
+export function indexDecoded(value: Record<string, WireValue>, options: { copyKept?: boolean } = {}): RecordIndex {
   const refs = Object.keys(value);
   return {
     size: refs.length,
@@ -66,7 +70,7 @@ export function indexDecoded(value: Record<string, WireValue>): RecordIndex {
             return typeof held === "string" ? held : undefined;
           },
         };
-        if (keep(ref, fields)) out.set(ref, record);
+        if (keep(ref, fields)) out.set(ref, options.copyKept === true ? structuredClone(record) : record);
       }
       return out;
     },

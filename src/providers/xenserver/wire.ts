@@ -101,7 +101,7 @@ class XmlRpcWire implements XenWire {
   async callRecords(method: string, params: readonly XmlRpcValue[], idempotent: boolean): Promise<WireAnswer<RecordIndex>> {
     const answer = await this.call(method, params, idempotent);
     if (!answer.ok) return answer;
-    return { ok: true, value: recordMapIndex(method, answer.value) };
+    return { ok: true, value: recordMapIndex(method, answer.value, true) };
   }
 
   close(): void {
@@ -109,9 +109,10 @@ class XmlRpcWire implements XenWire {
   }
 }
 
-function recordMapIndex(method: string, value: WireValue): RecordIndex {
+/** `copyKept`: the decoder's strings are slices of the response text (XML-RPC), so the records kept are copied. */
+function recordMapIndex(method: string, value: WireValue, copyKept = false): RecordIndex {
   if (!isStruct(value)) throw new XenProtocolError(method, `expected a map of refs to records, got ${describeValue(value)}`);
-  return indexDecoded(value);
+  return indexDecoded(value, { copyKept });
 }
 
 function statusAnswer(method: string, value: XmlRpcValue, redact: (text: string) => string): WireAnswer {

@@ -67,6 +67,15 @@ describe("a get_all_records answer indexed at the bytes", () => {
     expect([...indexDecoded(JSON.parse(text) as Record<string, WireValue>).select(() => true).keys()]).toEqual(["OpaqueRef:d"]);
   });
 
+  it("copies the records it keeps out of a decoded answer when told to, so they do not hold the answer's text", () => {
+    const decoded = { "OpaqueRef:a": { name_label: "web-1", other_config: { HYPERPLAN_STACK: "lab" }, created: new Date(0) } } as Record<string, WireValue>;
+    const kept = indexDecoded(decoded, { copyKept: true }).select(() => true).get("OpaqueRef:a")!;
+    expect(kept).toEqual(decoded["OpaqueRef:a"]);
+    expect(kept).not.toBe(decoded["OpaqueRef:a"]);
+    expect(kept.other_config).not.toBe((decoded["OpaqueRef:a"] as Record<string, WireValue>).other_config);
+    expect(indexDecoded(decoded).select(() => true).get("OpaqueRef:a")).toBe(decoded["OpaqueRef:a"]);
+  });
+
   it("reads an empty map", () => {
     expect(byteIndex("{}").size).toBe(0);
     expect(byteIndex("{ \n }").size).toBe(0);
