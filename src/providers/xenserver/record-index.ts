@@ -341,16 +341,16 @@ function textOf(bytes: Buffer, start: number, end: number): string {
 }
 
 /** Whether the bytes at [start, end) are exactly `name` (ASCII). */
-function sameBytes(bytes: Buffer, start: number, end: number, name: Buffer): boolean {
+export function sameBytes(bytes: Buffer, start: number, end: number, name: Buffer): boolean {
   if (end - start !== name.length) return false;
   for (let k = 0; k < name.length; k++) if (bytes[start + k] !== name[k]) return false;
   return true;
 }
 
 /** Flags of a record's entry in the index. */
-const NOT_A_RECORD = 1;
+export const NOT_A_RECORD = 1;
 /** A member name with an escape: the record is parsed whole before it is judged. */
-const ESCAPED_NAMES = 2;
+export const ESCAPED_NAMES = 2;
 
 /**
  * Indexes the record map (`{ref: record, …}`) opening at `start` in `bytes`: one pass, noting each
@@ -385,24 +385,56 @@ export function indexRecordBytes(bytes: Buffer, start: number, end: number, fiel
     flags.push(walker.escaped ? ESCAPED_NAMES : 0);
     return after;
   });
-  return { index: new ByteIndex(bytes, refs, flags, spans, fields, width), next };
+  return { index: new ByteIndex(bytes, refs, flags, spans, fields, JSON_SPANS), next };
 }
 
-class ByteIndex implements RecordIndex {
+/** How one wire's bytes are read back: a member's text, one key of a map member, a whole record. */
+export interface SpanDecoder {
+  /** The string the value at [start, end) holds; undefined when it is not a string. */
+  text(bytes: Buffer, start: number, end: number): string | undefined;
+  /** The string a map value at [start, end) holds under `key`; undefined when absent, not a map or not a string. */
+  entry(bytes: Buffer, start: number, end: number, key: string): string | undefined;
+  /** The record at [start, end), decoded. */
+  record(bytes: Buffer, start: number, end: number): Record<string, WireValue>;
+}
+
+const JSON_SPANS: SpanDecoder = {
+  text(bytes, start, end) {
+    if (bytes[start] !== QUOTE) return undefined;
+    return bytes.subarray(start, end).indexOf(BACKSLASH) < 0 ? textOf(bytes, start + 1, end - 1) : (JSON.parse(textOf(bytes, start, end)) as string);
+  },
+  entry(bytes, start, end, key) {
+    if (bytes[start] !== LBRACE) return undefined;
+    const raw = bytes.subarray(start, end);
+    // The key's bytes appear nowhere in the map, and no escape could spell them otherwise: absent.
+    if (raw.indexOf(BACKSLASH) < 0 && raw.indexOf(key, 0, "utf8") < 0) return undefined;
+    const held = (JSON.parse(textOf(bytes, start, end)) as Record<string, unknown>)[key];
+    return typeof held === "string" ? held : undefined;
+  },
+  record(bytes, start, end) {
+    return JSON.parse(textOf(bytes, start, end)) as Record<string, WireValue>;
+  },
+};
+
+/**
+ * An index over an answer's bytes: per record its ref, flags, and in `spans` (`2 + 2 × fields`
+ * numbers a record) its own span then each field's value span (-1 when the record has no such member).
+ */
+export class ByteIndex implements RecordIndex {
   readonly #bytes: Buffer;
   readonly #refs: string[];
   readonly #flags: number[];
   readonly #spans: number[];
   readonly #fields: readonly string[];
-  readonly #width: number;
+  readonly #decoder: SpanDecoder;
 
-  constructor(bytes: Buffer, refs: string[], flags: number[], spans: number[], fields: readonly string[], width: number) {
+  constructor(bytes: Buffer, refs: string[], flags: number[], spans: number[], fields: readonly string[], decoder: SpanDecoder) {
     this.#bytes = bytes;
     this.#refs = refs;
     this.#flags = flags;
     this.#spans = spans;
     this.#fields = fields;
-    this.#width = width;
+    this.#decoder = decoder;
   }
 
   get size(): number {
@@ -411,6 +443,8 @@ class ByteIndex implements RecordIndex {
 
   select(keep: (ref: string, fields: RecordFields) => boolean): Map<string, Record<string, WireValue>> {
     const bytes = this.#bytes;
+    const decoder = this.#decoder;
+    const width = 2 + 2 * this.#fields.length;
     const out = new Map<string, Record<string, WireValue>>();
     let base = 0;
     const span = (field: string): [number, number] | undefined => {
@@ -422,32 +456,24 @@ class ByteIndex implements RecordIndex {
     const fields: RecordFields = {
       text: (field) => {
         const at = span(field);
-        if (at === undefined || bytes[at[0]] !== QUOTE) return undefined;
-        const raw = bytes.subarray(at[0], at[1]);
-        return raw.indexOf(BACKSLASH) < 0 ? textOf(bytes, at[0] + 1, at[1] - 1) : (JSON.parse(textOf(bytes, at[0], at[1])) as string);
+        return at === undefined ? undefined : decoder.text(bytes, at[0], at[1]);
       },
       entry: (field, key) => {
         const at = span(field);
-        if (at === undefined || bytes[at[0]] !== LBRACE) return undefined;
-        const raw = bytes.subarray(at[0], at[1]);
-        // The key's bytes appear nowhere in the map, and no escape could spell them otherwise: absent.
-        if (raw.indexOf(BACKSLASH) < 0 && raw.indexOf(key, 0, "utf8") < 0) return undefined;
-        const map = JSON.parse(textOf(bytes, at[0], at[1])) as Record<string, unknown>;
-        const held = map[key];
-        return typeof held === "string" ? held : undefined;
+        return at === undefined ? undefined : decoder.entry(bytes, at[0], at[1], key);
       },
     };
-    for (let r = 0; r < this.#refs.length; r++, base += this.#width) {
+    for (let r = 0; r < this.#refs.length; r++, base += width) {
       if ((this.#flags[r]! & NOT_A_RECORD) !== 0) continue;
       const start = this.#spans[base]!;
       const end = this.#spans[base + 1]!;
       const ref = this.#refs[r]!;
       if ((this.#flags[r]! & ESCAPED_NAMES) !== 0) {
-        const record = JSON.parse(textOf(bytes, start, end)) as Record<string, WireValue>;
+        const record = decoder.record(bytes, start, end);
         if (indexDecoded({ [ref]: record }).select(keep).size > 0) out.set(ref, record);
         continue;
       }
-      if (keep(ref, fields)) out.set(ref, JSON.parse(textOf(bytes, start, end)) as Record<string, WireValue>);
+      if (keep(ref, fields)) out.set(ref, decoder.record(bytes, start, end));
     }
     return out;
   }

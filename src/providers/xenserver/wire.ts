@@ -21,6 +21,7 @@ import { describeValue, isStruct, type WireValue } from "./field-types.js";
 import { XenProtocolError } from "./errors.js";
 import type { XmlRpcParseError } from "../../xmlrpc/index.js";
 import { indexDecoded, indexRecordBytes, JsonScanError, Walker, type RecordIndex } from "./record-index.js";
+import { indexXmlRecordAnswer } from "./xml-record-index.js";
 
 export type XenTransportKind = "json-rpc" | "xml-rpc";
 export const XEN_TRANSPORT_KINDS: readonly XenTransportKind[] = ["json-rpc", "xml-rpc"];
@@ -79,7 +80,23 @@ class XmlRpcWire implements XenWire {
   }
 
   async call(method: string, params: readonly XmlRpcValue[], idempotent: boolean): Promise<WireAnswer> {
-    const text = await this.#transport.post(method, encodeCall(method, params), idempotent);
+    return this.#answer(method, await this.#transport.post(method, encodeCall(method, params), idempotent));
+  }
+
+  /**
+   * The answer read as bytes and indexed where it lies (xml-record-index.ts); an answer of any other
+   * shape (a Failure above all) is decoded whole, as `call` decodes it.
+   */
+  async callRecords(method: string, params: readonly XmlRpcValue[], idempotent: boolean, fields: readonly string[]): Promise<WireAnswer<RecordIndex>> {
+    const bytes = await this.#transport.postBytes(method, encodeCall(method, params), idempotent);
+    const index = indexXmlRecordAnswer(bytes, fields);
+    if (index !== undefined) return { ok: true, value: index };
+    const answer = this.#answer(method, bytes.toString("utf8"));
+    if (!answer.ok) return answer;
+    return { ok: true, value: recordMapIndex(method, answer.value, true) };
+  }
+
+  #answer(method: string, text: string): WireAnswer {
     let decoded;
     try {
       decoded = decodeResponse(text);
@@ -97,12 +114,6 @@ class XmlRpcWire implements XenWire {
     return statusAnswer(method, decoded.value, this.#redact);
   }
 
-  /** The XML-RPC decoder reads whole documents: the index is made over the decoded map. */
-  async callRecords(method: string, params: readonly XmlRpcValue[], idempotent: boolean): Promise<WireAnswer<RecordIndex>> {
-    const answer = await this.call(method, params, idempotent);
-    if (!answer.ok) return answer;
-    return { ok: true, value: recordMapIndex(method, answer.value, true) };
-  }
 
   close(): void {
     this.#transport.close();
