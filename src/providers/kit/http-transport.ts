@@ -23,6 +23,9 @@ export type TransportFailure = "refused" | "reset" | "timeout" | "http-status" |
 const NOT_DELIVERED = new Set<TransportFailure>(["refused", "dns", "tls"]);
 
 /** The call got no usable answer (refused, reset, timeout, an HTTP error status, a body of no known shape). */
+/** Bodies up to this size are collected into one buffer of their declared length (larger ones, rare, are joined at the end). */
+const MAX_PRESIZED_BODY = 2 ** 31 - 1;
+
 export class TransportError extends HyperplanError {
   readonly method: string;
   readonly reason: TransportFailure;
@@ -161,8 +164,13 @@ export class Transport {
           headers: { Accept: this.contentType, ...this.headers, "Content-Type": this.contentType, "Content-Length": payload.length },
         },
         (response) => {
-          const chunks: Buffer[] = [];
-          response.on("data", (chunk: Buffer) => chunks.push(chunk));
+          const body = new BodyCollector(response.headers["content-length"]);
+          response.on("data", (chunk: Buffer) => {
+            if (!body.add(chunk)) {
+              fail("malformed", `the response is longer than the ${body.declared} bytes its Content-Length says`);
+              request.destroy();
+            }
+          });
           response.on("error", (error) => fail(classify(error), `the response broke off (${describe(error)})`, { cause: stripped(error) }));
           response.on("end", () => {
             if (settled) return;
@@ -177,7 +185,7 @@ export class Transport {
             }
             settled = true;
             clearTimeout(timer);
-            resolve(Buffer.concat(chunks as unknown as Uint8Array[]));
+            resolve(body.bytes());
           });
         },
       );
@@ -247,4 +255,41 @@ function stripped(error: NodeJS.ErrnoException): Error {
   const copy = new Error(error.message) as NodeJS.ErrnoException;
   if (error.code !== undefined) copy.code = error.code;
   return copy;
+}
+
+/**
+ * A response body as it arrives. When the answer says its length, the bytes are copied into one
+ * buffer of that size chunk by chunk while the rest is still on its way, rather than joined at the
+ * end: a pool read of hundreds of megabytes spent a second of the client's CPU joining its chunks
+ * after the last one came (BENCHMARKS.md "xen-plan-scale").
+ */
+class BodyCollector {
+  readonly declared: number | undefined;
+  readonly #whole: Buffer | undefined;
+  #filled = 0;
+  readonly #chunks: Buffer[] = [];
+
+  constructor(contentLength: string | undefined) {
+    const declared = contentLength !== undefined && /^[0-9]{1,10}$/.test(contentLength) ? Number(contentLength) : undefined;
+    this.declared = declared;
+    this.#whole = declared !== undefined && declared <= MAX_PRESIZED_BODY ? Buffer.allocUnsafe(declared) : undefined;
+  }
+
+  /** False when the bytes overflow the declared length. */
+  add(chunk: Buffer): boolean {
+    if (this.#whole === undefined) {
+      this.#chunks.push(chunk);
+      return true;
+    }
+    if (this.#filled + chunk.length > this.#whole.length) return false;
+    this.#whole.set(chunk as unknown as Uint8Array, this.#filled);
+    this.#filled += chunk.length;
+    return true;
+  }
+
+  bytes(): Buffer {
+    if (this.#whole === undefined) return Buffer.concat(this.#chunks as unknown as Uint8Array[]);
+    // Node's parser ends a response at its Content-Length; fewer bytes means it was cut short (response.complete).
+    return this.#filled === this.#whole.length ? this.#whole : this.#whole.subarray(0, this.#filled);
+  }
 }

@@ -71,6 +71,34 @@ describe("the HTTP transport", () => {
     transport.close();
   });
 
+  it("collects a body of a declared length and one sent in chunks, byte for byte, and refuses one cut short", async () => {
+    const body = Buffer.from(Array.from({ length: 300_000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join(""));
+    const url = await serve((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        const pieces = [body.subarray(0, 1), body.subarray(1, 70_000), body.subarray(70_000)];
+        if (req.url?.endsWith("/declared")) res.setHeader("Content-Length", body.length);
+        if (req.url?.endsWith("/short")) {
+          res.setHeader("Content-Length", body.length);
+          res.write(pieces[0]);
+          res.write(pieces[1], () => res.socket?.destroy());
+          return;
+        }
+        const send = (i: number): void => {
+          if (i === pieces.length) return void res.end();
+          res.write(pieces[i], () => setImmediate(() => send(i + 1)));
+        };
+        send(0);
+      });
+    });
+    const transport = new Transport({ endpoint: url });
+    expect((await transport.postBytes("read", "", true, { path: "/api/declared" })).toString("latin1")).toBe(body.toString("latin1"));
+    expect((await transport.postBytes("read", "", true, { path: "/api/chunked" })).toString("latin1")).toBe(body.toString("latin1"));
+    const short = await failure(transport.postBytes("read", "", false, { path: "/api/short" }));
+    expect(short.reason).toBe("reset");
+    transport.close();
+  });
+
   it("sends the body with the media type it was given", async () => {
     let seen = "";
     const url = await serve((req, res) => {
