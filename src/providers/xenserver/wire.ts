@@ -191,7 +191,7 @@ class JsonRpcWire implements XenWire {
   async callRecords(method: string, params: readonly XmlRpcValue[], idempotent: boolean, fields: readonly string[]): Promise<WireAnswer<RecordIndex>> {
     const id = ++this.#nextId;
     const bytes = await this.#transport.postBytes(method, this.#body(method, params, id), idempotent);
-    let envelope: Record<string, WireValue> = {};
+    const envelope: Record<string, WireValue> = {};
     let index: RecordIndex | undefined;
     try {
       const walker = new Walker(bytes, bytes.length);
