@@ -380,12 +380,20 @@ function movedChange(change: ResourceChange, from: string): ResourceChange {
   const moved = `moved from ${from}`;
   if (change.action === "replace") return makeChange({ ...change, movedFrom: from, reason: `${moved}; ${change.reason}` });
   const retag: AttributeDiff = { path: "address", before: from, after: change.address, impact: "in-place", operation: "retag", effects: ["the object's ownership tag is rewritten in place: it keeps its id"] };
+  return tagFirst(change, retag, moved, { movedFrom: from });
+}
+
+/**
+ * The change as an update whose first line writes the object's ownership tag (`line`, the `address`
+ * attribute), then the rest of what it planned; its reason says `why` first.
+ */
+function tagFirst(change: ResourceChange, line: AttributeDiff, why: string, marks: Pick<ResourceChange, "movedFrom" | "importId">): ResourceChange {
   return makeChange({
     ...change,
+    ...marks,
     action: "update",
-    movedFrom: from,
-    diff: [retag, ...change.diff],
-    reason: change.action === "noop" ? `${moved}; otherwise it matches the declaration` : `${moved}; ${change.reason}`,
+    diff: [line, ...change.diff],
+    reason: change.action === "noop" ? `${why}; otherwise it matches the declaration` : `${why}; ${change.reason}`,
   });
 }
 
@@ -442,14 +450,7 @@ function importChange(change: ResourceChange, id: string): ResourceChange {
     );
   }
   const tag: AttributeDiff = { path: "address", after: change.address, impact: "in-place", operation: "import", effects: ["the stack's ownership tag is written on it: it keeps its id"] };
-  const imported = `import of ${kindNoun(change.kind)} ${id}, which the stack did not own`;
-  return makeChange({
-    ...change,
-    action: "update",
-    importId: id,
-    diff: [tag, ...change.diff],
-    reason: change.action === "noop" ? `${imported}; otherwise it matches the declaration` : `${imported}; ${change.reason}`,
-  });
+  return tagFirst(change, tag, `import of ${kindNoun(change.kind)} ${id}, which the stack did not own`, { importId: id });
 }
 
 /** What `forcedBy` names for a replacement asked for with `--replace`. */
