@@ -43,7 +43,7 @@ import { openVzProfile } from "../../src/providers/openvz/profile";
 import { liveStateOf as panelLiveState, type HardwareView } from "../../src/providers/openvz/reader";
 import type { OwpVirtualServer } from "../../src/providers/openvz/records";
 import { resolveDelays as resolveGandiDelays, startGandiSimulator, type RunningGandiSimulator, type SimDelays as GandiDelays, type World as GandiWorld } from "../../src/sim/gandi/index";
-import { resolveDelays as resolveOpenVzDelays, startOpenVzSimulator, type RunningOpenVzSimulator, type SimDelays as OpenVzDelays, type World as OpenVzWorld } from "../../src/sim/openvz/index";
+import { resolveDelays as resolveOpenVzDelays, startOpenVzSimulator, type RunningOpenVzSimulator, type World as OpenVzWorld } from "../../src/sim/openvz/index";
 import { lowerBound } from "./apply";
 import { boundMetrics, medianOf, round, timed, type Metrics, type Scenario, type ScenarioResult } from "../scenario";
 
@@ -180,11 +180,10 @@ async function comparePlans(
 // ---------------------------------------------------------------------------------------------------
 // Gandi
 
-/** The realistic preset divided by `scale`, jitter kept. */
-function scaledGandiDelays(scale: number): GandiDelays {
-  const realistic = resolveGandiDelays("realistic");
+/** A simulator's realistic delays divided by `scale`, jitter kept. */
+function scaledDelays<D extends { jitter: number }>(realistic: D, scale: number): D {
   const out = { ...realistic };
-  for (const key of Object.keys(out) as (keyof GandiDelays)[]) if (key !== "jitter") out[key] = Math.round(realistic[key] / scale);
+  for (const key of Object.keys(out) as (keyof D)[]) if (key !== "jitter") out[key] = Math.round((realistic[key] as number) / scale) as D[keyof D];
   return out;
 }
 
@@ -229,7 +228,7 @@ function modelBoundOf(plan: Plan, latency: (kind: string) => number, parallelism
 
 async function runGandi(sizes: Sizes): Promise<ScenarioResult[]> {
   const desired = gandiStack(sizes.vms);
-  const delays = scaledGandiDelays(sizes.scale);
+  const delays = scaledDelays(resolveGandiDelays("realistic"), sizes.scale);
   const sim: RunningGandiSimulator = await startGandiSimulator({ port: 0, seed: 1, delays: { ...delays } });
   const client = () => new GandiClient({ url: sim.url, login: GANDI_LOGIN, password: GANDI_PASSWORD });
   try {
@@ -329,13 +328,6 @@ async function runGandi(sizes: Sizes): Promise<ScenarioResult[]> {
 // ---------------------------------------------------------------------------------------------------
 // OpenVZ
 
-function scaledOpenVzDelays(scale: number): OpenVzDelays {
-  const realistic = resolveOpenVzDelays("realistic");
-  const out = { ...realistic };
-  for (const key of Object.keys(out) as (keyof OpenVzDelays)[]) if (key !== "jitter") out[key] = Math.round(realistic[key] / scale);
-  return out;
-}
-
 /** Containers that are not the stack's, alternating between the hardware servers; every eighth carries another stack's mark. */
 function seedOpenVzOthers(world: OpenVzWorld, count: number): void {
   for (let i = 0; i < count; i++) {
@@ -396,7 +388,7 @@ function meterVzctlTurns(world: OpenVzWorld): { busyMs: Map<number, number>; tur
 
 async function runOpenVz(sizes: Sizes): Promise<ScenarioResult[]> {
   const desired = openVzStack(sizes.vms);
-  const delays = scaledOpenVzDelays(sizes.scale);
+  const delays = scaledDelays(resolveOpenVzDelays("realistic"), sizes.scale);
   const sim: RunningOpenVzSimulator = await startOpenVzSimulator({ port: 0, seed: 1, delays: { ...delays } });
   const credentials = new OwpCredentials("admin", "admin");
   const client = () => new OwpClient({ url: sim.url, credentials });
