@@ -180,7 +180,10 @@ const drifts: Record<string, Drift> = {
   memoryChanged: {
     what: "lab-2 resized to 1536 MiB",
     make: onHand(async (one) => {
-      await one.call("one.vm.resize", await one.idOf("lab/lab-2"), "MEMORY = 1536", false);
+      const id = await one.idOf("lab/lab-2");
+      await one.call("one.vm.resize", id, "MEMORY = 1536", false);
+      // A running VM passes through HOTPLUG_RESIZE: a plan made meanwhile reads it mid-change.
+      await one.waitRunning(id);
     }),
     plan: { create: 0, update: 1, replace: 0, delete: 0 },
     says: ["~ lab/lab-2 (VirtualMachine)", "~ memory: 1536 → 1024 [one.vm.resize, power cycle]"],
