@@ -36,7 +36,8 @@ export interface ApplyProvider {
   readOwnership(kind: string, id: string): Promise<OwnershipReading>;
   /**
    * Rewrites the ownership tag of the object `id` from `from` to `to` in place (a construct renamed or
-   * moved: `moved`), with the backend's own call. Absent where the backend cannot (its rules say why).
+   * moved: `moved`), or writes `to` on an object that carries none (an `importId`: `from.address` is
+   * then empty), with the backend's own call. Absent where the backend cannot (its rules say why).
    */
   retag?(kind: string, id: string, from: OwnershipTag, to: OwnershipTag): Promise<void>;
   /** Issues the first call of `change`; returns at once. */
